@@ -1,0 +1,57 @@
+#pragma once
+// The whole server in one object: io threads, the blocking pool, the database, the router and
+// the listener. main() builds one from the Config; tests build one per test on port 0.
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "swirl/app/blocking_pool.hpp"
+#include "swirl/app/config.hpp"
+#include "swirl/app/services.hpp"
+#include "swirl/http/http_server.hpp"
+#include "swirl/http/router.hpp"
+#include "swirl/http/static_files.hpp"
+#include "swirl/storage/database.hpp"
+
+namespace swirl {
+
+class App {
+ public:
+  explicit App(Config config);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Opens and migrates the database, binds the port and starts the io threads.
+  void start();
+  // Stops accepting, stops the io threads and the pool. Safe to call twice.
+  void stop();
+
+  unsigned short port() const { return port_; }
+  const Config& config() const { return config_; }
+  boost::asio::io_context& io_context() { return ioc_; }
+  storage::Database& database() { return *db_; }
+
+ private:
+  void build_routes();
+
+  Config config_;
+  std::unique_ptr<storage::Database> db_;
+  boost::asio::io_context ioc_;
+  std::unique_ptr<BlockingPool> pool_;
+  std::unique_ptr<Services> services_;
+  http::Router router_;
+  std::unique_ptr<http::StaticFiles> web_files_;
+  std::unique_ptr<http::StaticFiles> model_files_;
+  std::unique_ptr<http::HttpServer> server_;
+  std::vector<std::thread> threads_;
+  unsigned short port_ = 0;
+  bool stopped_ = false;
+};
+
+void setup_logging(const Config& config);
+
+}  // namespace swirl

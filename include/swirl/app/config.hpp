@@ -1,0 +1,67 @@
+#pragma once
+// The server's configuration: one struct, filled from SWIRL_* environment variables and then
+// command-line flags (flags win). Every field is listed by --help and in README.md.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace swirl {
+
+struct Config {
+  std::string listen_address = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::string database_url = "sqlite:var/swirl.db";
+  std::string web_root = "web/dist";
+  std::string model_dir = "../shared/models";
+  std::string log_level = "info";    // trace, debug, info, warn, error, off
+  std::string log_format = "text";   // text or json
+  unsigned io_threads = 0;           // 0 = one per core
+  unsigned db_threads = 4;           // dedicated pool for blocking database and file work
+  std::size_t db_max_pending = 4096; // calls queued for the pool before new ones get 503
+
+  // HTTP limits and timeouts.
+  std::size_t http_max_body_bytes = 64 * 1024;
+  std::chrono::milliseconds http_header_timeout{10'000};  // whole request must arrive within it
+  std::chrono::milliseconds http_idle_timeout{60'000};    // keep-alive wait for the next request
+  std::chrono::milliseconds db_unavailable_backoff{1'000}; // fail fast this long after a failed connect
+
+  std::string public_url;  // e.g. https://swirl.example.org; empty = derived from the Host header
+  bool test_hooks = false; // fault injection; refused unless compiled with SWIRL_TEST_HOOKS
+
+  // Lobby runtime (issue 3).
+  std::chrono::milliseconds lobby_idle_shutdown{300'000};
+  std::chrono::milliseconds resume_grace{20'000};
+  std::chrono::milliseconds ws_ping_interval{15'000};
+  std::chrono::milliseconds ws_idle_timeout{45'000};
+  std::chrono::milliseconds ws_hello_timeout{10'000};
+  std::size_t ws_max_frame_bytes = 16 * 1024;
+  std::size_t ws_queue_max_messages = 256;
+  std::size_t ws_queue_max_bytes = 1024 * 1024;
+  unsigned ws_rate_per_second = 50;
+  unsigned ws_rate_burst = 100;
+  std::vector<std::string> ice_servers;  // STUN/TURN URLs handed to clients in `welcome`
+};
+
+// What parsing the command line produced: either a config to run with, or text to print and
+// an exit code (for --help, --version and errors).
+struct ConfigResult {
+  std::optional<Config> config;
+  std::string message;
+  int exit_code = 0;
+  bool migrate_only = false;
+};
+
+// Parses environment (a name -> value map, usually from environ) and then argv.
+ConfigResult parse_config(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env);
+
+std::map<std::string, std::string> environment_map();
+
+std::string config_help();
+
+}  // namespace swirl

@@ -1,0 +1,54 @@
+#pragma once
+// The HTTP listener and its connections. Each connection is a coroutine on its own strand:
+// read a request (with header/body timeouts and a body limit), dispatch it through the Router,
+// write the response, repeat while keep-alive. WebSocket upgrades are handed to an upgrade
+// handler together with the socket.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "swirl/http/router.hpp"
+
+namespace swirl::http {
+
+struct HttpLimits {
+  std::size_t max_body_bytes = 64 * 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+};
+
+// Takes over a connection whose request asked for a WebSocket upgrade. The request has been
+// read completely; the handler owns the stream from here on.
+using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Request request,
+                                          boost::beast::flat_buffer buffer)>;
+
+class HttpServer {
+ public:
+  HttpServer(boost::asio::io_context& ioc, const Router& router, HttpLimits limits);
+
+  // Binds and starts accepting. Returns the bound port (useful with port 0).
+  unsigned short listen(const std::string& address, unsigned short port);
+  void set_upgrade_handler(UpgradeHandler h) { upgrade_ = std::move(h); }
+  void stop();  // stops accepting; open connections end when the io_context stops
+
+ private:
+  void do_accept();
+
+  boost::asio::io_context& ioc_;
+  const Router& router_;
+  HttpLimits limits_;
+  UpgradeHandler upgrade_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer accept_retry_;
+};
+
+}  // namespace swirl::http

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs whatever is missing on a Debian 12 machine (apt and npm packages) and builds the
+# server and the web client. Safe to run again: it only installs and rebuilds what changed.
+#
+#   scripts/setup.sh [release|test]
+#
+# release (default): build/release, the production build.
+# test: build/test, with test hooks (fault injection) compiled in, plus test-only packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+MODE=${1:-release}
+
+APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
+  clang libboost1.81-dev libpqxx-dev nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev libssl-dev
+  nodejs npm)
+if [ "$MODE" = test ]; then
+  APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps)
+fi
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# Node from Debian is enough; a newer one already on PATH is fine too.
+if command -v node >/dev/null && command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs/}"); missing=("${missing[@]/npm/}")
+fi
+read -r -a missing <<< "${missing[*]:-}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The web client (when present).
+if [ -f web/package.json ]; then
+  if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    (cd web && npm ci --no-audit --no-fund)
+  fi
+  (cd web && npm run build)
+fi
+
+BUILD_DIR=build/$MODE
+# clang, not GCC 12: see the note on coroutines in CMakeLists.txt.
+CMAKE_ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++)
+if [ "$MODE" = test ]; then
+  CMAKE_ARGS+=(-DSWIRL_TEST_HOOKS=ON)
+else
+  CMAKE_ARGS+=(-DSWIRL_TEST_HOOKS=OFF -DSWIRL_BUILD_TESTS=OFF)
+fi
+cmake -S . -B "$BUILD_DIR" "${CMAKE_ARGS[@]}" > /dev/null
+# Two cores: one compile job per core keeps memory in check for Beast-heavy units.
+cmake --build "$BUILD_DIR" -j "$(nproc)"
+echo "setup: built $ROOT/$BUILD_DIR"

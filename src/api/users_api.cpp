@@ -1,0 +1,118 @@
+#include "swirl/api/users_api.hpp"
+
+#include <ctime>
+
+#include "swirl/auth/tokens.hpp"
+#include "swirl/users/display_name.hpp"
+
+namespace swirl::api {
+namespace {
+
+using http::ApiError;
+using http::Json;
+using http::Status;
+
+constexpr std::int64_t kLastSeenResolutionMs = 60'000;  // write last_seen_at at most once a minute
+constexpr int kIdAttempts = 3;                          // retries on a (vanishingly rare) id collision
+
+std::string required_display_name(const Json& body) {
+  auto it = body.find("display_name");
+  if (it == body.end()) throw ApiError(Status::bad_request, "invalid_display_name", "display_name is required");
+  if (!it->is_string()) throw ApiError(Status::bad_request, "invalid_display_name", "display_name must be a string");
+  auto result = users::validate_display_name(it->get_ref<const std::string&>());
+  if (auto* err = std::get_if<users::NameError>(&result))
+    throw ApiError(Status::bad_request, "invalid_display_name", err->message);
+  return std::get<std::string>(result);
+}
+
+ApiError unauthorized(const std::string& code, const std::string& message) {
+  return ApiError(Status::unauthorized, code, message);
+}
+
+}  // namespace
+
+std::string iso8601(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[40];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+Json user_json(const storage::User& u) {
+  return Json{{"id", u.id}, {"display_name", u.display_name}, {"created_at", iso8601(u.created_at_ms)},
+              {"last_seen_at", iso8601(u.last_seen_at_ms)}};
+}
+
+boost::asio::awaitable<storage::User> authenticate_token(Services& services, const std::string& token) {
+  if (!auth::looks_like_token(token)) throw unauthorized("invalid_token", "the bearer token is not valid");
+  std::string hash = auth::sha256_hex(token);
+  auto& db = services.db;
+  auto user = co_await services.pool.run([&db, hash]() -> std::optional<storage::User> {
+    auto u = db.find_user_by_token_hash(hash);
+    if (u) {
+      auto now = storage::now_ms();
+      if (now - u->last_seen_at_ms >= kLastSeenResolutionMs) {
+        db.touch_user(u->id, now);
+        u->last_seen_at_ms = now;
+      }
+    }
+    return u;
+  });
+  if (!user) throw unauthorized("invalid_token", "the bearer token is not valid");
+  co_return *user;
+}
+
+boost::asio::awaitable<storage::User> authenticate(Services& services, const http::Request& req) {
+  auto header = req[http::bhttp::field::authorization];
+  if (header.empty()) throw unauthorized("missing_token", "this endpoint needs an Authorization: Bearer TOKEN header");
+  auto token = auth::bearer_token(header);
+  if (!token) throw unauthorized("invalid_token", "the Authorization header must be 'Bearer TOKEN'");
+  co_return co_await authenticate_token(services, *token);
+}
+
+void register_user_routes(http::Router& router, Services& s) {
+  router.add(http::bhttp::verb::post, "/api/users", [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+    Json body = http::parse_json_object(ctx.request);
+    std::string name = required_display_name(body);
+    std::string token = auth::new_token();
+    std::string hash = auth::sha256_hex(token);
+    auto& db = s.db;
+    auto user = co_await s.pool.run([&db, name, hash] {
+      for (int attempt = 1;; ++attempt) {
+        auto now = storage::now_ms();
+        storage::User u{auth::new_id(), name, now, now};
+        try {
+          db.create_user(u, hash);
+          return u;
+        } catch (const storage::Conflict&) {
+          if (attempt == kIdAttempts) throw;
+        }
+      }
+    });
+    Json out = user_json(user);
+    out["token"] = token;
+    co_return http::json_response(ctx.request, Status::created, out);
+  });
+
+  router.add(http::bhttp::verb::get, "/api/me", [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+    auto user = co_await authenticate(s, ctx.request);
+    co_return http::json_response(ctx.request, Status::ok, user_json(user));
+  });
+
+  router.add(http::bhttp::verb::patch, "/api/me", [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+    auto user = co_await authenticate(s, ctx.request);
+    Json body = http::parse_json_object(ctx.request);
+    std::string name = required_display_name(body);
+    auto& db = s.db;
+    auto id = user.id;
+    auto updated = co_await s.pool.run([&db, id, name] { return db.rename_user(id, name); });
+    if (!updated) throw unauthorized("invalid_token", "the bearer token is not valid");
+    co_return http::json_response(ctx.request, Status::ok, user_json(*updated));
+  });
+}
+
+}  // namespace swirl::api

@@ -1,0 +1,104 @@
+#include "swirl/app/app.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "swirl/api/users_api.hpp"
+
+namespace swirl {
+namespace asio = boost::asio;
+
+namespace {
+
+const char* kPlaceholderHtml = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Swirl</title></head>
+<body><main><h1>Swirl</h1><p>The server is running, but the web client has not been built into the web root.
+Run <code>scripts/setup.sh</code> (or <code>npm run build</code> in <code>web/</code>).</p></main></body></html>
+)";
+
+}  // namespace
+
+void setup_logging(const Config& config) {
+  auto logger = spdlog::stderr_color_mt("swirl");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  if (config.log_format == "json")
+    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
+  else
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v", spdlog::pattern_time_type::utc);
+}
+
+App::App(Config config) : config_(std::move(config)) {}
+
+App::~App() { stop(); }
+
+void App::start() {
+  storage::DatabaseOptions dbo;
+  dbo.pool_size = config_.db_threads;
+  dbo.unavailable_backoff_ms = config_.db_unavailable_backoff.count();
+  db_ = storage::open_database(config_.database_url, dbo);
+  int applied = db_->migrate();
+  spdlog::info("database {} ready ({} migration(s) applied now)", db_->backend(), applied);
+
+  pool_ = std::make_unique<BlockingPool>(config_.db_threads, config_.db_max_pending);
+  services_ = std::make_unique<Services>(Services{config_, *pool_, *db_});
+  build_routes();
+
+  http::HttpLimits limits;
+  limits.max_body_bytes = config_.http_max_body_bytes;
+  limits.header_timeout = config_.http_header_timeout;
+  limits.idle_timeout = config_.http_idle_timeout;
+  server_ = std::make_unique<http::HttpServer>(ioc_, router_, limits);
+  port_ = server_->listen(config_.listen_address, config_.port);
+
+  unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  spdlog::info("swirl-server listening on http://{}:{} ({} io threads, {} db threads)", config_.listen_address, port_, n,
+               config_.db_threads);
+}
+
+void App::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (server_) server_->stop();
+  ioc_.stop();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+  // The pool goes before the io_context: work it abandons holds handlers bound to it.
+  if (pool_) pool_->stop();
+  pool_.reset();
+}
+
+void App::build_routes() {
+  api::register_user_routes(router_, *services_);
+
+  router_.add(http::bhttp::verb::get, "/api/health", [this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    auto& db = *db_;
+    bool db_ok = true;
+    std::string detail;
+    try {
+      co_await pool_->run([&db] { db.applied_migrations(); });
+    } catch (const std::exception& e) {
+      db_ok = false;
+      detail = e.what();
+    }
+    http::Json body = {{"status", db_ok ? "ok" : "degraded"}, {"database", db_ok ? "ok" : detail},
+                       {"version", SWIRL_VERSION}};
+    co_return http::json_response(ctx.request, db_ok ? http::Status::ok : http::Status::service_unavailable, body);
+  });
+
+  web_files_ = std::make_unique<http::StaticFiles>(config_.web_root, *pool_, true, kPlaceholderHtml);
+  model_files_ = std::make_unique<http::StaticFiles>(config_.model_dir, *pool_, false);
+  router_.set_fallback([this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    std::vector<std::string> segments;
+    http::split_path(ctx.request.target(), segments);
+    if (!segments.empty() && segments.front() == "models") {
+      segments.erase(segments.begin());
+      co_return co_await model_files_->serve(ctx.request, std::move(segments));
+    }
+    co_return co_await web_files_->serve(ctx.request, std::move(segments));
+  });
+}
+
+}  // namespace swirl

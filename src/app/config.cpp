@@ -1,0 +1,230 @@
+#include "swirl/app/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace swirl {
+namespace {
+
+using Setter = std::function<void(Config&, const std::string&)>;
+
+struct Option {
+  const char* flag;  // --flag; the environment variable is SWIRL_FLAG with '-' -> '_'
+  const char* value_name;
+  const char* help;
+  Setter set;
+};
+
+unsigned long long parse_unsigned(const std::string& name, const std::string& v,
+                                  unsigned long long min, unsigned long long max) {
+  unsigned long long out = 0;
+  auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc{} || ptr != v.data() + v.size() || v.empty())
+    throw std::invalid_argument(name + ": expected a whole number, got '" + v + "'");
+  if (out < min || out > max)
+    throw std::invalid_argument(name + ": " + v + " is out of range [" + std::to_string(min) + ", " +
+                                std::to_string(max) + "]");
+  return out;
+}
+
+Setter size_opt(std::size_t Config::*field, const char* name, unsigned long long min,
+                unsigned long long max) {
+  return [=](Config& c, const std::string& v) { c.*field = parse_unsigned(name, v, min, max); };
+}
+Setter uint_opt(unsigned Config::*field, const char* name, unsigned long long min,
+                unsigned long long max) {
+  return [=](Config& c, const std::string& v) {
+    c.*field = static_cast<unsigned>(parse_unsigned(name, v, min, max));
+  };
+}
+Setter ms_opt(std::chrono::milliseconds Config::*field, const char* name) {
+  return [=](Config& c, const std::string& v) {
+    c.*field = std::chrono::milliseconds(parse_unsigned(name, v, 1, 86'400'000ULL * 7));
+  };
+}
+Setter string_opt(std::string Config::*field) {
+  return [=](Config& c, const std::string& v) { c.*field = v; };
+}
+
+std::vector<std::string> split_list(const std::string& v) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(v);
+  while (std::getline(in, item, ',')) {
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> opts = {
+      {"listen", "ADDR", "address to listen on (default 127.0.0.1; 0.0.0.0 for all IPv4)",
+       string_opt(&Config::listen_address)},
+      {"port", "PORT", "TCP port (default 8080; 0 picks a free port and logs it)",
+       [](Config& c, const std::string& v) {
+         c.port = static_cast<std::uint16_t>(parse_unsigned("--port", v, 0, 65535));
+       }},
+      {"database", "URL", "postgres://user:pass@host:port/db or sqlite:PATH (default sqlite:var/swirl.db)",
+       [](Config& c, const std::string& v) {
+         if (v.rfind("postgres://", 0) != 0 && v.rfind("postgresql://", 0) != 0 && v.rfind("sqlite:", 0) != 0)
+           throw std::invalid_argument("--database: expected postgres://... or sqlite:PATH, got '" + v + "'");
+         c.database_url = v;
+       }},
+      {"web-root", "DIR", "directory of the built web client (default web/dist)", string_opt(&Config::web_root)},
+      {"model-dir", "DIR", "directory served at /models/ (BodyPix weights; default ../shared/models)",
+       string_opt(&Config::model_dir)},
+      {"log-level", "LEVEL", "trace, debug, info, warn, error or off (default info)",
+       [](Config& c, const std::string& v) {
+         static const std::vector<std::string> ok = {"trace", "debug", "info", "warn", "error", "off"};
+         if (std::find(ok.begin(), ok.end(), v) == ok.end())
+           throw std::invalid_argument("--log-level: unknown level '" + v + "'");
+         c.log_level = v;
+       }},
+      {"log-format", "FORMAT", "text or json (default text)",
+       [](Config& c, const std::string& v) {
+         if (v != "text" && v != "json") throw std::invalid_argument("--log-format: expected text or json");
+         c.log_format = v;
+       }},
+      {"io-threads", "N", "network threads (default 0 = one per core)", uint_opt(&Config::io_threads, "--io-threads", 0, 256)},
+      {"db-threads", "N", "threads for blocking database and file work (default 4)",
+       uint_opt(&Config::db_threads, "--db-threads", 1, 64)},
+      {"db-max-pending", "N", "queued database calls before new ones fail with 503 (default 4096)",
+       size_opt(&Config::db_max_pending, "--db-max-pending", 1, 1'000'000)},
+      {"db-unavailable-backoff-ms", "MS", "after a failed connect, fail fast for this long (default 1000)",
+       ms_opt(&Config::db_unavailable_backoff, "--db-unavailable-backoff-ms")},
+      {"http-max-body", "BYTES", "largest accepted request body; larger gets 413 (default 65536)",
+       size_opt(&Config::http_max_body_bytes, "--http-max-body", 0, 64ULL << 20)},
+      {"http-header-timeout-ms", "MS", "time allowed to receive a whole request (default 10000)",
+       ms_opt(&Config::http_header_timeout, "--http-header-timeout-ms")},
+      {"http-idle-timeout-ms", "MS", "keep-alive idle time before closing (default 60000)",
+       ms_opt(&Config::http_idle_timeout, "--http-idle-timeout-ms")},
+      {"public-url", "URL", "external base URL for invite links (default: from the Host header)",
+       string_opt(&Config::public_url)},
+      {"lobby-idle-shutdown-ms", "MS", "an empty lobby stops after this long (default 300000)",
+       ms_opt(&Config::lobby_idle_shutdown, "--lobby-idle-shutdown-ms")},
+      {"resume-grace-ms", "MS", "a dropped member keeps their place this long (default 20000)",
+       ms_opt(&Config::resume_grace, "--resume-grace-ms")},
+      {"ws-ping-interval-ms", "MS", "server WebSocket ping interval (default 15000)",
+       ms_opt(&Config::ws_ping_interval, "--ws-ping-interval-ms")},
+      {"ws-idle-timeout-ms", "MS", "a silent WebSocket is dropped after this long (default 45000)",
+       ms_opt(&Config::ws_idle_timeout, "--ws-idle-timeout-ms")},
+      {"ws-hello-timeout-ms", "MS", "time for a new WebSocket to authenticate (default 10000)",
+       ms_opt(&Config::ws_hello_timeout, "--ws-hello-timeout-ms")},
+      {"ws-max-frame", "BYTES", "largest accepted WebSocket message; larger closes with 1009 (default 16384)",
+       size_opt(&Config::ws_max_frame_bytes, "--ws-max-frame", 256, 16ULL << 20)},
+      {"ws-queue-messages", "N", "outgoing queue bound in messages per connection (default 256)",
+       size_opt(&Config::ws_queue_max_messages, "--ws-queue-messages", 1, 1'000'000)},
+      {"ws-queue-bytes", "BYTES", "outgoing queue bound in bytes per connection (default 1048576)",
+       size_opt(&Config::ws_queue_max_bytes, "--ws-queue-bytes", 1024, 1ULL << 30)},
+      {"ws-rate", "N", "messages per second allowed per connection (default 50)",
+       uint_opt(&Config::ws_rate_per_second, "--ws-rate", 1, 1'000'000)},
+      {"ws-burst", "N", "burst of messages allowed above the rate (default 100)",
+       uint_opt(&Config::ws_rate_burst, "--ws-burst", 1, 1'000'000)},
+      {"ice-servers", "URLS", "comma-separated STUN/TURN URLs sent to clients (default none)",
+       [](Config& c, const std::string& v) { c.ice_servers = split_list(v); }},
+      {"test-hooks", "BOOL", "enable fault injection (only in builds with SWIRL_TEST_HOOKS; default false)",
+       [](Config& c, const std::string& v) {
+         if (v != "true" && v != "false" && v != "1" && v != "0")
+           throw std::invalid_argument("--test-hooks: expected true or false");
+         c.test_hooks = (v == "true" || v == "1");
+       }},
+  };
+  return opts;
+}
+
+std::string env_name(const char* flag) {
+  std::string name = "SWIRL_";
+  for (const char* p = flag; *p; ++p) name += (*p == '-') ? '_' : static_cast<char>(std::toupper(*p));
+  return name;
+}
+
+}  // namespace
+
+std::string config_help() {
+  std::ostringstream out;
+  out << "Usage: swirl-server [OPTIONS]\n\n"
+         "Swirl signaling and web server. Every option can also be set through the environment\n"
+         "variable shown; a flag given on the command line wins over the environment.\n\n"
+         "Options:\n";
+  for (const auto& o : options()) {
+    std::string left = std::string("  --") + o.flag + "=" + o.value_name;
+    out << left << std::string(left.size() < 34 ? 34 - left.size() : 1, ' ') << o.help << "\n"
+        << std::string(34, ' ') << "env: " << env_name(o.flag) << "\n";
+  }
+  out << "  --migrate-only                  apply database migrations and exit\n"
+         "  --version                       print the version and exit\n"
+         "  --help                          print this help and exit\n";
+  return out.str();
+}
+
+std::map<std::string, std::string> environment_map() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && kv.rfind("SWIRL_", 0) == 0) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return env;
+}
+
+ConfigResult parse_config(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env) {
+  ConfigResult result;
+  Config cfg;
+  try {
+    for (const auto& o : options()) {
+      auto it = env.find(env_name(o.flag));
+      if (it != env.end()) o.set(cfg, it->second);
+    }
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const std::string& a = args[i];
+      if (a == "--help" || a == "-h") {
+        result.message = config_help();
+        return result;
+      }
+      if (a == "--version") {
+        result.message = std::string("swirl-server ") + SWIRL_VERSION + "\n";
+        return result;
+      }
+      if (a == "--migrate-only") {
+        result.migrate_only = true;
+        continue;
+      }
+      if (a.rfind("--", 0) != 0) throw std::invalid_argument("unexpected argument '" + a + "'");
+      std::string name = a.substr(2), value;
+      auto eq = name.find('=');
+      bool has_value = eq != std::string::npos;
+      if (has_value) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+      }
+      auto opt = std::find_if(options().begin(), options().end(),
+                              [&](const Option& o) { return name == o.flag; });
+      if (opt == options().end()) throw std::invalid_argument("unknown option '--" + name + "' (see --help)");
+      if (!has_value) {
+        if (i + 1 >= args.size()) throw std::invalid_argument("--" + name + " needs a value");
+        value = args[++i];
+      }
+      opt->set(cfg, value);
+    }
+#ifndef SWIRL_TEST_HOOKS
+    if (cfg.test_hooks)
+      throw std::invalid_argument("--test-hooks: this build has no test hooks (configure with -DSWIRL_TEST_HOOKS=ON)");
+#endif
+  } catch (const std::invalid_argument& e) {
+    result.message = std::string("swirl-server: ") + e.what() + "\n";
+    result.exit_code = 2;
+    return result;
+  }
+  result.config = cfg;
+  return result;
+}
+
+}  // namespace swirl

@@ -1,0 +1,177 @@
+#include "swirl/http/http_server.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+namespace swirl::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string path_only(std::string_view target) {
+  auto q = target.find('?');
+  return std::string(target.substr(0, q));
+}
+
+// One connection: a loop of read request -> dispatch -> write response.
+asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router, HttpLimits limits,
+                                  const UpgradeHandler* upgrade) {
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  std::string remote;
+  {
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+  for (bool first = true;; first = false) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+
+    // Waiting for the next request on a kept-alive connection may take the idle timeout; once
+    // it starts, the whole request must arrive within the header timeout.
+    stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+    co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    auto started = std::chrono::steady_clock::now();
+    if (ec) {
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+          ec == asio::error::connection_reset || ec == asio::error::eof)
+        co_return;
+      Response res = ec == bhttp::error::body_limit
+                         ? error_response(11, false, Status::payload_too_large, "body_too_large",
+                                          "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes")
+                     : ec == bhttp::error::header_limit
+                         ? error_response(11, false, Status::request_header_fields_too_large, "headers_too_large",
+                                          "request headers are too large")
+                         : error_response(11, false, Status::bad_request, "bad_request", "malformed HTTP request");
+      stream.expires_after(limits.header_timeout);
+      co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+
+    auto& hdr = parser.get();
+    auto too_large = [&] {
+      auto len = parser.content_length();
+      return len && *len > limits.max_body_bytes;
+    };
+    if (too_large()) {
+      Response res = error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
+                                    "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes");
+      stream.expires_after(limits.header_timeout);
+      co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+    if (beast::iequals(hdr[bhttp::field::expect], "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{Status::continue_, hdr.version()};
+      co_await bhttp::async_write(stream, cont, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+    }
+
+    stream.expires_after(limits.header_timeout);
+    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (ec == bhttp::error::body_limit) {
+        Response res = error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
+                                      "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes");
+        co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      } else if (ec != beast::error::timeout && ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
+                 ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
+        Response res = error_response(hdr.version(), false, Status::bad_request, "bad_request", "malformed HTTP request body");
+        co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
+        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      }
+      co_return;
+    }
+
+    Request req = parser.release();
+    if (beast::websocket::is_upgrade(req) && upgrade && *upgrade) {
+      stream.expires_never();
+      spdlog::info("{} {} 101 upgrade", std::string(req.method_string()), path_only(req.target()));
+      (*upgrade)(std::move(stream), std::move(req), std::move(buffer));
+      co_return;
+    }
+
+    Response res = co_await router.dispatch(req, remote);
+    if (req.method() == bhttp::verb::head) {
+      auto len = res.body().size();
+      res.body().clear();
+      res.content_length(len);
+    }
+    const bool keep_alive = res.keep_alive();
+    auto status = res.result_int();
+    stream.expires_after(limits.header_timeout);
+    co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("{} {} {} {:.3f}ms", std::string(req.method_string()), path_only(req.target()), status, micros / 1000.0);
+    if (ec) co_return;
+    if (!keep_alive) {
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
+  }
+}
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& ioc, const Router& router, HttpLimits limits)
+    : ioc_(ioc), router_(router), limits_(limits), acceptor_(asio::make_strand(ioc)), accept_retry_(acceptor_.get_executor()) {}
+
+unsigned short HttpServer::listen(const std::string& address, unsigned short port) {
+  tcp::endpoint ep{asio::ip::make_address(address), port};
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  do_accept();
+  return acceptor_.local_endpoint().port();
+}
+
+void HttpServer::stop() {
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+    accept_retry_.cancel();
+  });
+}
+
+void HttpServer::do_accept() {
+  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      // Out of file descriptors and the like: log, wait a moment, and keep accepting rather
+      // than spinning on the error.
+      spdlog::warn("accept failed: {}", ec.message());
+      accept_retry_.expires_after(std::chrono::milliseconds(50));
+      accept_retry_.async_wait([this](beast::error_code wec) {
+        if (!wec) do_accept();
+      });
+      return;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto exec = socket.get_executor();
+    asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router_, limits_, &upgrade_),
+                   [](std::exception_ptr e) {
+                     if (!e) return;
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       spdlog::error("http session ended by exception: {}", ex.what());
+                     }
+                   });
+    do_accept();
+  });
+}
+
+}  // namespace swirl::http

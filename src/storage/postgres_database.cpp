@@ -1,0 +1,234 @@
+// PostgreSQL backend through libpqxx 6.4. A small pool of connections, opened lazily. When the
+// server cannot be reached, calls fail fast with DatabaseUnavailable for a back-off period
+// instead of each waiting for a connect timeout; the first call after it tries again, so the
+// service recovers by itself when the database returns.
+
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "backends.hpp"
+#include "swirl/storage/migrations.hpp"
+
+namespace swirl::storage {
+namespace {
+
+constexpr int kConnectTimeoutSeconds = 3;       // libpq connect_timeout
+constexpr int kStatementTimeoutMs = 5000;       // server-side statement_timeout
+constexpr std::int64_t kMigrationLockKey = 0x5357'4952'4c00;  // "SWIRL" advisory lock key
+constexpr auto kAcquireTimeout = std::chrono::seconds(10);
+
+std::string with_defaults(const std::string& url) {
+  std::string out = url;
+  auto add = [&](const std::string& kv) {
+    if (out.find(kv.substr(0, kv.find('=') + 1)) != std::string::npos) return;
+    out += (out.find('?') == std::string::npos ? "?" : "&") + kv;
+  };
+  add("connect_timeout=" + std::to_string(kConnectTimeoutSeconds));
+  add("application_name=swirl");
+  add("keepalives=1");
+  add("keepalives_idle=30");
+  return out;
+}
+
+User read_user(const pqxx::row& r) {
+  return User{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(), r[3].as<std::int64_t>()};
+}
+
+class PostgresDatabase final : public Database {
+ public:
+  PostgresDatabase(const std::string& url, const DatabaseOptions& options)
+      : url_(with_defaults(url)), max_connections_(std::max(1u, options.pool_size)),
+        backoff_(std::chrono::milliseconds(options.unavailable_backoff_ms)) {}
+
+  std::string backend() const override { return "postgres"; }
+
+  int migrate() override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      // Serializes concurrent migrators (several servers starting at once) for this database.
+      w.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
+      w.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      std::vector<int> applied;
+      for (const auto& r : w.exec("SELECT version FROM schema_migrations")) applied.push_back(r[0].as<int>());
+      int count = 0;
+      for (const auto& m : migrations_for("postgres")) {
+        if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
+        w.exec(m.sql);
+        w.exec_params("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                      m.version, m.name, now_ms());
+        ++count;
+      }
+      w.commit();
+      return count;
+    });
+  }
+
+  std::vector<int> applied_migrations() override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::read_transaction w(c);
+      std::vector<int> out;
+      auto exists = w.exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
+      if (!exists[0][0].as<bool>()) return out;
+      for (const auto& r : w.exec("SELECT version FROM schema_migrations ORDER BY version")) out.push_back(r[0].as<int>());
+      return out;
+    });
+  }
+
+  void create_user(const User& u, const std::string& token_hash) override {
+    with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      w.exec_params("INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+                    u.id, u.display_name, token_hash, u.created_at_ms, u.last_seen_at_ms);
+      w.commit();
+      return 0;
+    });
+  }
+
+  std::optional<User> find_user_by_token_hash(const std::string& token_hash) override {
+    return with_connection([&](pqxx::connection& c) -> std::optional<User> {
+      pqxx::read_transaction w(c);
+      auto r = w.exec_params("SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = $1", token_hash);
+      if (r.empty()) return std::nullopt;
+      return read_user(r[0]);
+    });
+  }
+
+  std::optional<User> find_user(const std::string& id) override {
+    return with_connection([&](pqxx::connection& c) -> std::optional<User> {
+      pqxx::read_transaction w(c);
+      auto r = w.exec_params("SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = $1", id);
+      if (r.empty()) return std::nullopt;
+      return read_user(r[0]);
+    });
+  }
+
+  std::optional<User> rename_user(const std::string& id, const std::string& name) override {
+    return with_connection([&](pqxx::connection& c) -> std::optional<User> {
+      pqxx::work w(c);
+      auto r = w.exec_params("UPDATE users SET display_name = $2 WHERE id = $1 RETURNING id, display_name, created_at, last_seen_at", id, name);
+      w.commit();
+      if (r.empty()) return std::nullopt;
+      return read_user(r[0]);
+    });
+  }
+
+  void touch_user(const std::string& id, std::int64_t now) override {
+    with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      w.exec_params("UPDATE users SET last_seen_at = $2 WHERE id = $1", id, now);
+      w.commit();
+      return 0;
+    });
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // Runs fn with a pooled connection. A connection that broke is discarded and the call is
+  // tried once more on a fresh one (a stale connection after a database restart should not
+  // cost the user an error); if connecting fails, the database counts as down.
+  template <class F>
+  auto with_connection(F&& fn) -> decltype(fn(std::declval<pqxx::connection&>())) {
+    for (int attempt = 0;; ++attempt) {
+      std::unique_ptr<pqxx::connection> c = acquire();
+      try {
+        auto result = fn(*c);
+        release(std::move(c));
+        return result;
+      } catch (const pqxx::in_doubt_error&) {
+        drop();
+        throw DatabaseUnavailable("lost the database connection while committing; the outcome is unknown");
+      } catch (const pqxx::broken_connection&) {
+        drop();
+        if (attempt == 0) continue;
+        throw DatabaseUnavailable("lost the connection to the database");
+      } catch (const pqxx::unique_violation& e) {
+        release(std::move(c));
+        throw Conflict(e.what());
+      } catch (const pqxx::sql_error& e) {
+        // A statement that failed leaves the connection usable (the transaction rolled back),
+        // unless the server went away underneath, which libpq reports as a closed connection.
+        if (c->is_open()) release(std::move(c));
+        else {
+          drop();
+          throw DatabaseUnavailable("lost the connection to the database");
+        }
+        throw;
+      } catch (...) {
+        if (c->is_open()) release(std::move(c));
+        else drop();
+        throw;
+      }
+    }
+  }
+
+  std::unique_ptr<pqxx::connection> acquire() {
+    std::unique_lock lock(mu_);
+    if (Clock::now() < down_until_) throw DatabaseUnavailable(down_message_);
+    if (!cv_.wait_for(lock, kAcquireTimeout, [&] { return !free_.empty() || open_ < max_connections_; }))
+      throw DatabaseUnavailable("no database connection became free in time");
+    if (!free_.empty()) {
+      auto c = std::move(free_.back());
+      free_.pop_back();
+      return c;
+    }
+    ++open_;
+    lock.unlock();
+    try {
+      auto c = std::make_unique<pqxx::connection>(url_);
+      c->set_variable("statement_timeout", std::to_string(kStatementTimeoutMs));
+      return c;
+    } catch (const std::exception& e) {
+      std::string reason = e.what();
+      while (!reason.empty() && (reason.back() == '\n' || reason.back() == ' ')) reason.pop_back();
+      lock.lock();
+      --open_;
+      down_until_ = Clock::now() + backoff_;
+      down_message_ = "the database is unavailable: " + reason;
+      lock.unlock();
+      cv_.notify_one();
+      spdlog::warn("postgres connect failed: {}", reason);
+      throw DatabaseUnavailable(down_message_);
+    }
+  }
+
+  void release(std::unique_ptr<pqxx::connection> c) {
+    {
+      std::lock_guard lock(mu_);
+      free_.push_back(std::move(c));
+    }
+    cv_.notify_one();
+  }
+
+  void drop() {
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+  }
+
+  std::string url_;
+  unsigned max_connections_;
+  Clock::duration backoff_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<pqxx::connection>> free_;
+  unsigned open_ = 0;
+  Clock::time_point down_until_{};
+  std::string down_message_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> open_postgres(const std::string& url, const DatabaseOptions& options) {
+  return std::make_unique<PostgresDatabase>(url, options);
+}
+
+}  // namespace swirl::storage

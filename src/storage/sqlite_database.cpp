@@ -1,0 +1,241 @@
+// SQLite backend: the embedded default. One connection per pool thread (WAL mode, so readers
+// do not block the writer); writers serialize on SQLite's own lock with a busy timeout.
+
+#include "backends.hpp"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <vector>
+
+#include "swirl/storage/migrations.hpp"
+
+namespace swirl::storage {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;  // how long a writer waits for SQLite's lock
+
+class Connection {
+ public:
+  explicit Connection(const std::string& path) {
+    int rc = sqlite3_open_v2(path.c_str(), &db_,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw DatabaseUnavailable("cannot open SQLite database " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=NORMAL");
+    exec("PRAGMA foreign_keys=ON");
+  }
+  ~Connection() { sqlite3_close_v2(db_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      throw std::runtime_error("sqlite: " + msg);
+    }
+  }
+  sqlite3* get() { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+// A prepared statement with positional binds; steps row by row.
+class Statement {
+ public:
+  Statement(Connection& c, const char* sql) : db_(c.get()) {
+    if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, const std::string& v) {
+    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Statement& bind(int i, std::int64_t v) {
+    sqlite3_bind_int64(stmt_, i, v);
+    return *this;
+  }
+  // True while a row is available.
+  bool step() {
+    int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    if (rc == SQLITE_CONSTRAINT) throw Conflict(std::string("sqlite: ") + sqlite3_errmsg(db_));
+    if (rc == SQLITE_BUSY) throw DatabaseUnavailable("the database is busy; try again");
+    throw std::runtime_error(std::string("sqlite step: ") + sqlite3_errmsg(db_));
+  }
+  std::string text(int col) {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+  }
+  std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+User read_user(Statement& s) { return User{s.text(0), s.text(1), s.int64(2), s.int64(3)}; }
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(std::string path, const DatabaseOptions& options) : path_(std::move(path)) {
+    auto parent = std::filesystem::path(path_).parent_path();
+    if (!parent.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(parent, ec);
+    }
+    for (unsigned i = 0; i < std::max(1u, options.pool_size); ++i)
+      free_.push_back(std::make_unique<Connection>(path_));
+  }
+
+  std::string backend() const override { return "sqlite"; }
+
+  int migrate() override {
+    auto c = acquire();
+    // BEGIN IMMEDIATE takes SQLite's write lock first, so two processes migrating at once
+    // serialize here and the second finds everything applied.
+    c->exec("BEGIN IMMEDIATE");
+    try {
+      c->exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      std::vector<int> applied = applied_on(*c);
+      int count = 0;
+      for (const auto& m : migrations_for("sqlite")) {
+        if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
+        c->exec(m.sql);
+        Statement s(*c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)");
+        s.bind(1, std::int64_t{m.version}).bind(2, m.name).bind(3, now_ms()).step();
+        ++count;
+      }
+      c->exec("COMMIT");
+      return count;
+    } catch (...) {
+      try { c->exec("ROLLBACK"); } catch (...) {}
+      throw;
+    }
+  }
+
+  std::vector<int> applied_migrations() override {
+    auto c = acquire();
+    return applied_on(*c);
+  }
+
+  void create_user(const User& u, const std::string& token_hash) override {
+    auto c = acquire();
+    Statement s(*c, "INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    s.bind(1, u.id).bind(2, u.display_name).bind(3, token_hash).bind(4, u.created_at_ms).bind(5, u.last_seen_at_ms).step();
+  }
+
+  std::optional<User> find_user_by_token_hash(const std::string& token_hash) override {
+    auto c = acquire();
+    Statement s(*c, "SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = ?1");
+    s.bind(1, token_hash);
+    if (!s.step()) return std::nullopt;
+    return read_user(s);
+  }
+
+  std::optional<User> find_user(const std::string& id) override {
+    auto c = acquire();
+    Statement s(*c, "SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_user(s);
+  }
+
+  std::optional<User> rename_user(const std::string& id, const std::string& name) override {
+    auto c = acquire();
+    Statement s(*c, "UPDATE users SET display_name = ?2 WHERE id = ?1 RETURNING id, display_name, created_at, last_seen_at");
+    s.bind(1, id).bind(2, name);
+    if (!s.step()) return std::nullopt;
+    User u = read_user(s);
+    while (s.step()) {}
+    return u;
+  }
+
+  void touch_user(const std::string& id, std::int64_t now) override {
+    auto c = acquire();
+    Statement s(*c, "UPDATE users SET last_seen_at = ?2 WHERE id = ?1");
+    s.bind(1, id).bind(2, now).step();
+  }
+
+ private:
+  // A connection checked out of the pool for the duration of one call.
+  class Lease {
+   public:
+    Lease(SqliteDatabase& db, std::unique_ptr<Connection> c) : db_(db), c_(std::move(c)) {}
+    ~Lease() { db_.release(std::move(c_)); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    Connection* operator->() { return c_.get(); }
+    Connection& operator*() { return *c_; }
+
+   private:
+    SqliteDatabase& db_;
+    std::unique_ptr<Connection> c_;
+  };
+
+  Lease acquire() {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, std::chrono::seconds(10), [&] { return !free_.empty(); }))
+      throw DatabaseUnavailable("no database connection became free within 10 s");
+    auto c = std::move(free_.back());
+    free_.pop_back();
+    return Lease(*this, std::move(c));
+  }
+  void release(std::unique_ptr<Connection> c) {
+    {
+      std::lock_guard lock(mu_);
+      free_.push_back(std::move(c));
+    }
+    cv_.notify_one();
+  }
+
+  static std::vector<int> applied_on(Connection& c) {
+    std::vector<int> out;
+    Statement exists(c, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'");
+    if (!exists.step()) return out;
+    Statement s(c, "SELECT version FROM schema_migrations ORDER BY version");
+    while (s.step()) out.push_back(static_cast<int>(s.int64(0)));
+    return out;
+  }
+
+  std::string path_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Connection>> free_;
+};
+
+}  // namespace
+
+std::unique_ptr<Database> open_sqlite(const std::string& path, const DatabaseOptions& options) {
+  return std::make_unique<SqliteDatabase>(path, options);
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options) {
+  if (url.rfind("sqlite:", 0) == 0) return open_sqlite(url.substr(7), options);
+  if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) return open_postgres(url, options);
+  throw std::invalid_argument("unsupported database URL: " + url);
+}
+
+}  // namespace swirl::storage

@@ -1,0 +1,112 @@
+#include "support/databases.hpp"
+
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <unistd.h>
+
+#include "swirl/auth/tokens.hpp"
+#include "swirl/storage/database.hpp"
+
+namespace swirl::test {
+namespace {
+
+constexpr std::int64_t kTemplateLockKey = 0x5357'5445'5354;  // serializes template creation
+constexpr const char* kTemplateName = "swirl_test_template";
+
+std::string admin_url() {
+  const char* url = std::getenv("SWIRL_TEST_PG_URL");
+  if (!url || !*url)
+    throw std::runtime_error(
+        "SWIRL_TEST_PG_URL is not set: PostgreSQL tests need the throwaway cluster that scripts/test.sh starts");
+  return url;
+}
+
+std::string url_for(const std::string& db) {
+  std::string base = admin_url();
+  auto q = base.find('?');
+  std::string query = q == std::string::npos ? "" : base.substr(q);
+  base = base.substr(0, q);
+  auto slash = base.rfind('/');
+  return base.substr(0, slash + 1) + db + query;
+}
+
+std::string new_name() {
+  std::string id = auth::new_id(9);
+  std::string name = "t_";
+  for (char c : id) name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+  return name;
+}
+
+// The migrated template, created once per cluster (the cluster lives for one test run) by
+// whichever test gets there first; the advisory lock makes the others wait for it.
+void ensure_template() {
+  static std::atomic<bool> done{false};
+  if (done) return;
+  pqxx::connection admin(admin_url());
+  pqxx::nontransaction w(admin);
+  w.exec_params("SELECT pg_advisory_lock($1)", kTemplateLockKey);
+  try {
+    auto r = w.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", std::string(kTemplateName));
+    if (r.empty()) {
+      w.exec(std::string("CREATE DATABASE ") + kTemplateName + "_build");
+      {
+        auto db = storage::open_database(url_for(std::string(kTemplateName) + "_build"), storage::DatabaseOptions{});
+        db->migrate();
+      }
+      w.exec(std::string("ALTER DATABASE ") + kTemplateName + "_build RENAME TO " + kTemplateName);
+    }
+    w.exec_params("SELECT pg_advisory_unlock($1)", kTemplateLockKey);
+  } catch (...) {
+    w.exec_params("SELECT pg_advisory_unlock($1)", kTemplateLockKey);
+    throw;
+  }
+  done = true;
+}
+
+}  // namespace
+
+std::string temp_dir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "swirl-test-XXXXXX").string();
+  if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+  return pattern;
+}
+
+std::string fresh_database_url(Backend backend, bool migrated) {
+  if (backend == Backend::sqlite) return "sqlite:" + temp_dir() + "/swirl.db";
+  std::string name = new_name();
+  if (migrated) {
+    ensure_template();
+    // CREATE DATABASE ... TEMPLATE fails while anyone is connected to the template; the only
+    // connections to it are the migrators above, which have closed before the lock is freed.
+    for (int attempt = 0;; ++attempt) {
+      try {
+        pg_admin_exec("CREATE DATABASE " + name + " TEMPLATE " + kTemplateName);
+        break;
+      } catch (const pqxx::sql_error& e) {
+        if (attempt >= 50 || std::string(e.what()).find("being accessed") == std::string::npos) throw;
+        usleep(100'000);
+      }
+    }
+  } else {
+    pg_admin_exec("CREATE DATABASE " + name);
+  }
+  return url_for(name);
+}
+
+void pg_admin_exec(const std::string& sql) {
+  pqxx::connection admin(admin_url());
+  pqxx::nontransaction w(admin);
+  w.exec(sql);
+}
+
+std::string pg_database_name(const std::string& url) {
+  auto q = url.find('?');
+  std::string base = url.substr(0, q);
+  return base.substr(base.rfind('/') + 1);
+}
+
+}  // namespace swirl::test

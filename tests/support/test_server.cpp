@@ -1,0 +1,41 @@
+#include "support/test_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace swirl::test {
+
+Config test_config(const std::string& database_url) {
+  Config c;
+  c.listen_address = "127.0.0.1";
+  c.port = 0;
+  c.database_url = database_url;
+  c.io_threads = 2;
+  c.db_threads = 2;
+  c.log_level = "warn";
+  c.web_root = std::string(SWIRL_SOURCE_DIR) + "/web/dist";
+  c.db_unavailable_backoff = std::chrono::milliseconds(200);
+#ifdef SWIRL_TEST_HOOKS
+  c.test_hooks = true;
+#endif
+  return c;
+}
+
+TestServer::TestServer(Backend backend, const std::function<void(Config&)>& tweak)
+    : TestServer(fresh_database_url(backend), tweak) {}
+
+TestServer::TestServer(const std::string& database_url, const std::function<void(Config&)>& tweak)
+    : database_url_(database_url) {
+  static bool logging = [] {
+    spdlog::set_level(spdlog::level::warn);
+    return true;
+  }();
+  (void)logging;
+  Config c = test_config(database_url);
+  if (tweak) tweak(c);
+  app_ = std::make_unique<App>(c);
+  app_->start();
+}
+
+TestServer::~TestServer() { app_->stop(); }
+
+}  // namespace swirl::test

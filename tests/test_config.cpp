@@ -1,0 +1,80 @@
+// Configuration: environment, flags, precedence, errors, --help; and the binary itself.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <memory>
+
+#include "swirl/app/config.hpp"
+
+using swirl::parse_config;
+
+namespace {
+std::pair<int, std::string> run_command(const std::string& cmd) {
+  std::array<char, 4096> buf{};
+  std::string out;
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  while (auto n = fread(buf.data(), 1, buf.size(), p)) out.append(buf.data(), n);
+  int status = pclose(p);
+  return {WEXITSTATUS(status), out};
+}
+}  // namespace
+
+TEST_CASE("defaults match the documentation", "[config]") {
+  auto r = parse_config({}, {});
+  REQUIRE(r.config);
+  CHECK(r.config->listen_address == "127.0.0.1");
+  CHECK(r.config->port == 8080);
+  CHECK(r.config->database_url == "sqlite:var/swirl.db");
+  CHECK(r.config->http_max_body_bytes == 65536);
+}
+
+TEST_CASE("environment sets options and flags win over it", "[config]") {
+  auto r = parse_config({"--port=9001"}, {{"SWIRL_PORT", "9000"}, {"SWIRL_DATABASE", "sqlite:/tmp/x.db"},
+                                          {"SWIRL_LOG_LEVEL", "debug"}, {"SWIRL_ICE_SERVERS", "stun:a:1, turn:b:2"}});
+  REQUIRE(r.config);
+  CHECK(r.config->port == 9001);
+  CHECK(r.config->database_url == "sqlite:/tmp/x.db");
+  CHECK(r.config->log_level == "debug");
+  CHECK(r.config->ice_servers == std::vector<std::string>{"stun:a:1", "turn:b:2"});
+  auto r2 = parse_config({"--listen", "0.0.0.0", "--web-root", "/srv/web"}, {});
+  REQUIRE(r2.config);
+  CHECK(r2.config->listen_address == "0.0.0.0");
+  CHECK(r2.config->web_root == "/srv/web");
+}
+
+TEST_CASE("bad options are refused with a message naming them", "[config]") {
+  auto bad = [](std::vector<std::string> args, std::map<std::string, std::string> env, const std::string& needle) {
+    auto r = parse_config(args, env);
+    CHECK_FALSE(r.config);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.message, Catch::Contains(needle));
+  };
+  bad({"--port=70000"}, {}, "--port");
+  bad({"--port=abc"}, {}, "--port");
+  bad({}, {{"SWIRL_PORT", "-1"}}, "--port");
+  bad({"--database=mysql://x"}, {}, "--database");
+  bad({"--log-level=loud"}, {}, "--log-level");
+  bad({"--no-such-flag=1"}, {}, "unknown option");
+  bad({"--port"}, {}, "needs a value");
+  bad({"stray"}, {}, "unexpected argument");
+}
+
+TEST_CASE("--help lists every option with its environment variable", "[config]") {
+  auto r = parse_config({"--help"}, {});
+  CHECK_FALSE(r.config);
+  CHECK(r.exit_code == 0);
+  for (const char* s : {"--listen", "SWIRL_LISTEN", "--port", "SWIRL_PORT", "--database", "SWIRL_DATABASE", "--web-root",
+                        "--model-dir", "--log-level", "--log-format", "--http-max-body", "--ice-servers"})
+    CHECK_THAT(r.message, Catch::Contains(s));
+}
+
+TEST_CASE("the swirl-server binary prints help and rejects bad flags", "[config][binary]") {
+  auto [code, out] = run_command(std::string(SWIRL_SERVER_BINARY) + " --help");
+  CHECK(code == 0);
+  CHECK_THAT(out, Catch::Contains("SWIRL_DATABASE"));
+  auto [code2, out2] = run_command(std::string(SWIRL_SERVER_BINARY) + " --port=nope");
+  CHECK(code2 == 2);
+  CHECK_THAT(out2, Catch::Contains("--port"));
+}

@@ -1,0 +1,139 @@
+// Users over real HTTP against a real server with its own fresh database, on both backends.
+#include <catch2/catch.hpp>
+
+#include "support/test_server.hpp"
+#include "swirl/auth/tokens.hpp"
+
+using namespace swirl::test;
+using nlohmann::json;
+
+TEMPLATE_TEST_CASE("POST /api/users creates a user and returns its token once", "[users][http]", SqliteBackend,
+                   PostgresBackend) {
+  TestServer server(TestType::value);
+  auto http = server.client();
+  auto r = http.post("/api/users", {{"display_name", "  Ada  "}});
+  REQUIRE(r.status == 201);
+  CHECK_THAT(r.header("content-type"), Catch::Contains("application/json"));
+  auto j = r.json();
+  CHECK(j["display_name"] == "Ada");
+  CHECK(j["id"].get<std::string>().size() >= 16);
+  auto token = j["token"].get<std::string>();
+  CHECK(token.size() >= 22);  // >= 128 bits in base64url
+  CHECK(j.contains("created_at"));
+
+  auto me = http.get("/api/me", token);
+  REQUIRE(me.status == 200);
+  CHECK(me.json()["id"] == j["id"]);
+  CHECK(me.json()["display_name"] == "Ada");
+  CHECK_FALSE(me.json().contains("token"));
+
+  // Only the hash is stored: the raw token finds nobody, its SHA-256 finds the user.
+  auto db = swirl::storage::open_database(server.database_url(), {});
+  CHECK_FALSE(db->find_user_by_token_hash(token));
+  CHECK(db->find_user_by_token_hash(swirl::auth::sha256_hex(token)));
+}
+
+TEMPLATE_TEST_CASE("PATCH /api/me renames with the same validation", "[users][http]", SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  auto http = server.client();
+  auto [id, token] = http.create_user("Ada");
+  auto r = http.patch("/api/me", {{"display_name", "Ada Lovelace"}}, token);
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["display_name"] == "Ada Lovelace");
+  CHECK(http.get("/api/me", token).json()["display_name"] == "Ada Lovelace");
+
+  auto bad = http.patch("/api/me", {{"display_name", ""}}, token);
+  CHECK(bad.status == 400);
+  CHECK(bad.error_code() == "invalid_display_name");
+  CHECK(http.get("/api/me", token).json()["display_name"] == "Ada Lovelace");
+  CHECK(http.patch("/api/me", {{"display_name", "X"}}).status == 401);
+}
+
+TEMPLATE_TEST_CASE("display name validation answers 400 with what is wrong", "[users][http][validation]",
+                   SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  auto http = server.client();
+  auto expect = [&](const std::string& body, const std::string& code, const std::string& needle) {
+    auto r = http.request("POST", "/api/users", body);
+    INFO(body << " -> " << r.body);
+    CHECK(r.status == 400);
+    CHECK(r.error_code() == code);
+    CHECK_THAT(r.json()["error"]["message"].get<std::string>(), Catch::Contains(needle));
+  };
+  expect("{}", "invalid_display_name", "required");
+  expect(R"({"display_name": 5})", "invalid_display_name", "string");
+  expect(R"({"display_name": null})", "invalid_display_name", "string");
+  expect(R"({"display_name": "   "})", "invalid_display_name", "empty");
+  expect(json{{"display_name", std::string(41, 'a')}}.dump(), "invalid_display_name", "at most 40");
+  expect(R"({"display_name": "a\u0007b"})", "invalid_display_name", "control");
+  expect("{\"display_name\": \"a\xff\"}", "invalid_json", "JSON");  // invalid UTF-8 is not JSON
+  expect("not json", "invalid_json", "not valid JSON");
+  expect("[1,2]", "invalid_json", "object");
+  expect("", "invalid_json", "empty");
+  // 40 characters of 4 bytes each is fine.
+  std::string emoji;
+  for (int i = 0; i < 40; ++i) emoji += "\xF0\x9F\x8E\x89";
+  CHECK(http.post("/api/users", {{"display_name", emoji}}).status == 201);
+}
+
+TEMPLATE_TEST_CASE("token authentication: missing, malformed, wrong, another user's", "[users][http][auth]",
+                   SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  auto http = server.client();
+  auto [ada_id, ada] = http.create_user("Ada");
+  auto [bob_id, bob] = http.create_user("Bob");
+
+  auto missing = http.get("/api/me");
+  CHECK(missing.status == 401);
+  CHECK(missing.error_code() == "missing_token");
+
+  auto basic = http.request("GET", "/api/me", {}, {{"Authorization", "Basic YWRhOnB3"}});
+  CHECK(basic.status == 401);
+  CHECK(basic.error_code() == "invalid_token");
+
+  auto garbage = http.request("GET", "/api/me", {}, {{"Authorization", "Bearer not-a-token"}});
+  CHECK(garbage.status == 401);
+  CHECK(garbage.error_code() == "invalid_token");
+
+  auto wrong = http.get("/api/me", swirl::auth::new_token());  // well-formed, unknown
+  CHECK(wrong.status == 401);
+  CHECK(wrong.error_code() == "invalid_token");
+
+  std::string tampered = ada;
+  tampered[5] = tampered[5] == 'A' ? 'B' : 'A';
+  CHECK(http.get("/api/me", tampered).status == 401);
+
+  CHECK(http.get("/api/me", ada).json()["id"] == ada_id);
+  CHECK(http.get("/api/me", bob).json()["id"] == bob_id);
+  CHECK(http.patch("/api/me", {{"display_name", "Bobby"}}, bob).json()["id"] == bob_id);
+  CHECK(http.get("/api/me", ada).json()["display_name"] == "Ada");
+}
+
+TEMPLATE_TEST_CASE("users survive a server restart", "[users][http][storage]", SqliteBackend, PostgresBackend) {
+  std::string url = fresh_database_url(TestType::value);
+  std::string token, id;
+  {
+    TestServer first(url);
+    std::tie(id, token) = first.client().create_user("Ada");
+  }
+  TestServer second(url);
+  auto me = second.client().get("/api/me", token);
+  REQUIRE(me.status == 200);
+  CHECK(me.json()["id"] == id);
+  CHECK(me.json()["display_name"] == "Ada");
+}
+
+TEMPLATE_TEST_CASE("last_seen_at moves forward on use", "[users][storage]", SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  auto http = server.client();
+  auto [id, token] = http.create_user("Ada");
+  auto db = swirl::storage::open_database(server.database_url(), {});
+  auto before = db->find_user(id);
+  REQUIRE(before);
+  CHECK(before->last_seen_at_ms == before->created_at_ms);
+  db->touch_user(id, before->last_seen_at_ms - 120'000);  // pretend the last visit was 2 minutes ago
+  REQUIRE(http.get("/api/me", token).status == 200);
+  auto after = db->find_user(id);
+  CHECK(after->last_seen_at_ms >= before->last_seen_at_ms);
+  CHECK(after->created_at_ms == before->created_at_ms);
+}
