@@ -1,0 +1,396 @@
+// Unit tests for the pure lobby rules: matchmaking (find_matches, MatchHistory) and readiness.
+
+#include <catch2/catch.hpp>
+
+#include "swirl/lobby/matchmaking.hpp"
+#include "swirl/lobby/readiness.hpp"
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <vector>
+
+using swirl::lobby::Candidate;
+using swirl::lobby::find_matches;
+using swirl::lobby::MatchHistory;
+using swirl::lobby::MatchRules;
+using swirl::lobby::MemberId;
+using swirl::lobby::WhenExhausted;
+
+namespace {
+
+using Groups = std::vector<std::vector<MemberId>>;
+
+MatchRules rules_for(int group_size, WhenExhausted when = WhenExhausted::wait,
+                     std::int64_t repeat_after_ms = 0) {
+  MatchRules rules;
+  rules.group_size = group_size;
+  rules.when_exhausted = when;
+  rules.repeat_after_ms = repeat_after_ms;
+  return rules;
+}
+
+// Candidates 0..n-1, member i ready since i (so lower id = waited longer).
+std::vector<Candidate> ready_in_order(MemberId n) {
+  std::vector<Candidate> ready;
+  for (MemberId i = 0; i < n; ++i) ready.push_back({i, std::int64_t{1000} + i});
+  return ready;
+}
+
+Groups match(const std::vector<Candidate>& ready, const MatchHistory& history,
+             const MatchRules& rules, std::int64_t now_ms = 100'000) {
+  return find_matches(ready, history, rules, now_ms);
+}
+
+}  // namespace
+
+TEST_CASE("history records symmetric pairs and keeps the latest time", "[matchmaking][history]") {
+  MatchHistory h;
+  CHECK_FALSE(h.met(1, 2));
+  CHECK(h.pair_count() == 0);
+  CHECK(h.partners(7) == 0);
+  CHECK(h.partners_of(7).empty());
+
+  h.record(1, 2, 500);
+  CHECK(h.met(1, 2));
+  CHECK(h.met(2, 1));
+  CHECK(h.last_met(2, 1) == std::optional<std::int64_t>{500});
+  CHECK_FALSE(h.met(1, 3));
+  CHECK_FALSE(h.last_met(1, 99).has_value());
+
+  h.record(2, 1, 900);
+  h.record(1, 2, 700);  // older replay must not move "last met" back
+  CHECK(h.last_met(1, 2) == std::optional<std::int64_t>{900});
+  CHECK(h.pair_count() == 1);
+
+  h.record(1, 5, 10);
+  h.record(1, 3, 10);
+  h.record(4, 4, 10);  // self-matches are ignored
+  CHECK(h.pair_count() == 3);
+  CHECK(h.partners(1) == 3);
+  CHECK(h.partners(4) == 0);
+  auto p = h.partners_of(1);
+  CHECK(std::vector<MemberId>(p.begin(), p.end()) == std::vector<MemberId>{2, 3, 5});
+}
+
+TEST_CASE("forget drops a member's pairs and releases its memory", "[matchmaking][history]") {
+  MatchHistory h;
+  for (MemberId other = 1; other <= 200; ++other) h.record(0, other, other);
+  h.record(1, 2, 5);
+  CHECK(h.pair_count() == 201);
+  auto before = h.memory_bytes();
+
+  h.forget(0);
+  CHECK(h.pair_count() == 1);
+  CHECK(h.partners(0) == 0);
+  CHECK(h.partners(1) == 1);
+  CHECK_FALSE(h.met(0, 7));
+  CHECK_FALSE(h.met(7, 0));
+  CHECK(h.met(1, 2));
+  CHECK(h.memory_bytes() < before);
+
+  // The id can be reused by a newcomer with a clean slate.
+  h.record(0, 3, 50);
+  CHECK(h.partners(0) == 1);
+  CHECK(h.pair_count() == 2);
+  h.forget(12345);  // unknown: no-op
+  CHECK(h.pair_count() == 2);
+}
+
+TEST_CASE("pairs are formed longest-waiting first, offerer first", "[matchmaking]") {
+  MatchHistory h;
+  // Input order is scrambled on purpose: the matcher ranks by ready_since, then id.
+  std::vector<Candidate> ready{{30, 400}, {10, 100}, {40, 100}, {20, 300}};
+  auto groups = match(ready, h, rules_for(2));
+  // Ranks: 10 (100), 40 (100, tie broken by id), 20 (300), 30 (400).
+  CHECK(groups == Groups{{10, 40}, {20, 30}});
+}
+
+TEST_CASE("an odd member out is the one who arrived last", "[matchmaking]") {
+  MatchHistory h;
+  auto groups = match(ready_in_order(5), h, rules_for(2));
+  CHECK(groups == Groups{{0, 1}, {2, 3}});
+
+  // With only three ready, the newest waits.
+  std::vector<Candidate> three{{7, 50}, {8, 10}, {9, 30}};
+  CHECK(match(three, h, rules_for(2)) == Groups{{8, 9}});
+
+  CHECK(match({}, h, rules_for(2)).empty());
+  CHECK(match({{1, 0}}, h, rules_for(2)).empty());
+}
+
+TEST_CASE("groups of 3 and 4 are meshes of fresh pairs", "[matchmaking]") {
+  MatchHistory h;
+  CHECK(match(ready_in_order(7), h, rules_for(3)) == Groups{{0, 1, 2}, {3, 4, 5}});
+  CHECK(match(ready_in_order(9), h, rules_for(4)) == Groups{{0, 1, 2, 3}, {4, 5, 6, 7}});
+  CHECK(match(ready_in_order(3), h, rules_for(4)).empty());
+
+  // 0 met 1: the first triple skips 1, who then anchors the next one.
+  h.record(0, 1, 0);
+  CHECK(match(ready_in_order(6), h, rules_for(3)) == Groups{{0, 2, 3}, {1, 4, 5}});
+
+  // Every pair inside a group must be fresh, not just pairs with the anchor: 2 met 3.
+  h.record(2, 3, 0);
+  CHECK(match(ready_in_order(6), h, rules_for(3)) == Groups{{0, 2, 4}, {1, 3, 5}});
+
+  // With 4: {0,2,4,5} is the first fresh group in rank order; 1 and 3 are left.
+  CHECK(match(ready_in_order(6), h, rules_for(4)) == Groups{{0, 2, 4, 5}});
+}
+
+TEST_CASE("no repeat while a fresh partner is ready", "[matchmaking]") {
+  MatchHistory h;
+  h.record(0, 1, 0);
+  // 0 and 1 waited longest but have met: both get someone new.
+  CHECK(match(ready_in_order(4), h, rules_for(2)) == Groups{{0, 2}, {1, 3}});
+
+  // 0 met 1 and 2; 1 and 2 have not met each other.
+  h.record(0, 2, 0);
+  CHECK(match(ready_in_order(3), h, rules_for(2)) == Groups{{1, 2}});
+  // Even in repeat mode with no delay: 0 stays out rather than repeating while 1-2 are fresh.
+  CHECK(match(ready_in_order(3), h, rules_for(2, WhenExhausted::repeat, 0)) == Groups{{1, 2}});
+
+  // A fresh partner keeps a member from repeating: 2 met 0 and 1, and 3 is new to 2.
+  MatchHistory h2;
+  h2.record(0, 1, 0);
+  h2.record(0, 2, 0);
+  h2.record(1, 2, 0);
+  auto groups = match(ready_in_order(4), h2, rules_for(2, WhenExhausted::repeat, 0));
+  // Pass 1 pairs 0-3 (fresh); 1 and 2 have met everyone left, so they may repeat.
+  CHECK(groups == Groups{{0, 3}, {1, 2}});
+}
+
+TEST_CASE("wait never repeats; repeat waits for the delay", "[matchmaking]") {
+  MatchHistory h;
+  h.record(0, 1, 10'000);
+  auto ready = ready_in_order(2);
+
+  CHECK(match(ready, h, rules_for(2, WhenExhausted::wait), 1'000'000).empty());
+
+  auto repeat = rules_for(2, WhenExhausted::repeat, 60'000);
+  CHECK(match(ready, h, repeat, 69'999).empty());
+  CHECK(match(ready, h, repeat, 70'000) == Groups{{0, 1}});
+
+  // The delay counts from the last meeting.
+  h.record(0, 1, 65'000);
+  CHECK(match(ready, h, repeat, 70'000).empty());
+  CHECK(match(ready, h, repeat, 125'000) == Groups{{0, 1}});
+}
+
+TEST_CASE("repeat groups of 3 keep fresh partners together", "[matchmaking]") {
+  // Everyone has met everyone except the listed fresh pairs.
+  auto all_met_except = [](MemberId n, std::set<std::pair<MemberId, MemberId>> fresh) {
+    MatchHistory h;
+    for (MemberId a = 0; a < n; ++a) {
+      for (MemberId b = a + 1; b < n; ++b) {
+        if (!fresh.count({a, b})) h.record(a, b, 0);
+      }
+    }
+    return h;
+  };
+  auto repeat = rules_for(3, WhenExhausted::repeat, 0);
+
+  SECTION("the member who met everyone fills the group, not one with a fresh partner") {
+    auto h = all_met_except(4, {{0, 1}});
+    CHECK(match(ready_in_order(4), h, repeat) == Groups{{0, 1, 2}});
+    CHECK(match(ready_in_order(4), h, rules_for(3)).empty());
+  }
+  SECTION("a member whose fresh partner would be left out cannot repeat") {
+    // 0-1 and 2-3 are fresh; {0,1,2} would leave 3, who has not met 2, waiting.
+    auto h = all_met_except(5, {{0, 1}, {2, 3}});
+    CHECK(match(ready_in_order(5), h, repeat) == Groups{{0, 1, 4}});
+  }
+  SECTION("a required fresh partner is pulled into the group") {
+    // 0 and 2 are fresh; 0's first pick 1 is a repeat, so 2 must come along.
+    auto h = all_met_except(4, {{0, 2}});
+    CHECK(match(ready_in_order(4), h, repeat) == Groups{{0, 1, 2}});
+  }
+}
+
+TEST_CASE("group size outside 2..4 is refused", "[matchmaking]") {
+  MatchHistory h;
+  CHECK_THROWS_AS(match(ready_in_order(4), h, rules_for(1)), std::invalid_argument);
+  CHECK_THROWS_AS(match(ready_in_order(8), h, rules_for(5)), std::invalid_argument);
+}
+
+TEST_CASE("the result does not depend on input order", "[matchmaking]") {
+  std::mt19937 rng(7);
+  MatchHistory h;
+  for (int i = 0; i < 3000; ++i) {
+    h.record(static_cast<MemberId>(rng() % 300), static_cast<MemberId>(rng() % 300),
+             static_cast<std::int64_t>(rng() % 50'000));
+  }
+  std::vector<Candidate> ready;
+  for (MemberId id = 0; id < 300; id += 1 + rng() % 2) {
+    ready.push_back({id, static_cast<std::int64_t>(rng() % 100)});  // many ties
+  }
+  for (int g = 2; g <= 4; ++g) {
+    for (auto when : {WhenExhausted::wait, WhenExhausted::repeat}) {
+      auto rules = rules_for(g, when, 20'000);
+      auto expected = match(ready, h, rules);
+      CHECK_FALSE(expected.empty());
+      for (int round = 0; round < 5; ++round) {
+        auto shuffled = ready;
+        std::shuffle(shuffled.begin(), shuffled.end(), rng);
+        CHECK(match(shuffled, h, rules) == expected);
+      }
+    }
+  }
+}
+
+// Property test over randomized lobbies. For every produced group G, with U the ready
+// candidates left unmatched in the round:
+//   1. |G| == group_size, members are ready candidates, nobody is in two groups;
+//   2. G is in rank order (ready_since, then id), so G[i] offers to G[j] for i < j;
+//   3. wait: no pair in G has met; repeat: every pair in G that has met last met at least
+//      repeat_after_ms before now;
+//   4. (the repeat rule) for every pair {a, b} in G that has met and every c in U,
+//      c has met a and c has met b — neither a nor b had a fresh ready partner left waiting;
+//   5. (no wasted fresh group) no group_size members of U are pairwise fresh (checked where
+//      the search is exhaustive: group_size <= 3, or few candidates);
+//   6. with group_size 2 and repeat, no two members of U are a repeat-eligible pair either.
+TEST_CASE("randomized histories respect the repeat rule", "[matchmaking][property]") {
+  std::mt19937 rng(20251125);
+  auto uniform = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const double densities[] = {0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97, 1.0};
+  const std::int64_t now = 100'000;
+  int cases_with_repeats = 0;
+  int cases = 0;
+
+  for (int iteration = 0; iteration < 600; ++iteration) {
+    const MemberId universe = 40;
+    const int g = uniform(2, 4);
+    const double density = densities[uniform(0, 7)];
+    MatchHistory h;
+    std::bernoulli_distribution meets(density);
+    for (MemberId a = 0; a < universe; ++a) {
+      for (MemberId b = a + 1; b < universe; ++b) {
+        if (meets(rng)) h.record(a, b, uniform(0, static_cast<int>(now)));
+      }
+    }
+    std::vector<Candidate> ready;
+    for (MemberId id = 0; id < universe; ++id) {
+      if (uniform(0, 99) < 60) ready.push_back({id, uniform(0, 30)});
+    }
+    std::shuffle(ready.begin(), ready.end(), rng);
+    const auto when = uniform(0, 1) == 0 ? WhenExhausted::wait : WhenExhausted::repeat;
+    const std::int64_t delays[] = {0, 20'000, 60'000, 200'000};
+    const auto rules = rules_for(g, when, delays[uniform(0, 3)]);
+
+    const auto groups = match(ready, h, rules, now);
+    ++cases;
+    INFO("iteration " << iteration << ", group size " << g << ", density " << density
+                      << ", repeat " << (when == WhenExhausted::repeat));
+
+    std::map<MemberId, std::int64_t> since;
+    for (const auto& c : ready) since[c.id] = c.ready_since_ms;
+    auto ranks_before = [&](MemberId x, MemberId y) {
+      return since.at(x) != since.at(y) ? since.at(x) < since.at(y) : x < y;
+    };
+
+    // 1 and 2.
+    std::set<MemberId> matched;
+    for (const auto& group : groups) {
+      REQUIRE(group.size() == static_cast<std::size_t>(g));
+      for (MemberId id : group) {
+        REQUIRE(since.count(id) == 1);
+        REQUIRE(matched.insert(id).second);
+      }
+      for (std::size_t i = 0; i + 1 < group.size(); ++i) CHECK(ranks_before(group[i], group[i + 1]));
+    }
+    std::vector<MemberId> unmatched;
+    for (const auto& c : ready) {
+      if (!matched.count(c.id)) unmatched.push_back(c.id);
+    }
+
+    // 3 and 4.
+    bool any_repeat = false;
+    for (const auto& group : groups) {
+      for (std::size_t i = 0; i < group.size(); ++i) {
+        for (std::size_t j = i + 1; j < group.size(); ++j) {
+          auto last = h.last_met(group[i], group[j]);
+          if (!last) continue;
+          any_repeat = true;
+          REQUIRE(when == WhenExhausted::repeat);
+          CHECK(now - *last >= rules.repeat_after_ms);
+          for (MemberId c : unmatched) {
+            INFO("repeat pair " << group[i] << "-" << group[j] << ", waiting " << c);
+            CHECK(h.met(c, group[i]));
+            CHECK(h.met(c, group[j]));
+          }
+        }
+      }
+    }
+    if (any_repeat) ++cases_with_repeats;
+
+    // 5: brute force over subsets of the unmatched members.
+    auto pairwise_fresh = [&](const std::vector<MemberId>& members) {
+      for (std::size_t i = 0; i < members.size(); ++i) {
+        for (std::size_t j = i + 1; j < members.size(); ++j) {
+          if (h.met(members[i], members[j])) return false;
+        }
+      }
+      return true;
+    };
+    if (g <= 3 || ready.size() <= 20) {
+      const std::size_t u = unmatched.size();
+      for (std::size_t i = 0; i < u; ++i) {
+        for (std::size_t j = i + 1; j < u; ++j) {
+          if (g == 2) {
+            CHECK_FALSE(pairwise_fresh({unmatched[i], unmatched[j]}));
+            continue;
+          }
+          for (std::size_t k = j + 1; k < u; ++k) {
+            if (g == 3) {
+              CHECK_FALSE(pairwise_fresh({unmatched[i], unmatched[j], unmatched[k]}));
+              continue;
+            }
+            for (std::size_t l = k + 1; l < u; ++l) {
+              CHECK_FALSE(
+                  pairwise_fresh({unmatched[i], unmatched[j], unmatched[k], unmatched[l]}));
+            }
+          }
+        }
+      }
+    }
+
+    // 6.
+    if (g == 2 && when == WhenExhausted::repeat) {
+      for (std::size_t i = 0; i < unmatched.size(); ++i) {
+        for (std::size_t j = i + 1; j < unmatched.size(); ++j) {
+          auto last = h.last_met(unmatched[i], unmatched[j]);
+          REQUIRE(last.has_value());  // 5 already says they met
+          CHECK(now - *last < rules.repeat_after_ms);
+        }
+      }
+    }
+  }
+  // The generator must actually exercise the repeat pass.
+  CHECK(cases == 600);
+  CHECK(cases_with_repeats > 50);
+}
+
+TEST_CASE("readiness after a match ends follows the protocol table", "[matchmaking][readiness]") {
+  using swirl::lobby::MatchEndReason;
+  using swirl::lobby::ready_after_match_end;
+  using swirl::lobby::to_string;
+
+  CHECK(ready_after_match_end(MatchEndReason::left, true));
+  CHECK_FALSE(ready_after_match_end(MatchEndReason::left, false));
+  for (bool requested : {false, true}) {
+    CHECK(ready_after_match_end(MatchEndReason::peer_left, requested));
+    CHECK(ready_after_match_end(MatchEndReason::peer_disconnected, requested));
+    CHECK(ready_after_match_end(MatchEndReason::round_over, requested));
+    CHECK(ready_after_match_end(MatchEndReason::owner_ended, requested));
+    CHECK_FALSE(ready_after_match_end(MatchEndReason::kicked, requested));
+  }
+
+  CHECK(to_string(MatchEndReason::left) == "left");
+  CHECK(to_string(MatchEndReason::peer_left) == "peer_left");
+  CHECK(to_string(MatchEndReason::peer_disconnected) == "peer_disconnected");
+  CHECK(to_string(MatchEndReason::round_over) == "round_over");
+  CHECK(to_string(MatchEndReason::owner_ended) == "owner_ended");
+  CHECK(to_string(MatchEndReason::kicked) == "kicked");
+}
