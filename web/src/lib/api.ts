@@ -1,0 +1,162 @@
+// Every HTTP call the client makes, in one place so paths are easy to adjust while the
+// server's lobby and owner endpoints are being written (docs/http-api.md).
+
+import type { LobbySettings, MatchPeer } from './protocol';
+
+export type User = { id: string; display_name: string; created_at?: string; last_seen_at?: string };
+export type NewUser = User & { token: string };
+
+export type Lobby = {
+  id: string;
+  name: string;
+  status?: string;
+  settings?: LobbySettings;
+  owner_id?: string;
+  /** Absolute invite URL when the server knows its public URL; we build one otherwise. */
+  invite_url?: string;
+};
+
+export type LobbyState = {
+  lobby?: Lobby;
+  status?: string;
+  locked?: boolean;
+  settings?: LobbySettings;
+  member_count?: number;
+  ready_count?: number;
+  members?: { id: string; display_name: string; ready: boolean; in_match: boolean; connected: boolean }[];
+  matches?: { match_id: string; created_at?: string; members?: MatchPeer[] | { id: string; display_name: string }[] }[];
+};
+
+/** An HTTP failure: the server's `{"error":{"code","message"}}` or a network problem. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** status 0: the request never got an answer. */
+  static network(cause: unknown): ApiError {
+    return new ApiError(0, 'network_error', cause instanceof Error ? cause.message : 'network error');
+  }
+
+  get isUnauthorized(): boolean {
+    return this.status === 401;
+  }
+}
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+/** Time for one API call; the server answers in milliseconds unless something is wrong. */
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+/** A client for one server (same origin by default), optionally authenticated. */
+export class Api {
+  constructor(
+    private readonly token: () => string | null,
+    private readonly fetchFn: Fetch = (input, init) => globalThis.fetch(input, init),
+    private readonly base = '',
+  ) {}
+
+  // Users
+  createUser(displayName: string): Promise<NewUser> {
+    return this.request('POST', '/api/users', { display_name: displayName }, false);
+  }
+  me(): Promise<User> {
+    return this.request('GET', '/api/me');
+  }
+  rename(displayName: string): Promise<User> {
+    return this.request('PATCH', '/api/me', { display_name: displayName });
+  }
+
+  // Lobbies
+  createLobby(name: string, settings: Partial<LobbySettings> & { group_size: number }): Promise<Lobby> {
+    return this.request('POST', '/api/lobbies', { name, settings });
+  }
+  /** Assumed endpoint: a lobby's public facts, used to explain a refused WebSocket. */
+  lobby(lobbyId: string): Promise<Lobby> {
+    return this.request('GET', `/api/lobbies/${seg(lobbyId)}`);
+  }
+
+  // Owner actions
+  lobbyState(lobbyId: string): Promise<LobbyState> {
+    return this.request('GET', `/api/lobbies/${seg(lobbyId)}/state`);
+  }
+  updateSettings(lobbyId: string, settings: Partial<LobbySettings>): Promise<unknown> {
+    return this.request('PATCH', `/api/lobbies/${seg(lobbyId)}/settings`, settings);
+  }
+  kick(lobbyId: string, userId: string, banSeconds?: number): Promise<unknown> {
+    const body: { user_id: string; ban_seconds?: number } = { user_id: userId };
+    if (banSeconds !== undefined && banSeconds > 0) body.ban_seconds = banSeconds;
+    return this.request('POST', `/api/lobbies/${seg(lobbyId)}/kick`, body);
+  }
+  lock(lobbyId: string): Promise<unknown> {
+    return this.request('POST', `/api/lobbies/${seg(lobbyId)}/lock`);
+  }
+  unlock(lobbyId: string): Promise<unknown> {
+    return this.request('POST', `/api/lobbies/${seg(lobbyId)}/unlock`);
+  }
+  announce(lobbyId: string, message: string): Promise<unknown> {
+    return this.request('POST', `/api/lobbies/${seg(lobbyId)}/announce`, { message });
+  }
+  closeLobby(lobbyId: string): Promise<unknown> {
+    return this.request('POST', `/api/lobbies/${seg(lobbyId)}/close`);
+  }
+  endMatch(lobbyId: string, matchId: string): Promise<unknown> {
+    return this.request('POST', `/api/lobbies/${seg(lobbyId)}/matches/${seg(matchId)}/end`);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, auth = true): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const token = auth ? this.token() : null;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const init: RequestInit = { method, headers };
+    if (body !== undefined) init.body = JSON.stringify(body);
+    if (typeof AbortSignal !== 'undefined' && 'timeout' in AbortSignal) {
+      init.signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+    }
+    let response: Response;
+    try {
+      response = await this.fetchFn(this.base + path, init);
+    } catch (err) {
+      throw ApiError.network(err);
+    }
+    const text = await response.text().catch(() => '');
+    let json: unknown = undefined;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    if (!response.ok) throw errorFrom(response.status, json);
+    return json as T;
+  }
+}
+
+/** Builds the ApiError for a non-2xx answer. */
+export function errorFrom(status: number, body: unknown): ApiError {
+  if (body && typeof body === 'object' && 'error' in body) {
+    const e = (body as { error: unknown }).error;
+    if (e && typeof e === 'object') {
+      const code = 'code' in e && typeof e.code === 'string' ? e.code : `http_${status}`;
+      const message = 'message' in e && typeof e.message === 'string' ? e.message : `HTTP ${status}`;
+      return new ApiError(status, code, message);
+    }
+  }
+  return new ApiError(status, `http_${status}`, `The server answered HTTP ${status}.`);
+}
+
+function seg(s: string): string {
+  return encodeURIComponent(s);
+}
+
+/** The invite path for a lobby: `/l/{lobby_id}`. */
+export function invitePath(lobbyId: string): string {
+  return `/l/${seg(lobbyId)}`;
+}

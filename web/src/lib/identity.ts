@@ -1,0 +1,89 @@
+// Who this browser is: the user created with POST /api/users, remembered on this device.
+// The bearer token lives in localStorage; lobbies this browser created are remembered too, so
+// the owner panel shows up again after a reload.
+
+export type Identity = { id: string; display_name: string; token: string };
+
+/** The part of window.localStorage used here. */
+export interface KeyValueStore {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+const IDENTITY_KEY = 'swirl.identity.v1';
+const OWNED_KEY = 'swirl.owned-lobbies.v1';
+/** Keep the owned-lobbies list from growing without bound: the newest ones win. */
+export const MAX_OWNED_LOBBIES = 50;
+
+export class IdentityStore {
+  constructor(private readonly storage: KeyValueStore | null = safeLocalStorage()) {}
+
+  load(): Identity | null {
+    const raw = this.read(IDENTITY_KEY);
+    if (!raw) return null;
+    try {
+      const v = JSON.parse(raw) as Partial<Identity>;
+      if (typeof v.id === 'string' && typeof v.token === 'string' && typeof v.display_name === 'string') {
+        return { id: v.id, token: v.token, display_name: v.display_name };
+      }
+    } catch {
+      // fall through: a corrupt entry is as good as none
+    }
+    return null;
+  }
+
+  save(identity: Identity): void {
+    this.write(IDENTITY_KEY, JSON.stringify(identity));
+  }
+
+  forget(): void {
+    try {
+      this.storage?.removeItem(IDENTITY_KEY);
+    } catch {
+      // storage disabled: nothing to forget
+    }
+  }
+
+  ownedLobbies(): string[] {
+    try {
+      const v = JSON.parse(this.read(OWNED_KEY) ?? '[]') as unknown;
+      return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+    } catch {
+      return [];
+    }
+  }
+
+  addOwnedLobby(lobbyId: string): void {
+    const list = [lobbyId, ...this.ownedLobbies().filter((id) => id !== lobbyId)].slice(0, MAX_OWNED_LOBBIES);
+    this.write(OWNED_KEY, JSON.stringify(list));
+  }
+
+  owns(lobbyId: string): boolean {
+    return this.ownedLobbies().includes(lobbyId);
+  }
+
+  private read(key: string): string | null {
+    try {
+      return this.storage?.getItem(key) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  private write(key: string, value: string): void {
+    try {
+      this.storage?.setItem(key, value);
+    } catch {
+      // Private mode or quota: the identity then lasts for this tab only.
+    }
+  }
+}
+
+function safeLocalStorage(): KeyValueStore | null {
+  try {
+    return globalThis.localStorage ?? null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,202 @@
+// The Swirl wire protocol, version 1 (docs/protocol.md), as TypeScript types plus a parser
+// that turns an incoming text frame into a typed message or null. Nothing here does I/O.
+
+export const PROTOCOL_VERSION = 1;
+export const SUBPROTOCOL = 'swirl.v1';
+export const TOKEN_SUBPROTOCOL_PREFIX = 'swirl.token.';
+
+/** WebSocket close codes the server uses (docs/protocol.md, "Close codes"). */
+export const CloseCode = {
+  Normal: 1000,
+  GoingAway: 1001,
+  Abnormal: 1006,
+  PolicyViolation: 1008,
+  MessageTooBig: 1009,
+  InternalError: 1011,
+  Replaced: 4000,
+  Kicked: 4003,
+  LobbyClosed: 4004,
+  PingTimeout: 4008,
+} as const;
+
+export type LobbySettings = {
+  group_size: number;
+  max_members?: number;
+  when_exhausted?: 'wait' | 'repeat';
+  repeat_after_seconds?: number;
+  round_seconds?: number;
+  idle_shutdown_seconds?: number;
+};
+
+export type LobbyInfo = {
+  id: string;
+  name: string;
+  status: string;
+  settings: LobbySettings;
+  /** Not in protocol v1's example; used when a server sends it. */
+  owner_id?: string;
+};
+
+export type MatchPeer = {
+  id: string;
+  display_name: string;
+  offerer: string;
+  polite: string;
+};
+
+export type MatchMessage = {
+  type: 'match';
+  match_id: string;
+  created_at: string;
+  peers: MatchPeer[];
+};
+
+export type WelcomeMessage = {
+  type: 'welcome';
+  protocol: number;
+  user: { id: string; display_name: string };
+  lobby: LobbyInfo;
+  ice_servers: RTCIceServer[];
+  resumed: boolean;
+  you: { ready: boolean; match: MatchMessage | null };
+  limits: {
+    max_message_bytes: number;
+    messages_per_second: number;
+    burst: number;
+    resume_grace_seconds: number;
+  };
+};
+
+export type LobbyMember = {
+  id: string;
+  display_name: string;
+  ready: boolean;
+  in_match: boolean;
+  connected: boolean;
+};
+
+export type LobbyStatusMessage = {
+  type: 'lobby_status';
+  lobby_id: string;
+  status: string;
+  member_count: number;
+  ready_count: number;
+  truncated: boolean;
+  members: LobbyMember[];
+};
+
+export type UserStatusMessage = {
+  type: 'user_status';
+  user_id: string;
+  status: 'reconnecting' | 'back' | 'left_match';
+};
+
+export type MatchEndReason =
+  | 'left'
+  | 'peer_left'
+  | 'peer_disconnected'
+  | 'round_over'
+  | 'owner_ended'
+  | 'kicked';
+
+export type MatchEndedMessage = {
+  type: 'match_ended';
+  match_id: string;
+  reason: MatchEndReason | string;
+  ready: boolean;
+};
+
+/** What travels inside `signal.data`: opaque to the server, ours to define. */
+export type SignalData = {
+  description?: RTCSessionDescriptionInit;
+  candidate?: RTCIceCandidateInit | null;
+};
+
+export type SignalMessage = { type: 'signal'; from: string; data: SignalData };
+export type ErrorMessage = { type: 'error'; code: string; message: string };
+export type AnnouncementMessage = { type: 'announcement'; message: string; at: string };
+export type KickedMessage = { type: 'kicked'; reason: string; ban_seconds?: number };
+export type LobbyClosedMessage = { type: 'lobby_closed'; message: string };
+
+export type ServerMessage =
+  | WelcomeMessage
+  | LobbyStatusMessage
+  | UserStatusMessage
+  | MatchMessage
+  | MatchEndedMessage
+  | SignalMessage
+  | ErrorMessage
+  | AnnouncementMessage
+  | KickedMessage
+  | LobbyClosedMessage;
+
+export type ClientMessage =
+  | { type: 'ready'; ready: boolean }
+  | { type: 'signal'; to: string; data: SignalData }
+  | { type: 'leave_match'; ready?: boolean };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isMatch(v: unknown): v is MatchMessage {
+  return (
+    isObject(v) &&
+    typeof v.match_id === 'string' &&
+    Array.isArray(v.peers) &&
+    v.peers.every(
+      (p) =>
+        isObject(p) &&
+        typeof p.id === 'string' &&
+        typeof p.offerer === 'string' &&
+        typeof p.polite === 'string',
+    )
+  );
+}
+
+/**
+ * Parses one text frame. Returns null for anything that is not a well-formed server message
+ * of a known type: the caller logs and ignores it (a newer server may add types).
+ */
+export function parseServerMessage(text: string): ServerMessage | null {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!isObject(v) || typeof v.type !== 'string') return null;
+  switch (v.type) {
+    case 'welcome':
+      if (!isObject(v.user) || !isObject(v.lobby) || typeof v.user.id !== 'string') return null;
+      if (!Array.isArray(v.ice_servers)) v.ice_servers = [];
+      if (!isObject(v.you)) v.you = { ready: false, match: null };
+      else if (v.you.match !== null && v.you.match !== undefined && !isMatch(v.you.match)) return null;
+      return v as WelcomeMessage;
+    case 'lobby_status':
+      return Array.isArray(v.members) ? (v as LobbyStatusMessage) : null;
+    case 'user_status':
+      return typeof v.user_id === 'string' ? (v as UserStatusMessage) : null;
+    case 'match':
+      return isMatch(v) ? (v as MatchMessage) : null;
+    case 'match_ended':
+      return typeof v.match_id === 'string' ? (v as MatchEndedMessage) : null;
+    case 'signal':
+      return typeof v.from === 'string' && isObject(v.data) ? (v as SignalMessage) : null;
+    case 'error':
+      return typeof v.code === 'string' ? (v as ErrorMessage) : null;
+    case 'announcement':
+      return typeof v.message === 'string' ? (v as AnnouncementMessage) : null;
+    case 'kicked':
+      return v as KickedMessage;
+    case 'lobby_closed':
+      return v as LobbyClosedMessage;
+    default:
+      return null;
+  }
+}
+
+/** The polite side of a pair, in the perfect-negotiation sense, as the server decided it. */
+export function isPoliteTowards(peer: MatchPeer, selfId: string): boolean {
+  return peer.polite === selfId;
+}

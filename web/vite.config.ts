@@ -1,0 +1,29 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// The dev server proxies the API and the lobby WebSockets to a locally running swirl-server,
+// so `npm run dev` behaves like the built client served by the server itself.
+// (Declared here rather than pulling in @types/node for one line.)
+declare const process: { env: Record<string, string | undefined> };
+const backend = process.env.SWIRL_BACKEND ?? 'http://127.0.0.1:8080';
+
+export default defineConfig({
+  plugins: [svelte()],
+  server: {
+    proxy: {
+      '/api': { target: backend, ws: true, changeOrigin: true },
+    },
+  },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    sourcemap: true,
+    target: 'es2022',
+  },
+  test: {
+    include: ['src/**/*.spec.ts'],
+    environment: 'node',
+    restoreMocks: true,
+  },
+});
