@@ -235,6 +235,7 @@ private:
       SmallRanks group;
       group.push(a);
       budget_ = fresh_search_budget;
+      group_partners_[0] = history_.partners_of(ids_[a]);
       if (!extend_fresh(group, a + 1)) continue;
       for (std::size_t i = 0; i < group.size; ++i) free_.take(group.items[i]);
       emit(group);
@@ -245,11 +246,17 @@ private:
   // member already in it. True when the group is full.
   bool extend_fresh(SmallRanks& group, Rank from) {
     for (Rank r = free_.next(from); r < n(); r = free_.next(r + 1)) {
+      // Search the group members' own lists, which stay in cache while we scan, rather than
+      // MatchHistory::met, which would also touch every scanned candidate's list.
+      const MemberId id = ids_[r];
       bool fresh = true;
-      for (std::size_t i = 0; i < group.size && fresh; ++i) fresh = !met(group.items[i], r);
+      for (std::size_t i = 0; i < group.size && fresh; ++i) {
+        fresh = !std::binary_search(group_partners_[i].begin(), group_partners_[i].end(), id);
+      }
       if (!fresh) continue;
       group.push(r);
       if (group.size == g_) return true;
+      group_partners_[group.size - 1] = history_.partners_of(id);
       if (budget_ == 0) {
         --group.size;
         return false;
@@ -386,6 +393,7 @@ private:
   std::vector<MemberId> ids_;  // by rank
   FreeRanks free_;
   std::size_t budget_ = 0;
+  std::array<std::span<const MemberId>, max_group_size> group_partners_;  // pass 1, by position
   std::vector<std::pair<MemberId, Rank>> pool_by_id_;
   std::vector<std::size_t> met_free_;  // by rank: free pool members this member has met
   std::size_t pool_free_ = 0;

@@ -33,7 +33,7 @@ struct MatchRules {
 //
 // Stored as one sorted vector of partner ids per member plus a parallel vector of times, both
 // indexed by MemberId. That is 12 bytes per (member, partner) entry plus 48 bytes per member:
-// 100k members who met 35 others each take about 47 MB, against ~4x that for a node-based hash
+// 100k members who met 35 others each take about 45 MB (see bench/), against ~4x that for a hash
 // map of pair keys. Lookups are a binary search in the shorter of the two lists (members meet
 // tens to hundreds of others, so this stays in one or two cache lines); record() and forget()
 // shift within those small vectors.
