@@ -1,7 +1,7 @@
 // Every HTTP call the client makes, in one place so paths are easy to adjust while the
 // server's lobby and owner endpoints are being written (docs/http-api.md).
 
-import type { LobbySettings, MatchPeer } from './protocol';
+import type { LobbySettings } from './protocol';
 
 export type User = { id: string; display_name: string; created_at?: string; last_seen_at?: string };
 export type NewUser = User & { token: string };
@@ -24,7 +24,7 @@ export type LobbyState = {
   member_count?: number;
   ready_count?: number;
   members?: { id: string; display_name: string; ready: boolean; in_match: boolean; connected: boolean }[];
-  matches?: { match_id: string; created_at?: string; members?: MatchPeer[] | { id: string; display_name: string }[] }[];
+  matches?: { match_id: string; created_at?: string; members?: { id: string; display_name: string }[] }[];
 };
 
 /** An HTTP failure: the server's `{"error":{"code","message"}}` or a network problem. */

@@ -1,0 +1,241 @@
+// The live state of one lobby visit, for the components: connection, members, readiness, the
+// current match and its call. It wires the framework-free pieces together (SignalingClient,
+// DeviceManager, CallSession) and dispatches server messages with one switch.
+
+import { Api, ApiError } from '../lib/api';
+import { CallSession, type RemotePeer } from '../lib/call';
+import { installDebugHandle } from '../lib/debug';
+import type { DeviceManager } from '../lib/devices';
+import type {
+  AnnouncementMessage,
+  LobbyInfo,
+  LobbyMember,
+  LobbyStatusMessage,
+  MatchEndedMessage,
+  MatchMessage,
+  ServerMessage,
+  UserStatusMessage,
+  WelcomeMessage,
+} from '../lib/protocol';
+import { ConnectionState, SignalingClient, lobbySocketUrl, type StateChange } from '../lib/signaling';
+
+/** Keep only the newest announcements; older ones scroll away. */
+export const MAX_ANNOUNCEMENTS = 10;
+
+/** Refusal codes (from GET /api/lobbies/{id}) that make retrying the socket pointless. */
+const FINAL_REFUSALS = new Set([
+  'lobby_not_found',
+  'lobby_closed',
+  'lobby_locked',
+  'lobby_full',
+  'banned',
+  'invalid_token',
+  'missing_token',
+]);
+
+export type MatchEndInfo = { reason: string; at: number };
+
+export class LobbySession {
+  connection = $state<StateChange>({ state: ConnectionState.Idle });
+  selfId = $state<string | null>(null);
+  lobby = $state<LobbyInfo | null>(null);
+  members = $state<LobbyMember[]>([]);
+  memberCount = $state(0);
+  readyCount = $state(0);
+  truncated = $state(false);
+  ready = $state(false);
+  match = $state<MatchMessage | null>(null);
+  peers = $state<RemotePeer[]>([]);
+  lastMatchEnd = $state<MatchEndInfo | null>(null);
+  announcements = $state<AnnouncementMessage[]>([]);
+  kicked = $state<{ reason: string; banSeconds: number | null } | null>(null);
+  lobbyClosedMessage = $state<string | null>(null);
+  notice = $state<string | null>(null);
+  lastError = $state<string | null>(null);
+  resumeGraceSeconds = $state(20);
+
+  private readonly client: SignalingClient;
+  private call: CallSession | null = null;
+  private iceServers: RTCIceServer[] = [];
+  private lastMatchAt: number | null = null;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    readonly lobbyId: string,
+    token: string,
+    private readonly devices: DeviceManager,
+    api: Api,
+  ) {
+    this.client = new SignalingClient({
+      url: lobbySocketUrl(lobbyId, location),
+      token,
+      probe: async () => {
+        try {
+          await api.lobby(lobbyId);
+          return null;
+        } catch (err) {
+          if (err instanceof ApiError && FINAL_REFUSALS.has(err.code)) return { code: err.code, message: err.message };
+          return null;
+        }
+      },
+    });
+    this.unsubscribe.push(
+      this.client.on('state', (change) => this.gotState(change)),
+      this.client.on('message', (message) => this.gotMessage(message)),
+      this.client.on('signalsLost', () => this.call?.restartIce()),
+      devices.on('track', ({ kind, track }) => void this.call?.replaceTrack(kind, track)),
+      devices.on('notice', (text) => (this.notice = text)),
+    );
+    if (typeof window !== 'undefined') {
+      installDebugHandle({
+        peerConnections: () => this.call?.peerConnections ?? [],
+        lastMatchAt: () => this.lastMatchAt,
+        lastMatchId: () => this.match?.match_id ?? null,
+        connectionState: () => this.client.state,
+        selfId: () => this.selfId,
+      });
+      const online = () => this.client.retryNow();
+      window.addEventListener('online', online);
+      this.unsubscribe.push(() => window.removeEventListener('online', online));
+    }
+  }
+
+  get inCall(): boolean {
+    return this.match !== null;
+  }
+
+  connect(): void {
+    this.client.connect();
+  }
+
+  setReady(ready: boolean): void {
+    // Optimistic: the next lobby_status confirms it; if the socket is down the welcome after
+    // reconnecting tells the truth anyway.
+    if (this.client.send({ type: 'ready', ready })) this.ready = ready;
+  }
+
+  /** Leaves the current call; `next` puts us straight back in the pool. */
+  leaveMatch(next: boolean): void {
+    this.client.send({ type: 'leave_match', ready: next });
+    // Do not wait for match_ended to hang up: the user asked to leave.
+    this.endCall();
+    this.ready = next;
+  }
+
+  dismissNotice(): void {
+    this.notice = null;
+  }
+
+  /** Leaves the lobby for good and releases everything. */
+  destroy(): void {
+    this.endCall();
+    this.client.disconnect();
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.client.removeAllListeners();
+  }
+
+  private gotState(change: StateChange): void {
+    this.connection = change;
+    if (change.state === ConnectionState.Closed) this.endCall();
+  }
+
+  private gotMessage(message: ServerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        return this.gotWelcome(message);
+      case 'lobby_status':
+        return this.gotLobbyStatus(message);
+      case 'match':
+        return this.gotMatch(message);
+      case 'match_ended':
+        return this.gotMatchEnded(message);
+      case 'signal':
+        this.call?.handleSignal(message.from, message.data);
+        return;
+      case 'user_status':
+        return this.gotUserStatus(message);
+      case 'announcement':
+        this.announcements = [...this.announcements, message].slice(-MAX_ANNOUNCEMENTS);
+        return;
+      case 'kicked':
+        this.kicked = { reason: message.reason, banSeconds: message.ban_seconds ?? null };
+        this.endCall();
+        return;
+      case 'lobby_closed':
+        this.lobbyClosedMessage = message.message;
+        this.endCall();
+        return;
+      case 'error':
+        this.lastError = message.message || message.code;
+        return;
+    }
+  }
+
+  private gotWelcome(welcome: WelcomeMessage): void {
+    this.selfId = welcome.user.id;
+    this.iceServers = welcome.ice_servers;
+    this.lobby = welcome.lobby;
+    this.ready = welcome.you.ready;
+    this.resumeGraceSeconds = welcome.limits?.resume_grace_seconds ?? this.resumeGraceSeconds;
+    const match = welcome.you.match;
+    if (welcome.resumed && match && this.call && this.call.matchId === match.match_id) {
+      // The call survived our outage: keep the peer connections as they are.
+      return;
+    }
+    this.endCall();
+    if (match) this.startCall(match);
+  }
+
+  private gotLobbyStatus(status: LobbyStatusMessage): void {
+    this.members = status.members;
+    this.memberCount = status.member_count;
+    this.readyCount = status.ready_count;
+    this.truncated = status.truncated;
+    if (this.lobby) this.lobby = { ...this.lobby, status: status.status };
+    const me = status.members.find((m) => m.id === this.selfId);
+    if (me && !this.match) this.ready = me.ready;
+  }
+
+  private gotMatch(match: MatchMessage): void {
+    this.lastMatchAt = Date.now();
+    this.endCall();
+    this.startCall(match);
+  }
+
+  private gotMatchEnded(ended: MatchEndedMessage): void {
+    if (this.match && this.match.match_id !== ended.match_id) return; // about a match we already left
+    this.endCall();
+    this.ready = ended.ready;
+    if (ended.reason !== 'left') this.lastMatchEnd = { reason: ended.reason, at: Date.now() };
+  }
+
+  private gotUserStatus(status: UserStatusMessage): void {
+    this.call?.setPeerStatus(status.user_id, status.status);
+  }
+
+  private startCall(match: MatchMessage): void {
+    if (!this.selfId) return;
+    this.lastMatchEnd = null;
+    this.match = match;
+    const call = new CallSession({
+      selfId: this.selfId,
+      match,
+      iceServers: this.iceServers,
+      local: () => ({ audio: this.devices.audioTrack, video: this.devices.videoTrack }),
+      send: (to, data) => void this.client.send({ type: 'signal', to, data }),
+    });
+    call.on('change', () => (this.peers = call.peers.map((p) => ({ ...p }))));
+    call.on('error', ({ error }) => {
+      console.warn('swirl: negotiation step failed', error);
+    });
+    this.call = call;
+    this.peers = call.peers.map((p) => ({ ...p }));
+  }
+
+  private endCall(): void {
+    this.call?.close();
+    this.call = null;
+    this.match = null;
+    this.peers = [];
+  }
+}
