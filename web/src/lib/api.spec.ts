@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { Api, ApiError, errorFrom, invitePath } from './api';
+
+type Call = { url: string; init: RequestInit | undefined };
+
+function fakeFetch(status: number, body: unknown) {
+  const calls: Call[] = [];
+  const fetchFn = async (url: string, init?: RequestInit) => {
+    calls.push({ url, init });
+    return new Response(body === undefined ? null : JSON.stringify(body), { status });
+  };
+  return { calls, fetchFn };
+}
+
+describe('Api', () => {
+  it('creates a user without a token and parses the answer', async () => {
+    const { calls, fetchFn } = fakeFetch(201, { id: 'u1', display_name: 'Ada', token: 't' });
+    const api = new Api(() => 'old-token', fetchFn);
+    await expect(api.createUser('Ada')).resolves.toMatchObject({ id: 'u1', token: 't' });
+    expect(calls[0]?.url).toBe('/api/users');
+    expect(calls[0]?.init?.method).toBe('POST');
+    expect(calls[0]?.init?.body).toBe('{"display_name":"Ada"}');
+    expect((calls[0]?.init?.headers as Record<string, string>).Authorization).toBeUndefined();
+  });
+
+  it('sends the bearer token on authenticated calls', async () => {
+    const { calls, fetchFn } = fakeFetch(200, { id: 'u1', display_name: 'Ada' });
+    await new Api(() => 'tok', fetchFn).me();
+    expect((calls[0]?.init?.headers as Record<string, string>).Authorization).toBe('Bearer tok');
+  });
+
+  it.each<[string, (api: Api) => Promise<unknown>, string, string, string | undefined]>([
+    ['state', (a) => a.lobbyState('L1'), 'GET', '/api/lobbies/L1/state', undefined],
+    ['settings', (a) => a.updateSettings('L1', { group_size: 3 }), 'PATCH', '/api/lobbies/L1/settings', '{"group_size":3}'],
+    ['kick', (a) => a.kick('L1', 'u2'), 'POST', '/api/lobbies/L1/kick', '{"user_id":"u2"}'],
+    ['kick+ban', (a) => a.kick('L1', 'u2', 600), 'POST', '/api/lobbies/L1/kick', '{"user_id":"u2","ban_seconds":600}'],
+    ['lock', (a) => a.lock('L1'), 'POST', '/api/lobbies/L1/lock', undefined],
+    ['unlock', (a) => a.unlock('L1'), 'POST', '/api/lobbies/L1/unlock', undefined],
+    ['announce', (a) => a.announce('L1', 'hi'), 'POST', '/api/lobbies/L1/announce', '{"message":"hi"}'],
+    ['close', (a) => a.closeLobby('L1'), 'POST', '/api/lobbies/L1/close', undefined],
+    ['end match', (a) => a.endMatch('L1', 'm1'), 'POST', '/api/lobbies/L1/matches/m1/end', undefined],
+    ['create lobby', (a) => a.createLobby('Fri', { group_size: 2 }), 'POST', '/api/lobbies', '{"name":"Fri","settings":{"group_size":2}}'],
+    ['rename', (a) => a.rename('Bo'), 'PATCH', '/api/me', '{"display_name":"Bo"}'],
+  ])('owner and lobby call %s', async (_name, call, method, url, body) => {
+    const { calls, fetchFn } = fakeFetch(200, {});
+    await call(new Api(() => 'tok', fetchFn));
+    expect(calls[0]?.url).toBe(url);
+    expect(calls[0]?.init?.method).toBe(method);
+    expect(calls[0]?.init?.body).toBe(body);
+  });
+
+  it('turns the server error body into an ApiError', async () => {
+    const { fetchFn } = fakeFetch(401, { error: { code: 'invalid_token', message: 'bad token' } });
+    const err = await new Api(() => 'tok', fetchFn).me().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ status: 401, code: 'invalid_token', message: 'bad token', isUnauthorized: true });
+  });
+
+  it('reports network failures with status 0', async () => {
+    const api = new Api(() => null, async () => {
+      throw new TypeError('Failed to fetch');
+    });
+    await expect(api.me()).rejects.toMatchObject({ status: 0, code: 'network_error' });
+  });
+
+  it('copes with error bodies that are not ours', () => {
+    expect(errorFrom(502, undefined)).toMatchObject({ status: 502, code: 'http_502' });
+    expect(errorFrom(500, { error: 'x' })).toMatchObject({ code: 'http_500' });
+  });
+
+  it('escapes ids in paths', () => {
+    expect(invitePath('a b')).toBe('/l/a%20b');
+  });
+});
