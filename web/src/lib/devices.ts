@@ -192,9 +192,14 @@ export class DeviceManager extends Emitter<DeviceEvents> {
     return this.reopen('video');
   }
 
-  /** Releases every device (leaving the lobby). */
+  /**
+   * Releases every device (leaving the lobby, or joining without camera and microphone).
+   * Also forgets the last problem: with no device asked for, nothing is wrong with one, and
+   * the preview must stop showing the error once the user chose to go on without media.
+   */
   stop(): void {
     this.stopAll();
+    this.problem = null;
     if (this.watching && this.media) this.media.removeEventListener('devicechange', this.onDeviceChange);
     this.watching = false;
     this.emit('change', undefined);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { rmsLevel } from './audio-level';
 import { preferCodec } from './call';
 import { createDebugHandle, installDebugHandle } from './debug';
-import { groupDevices, deviceLabel } from './devices';
+import { DeviceManager, groupDevices, deviceLabel, type MediaDevicesLike } from './devices';
 import { IdentityStore, MAX_OWNED_LOBBIES, type KeyValueStore } from './identity';
 import { parseServerMessage } from './protocol';
 
@@ -47,6 +47,19 @@ describe('devices helpers', () => {
   it('names unlabeled devices', () => {
     expect(deviceLabel(dev('videoinput', 'x'), 1)).toBe('Camera 2');
     expect(deviceLabel(dev('audioinput', 'x', 'USB mic'), 0)).toBe('USB mic');
+  });
+  it('forgets a permission problem once the user goes on without devices', async () => {
+    const denied: MediaDevicesLike = {
+      getUserMedia: () => Promise.reject(new DOMException('denied', 'NotAllowedError')),
+      enumerateDevices: () => Promise.resolve([dev('videoinput', 'c1'), dev('audioinput', 'm1')]),
+      addEventListener: () => undefined,
+      removeEventListener: () => undefined,
+    };
+    const manager = new DeviceManager(denied);
+    expect(await manager.start({ audio: true, video: true })).toBe(false);
+    expect(manager.problem?.kind).toBe('permission_denied');
+    manager.stop();
+    expect(manager.problem).toBeNull();
   });
 });
 
