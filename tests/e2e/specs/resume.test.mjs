@@ -1,0 +1,65 @@
+// The signaling WebSocket drops in the middle of a call and comes back: the client shows that
+// it is reconnecting, resumes within the server's grace period, and the call goes on with the
+// same match and the same RTCPeerConnection, video still flowing both ways.
+
+import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
+import { launchChromium } from '../support/browsers.mjs';
+import { CutProxy } from '../support/cut-proxy.mjs';
+import { scenario } from '../support/scene.mjs';
+import { ApiClient, startServer } from '../support/server.mjs';
+import { assertVideoFlowing, getReady, joinByInvite, waitConnected, waitInCall } from '../support/swirl.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+scenario('the signaling socket is cut and restored during a call and the call continues', () => server, async (scene) => {
+  const owner = await new ApiClient(server.url).createUser('Organizer');
+  const lobby = await owner.createLobby('Flaky network', { group_size: 2 });
+  // Rae reaches the server through the relay, Sam directly.
+  const proxy = await new CutProxy(server.port).listen();
+  scene.defer(() => proxy.close());
+  const rae = await scene.chromiumPage(browser, 'rae-behind-relay');
+  const sam = await scene.chromiumPage(browser, 'sam');
+  await Promise.all([joinByInvite(rae, `${proxy.url}/l/${lobby.id}`, 'Rae'), joinByInvite(sam, `${server.url}/l/${lobby.id}`, 'Sam')]);
+
+  await getReady(rae);
+  await getReady(sam);
+  const matchId = await waitInCall(rae);
+  assert.equal(await waitInCall(sam), matchId);
+  await Promise.all([assertVideoFlowing(rae, 'Rae receives Sam'), assertVideoFlowing(sam, 'Sam receives Rae')]);
+  await rae.evaluate(() => {
+    window.__swirl.peerConnections[0].__e2eTag = 'before-cut';
+  });
+
+  const dropped = proxy.cut();
+  assert.ok(dropped >= 1, 'the relay carried the lobby socket');
+  await rae.waitForTestId('connection-state', { 'data-state': 'reconnecting' });
+  assert.match(await rae.text('connection-state'), /Reconnecting/);
+  // Sam is told that Rae's signaling dropped (the media path itself is untouched).
+  await sam.waitFor(() => /reconnecting/.test(document.querySelector('[data-testid="call-view"]')?.textContent ?? ''), undefined, {
+    what: "Sam's call view to show Rae reconnecting",
+  });
+  await assertVideoFlowing(rae, 'Rae receives Sam while signaling is down');
+
+  proxy.restore();
+  await waitConnected(rae, { timeout: 20_000 });
+  assert.equal(await rae.evaluate(() => window.__swirl.lastMatchId), matchId, 'same match after the resume');
+  assert.equal(
+    await rae.evaluate(() => window.__swirl.peerConnections[0]?.__e2eTag ?? null),
+    'before-cut',
+    'the same RTCPeerConnection carries on',
+  );
+  await sam.waitFor(() => !/reconnecting/.test(document.querySelector('[data-testid="call-view"]')?.textContent ?? ''), undefined, {
+    what: "Sam's call view to show Rae back",
+  });
+  await Promise.all([assertVideoFlowing(rae, 'Rae receives Sam after the resume'), assertVideoFlowing(sam, 'Sam receives Rae after the resume')]);
+});

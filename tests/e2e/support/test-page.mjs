@@ -1,0 +1,96 @@
+// One browser tab seen the same way whichever driver opened it: playwright-core for Chromium,
+// puppeteer-core (WebDriver BiDi) for Firefox. Elements are addressed by their data-testid
+// (docs/web-client.md lists them). Console errors and uncaught page errors are recorded.
+
+/** Default deadline for one UI step (an element to appear, a state to change). */
+export const STEP_TIMEOUT_MS = 15_000;
+
+export const byTestId = (id) => `[data-testid="${id}"]`;
+
+export class TestPage {
+  /**
+   * @param page a playwright or puppeteer Page
+   * @param driver 'playwright' | 'puppeteer'
+   * @param label a short name for reports and screenshots ("ada", "firefox-bo")
+   */
+  constructor(page, driver, label) {
+    this.page = page;
+    this.driver = driver;
+    this.label = label;
+    /** Console messages of type error and uncaught exceptions, as text. */
+    this.errors = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') this.errors.push(`console.error: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => this.errors.push(`uncaught: ${err?.message ?? err}`));
+  }
+
+  goto(url) {
+    return this.page.goto(url, { waitUntil: 'load' });
+  }
+
+  /** Clicks like a user would (a trusted event, so autoplay with sound is allowed afterwards). */
+  click(testId) {
+    if (this.driver === 'playwright') return this.page.locator(byTestId(testId)).click({ timeout: STEP_TIMEOUT_MS });
+    return this.page.locator(byTestId(testId)).setTimeout(STEP_TIMEOUT_MS).click();
+  }
+
+  fill(testId, text) {
+    if (this.driver === 'playwright') return this.page.locator(byTestId(testId)).fill(text, { timeout: STEP_TIMEOUT_MS });
+    return this.page.locator(byTestId(testId)).setTimeout(STEP_TIMEOUT_MS).fill(text);
+  }
+
+  /** Picks an option of a <select> by value. */
+  select(testId, value) {
+    if (this.driver === 'playwright') return this.page.locator(byTestId(testId)).selectOption(value, { timeout: STEP_TIMEOUT_MS });
+    return this.page.select(byTestId(testId), value);
+  }
+
+  evaluate(fn, arg) {
+    return this.page.evaluate(fn, arg);
+  }
+
+  /** Waits until `fn(arg)` is truthy in the page; `what` names the wait in the error. */
+  async waitFor(fn, arg, { timeout = STEP_TIMEOUT_MS, what = 'page condition', polling = 100 } = {}) {
+    try {
+      const handle =
+        this.driver === 'playwright'
+          ? await this.page.waitForFunction(fn, arg, { timeout, polling })
+          : await this.page.waitForFunction(fn, { timeout, polling }, arg);
+      const value = await handle.jsonValue().catch(() => undefined);
+      await handle.dispose().catch(() => undefined);
+      return value;
+    } catch (err) {
+      throw new Error(`${this.label}: timed out after ${timeout} ms waiting for ${what}`, { cause: err });
+    }
+  }
+
+  /** Waits for an element with this test id (and optional attribute values) to be in the page. */
+  waitForTestId(testId, attrs = {}, options = {}) {
+    return this.waitFor(
+      ({ testId, attrs }) => {
+        const el = document.querySelector(`[data-testid="${testId}"]`);
+        if (!el) return false;
+        return Object.entries(attrs).every(([k, v]) => el.getAttribute(k) === v);
+      },
+      { testId, attrs },
+      { what: `[data-testid=${testId}]${Object.entries(attrs).map(([k, v]) => `[${k}=${v}]`).join('')}`, ...options },
+    );
+  }
+
+  /** The current attribute of an element by test id, or null when absent. */
+  attribute(testId, name) {
+    return this.evaluate(
+      ({ testId, name }) => document.querySelector(`[data-testid="${testId}"]`)?.getAttribute(name) ?? null,
+      { testId, name },
+    );
+  }
+
+  text(testId) {
+    return this.evaluate((testId) => document.querySelector(`[data-testid="${testId}"]`)?.textContent ?? null, testId);
+  }
+
+  screenshot(file) {
+    return this.page.screenshot({ path: file, fullPage: false });
+  }
+}
