@@ -13,8 +13,11 @@ export interface KeyValueStore {
 
 const IDENTITY_KEY = 'swirl.identity.v1';
 const OWNED_KEY = 'swirl.owned-lobbies.v1';
+const BANS_KEY = 'swirl.bans.v1';
 /** Keep the owned-lobbies list from growing without bound: the newest ones win. */
 export const MAX_OWNED_LOBBIES = 50;
+/** Bans remembered at most (expired ones are dropped first, then the soonest to end). */
+export const MAX_REMEMBERED_BANS = 50;
 
 export class IdentityStore {
   constructor(private readonly storage: KeyValueStore | null = safeLocalStorage()) {}
@@ -61,6 +64,35 @@ export class IdentityStore {
 
   owns(lobbyId: string): boolean {
     return this.ownedLobbies().includes(lobbyId);
+  }
+
+  /**
+   * Remembers that the owner removed us from a lobby until `untilMs`. The browser hides the
+   * 403 of a refused WebSocket upgrade and the public lobby answer does not mention bans, so
+   * this is how a reload can explain the refusal instead of retrying for minutes.
+   */
+  rememberBan(lobbyId: string, untilMs: number, now = Date.now()): void {
+    const kept = Object.entries(this.bans())
+      .filter(([id, until]) => id !== lobbyId && until > now)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, MAX_REMEMBERED_BANS - 1);
+    this.write(BANS_KEY, JSON.stringify(Object.fromEntries([[lobbyId, untilMs], ...kept])));
+  }
+
+  /** End of a remembered ban from this lobby that is still running, or null. */
+  bannedUntil(lobbyId: string, now = Date.now()): number | null {
+    const until = this.bans()[lobbyId];
+    return typeof until === 'number' && until > now ? until : null;
+  }
+
+  private bans(): Record<string, number> {
+    try {
+      const v = JSON.parse(this.read(BANS_KEY) ?? '{}') as unknown;
+      if (!v || typeof v !== 'object' || Array.isArray(v)) return {};
+      return Object.fromEntries(Object.entries(v).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    } catch {
+      return {};
+    }
   }
 
   private read(key: string): string | null {

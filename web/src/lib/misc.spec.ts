@@ -3,7 +3,7 @@ import { rmsLevel } from './audio-level';
 import { preferCodec } from './call';
 import { createDebugHandle, installDebugHandle } from './debug';
 import { DeviceManager, groupDevices, deviceLabel, type MediaDevicesLike } from './devices';
-import { IdentityStore, MAX_OWNED_LOBBIES, type KeyValueStore } from './identity';
+import { IdentityStore, MAX_OWNED_LOBBIES, MAX_REMEMBERED_BANS, type KeyValueStore } from './identity';
 import { parseServerMessage } from './protocol';
 
 class MemoryStore implements KeyValueStore {
@@ -64,6 +64,16 @@ describe('devices helpers', () => {
 });
 
 describe('IdentityStore', () => {
+  it('remembers bans until they end, bounded', () => {
+    const store = new IdentityStore(new MemoryStore());
+    store.rememberBan('l1', 2_000, 1_000);
+    expect(store.bannedUntil('l1', 1_500)).toBe(2_000);
+    expect(store.bannedUntil('l1', 2_000)).toBeNull();
+    expect(store.bannedUntil('other', 1_500)).toBeNull();
+    for (let i = 0; i < MAX_REMEMBERED_BANS + 5; i++) store.rememberBan(`x${i}`, 10_000 + i, 1_000);
+    expect(store.bannedUntil(`x${MAX_REMEMBERED_BANS + 4}`, 1_000)).toBe(10_000 + MAX_REMEMBERED_BANS + 4);
+    expect(store.bannedUntil('x0', 1_000)).toBeNull();
+  });
   it('saves, loads and forgets the identity', () => {
     const store = new IdentityStore(new MemoryStore());
     expect(store.load()).toBeNull();

@@ -61,6 +61,14 @@ export class IdentityState {
   rememberOwned(lobbyId: string): void {
     this.store.addOwnedLobby(lobbyId);
   }
+
+  rememberBan(lobbyId: string, untilMs: number): void {
+    this.store.rememberBan(lobbyId, untilMs);
+  }
+
+  bannedUntil(lobbyId: string): number | null {
+    return this.store.bannedUntil(lobbyId);
+  }
 }
 
 export const identityState = new IdentityState();

@@ -35,6 +35,12 @@ const FINAL_REFUSALS = new Set([
 
 export type MatchEndInfo = { reason: string; at: number };
 
+/** Where bans from kicks are remembered across reloads (IdentityState in the app). */
+export type BanMemory = {
+  rememberBan(lobbyId: string, untilMs: number): void;
+  bannedUntil(lobbyId: string): number | null;
+};
+
 export class LobbySession {
   connection = $state<StateChange>({ state: ConnectionState.Idle });
   selfId = $state<string | null>(null);
@@ -65,13 +71,18 @@ export class LobbySession {
     token: string,
     private readonly devices: DeviceManager,
     api: Api,
+    private readonly bans: BanMemory | null = null,
   ) {
     this.client = new SignalingClient({
       url: lobbySocketUrl(lobbyId, location),
       token,
       probe: async () => {
         try {
-          await api.lobby(lobbyId);
+          const lobby = await api.lobby(lobbyId);
+          // The public answer says nothing about us: a closed lobby and a ban this browser
+          // remembers are the refusals it can still tell apart from a network problem.
+          if (lobby.status === 'closed') return { code: 'lobby_closed', message: 'the lobby is closed' };
+          if (this.bans?.bannedUntil(lobbyId)) return { code: 'banned', message: 'removed by the owner' };
           return null;
         } catch (err) {
           if (err instanceof ApiError && FINAL_REFUSALS.has(err.code)) return { code: err.code, message: err.message };
@@ -159,6 +170,7 @@ export class LobbySession {
         return;
       case 'kicked':
         this.kicked = { reason: message.reason, banSeconds: message.ban_seconds ?? null };
+        if (message.ban_seconds) this.bans?.rememberBan(this.lobbyId, Date.now() + message.ban_seconds * 1000);
         this.endCall();
         return;
       case 'lobby_closed':
