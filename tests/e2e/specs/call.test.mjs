@@ -80,6 +80,9 @@ scenario('two users from one invite link are matched and video flows both ways',
   await Promise.all([waitRemotePlaying(ada), waitRemotePlaying(bo)]);
   await mkdir(ARTIFACTS_DIR, { recursive: true });
   const shot = path.join(ARTIFACTS_DIR, 'call-view.png');
+  // A desktop-sized window for the README picture: the call with the member list beside it.
+  await ada.page.setViewportSize({ width: 1280, height: 760 });
+  await waitRemotePlaying(ada);
   await ada.screenshot(shot);
   if (process.env.SWIRL_E2E_UPDATE_DOCS === '1') {
     const size = (await stat(shot)).size;
