@@ -42,6 +42,13 @@ if [ -f web/package.json ]; then
   (cd web && npm run build)
 fi
 
+# The browser tests' own npm package (playwright-core, puppeteer-core; no browser downloads).
+if [ "$MODE" = test ] && [ -f tests/e2e/package.json ]; then
+  if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
+    (cd tests/e2e && npm ci --no-audit --no-fund)
+  fi
+fi
+
 BUILD_DIR=build/$MODE
 # clang, not GCC 12: see the note on coroutines in CMakeLists.txt.
 CMAKE_ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++)

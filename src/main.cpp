@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
     signals.async_wait([](const boost::system::error_code&, int sig) { spdlog::info("signal {}: shutting down", sig); });
     signals_ioc.run();
-    app.stop();
+    app.stop(std::chrono::seconds(3));
   } catch (const std::exception& e) {
     spdlog::critical("fatal: {}", e.what());
     return 1;

@@ -3,6 +3,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "swirl/api/owner_api.hpp"
 #include "swirl/api/users_api.hpp"
 
 namespace swirl {
@@ -43,6 +44,8 @@ void App::start() {
 
   pool_ = std::make_unique<BlockingPool>(config_.db_threads, config_.db_max_pending);
   services_ = std::make_unique<Services>(Services{config_, *pool_, *db_});
+  supervisor_ = std::make_shared<lobby::ApplicationSupervisor>(ioc_.get_executor(), config_, *pool_, *db_);
+  lobby_services_ = std::make_unique<api::LobbyServices>(api::LobbyServices{*services_, supervisor_, ws_counters_});
   build_routes();
 
   http::HttpLimits limits;
@@ -50,6 +53,9 @@ void App::start() {
   limits.header_timeout = config_.http_header_timeout;
   limits.idle_timeout = config_.http_idle_timeout;
   server_ = std::make_unique<http::HttpServer>(ioc_, router_, limits);
+  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req, boost::beast::flat_buffer) {
+    api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req));
+  });
   port_ = server_->listen(config_.listen_address, config_.port);
 
   unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
@@ -58,10 +64,16 @@ void App::start() {
                config_.db_threads);
 }
 
-void App::stop() {
+void App::stop(std::chrono::milliseconds drain) {
   if (stopped_) return;
   stopped_ = true;
   if (server_) server_->stop();
+  if (supervisor_ && drain.count() > 0 && !threads_.empty()) {
+    supervisor_->shutdown();
+    auto deadline = std::chrono::steady_clock::now() + drain;
+    while (ws_counters_.open.load() > 0 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   ioc_.stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
@@ -72,6 +84,8 @@ void App::stop() {
 
 void App::build_routes() {
   api::register_user_routes(router_, *services_);
+  api::register_lobby_routes(router_, *lobby_services_);
+  api::register_owner_routes(router_, *lobby_services_);
 
   router_.add(http::bhttp::verb::get, "/api/health", [this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto& db = *db_;

@@ -15,6 +15,8 @@
 #include "backends.hpp"
 #include "swirl/storage/migrations.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace swirl::storage {
 namespace {
 
@@ -38,6 +40,18 @@ std::string with_defaults(const std::string& url) {
 
 User read_user(const pqxx::row& r) {
   return User{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(), r[3].as<std::int64_t>()};
+}
+
+lobby::LobbyRecord read_lobby(const pqxx::row& r) {
+  lobby::LobbyRecord l;
+  l.id = r[0].as<std::string>();
+  l.name = r[1].as<std::string>();
+  l.owner_id = r[2].as<std::string>();
+  auto parsed = lobby::apply_settings(lobby::LobbySettings{}, nlohmann::json::parse(r[3].as<std::string>(), nullptr, false));
+  if (auto* ok = std::get_if<lobby::LobbySettings>(&parsed)) l.settings = *ok;
+  l.status = lobby::lobby_status_from(r[4].as<std::string>()).value_or(lobby::LobbyStatus::open);
+  l.created_at_ms = r[5].as<std::int64_t>();
+  return l;
 }
 
 class PostgresDatabase final : public Database {
@@ -127,8 +141,109 @@ class PostgresDatabase final : public Database {
     });
   }
 
+  void create_lobby(const lobby::LobbyRecord& l) override {
+    with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      w.exec_params("INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                    l.id, l.name, l.owner_id, l.settings.to_json().dump(), std::string(lobby::to_string(l.status)),
+                    l.created_at_ms);
+      w.commit();
+      return 0;
+    });
+  }
+
+  std::optional<lobby::LobbyRecord> find_lobby(const std::string& id) override {
+    return with_connection([&](pqxx::connection& c) -> std::optional<lobby::LobbyRecord> {
+      pqxx::read_transaction w(c);
+      auto r = w.exec_params("SELECT id, name, owner_id, settings, status, created_at FROM lobbies WHERE id = $1", id);
+      if (r.empty()) return std::nullopt;
+      return read_lobby(r[0]);
+    });
+  }
+
+  std::vector<lobby::PairRecord> load_pairs(const std::string& lobby_id) override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::read_transaction w(c);
+      std::vector<lobby::PairRecord> out;
+      for (const auto& r : w.exec_params("SELECT user_a, user_b, last_met_at FROM match_pairs WHERE lobby_id = $1", lobby_id))
+        out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>()});
+      return out;
+    });
+  }
+
+  void record_match(const std::string& lobby_id, const std::string& match_id, const std::vector<std::string>& members,
+                    std::int64_t at) override {
+    with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      w.exec_params("INSERT INTO matches (id, lobby_id, members, created_at) VALUES ($1, $2, $3, $4)", match_id, lobby_id,
+                    nlohmann::json(members).dump(), at);
+      for (std::size_t i = 0; i < members.size(); ++i)
+        for (std::size_t j = i + 1; j < members.size(); ++j)
+          w.exec_params("INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES ($1, $2, $3, $4) "
+                        "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at",
+                        lobby_id, std::min(members[i], members[j]), std::max(members[i], members[j]), at);
+      w.commit();
+      return 0;
+    });
+  }
+
+  void update_lobby_settings(const std::string& id, const lobby::LobbySettings& settings) override {
+    exec_write("UPDATE lobbies SET settings = $2 WHERE id = $1", id, settings.to_json().dump());
+  }
+
+  void set_lobby_status(const std::string& id, lobby::LobbyStatus status, std::int64_t at) override {
+    exec_write("UPDATE lobbies SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN $3 ELSE closed_at END WHERE id = $1",
+               id, std::string(lobby::to_string(status)), at);
+  }
+
+  void set_lobby_owner(const std::string& id, const std::string& owner) override {
+    exec_write("UPDATE lobbies SET owner_id = $2 WHERE id = $1", id, owner);
+  }
+
+  void ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until) override {
+    exec_write("INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES ($1, $2, $3) "
+               "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until",
+               lobby_id, user_id, until);
+  }
+
+  std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) override {
+    return with_connection([&](pqxx::connection& c) -> std::optional<std::int64_t> {
+      pqxx::read_transaction w(c);
+      auto r = w.exec_params("SELECT banned_until FROM lobby_bans WHERE lobby_id = $1 AND user_id = $2", lobby_id, user_id);
+      if (r.empty()) return std::nullopt;
+      return r[0][0].as<std::int64_t>();
+    });
+  }
+
+  std::int64_t count_matches(const std::string& lobby_id) override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::read_transaction w(c);
+      return w.exec_params("SELECT COUNT(*) FROM matches WHERE lobby_id = $1", lobby_id)[0][0].as<std::int64_t>();
+    });
+  }
+
+  void end_match(const std::string& match_id, const std::string& reason, std::int64_t at) override {
+    with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      w.exec_params("UPDATE matches SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL", match_id, at, reason);
+      w.commit();
+      return 0;
+    });
+  }
+
  private:
   using Clock = std::chrono::steady_clock;
+
+  // One statement in its own transaction.
+  template <class... Args>
+  void exec_write(const char* sql, const Args&... args) {
+    with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      w.exec_params(sql, args...);
+      w.commit();
+      return 0;
+    });
+  }
 
   // Runs fn with a pooled connection. A connection that broke is discarded and the call is
   // tried once more on a fresh one (a stale connection after a database restart should not

@@ -13,6 +13,8 @@
 
 #include "swirl/storage/migrations.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace swirl::storage {
 namespace {
 
@@ -91,6 +93,18 @@ class Statement {
 };
 
 User read_user(Statement& s) { return User{s.text(0), s.text(1), s.int64(2), s.int64(3)}; }
+
+lobby::LobbyRecord read_lobby(Statement& s) {
+  lobby::LobbyRecord r;
+  r.id = s.text(0);
+  r.name = s.text(1);
+  r.owner_id = s.text(2);
+  auto parsed = lobby::apply_settings(lobby::LobbySettings{}, nlohmann::json::parse(s.text(3), nullptr, false));
+  if (auto* ok = std::get_if<lobby::LobbySettings>(&parsed)) r.settings = *ok;
+  r.status = lobby::lobby_status_from(s.text(4)).value_or(lobby::LobbyStatus::open);
+  r.created_at_ms = s.int64(5);
+  return r;
+}
 
 class SqliteDatabase final : public Database {
  public:
@@ -171,6 +185,99 @@ class SqliteDatabase final : public Database {
     auto c = acquire();
     Statement s(*c, "UPDATE users SET last_seen_at = ?2 WHERE id = ?1");
     s.bind(1, id).bind(2, now).step();
+  }
+
+  void create_lobby(const lobby::LobbyRecord& l) override {
+    auto c = acquire();
+    Statement s(*c, "INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.bind(1, l.id).bind(2, l.name).bind(3, l.owner_id).bind(4, l.settings.to_json().dump())
+        .bind(5, std::string(lobby::to_string(l.status))).bind(6, l.created_at_ms).step();
+  }
+
+  std::optional<lobby::LobbyRecord> find_lobby(const std::string& id) override {
+    auto c = acquire();
+    Statement s(*c, "SELECT id, name, owner_id, settings, status, created_at FROM lobbies WHERE id = ?1");
+    s.bind(1, id);
+    if (!s.step()) return std::nullopt;
+    return read_lobby(s);
+  }
+
+  std::vector<lobby::PairRecord> load_pairs(const std::string& lobby_id) override {
+    auto c = acquire();
+    Statement s(*c, "SELECT user_a, user_b, last_met_at FROM match_pairs WHERE lobby_id = ?1");
+    s.bind(1, lobby_id);
+    std::vector<lobby::PairRecord> out;
+    while (s.step()) out.push_back({s.text(0), s.text(1), s.int64(2)});
+    return out;
+  }
+
+  void record_match(const std::string& lobby_id, const std::string& match_id, const std::vector<std::string>& members,
+                    std::int64_t at) override {
+    auto c = acquire();
+    c->exec("BEGIN IMMEDIATE");
+    try {
+      Statement m(*c, "INSERT INTO matches (id, lobby_id, members, created_at) VALUES (?1, ?2, ?3, ?4)");
+      m.bind(1, match_id).bind(2, lobby_id).bind(3, nlohmann::json(members).dump()).bind(4, at).step();
+      for (std::size_t i = 0; i < members.size(); ++i)
+        for (std::size_t j = i + 1; j < members.size(); ++j) {
+          const auto& a = std::min(members[i], members[j]);
+          const auto& b = std::max(members[i], members[j]);
+          Statement p(*c, "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4) "
+                          "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at");
+          p.bind(1, lobby_id).bind(2, a).bind(3, b).bind(4, at).step();
+        }
+      c->exec("COMMIT");
+    } catch (...) {
+      try { c->exec("ROLLBACK"); } catch (...) {}
+      throw;
+    }
+  }
+
+  void update_lobby_settings(const std::string& id, const lobby::LobbySettings& settings) override {
+    auto c = acquire();
+    Statement s(*c, "UPDATE lobbies SET settings = ?2 WHERE id = ?1");
+    s.bind(1, id).bind(2, settings.to_json().dump()).step();
+  }
+
+  void set_lobby_status(const std::string& id, lobby::LobbyStatus status, std::int64_t at) override {
+    auto c = acquire();
+    Statement s(*c, "UPDATE lobbies SET status = ?2, closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_at END WHERE id = ?1");
+    s.bind(1, id).bind(2, std::string(lobby::to_string(status))).bind(3, at).step();
+  }
+
+  void set_lobby_owner(const std::string& id, const std::string& owner) override {
+    auto c = acquire();
+    Statement s(*c, "UPDATE lobbies SET owner_id = ?2 WHERE id = ?1");
+    s.bind(1, id).bind(2, owner).step();
+  }
+
+  void ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until) override {
+    auto c = acquire();
+    Statement s(*c, "INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES (?1, ?2, ?3) "
+                    "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until");
+    s.bind(1, lobby_id).bind(2, user_id).bind(3, until).step();
+  }
+
+  std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) override {
+    auto c = acquire();
+    Statement s(*c, "SELECT banned_until FROM lobby_bans WHERE lobby_id = ?1 AND user_id = ?2");
+    s.bind(1, lobby_id).bind(2, user_id);
+    if (!s.step()) return std::nullopt;
+    return s.int64(0);
+  }
+
+  std::int64_t count_matches(const std::string& lobby_id) override {
+    auto c = acquire();
+    Statement s(*c, "SELECT COUNT(*) FROM matches WHERE lobby_id = ?1");
+    s.bind(1, lobby_id);
+    s.step();
+    return s.int64(0);
+  }
+
+  void end_match(const std::string& match_id, const std::string& reason, std::int64_t at) override {
+    auto c = acquire();
+    Statement s(*c, "UPDATE matches SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL");
+    s.bind(1, match_id).bind(2, at).bind(3, reason).step();
   }
 
  private:

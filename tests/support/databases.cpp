@@ -10,12 +10,15 @@
 
 #include "swirl/auth/tokens.hpp"
 #include "swirl/storage/database.hpp"
+#include "swirl/storage/migrations.hpp"
 
 namespace swirl::test {
 namespace {
 
 constexpr std::int64_t kTemplateLockKey = 0x5357'5445'5354;  // serializes template creation
-constexpr const char* kTemplateName = "swirl_test_template";
+// Named after the number of migrations, so a cluster kept across builds never hands out a
+// template with an older schema.
+const std::string kTemplateName = "swirl_test_template_" + std::to_string(storage::migrations_for("postgres").size());
 
 std::string admin_url() {
   const char* url = std::getenv("SWIRL_TEST_PG_URL");
@@ -50,14 +53,14 @@ void ensure_template() {
   pqxx::nontransaction w(admin);
   w.exec_params("SELECT pg_advisory_lock($1)", kTemplateLockKey);
   try {
-    auto r = w.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", std::string(kTemplateName));
+    auto r = w.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", kTemplateName);
     if (r.empty()) {
-      w.exec(std::string("CREATE DATABASE ") + kTemplateName + "_build");
+      w.exec("CREATE DATABASE " + kTemplateName + "_build");
       {
-        auto db = storage::open_database(url_for(std::string(kTemplateName) + "_build"), storage::DatabaseOptions{});
+        auto db = storage::open_database(url_for(kTemplateName + "_build"), storage::DatabaseOptions{});
         db->migrate();
       }
-      w.exec(std::string("ALTER DATABASE ") + kTemplateName + "_build RENAME TO " + kTemplateName);
+      w.exec("ALTER DATABASE " + kTemplateName + "_build RENAME TO " + kTemplateName);
     }
     w.exec_params("SELECT pg_advisory_unlock($1)", kTemplateLockKey);
   } catch (...) {

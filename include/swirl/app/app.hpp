@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "swirl/api/lobbies_api.hpp"
 #include "swirl/app/blocking_pool.hpp"
 #include "swirl/app/config.hpp"
 #include "swirl/app/services.hpp"
@@ -27,13 +28,16 @@ class App {
 
   // Opens and migrates the database, binds the port and starts the io threads.
   void start();
-  // Stops accepting, stops the io threads and the pool. Safe to call twice.
-  void stop();
+  // Stops accepting, stops the io threads and the pool. Safe to call twice. With a drain
+  // time, WebSocket members are first closed with 1001 and given that long to go.
+  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
 
   unsigned short port() const { return port_; }
   const Config& config() const { return config_; }
   boost::asio::io_context& io_context() { return ioc_; }
   storage::Database& database() { return *db_; }
+  lobby::ApplicationSupervisor& supervisor() { return *supervisor_; }
+  ws::WsCounters& ws_counters() { return ws_counters_; }
 
  private:
   void build_routes();
@@ -43,6 +47,9 @@ class App {
   boost::asio::io_context ioc_;
   std::unique_ptr<BlockingPool> pool_;
   std::unique_ptr<Services> services_;
+  ws::WsCounters ws_counters_;
+  std::shared_ptr<lobby::ApplicationSupervisor> supervisor_;
+  std::unique_ptr<api::LobbyServices> lobby_services_;
   http::Router router_;
   std::unique_ptr<http::StaticFiles> web_files_;
   std::unique_ptr<http::StaticFiles> model_files_;

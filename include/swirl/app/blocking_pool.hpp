@@ -12,7 +12,8 @@
 
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -47,11 +48,12 @@ class BlockingPool {
     using R = std::conditional_t<std::is_void_v<Raw>, bool, Raw>;
     return boost::asio::async_initiate<Token, void(std::exception_ptr, R)>(
         [this](auto handler, F fn) {
-          auto ex = boost::asio::get_associated_executor(handler);
-          auto work = boost::asio::make_work_guard(ex);
+          // Keeps the caller's execution context alive while the job runs.
+          auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                          boost::asio::execution::outstanding_work.tracked);
           if (pending_.fetch_add(1, std::memory_order_relaxed) >= max_pending_) {
             pending_.fetch_sub(1, std::memory_order_relaxed);
-            boost::asio::post(ex, [handler = std::move(handler)]() mutable {
+            boost::asio::post(work, [handler = std::move(handler)]() mutable {
               std::move(handler)(std::make_exception_ptr(PoolOverloaded{}), R{});
             });
             return;
@@ -71,11 +73,9 @@ class BlockingPool {
               ep = std::current_exception();
             }
             pending_.fetch_sub(1, std::memory_order_relaxed);
-            auto exec = work.get_executor();
-            boost::asio::post(exec, [handler = std::move(handler), ep, result = std::move(result)]() mutable {
+            boost::asio::post(work, [handler = std::move(handler), ep, result = std::move(result)]() mutable {
               std::move(handler)(ep, result ? std::move(*result) : R{});
             });
-            work.reset();
           });
         },
         token, std::move(f));

@@ -36,8 +36,7 @@ struct Config {
   // Lobby runtime (issue 3).
   std::chrono::milliseconds lobby_idle_shutdown{300'000};
   std::chrono::milliseconds resume_grace{20'000};
-  std::chrono::milliseconds ws_ping_interval{15'000};
-  std::chrono::milliseconds ws_idle_timeout{45'000};
+  std::chrono::milliseconds ws_idle_timeout{45'000};  // pings go out at half of it
   std::chrono::milliseconds ws_hello_timeout{10'000};
   std::size_t ws_max_frame_bytes = 16 * 1024;
   std::size_t ws_queue_max_messages = 256;

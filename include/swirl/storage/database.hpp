@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "swirl/lobby/lobby_record.hpp"
+
 namespace swirl::storage {
 
 // The database cannot be reached right now; the HTTP layer answers 503.
@@ -49,6 +51,25 @@ class Database {
   virtual std::optional<User> find_user(const std::string& id) = 0;
   virtual std::optional<User> rename_user(const std::string& id, const std::string& display_name) = 0;
   virtual void touch_user(const std::string& id, std::int64_t now_ms) = 0;
+
+  // Lobbies.
+  virtual void create_lobby(const lobby::LobbyRecord& lobby) = 0;
+  virtual std::optional<lobby::LobbyRecord> find_lobby(const std::string& id) = 0;
+  // Every pair that has met in the lobby (the matcher's history).
+  virtual std::vector<lobby::PairRecord> load_pairs(const std::string& lobby_id) = 0;
+  // A new match: its row, and its pairs upserted into the history, in one transaction.
+  virtual void record_match(const std::string& lobby_id, const std::string& match_id,
+                            const std::vector<std::string>& member_ids, std::int64_t at_ms) = 0;
+  virtual void end_match(const std::string& match_id, const std::string& reason, std::int64_t at_ms) = 0;
+
+  // Owner actions.
+  virtual void update_lobby_settings(const std::string& lobby_id, const lobby::LobbySettings& settings) = 0;
+  virtual void set_lobby_status(const std::string& lobby_id, lobby::LobbyStatus status, std::int64_t at_ms) = 0;
+  virtual void set_lobby_owner(const std::string& lobby_id, const std::string& owner_id) = 0;
+  virtual void ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until_ms) = 0;
+  // When the user's ban in the lobby ends (Unix ms), if there is one.
+  virtual std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) = 0;
+  virtual std::int64_t count_matches(const std::string& lobby_id) = 0;
 };
 
 struct DatabaseOptions {

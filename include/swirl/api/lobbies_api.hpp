@@ -1,0 +1,28 @@
+#pragma once
+// /api/lobbies: creating lobbies, their public information, and the WebSocket endpoint
+// /api/lobbies/{id}/ws (authenticated and admitted before the upgrade completes).
+
+#include <memory>
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "swirl/app/services.hpp"
+#include "swirl/http/router.hpp"
+#include "swirl/lobby/supervisor.hpp"
+#include "swirl/ws/ws_session.hpp"
+
+namespace swirl::api {
+
+struct LobbyServices {
+  Services& base;
+  std::shared_ptr<lobby::ApplicationSupervisor> supervisor;
+  ws::WsCounters& ws_counters;
+};
+
+void register_lobby_routes(http::Router& router, LobbyServices& services);
+
+// Handles an upgrade request handed over by the HTTP server.
+void handle_ws_upgrade(LobbyServices& services, boost::beast::tcp_stream stream, http::Request request);
+
+}  // namespace swirl::api

@@ -1,0 +1,57 @@
+#pragma once
+// A lobby as stored: identity, owner, settings and status. Plain data shared by the storage
+// layer, the HTTP API and the lobby actor (which gets its own copy).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "swirl/lobby/matchmaking.hpp"
+
+namespace swirl::lobby {
+
+enum class LobbyStatus { open, locked, closed };
+std::string_view to_string(LobbyStatus s);
+std::optional<LobbyStatus> lobby_status_from(std::string_view s);
+
+struct LobbySettings {
+  int group_size = 2;                     // 2..4
+  int max_members = 200;                  // 2..10000
+  WhenExhausted when_exhausted = WhenExhausted::wait;
+  int repeat_after_seconds = 0;           // 0..86400, with when_exhausted = repeat
+  int round_seconds = 0;                  // 0 = no limit, else up to 7200: a match ends itself after it
+  int idle_shutdown_seconds = 300;        // 1..86400: an empty lobby's actor stops after it
+
+  nlohmann::json to_json() const;
+  MatchRules match_rules() const;
+};
+
+struct SettingsError {
+  std::string field;
+  std::string message;
+};
+
+// Applies the fields present in `patch` on top of `base`, validating each; unknown fields and
+// wrong types are errors that name the field.
+std::variant<LobbySettings, SettingsError> apply_settings(const LobbySettings& base, const nlohmann::json& patch);
+
+struct LobbyRecord {
+  std::string id;
+  std::string name;
+  std::string owner_id;
+  LobbySettings settings;
+  LobbyStatus status = LobbyStatus::open;
+  std::int64_t created_at_ms = 0;
+};
+
+// A pair that met in a lobby, as stored.
+struct PairRecord {
+  std::string user_a;
+  std::string user_b;
+  std::int64_t last_met_at_ms = 0;
+};
+
+}  // namespace swirl::lobby

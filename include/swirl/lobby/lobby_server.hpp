@@ -1,0 +1,210 @@
+#pragma once
+// One live lobby: an actor whose whole state lives on its own strand and is touched nowhere
+// else. It keeps the members and their connections (mailboxes), readiness, matches and the
+// match history; runs the matcher; relays signals between members of the same match; watches
+// activity (resume grace periods, idle shutdown, round length). Every entry point posts itself
+// onto the strand and runs guarded: an exception tears down this lobby alone (its members get
+// `error` lobby_failed and close 1011) and the supervisor is told.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <nlohmann/json.hpp>
+
+#include "swirl/app/blocking_pool.hpp"
+#include "swirl/app/config.hpp"
+#include "swirl/lobby/lobby_record.hpp"
+#include "swirl/lobby/mailbox.hpp"
+#include "swirl/lobby/matchmaking.hpp"
+#include "swirl/lobby/protocol.hpp"
+#include "swirl/lobby/readiness.hpp"
+#include "swirl/storage/database.hpp"
+
+namespace swirl::lobby {
+
+class LobbyServer;
+
+// Process-wide counters, ready to become metrics.
+struct LobbyCounters {
+  std::atomic<std::uint64_t> lobbies_spawned{0};
+  std::atomic<std::uint64_t> lobbies_stopped{0};
+  std::atomic<std::uint64_t> lobbies_failed{0};
+  std::atomic<std::uint64_t> matches_made{0};
+  std::atomic<std::uint64_t> signals_relayed{0};
+  std::atomic<std::uint64_t> history_write_errors{0};
+};
+
+// What a lobby needs from the application. The callbacks are called on the lobby's strand.
+struct LobbyEnvironment {
+  const Config& config;
+  BlockingPool& pool;
+  storage::Database& db;
+  LobbyCounters& counters;
+  std::function<void(const std::string& lobby_id, const LobbyServer* lobby)> on_stopped;
+  std::function<void(const std::string& lobby_id, const LobbyServer* lobby, const std::string& what)> on_failed;
+  // A join that reached a lobby which had already stopped goes back to the supervisor.
+  std::function<void(struct JoinRequest request)> on_bounced_join;
+};
+
+// A user whose WebSocket was accepted, asking to enter the lobby.
+struct JoinRequest {
+  std::string lobby_id;
+  std::string user_id;
+  std::string display_name;
+  std::shared_ptr<Mailbox> mailbox;
+  // Called (on the lobby's strand) once the member is registered, so the session can route
+  // its messages to this lobby.
+  std::function<void(std::shared_ptr<LobbyServer>)> on_attached;
+};
+
+class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
+ public:
+  LobbyServer(boost::asio::any_io_executor executor, LobbyEnvironment& env, LobbyRecord record,
+              const std::vector<PairRecord>& history);
+  ~LobbyServer();
+
+  const std::string& id() const { return id_; }
+
+  void start();
+  void join(JoinRequest request);
+  void message(std::shared_ptr<Mailbox> from, std::string user_id, ClientCommand command);
+  void disconnected(std::shared_ptr<Mailbox> from, std::string user_id);
+
+  // Runs f(*this) on the strand, guarded; for the supervisor's request/response access.
+  template <class F>
+  void run(F f) {
+    boost::asio::post(strand_, [self = shared_from_this(), f = std::move(f)]() mutable {
+      self->guarded([&] { f(*self); });
+    });
+  }
+
+  // Stops the lobby: every member is sent `frame` (if any) and closed with code/reason.
+  // Called on the strand.
+  void stop(std::optional<Frame> frame, std::uint16_t code, const std::string& reason);
+  bool stopped() const { return stopped_; }
+
+  // Read-only views, on the strand.
+  nlohmann::json state_json() const;
+  std::size_t member_count() const { return members_.size(); }
+  bool has_member(const std::string& user_id) const { return members_.count(user_id) != 0; }
+  const LobbyRecord& record() const { return record_; }
+
+  // Owner actions, on the strand (through the supervisor's ask()).
+  void apply_settings(const LobbySettings& settings);
+  void set_status(LobbyStatus status);
+  void set_owner(const std::string& owner_id) { record_.owner_id = owner_id; }
+  // Removes a member at once (no grace period): `kicked`, then close 4003. False if absent.
+  bool kick(const std::string& user_id, int ban_seconds);
+  bool end_match_by_owner(const std::string& match_id);
+  // Sends an announcement to every connected member; returns how many.
+  std::size_t announce(const std::string& message);
+  // The lobby is closed for good: members are told and disconnected (4004), the actor stops.
+  void close_for_good();
+
+  // Test hook: the next guarded handler throws (only with SWIRL_TEST_HOOKS and --test-hooks).
+  void inject_fault();
+
+ private:
+  struct Member {
+    std::string user_id;
+    std::string display_name;
+    MemberId mid = 0;
+    std::shared_ptr<Mailbox> mailbox;  // null while disconnected (in the grace period)
+    bool ready = false;
+    std::int64_t ready_since_ms = 0;
+    std::int64_t joined_at_ms = 0;
+    std::uint64_t join_seq = 0;
+    std::string match_id;
+    std::unique_ptr<boost::asio::steady_timer> grace_timer;
+  };
+  struct Match {
+    std::string id;
+    std::vector<std::string> members;  // offerer order: for i < j, members[i] offers to members[j]
+    std::int64_t created_at_ms = 0;
+    std::unique_ptr<boost::asio::steady_timer> round_timer;
+  };
+
+  template <class F>
+  void guarded(F&& f) {
+    if (stopped_) return;
+    try {
+#ifdef SWIRL_TEST_HOOKS
+      if (fault_armed_) {
+        fault_armed_ = false;
+        throw std::runtime_error("injected fault");
+      }
+#endif
+      f();
+    } catch (const std::exception& e) {
+      fail(e.what());
+    } catch (...) {
+      fail("unknown exception");
+    }
+  }
+  void fail(const std::string& what);
+
+  void do_join(JoinRequest& request);
+  void do_message(const std::shared_ptr<Mailbox>& from, const std::string& user_id, ClientCommand& command);
+  void do_disconnected(const std::shared_ptr<Mailbox>& from, const std::string& user_id);
+
+  void set_ready(Member& m, bool ready);
+  void relay_signal(Member& from, SignalCommand& signal);
+  // Ends `m`'s part in its match; the others go on (3-4 people) or their match ends too.
+  void leave_match(Member& m, MatchEndReason reason, bool requested_ready, MatchEndReason reason_for_others);
+  void end_match(const std::string& match_id, MatchEndReason reason);
+  void remove_member(const std::string& user_id, MatchEndReason reason_for_others);
+  void on_grace_expired(const std::string& user_id);
+
+  void schedule_matching();
+  void run_matching();
+  void create_match(const std::vector<MemberId>& group);
+
+  void mark_status_dirty();
+  void broadcast_status();
+  std::string status_frame() const;
+  std::string welcome_frame(const Member& m, bool resumed) const;
+  std::string match_frame(const Match& match, const std::string& for_user) const;
+  void send(Member& m, std::string frame);
+  void send_to_match_peers(const Match& match, const std::string& except_user, const std::string& frame);
+  void update_idle_timer();
+  MemberId member_id_for(const std::string& user_id);
+  std::int64_t now_ms() const;
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  LobbyEnvironment& env_;
+  std::string id_;
+  LobbyRecord record_;
+  bool stopped_ = false;
+#ifdef SWIRL_TEST_HOOKS
+  bool fault_armed_ = false;
+#endif
+
+  std::unordered_map<std::string, Member> members_;
+  std::unordered_map<std::string, Match> matches_;
+  std::uint64_t next_join_seq_ = 0;
+
+  MatchHistory history_;
+  std::unordered_map<std::string, MemberId> member_ids_;  // user id -> dense id (kept after leaving)
+  std::vector<std::string> member_users_;                  // dense id -> user id
+
+  bool matching_scheduled_ = false;
+  bool status_pending_ = false;
+  std::chrono::steady_clock::time_point last_status_{};
+  boost::asio::steady_timer status_timer_;
+  boost::asio::steady_timer idle_timer_;
+
+  std::uint64_t matches_made_ = 0;
+  std::uint64_t repeats_avoided_ = 0;  // ready members left waiting although a met partner was free
+};
+
+}  // namespace swirl::lobby

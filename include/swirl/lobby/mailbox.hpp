@@ -1,0 +1,29 @@
+#pragma once
+// What a lobby knows of a member's connection: somewhere to deliver frames and a way to close
+// it. The WebSocket session implements it; the lobby never sees Beast types. Every method is
+// safe to call from any thread (the session re-posts onto its own strand).
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace swirl::lobby {
+
+using Frame = std::shared_ptr<const std::string>;
+
+enum class FrameKind {
+  normal,  // queued in order; never dropped (a full queue closes the connection instead)
+  status,  // a lobby_status snapshot: replaces an older snapshot that has not been sent yet
+};
+
+class Mailbox {
+ public:
+  virtual ~Mailbox() = default;
+  virtual void deliver(Frame frame, FrameKind kind = FrameKind::normal) = 0;
+  // Sends what is already queued, then closes with the WebSocket close code and reason.
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+};
+
+inline Frame make_frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
+
+}  // namespace swirl::lobby

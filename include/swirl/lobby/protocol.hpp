@@ -1,0 +1,48 @@
+#pragma once
+// The WebSocket protocol's client messages, parsed into plain commands (docs/protocol.md).
+// Parsing happens on the session's strand, so the lobby only routes ready-made values.
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "swirl/lobby/mailbox.hpp"
+
+namespace swirl::lobby {
+
+struct ReadyCommand {
+  bool ready;
+};
+struct SignalCommand {
+  std::string to;
+  Frame frame;  // the complete outgoing {"type":"signal","from":...,"data":...}, built once
+};
+struct LeaveMatchCommand {
+  bool ready;
+};
+using ClientCommand = std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand>;
+
+struct ProtocolError {
+  std::string code;  // invalid_json, unknown_type, invalid_message
+  std::string message;
+};
+
+// Parses one text frame from `from_user`.
+std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view text, const std::string& from_user);
+
+// {"type":"error","code":..,"message":..}
+std::string error_frame(std::string_view code, std::string_view message);
+
+// WebSocket close codes used by the server (docs/protocol.md).
+namespace close_code {
+constexpr std::uint16_t normal = 1000;
+constexpr std::uint16_t going_away = 1001;
+constexpr std::uint16_t policy = 1008;       // client too slow, rate limit exceeded
+constexpr std::uint16_t too_big = 1009;
+constexpr std::uint16_t internal = 1011;     // lobby failed
+constexpr std::uint16_t replaced = 4000;
+constexpr std::uint16_t kicked = 4003;
+constexpr std::uint16_t lobby_closed = 4004;
+}  // namespace close_code
+
+}  // namespace swirl::lobby

@@ -1,0 +1,118 @@
+#pragma once
+// ApplicationSupervisor: the registry of live lobbies, on its own strand. It spawns a lobby
+// actor lazily when the first user attaches (loading the lobby and its match history from the
+// database on the blocking pool), forgets it when it stops (idle) or fails (after which the
+// next join spawns a fresh one), and gives HTTP handlers request/response access to a live
+// lobby's state without touching it from another thread.
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "swirl/lobby/lobby_server.hpp"
+
+namespace swirl::lobby {
+
+class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSupervisor> {
+ public:
+  // Joins waiting for one lobby to load before new ones are refused.
+  static constexpr std::size_t kMaxPendingJoins = 4096;
+
+  ApplicationSupervisor(boost::asio::any_io_executor executor, const Config& config, BlockingPool& pool,
+                        storage::Database& db);
+
+  // Places an accepted connection in its lobby, spawning the lobby if needed.
+  void attach(JoinRequest request);
+
+  // Runs f(LobbyServer&) on the live lobby's strand and returns its result, or nullopt when
+  // the lobby has no live actor. The caller resumes on its own executor.
+  template <class F>
+  boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ask(std::string lobby_id, F f);
+
+  // Stops every lobby (server shutdown): members are closed with 1001.
+  void shutdown();
+
+  LobbyCounters& counters() { return counters_; }
+  std::size_t live_lobbies() const { return live_count_.load(); }
+
+  // Test hook: makes the live lobby's next handler throw. False when it is not live.
+  boost::asio::awaitable<bool> inject_fault(std::string lobby_id);
+
+ private:
+  struct Entry {
+    std::shared_ptr<LobbyServer> lobby;  // null while loading
+    std::deque<JoinRequest> pending;     // joins waiting for the load
+    std::vector<std::function<void(const std::shared_ptr<LobbyServer>&)>> waiters;  // ask()s waiting for it
+  };
+
+  void do_attach(JoinRequest request);
+  void spawn(const std::string& lobby_id);
+  void loaded(const std::string& lobby_id, std::exception_ptr error, std::optional<LobbyRecord> record,
+              std::vector<PairRecord> history);
+  void removed(const std::string& lobby_id, const LobbyServer* lobby);
+  static void refuse(JoinRequest& request, const std::string& code, const std::string& message, std::uint16_t close);
+
+  boost::asio::any_io_executor io_executor_;
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  const Config& config_;
+  BlockingPool& pool_;
+  storage::Database& db_;
+  LobbyCounters counters_;
+  LobbyEnvironment env_;
+  std::unordered_map<std::string, Entry> lobbies_;
+  std::atomic<std::size_t> live_count_{0};
+};
+
+template <class F>
+boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ApplicationSupervisor::ask(std::string lobby_id, F f) {
+  using R = std::invoke_result_t<F&, LobbyServer&>;
+  using Result = std::optional<R>;
+  auto self = shared_from_this();
+  auto initiate = [self, lobby_id = std::move(lobby_id), f = std::move(f)](auto handler) mutable {
+    auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
+                                    boost::asio::execution::outstanding_work.tracked);
+    // Completes the caller exactly once: with f's result, or with nullopt if f never runs
+    // (no live lobby, or it stopped or failed before getting to it).
+    struct Reply {
+      std::optional<decltype(handler)> h;
+      std::optional<decltype(work)> w;
+      void operator()(Result r) {
+        if (!h) return;
+        boost::asio::post(*w, [h = std::move(*h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+        h.reset();
+      }
+      ~Reply() { (*this)(Result{}); }
+    };
+    auto reply = std::make_shared<Reply>();
+    reply->h.emplace(std::move(handler));
+    reply->w.emplace(std::move(work));
+    auto job = std::make_shared<F>(std::move(f));
+    auto run_on = [reply, job](const std::shared_ptr<LobbyServer>& lobby) {
+      if (!lobby) return;  // reply's destructor answers nullopt
+      lobby->run([reply, job](LobbyServer& l) { (*reply)(Result{(*job)(l)}); });
+    };
+    boost::asio::post(self->strand_, [self, lobby_id = std::move(lobby_id), run_on]() mutable {
+      auto it = self->lobbies_.find(lobby_id);
+      if (it == self->lobbies_.end()) return;
+      if (it->second.lobby) run_on(it->second.lobby);
+      else it->second.waiters.push_back(run_on);  // loading: runs once it is live
+    });
+  };
+  auto op = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Result)>(std::move(initiate),
+                                                                                             boost::asio::use_awaitable);
+  co_return co_await std::move(op);
+}
+
+}  // namespace swirl::lobby

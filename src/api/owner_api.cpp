@@ -1,0 +1,204 @@
+#include "swirl/api/owner_api.hpp"
+
+#include "swirl/api/users_api.hpp"
+#include "swirl/users/display_name.hpp"
+
+namespace swirl::api {
+namespace asio = boost::asio;
+using http::ApiError;
+using http::Json;
+using http::Status;
+using lobby::LobbyServer;
+
+namespace {
+
+constexpr int kMaxBanSeconds = 30 * 24 * 3600;          // 30 days
+constexpr std::size_t kMaxAnnouncementChars = 500;
+
+struct OwnedLobby {
+  storage::User owner;
+  lobby::LobbyRecord record;
+};
+
+// Authenticates the caller and loads the lobby: 401 / 404 / 403 (not the owner) / 409 (closed,
+// for calls that change something).
+asio::awaitable<OwnedLobby> owned_lobby(LobbyServices& s, http::RequestContext& ctx, bool changes) {
+  auto user = co_await authenticate(s.base, ctx.request);
+  const std::string id = ctx.param("id");
+  auto& db = s.base.db;
+  auto job = [&db, id] { return db.find_lobby(id); };
+  auto op = s.base.pool.run(std::move(job));
+  auto record = co_await std::move(op);
+  if (!record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
+  if (record->owner_id != user.id) throw ApiError(Status::forbidden, "not_owner", "only the lobby's owner may do this");
+  if (changes && record->status == lobby::LobbyStatus::closed)
+    throw ApiError(Status::conflict, "lobby_closed", "this lobby is closed; it cannot be changed any more");
+  co_return OwnedLobby{std::move(user), std::move(*record)};
+}
+
+Json optional_body(const http::Request& req) {
+  if (req.body().empty()) return Json::object();
+  return http::parse_json_object(req);
+}
+
+std::string required_string(const Json& body, const std::string& field) {
+  auto it = body.find(field);
+  if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+    throw ApiError(Status::bad_request, "invalid_" + field, field + " is required and must be a non-empty string");
+  return it->get<std::string>();
+}
+
+template <class F>
+asio::awaitable<void> on_db(LobbyServices& s, F f) {
+  auto op = s.base.pool.run(std::move(f));
+  co_await std::move(op);
+}
+
+asio::awaitable<http::Response> set_status(LobbyServices& s, http::RequestContext& ctx, lobby::LobbyStatus status) {
+  auto owned = co_await owned_lobby(s, ctx, true);
+  auto& db = s.base.db;
+  co_await on_db(s, [&db, id = owned.record.id, status] { db.set_lobby_status(id, status, storage::now_ms()); });
+  co_await s.supervisor->ask(owned.record.id, [status](LobbyServer& l) {
+    l.set_status(status);
+    return true;
+  });
+  co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", lobby::to_string(status)}});
+}
+
+}  // namespace
+
+void register_owner_routes(http::Router& router, LobbyServices& s) {
+  using http::bhttp::verb;
+
+  router.add(verb::get, "/api/lobbies/{id}/state", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    auto owned = co_await owned_lobby(s, ctx, false);
+    auto live = co_await s.supervisor->ask(owned.record.id, [](LobbyServer& l) { return l.state_json(); });
+    Json out;
+    if (live) {
+      out = std::move(*live);
+      out["live"] = true;
+    } else {
+      auto& db = s.base.db;
+      auto job = [&db, id = owned.record.id] { return db.count_matches(id); };
+      auto op = s.base.pool.run(std::move(job));
+      auto matches = co_await std::move(op);
+      out = Json{{"live", false}, {"members", Json::array()}, {"matches", Json::array()},
+                 {"counters", {{"matches_made", matches}, {"repeats_avoided", 0}}}};
+    }
+    out["id"] = owned.record.id;
+    out["name"] = owned.record.name;
+    out["status"] = lobby::to_string(owned.record.status);
+    out["owner_id"] = owned.record.owner_id;
+    out["settings"] = owned.record.settings.to_json();
+    co_return http::json_response(ctx.request, Status::ok, out);
+  });
+
+  router.add(verb::patch, "/api/lobbies/{id}/settings", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    auto owned = co_await owned_lobby(s, ctx, true);
+    Json body = http::parse_json_object(ctx.request);
+    auto applied = lobby::apply_settings(owned.record.settings, body);
+    if (auto* err = std::get_if<lobby::SettingsError>(&applied))
+      throw ApiError(Status::bad_request, "invalid_settings", err->field + ": " + err->message);
+    auto settings = std::get<lobby::LobbySettings>(applied);
+    auto& db = s.base.db;
+    co_await on_db(s, [&db, id = owned.record.id, settings] { db.update_lobby_settings(id, settings); });
+    auto live = co_await s.supervisor->ask(owned.record.id, [settings](LobbyServer& l) {
+      l.apply_settings(settings);
+      return true;
+    });
+    co_return http::json_response(ctx.request, Status::ok,
+                                  Json{{"id", owned.record.id}, {"settings", settings.to_json()}, {"applied_live", live.has_value()}});
+  });
+
+  router.add(verb::post, "/api/lobbies/{id}/kick", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    auto owned = co_await owned_lobby(s, ctx, true);
+    Json body = http::parse_json_object(ctx.request);
+    std::string user_id = required_string(body, "user_id");
+    int ban_seconds = 0;
+    if (auto it = body.find("ban_seconds"); it != body.end()) {
+      if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > kMaxBanSeconds)
+        throw ApiError(Status::bad_request, "invalid_ban_seconds",
+                       "ban_seconds must be a whole number from 0 to " + std::to_string(kMaxBanSeconds));
+      ban_seconds = it->get<int>();
+    }
+    if (user_id == owned.owner.id) throw ApiError(Status::bad_request, "invalid_user_id", "you cannot kick yourself");
+    if (ban_seconds > 0) {
+      auto& db = s.base.db;
+      std::int64_t until = storage::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000;
+      co_await on_db(s, [&db, id = owned.record.id, user_id, until] { db.ban(id, user_id, until); });
+    }
+    auto kicked = co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds](LobbyServer& l) {
+      return l.kick(user_id, ban_seconds);
+    });
+    bool was_member = kicked && *kicked;
+    if (!was_member && ban_seconds == 0)
+      throw ApiError(Status::not_found, "member_not_found", "that user is not in the lobby");
+    co_return http::json_response(ctx.request, Status::ok,
+                                  Json{{"user_id", user_id}, {"kicked", was_member}, {"ban_seconds", ban_seconds}});
+  });
+
+  router.add(verb::post, "/api/lobbies/{id}/matches/{match_id}/end",
+             [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               auto owned = co_await owned_lobby(s, ctx, true);
+               std::string match_id = ctx.param("match_id");
+               auto ended = co_await s.supervisor->ask(owned.record.id, [match_id](LobbyServer& l) {
+                 return l.end_match_by_owner(match_id);
+               });
+               if (!ended || !*ended) throw ApiError(Status::not_found, "match_not_found", "no such match in progress");
+               co_return http::json_response(ctx.request, Status::ok, Json{{"match_id", match_id}, {"ended", true}});
+             });
+
+  router.add(verb::post, "/api/lobbies/{id}/lock", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    co_return co_await set_status(s, ctx, lobby::LobbyStatus::locked);
+  });
+  router.add(verb::post, "/api/lobbies/{id}/unlock", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    co_return co_await set_status(s, ctx, lobby::LobbyStatus::open);
+  });
+
+  router.add(verb::post, "/api/lobbies/{id}/announce", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    auto owned = co_await owned_lobby(s, ctx, true);
+    Json body = http::parse_json_object(ctx.request);
+    std::string raw = required_string(body, "message");
+    // Same text rules as names (valid UTF-8, no control characters), longer limit.
+    std::u32string cps;
+    if (!users::decode_utf8(raw, cps)) throw ApiError(Status::bad_request, "invalid_message", "message is not valid UTF-8");
+    if (cps.size() > kMaxAnnouncementChars)
+      throw ApiError(Status::bad_request, "invalid_message",
+                     "message must be at most " + std::to_string(kMaxAnnouncementChars) + " characters");
+    for (char32_t c : cps)
+      if ((c < 0x20 && c != '\n') || c == 0x7F)
+        throw ApiError(Status::bad_request, "invalid_message", "message must not contain control characters");
+    auto delivered = co_await s.supervisor->ask(owned.record.id, [raw](LobbyServer& l) { return l.announce(raw); });
+    co_return http::json_response(ctx.request, Status::ok, Json{{"delivered", delivered.value_or(0)}});
+  });
+
+  router.add(verb::post, "/api/lobbies/{id}/close", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    auto owned = co_await owned_lobby(s, ctx, true);
+    auto& db = s.base.db;
+    co_await on_db(s, [&db, id = owned.record.id] { db.set_lobby_status(id, lobby::LobbyStatus::closed, storage::now_ms()); });
+    co_await s.supervisor->ask(owned.record.id, [](LobbyServer& l) {
+      l.close_for_good();
+      return true;
+    });
+    co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", "closed"}});
+  });
+
+  router.add(verb::post, "/api/lobbies/{id}/transfer", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    auto owned = co_await owned_lobby(s, ctx, true);
+    Json body = http::parse_json_object(ctx.request);
+    std::string user_id = required_string(body, "user_id");
+    auto& db = s.base.db;
+    auto find = [&db, user_id] { return db.find_user(user_id); };
+    auto op = s.base.pool.run(std::move(find));
+    auto target = co_await std::move(op);
+    if (!target) throw ApiError(Status::not_found, "user_not_found", "no user with that id");
+    co_await on_db(s, [&db, id = owned.record.id, user_id] { db.set_lobby_owner(id, user_id); });
+    co_await s.supervisor->ask(owned.record.id, [user_id](LobbyServer& l) {
+      l.set_owner(user_id);
+      return true;
+    });
+    co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"owner_id", user_id}});
+  });
+}
+
+}  // namespace swirl::api

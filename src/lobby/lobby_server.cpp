@@ -1,0 +1,564 @@
+#include "swirl/lobby/lobby_server.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/bind_executor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "swirl/auth/tokens.hpp"
+
+namespace swirl::lobby {
+namespace asio = boost::asio;
+using nlohmann::json;
+
+namespace {
+
+constexpr auto kStatusInterval = std::chrono::milliseconds(100);  // lobby_status at most this often
+constexpr std::size_t kStatusMaxListed = 200;                      // members listed in one lobby_status
+
+std::string iso8601(std::int64_t ms) {
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[48];
+  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
+  return buf;
+}
+
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, LobbyRecord record,
+                         const std::vector<PairRecord>& history)
+    : strand_(asio::make_strand(executor)),
+      env_(env),
+      id_(record.id),
+      record_(std::move(record)),
+      status_timer_(strand_),
+      idle_timer_(strand_) {
+  for (const auto& p : history) history_.record(member_id_for(p.user_a), member_id_for(p.user_b), p.last_met_at_ms);
+}
+
+LobbyServer::~LobbyServer() = default;
+
+std::int64_t LobbyServer::now_ms() const { return storage::now_ms(); }
+
+MemberId LobbyServer::member_id_for(const std::string& user_id) {
+  auto [it, inserted] = member_ids_.try_emplace(user_id, static_cast<MemberId>(member_users_.size()));
+  if (inserted) member_users_.push_back(user_id);
+  return it->second;
+}
+
+void LobbyServer::start() {
+  asio::post(strand_, [self = shared_from_this()] { self->guarded([&] { self->update_idle_timer(); }); });
+}
+
+void LobbyServer::join(JoinRequest request) {
+  asio::post(strand_, [self = shared_from_this(), request = std::move(request)]() mutable {
+    if (self->stopped_) {
+      // Stopped between the supervisor's lookup and now: let the supervisor place it again.
+      self->env_.on_bounced_join(std::move(request));
+      return;
+    }
+    self->guarded([&] { self->do_join(request); });
+  });
+}
+
+void LobbyServer::message(std::shared_ptr<Mailbox> from, std::string user_id, ClientCommand command) {
+  asio::post(strand_, [self = shared_from_this(), from = std::move(from), user_id = std::move(user_id),
+                       command = std::move(command)]() mutable {
+    self->guarded([&] { self->do_message(from, user_id, command); });
+  });
+}
+
+void LobbyServer::disconnected(std::shared_ptr<Mailbox> from, std::string user_id) {
+  asio::post(strand_, [self = shared_from_this(), from = std::move(from), user_id = std::move(user_id)] {
+    self->guarded([&] { self->do_disconnected(from, user_id); });
+  });
+}
+
+void LobbyServer::inject_fault() {
+#ifdef SWIRL_TEST_HOOKS
+  asio::post(strand_, [self = shared_from_this()] {
+    self->fault_armed_ = true;
+    self->guarded([] {});
+  });
+#endif
+}
+
+void LobbyServer::fail(const std::string& what) {
+  if (stopped_) return;
+  spdlog::error("lobby {} failed: {}", id_, what);
+  env_.counters.lobbies_failed++;
+  stop(make_frame(error_frame("lobby_failed", "the lobby hit an internal error and was restarted; reconnect")),
+       close_code::internal, "lobby failed");
+  env_.on_failed(id_, this, what);
+}
+
+void LobbyServer::stop(std::optional<Frame> frame, std::uint16_t code, const std::string& reason) {
+  if (stopped_) return;
+  stopped_ = true;
+  for (auto& [uid, m] : members_) {
+    if (m.grace_timer) m.grace_timer->cancel();
+    if (!m.mailbox) continue;
+    if (frame) m.mailbox->deliver(*frame);
+    m.mailbox->close(code, reason);
+  }
+  for (auto& [mid, match] : matches_)
+    if (match.round_timer) match.round_timer->cancel();
+  status_timer_.cancel();
+  idle_timer_.cancel();
+  // Release the memory now; the object itself goes when the last handler lets go of it.
+  members_.clear();
+  matches_.clear();
+  history_ = MatchHistory{};
+  member_ids_.clear();
+  member_users_.clear();
+}
+
+void LobbyServer::do_join(JoinRequest& req) {
+  auto now = now_ms();
+  auto it = members_.find(req.user_id);
+  bool resumed = false;
+  if (it != members_.end()) {
+    // The same user again: a resume after a drop, or a second tab taking over.
+    Member& m = it->second;
+    resumed = true;
+    if (m.mailbox) m.mailbox->close(close_code::replaced, "replaced by a new connection");
+    bool was_away = !m.mailbox;
+    if (m.grace_timer) {
+      m.grace_timer->cancel();
+      m.grace_timer.reset();
+    }
+    m.mailbox = req.mailbox;
+    m.display_name = req.display_name;
+    if (was_away && !m.match_id.empty()) {
+      auto mit = matches_.find(m.match_id);
+      if (mit != matches_.end())
+        send_to_match_peers(mit->second, m.user_id,
+                            dump(json{{"type", "user_status"}, {"user_id", m.user_id}, {"status", "back"}}));
+    }
+  } else {
+    if (static_cast<int>(members_.size()) >= record_.settings.max_members) {
+      req.mailbox->deliver(make_frame(error_frame("lobby_full", "the lobby is full")));
+      req.mailbox->close(close_code::policy, "lobby full");
+      return;
+    }
+    Member m;
+    m.user_id = req.user_id;
+    m.display_name = req.display_name;
+    m.mid = member_id_for(req.user_id);
+    m.mailbox = req.mailbox;
+    m.joined_at_ms = now;
+    m.join_seq = next_join_seq_++;
+    it = members_.emplace(req.user_id, std::move(m)).first;
+  }
+  Member& m = it->second;
+  req.on_attached(shared_from_this());
+  m.mailbox->deliver(make_frame(welcome_frame(m, resumed)));
+  mark_status_dirty();
+  update_idle_timer();
+  if (m.ready && m.match_id.empty()) schedule_matching();
+}
+
+void LobbyServer::do_message(const std::shared_ptr<Mailbox>& from, const std::string& user_id, ClientCommand& command) {
+  auto it = members_.find(user_id);
+  if (it == members_.end() || it->second.mailbox != from) return;  // a replaced or removed connection
+  Member& m = it->second;
+  std::visit(
+      [&](auto& cmd) {
+        using T = std::decay_t<decltype(cmd)>;
+        if constexpr (std::is_same_v<T, ReadyCommand>) {
+          set_ready(m, cmd.ready);
+        } else if constexpr (std::is_same_v<T, SignalCommand>) {
+          relay_signal(m, cmd);
+        } else if constexpr (std::is_same_v<T, LeaveMatchCommand>) {
+          if (m.match_id.empty()) {
+            send(m, error_frame("not_in_match", "you are not in a match"));
+            return;
+          }
+          leave_match(m, MatchEndReason::left, cmd.ready, MatchEndReason::peer_left);
+        }
+      },
+      command);
+}
+
+void LobbyServer::set_ready(Member& m, bool ready) {
+  if (m.ready == ready) return;
+  m.ready = ready;
+  if (ready) m.ready_since_ms = now_ms();
+  mark_status_dirty();
+  if (ready && m.match_id.empty()) schedule_matching();
+}
+
+void LobbyServer::relay_signal(Member& from, SignalCommand& signal) {
+  // Only to members of your own current match; the answer is the same whether or not the
+  // target exists elsewhere, so it reveals nothing.
+  auto mit = from.match_id.empty() ? matches_.end() : matches_.find(from.match_id);
+  if (mit == matches_.end() || signal.to == from.user_id ||
+      std::find(mit->second.members.begin(), mit->second.members.end(), signal.to) == mit->second.members.end()) {
+    send(from, error_frame("not_in_match", "you can only signal members of your current match"));
+    return;
+  }
+  auto target = members_.find(signal.to);
+  if (target == members_.end() || !target->second.mailbox) {
+    send(from, error_frame("peer_unavailable", "that peer is reconnecting; the message was not delivered"));
+    return;
+  }
+  target->second.mailbox->deliver(std::move(signal.frame));
+  env_.counters.signals_relayed++;
+}
+
+void LobbyServer::leave_match(Member& m, MatchEndReason reason, bool requested_ready, MatchEndReason reason_for_others) {
+  auto mit = matches_.find(m.match_id);
+  std::string match_id = m.match_id;
+  m.match_id.clear();
+  bool ready = ready_after_match_end(reason, requested_ready);
+  m.ready = ready;
+  if (ready) m.ready_since_ms = now_ms();
+  if (m.mailbox)
+    send(m, dump(json{{"type", "match_ended"}, {"match_id", match_id}, {"reason", to_string(reason)}, {"ready", ready}}));
+  if (mit != matches_.end()) {
+    Match& match = mit->second;
+    std::erase(match.members, m.user_id);
+    if (match.members.size() >= 2) {
+      send_to_match_peers(match, m.user_id,
+                          dump(json{{"type", "user_status"}, {"user_id", m.user_id}, {"status", "left_match"}}));
+    } else {
+      end_match(match_id, reason_for_others);
+    }
+  }
+  mark_status_dirty();
+  schedule_matching();
+}
+
+void LobbyServer::end_match(const std::string& match_id, MatchEndReason reason) {
+  auto mit = matches_.find(match_id);
+  if (mit == matches_.end()) return;
+  Match match = std::move(mit->second);
+  matches_.erase(mit);
+  if (match.round_timer) match.round_timer->cancel();
+  for (const auto& uid : match.members) {
+    auto it = members_.find(uid);
+    if (it == members_.end()) continue;
+    Member& m = it->second;
+    m.match_id.clear();
+    m.ready = ready_after_match_end(reason, false);
+    if (m.ready) m.ready_since_ms = now_ms();
+    if (m.mailbox)
+      send(m, dump(json{{"type", "match_ended"}, {"match_id", match_id}, {"reason", to_string(reason)}, {"ready", m.ready}}));
+  }
+  auto& db = env_.db;
+  std::string reason_text(to_string(reason));
+  env_.pool.run([&db, match_id, reason_text, at = now_ms()] { db.end_match(match_id, reason_text, at); },
+                asio::bind_executor(strand_, [self = shared_from_this()](std::exception_ptr e, bool) {
+                  if (e) self->env_.counters.history_write_errors++;
+                }));
+  mark_status_dirty();
+  schedule_matching();
+}
+
+void LobbyServer::do_disconnected(const std::shared_ptr<Mailbox>& from, const std::string& user_id) {
+  auto it = members_.find(user_id);
+  if (it == members_.end() || it->second.mailbox != from) return;  // already replaced or removed
+  Member& m = it->second;
+  m.mailbox.reset();
+  if (!m.match_id.empty()) {
+    auto mit = matches_.find(m.match_id);
+    if (mit != matches_.end())
+      send_to_match_peers(mit->second, user_id,
+                          dump(json{{"type", "user_status"}, {"user_id", user_id}, {"status", "reconnecting"}}));
+  }
+  m.grace_timer = std::make_unique<asio::steady_timer>(strand_, env_.config.resume_grace);
+  m.grace_timer->async_wait([self = shared_from_this(), user_id](boost::system::error_code ec) {
+    if (ec) return;
+    self->guarded([&] { self->on_grace_expired(user_id); });
+  });
+  mark_status_dirty();
+}
+
+void LobbyServer::on_grace_expired(const std::string& user_id) {
+  auto it = members_.find(user_id);
+  if (it == members_.end() || it->second.mailbox) return;
+  remove_member(user_id, MatchEndReason::peer_disconnected);
+}
+
+void LobbyServer::remove_member(const std::string& user_id, MatchEndReason reason_for_others) {
+  auto it = members_.find(user_id);
+  if (it == members_.end()) return;
+  Member& m = it->second;
+  if (!m.match_id.empty()) {
+    auto mailbox = std::move(m.mailbox);  // the leaver is gone: no match_ended for them
+    leave_match(m, MatchEndReason::left, false, reason_for_others);
+    m.mailbox = std::move(mailbox);
+  }
+  if (m.grace_timer) m.grace_timer->cancel();
+  members_.erase(it);
+  mark_status_dirty();
+  update_idle_timer();
+}
+
+void LobbyServer::update_idle_timer() {
+  if (!members_.empty()) {
+    idle_timer_.cancel();
+    return;
+  }
+  auto by_setting = std::chrono::milliseconds(static_cast<std::int64_t>(record_.settings.idle_shutdown_seconds) * 1000);
+  idle_timer_.expires_after(std::min(by_setting, env_.config.lobby_idle_shutdown));
+  idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->stopped_ || !self->members_.empty()) return;
+    self->guarded([&] {
+      spdlog::info("lobby {} idle: shutting down", self->id_);
+      self->stop(std::nullopt, close_code::normal, "lobby stopped");
+      self->env_.counters.lobbies_stopped++;
+      self->env_.on_stopped(self->id_, self.get());
+    });
+  });
+}
+
+void LobbyServer::schedule_matching() {
+  if (matching_scheduled_) return;
+  matching_scheduled_ = true;
+  asio::post(strand_, [self = shared_from_this()] {
+    self->matching_scheduled_ = false;
+    self->guarded([&] { self->run_matching(); });
+  });
+}
+
+void LobbyServer::run_matching() {
+  std::vector<Candidate> ready;
+  for (const auto& [uid, m] : members_)
+    if (m.ready && m.mailbox && m.match_id.empty()) ready.push_back({m.mid, m.ready_since_ms});
+  if (static_cast<int>(ready.size()) < record_.settings.group_size) return;
+  auto groups = find_matches(ready, history_, record_.settings.match_rules(), now_ms());
+  for (const auto& g : groups) create_match(g);
+  // Those left waiting although someone they had met was free: a repeat the rules avoided.
+  constexpr std::size_t kRepeatCheckLimit = 64;
+  std::vector<MemberId> left;
+  for (const auto& c : ready) {
+    auto it = members_.find(member_users_[c.id]);
+    if (it != members_.end() && it->second.match_id.empty()) left.push_back(c.id);
+  }
+  if (left.size() <= kRepeatCheckLimit)
+    for (MemberId a : left)
+      for (MemberId b : left)
+        if (a != b && history_.met(a, b)) {
+          ++repeats_avoided_;
+          break;
+        }
+}
+
+void LobbyServer::apply_settings(const LobbySettings& settings) {
+  record_.settings = settings;
+  mark_status_dirty();
+  schedule_matching();
+}
+
+void LobbyServer::set_status(LobbyStatus status) {
+  record_.status = status;
+  mark_status_dirty();
+}
+
+bool LobbyServer::kick(const std::string& user_id, int ban_seconds) {
+  auto it = members_.find(user_id);
+  if (it == members_.end()) return false;
+  Member& m = it->second;
+  if (!m.match_id.empty()) leave_match(m, MatchEndReason::kicked, false, MatchEndReason::peer_left);
+  if (m.mailbox) {
+    json kicked = {{"type", "kicked"}, {"reason", "removed by the owner"}};
+    if (ban_seconds > 0) kicked["ban_seconds"] = ban_seconds;
+    send(m, dump(kicked));
+    m.mailbox->close(close_code::kicked, "kicked");
+  }
+  if (m.grace_timer) m.grace_timer->cancel();
+  members_.erase(it);
+  mark_status_dirty();
+  update_idle_timer();
+  return true;
+}
+
+bool LobbyServer::end_match_by_owner(const std::string& match_id) {
+  if (!matches_.count(match_id)) return false;
+  end_match(match_id, MatchEndReason::owner_ended);
+  return true;
+}
+
+std::size_t LobbyServer::announce(const std::string& message) {
+  Frame frame = make_frame(dump(json{{"type", "announcement"}, {"message", message}, {"at", iso8601(now_ms())}}));
+  std::size_t n = 0;
+  for (auto& [uid, m] : members_)
+    if (m.mailbox) {
+      m.mailbox->deliver(frame);
+      ++n;
+    }
+  return n;
+}
+
+void LobbyServer::close_for_good() {
+  record_.status = LobbyStatus::closed;
+  stop(make_frame(dump(json{{"type", "lobby_closed"}, {"message", "The owner closed this lobby."}})), close_code::lobby_closed,
+       "lobby closed");
+  env_.counters.lobbies_stopped++;
+  env_.on_stopped(id_, this);
+}
+
+void LobbyServer::create_match(const std::vector<MemberId>& group) {
+  auto now = now_ms();
+  Match match;
+  match.id = auth::new_id();
+  match.created_at_ms = now;
+  for (MemberId mid : group) match.members.push_back(member_users_.at(mid));
+  for (std::size_t i = 0; i < group.size(); ++i)
+    for (std::size_t j = i + 1; j < group.size(); ++j) history_.record(group[i], group[j], now);
+  for (const auto& uid : match.members) members_.at(uid).match_id = match.id;
+  if (record_.settings.round_seconds > 0) {
+    match.round_timer = std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(record_.settings.round_seconds));
+    match.round_timer->async_wait([self = shared_from_this(), id = match.id](boost::system::error_code ec) {
+      if (ec) return;
+      self->guarded([&] { self->end_match(id, MatchEndReason::round_over); });
+    });
+  }
+  for (const auto& uid : match.members) send(members_.at(uid), match_frame(match, uid));
+  ++matches_made_;
+  env_.counters.matches_made++;
+
+  // The history is written behind the match: a failure is counted and logged, the match goes on.
+  auto& db = env_.db;
+  env_.pool.run([&db, lobby_id = id_, match_id = match.id, members = match.members, now] {
+    db.record_match(lobby_id, match_id, members, now);
+  }, asio::bind_executor(strand_, [self = shared_from_this(), match_id = match.id](std::exception_ptr e, bool) {
+    if (!e) return;
+    self->env_.counters.history_write_errors++;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      spdlog::warn("lobby {}: could not store match {}: {}", self->id_, match_id, ex.what());
+    }
+  }));
+  std::string id = match.id;
+  matches_.emplace(id, std::move(match));
+  mark_status_dirty();
+}
+
+void LobbyServer::send(Member& m, std::string frame) {
+  if (m.mailbox) m.mailbox->deliver(make_frame(std::move(frame)));
+}
+
+void LobbyServer::send_to_match_peers(const Match& match, const std::string& except_user, const std::string& frame) {
+  Frame shared = make_frame(frame);
+  for (const auto& uid : match.members) {
+    if (uid == except_user) continue;
+    auto it = members_.find(uid);
+    if (it != members_.end() && it->second.mailbox) it->second.mailbox->deliver(shared);
+  }
+}
+
+void LobbyServer::mark_status_dirty() {
+  if (status_pending_) return;
+  status_pending_ = true;
+  auto due = last_status_ + kStatusInterval;
+  status_timer_.expires_at(std::max(due, std::chrono::steady_clock::now()));
+  status_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    self->guarded([&] { self->broadcast_status(); });
+  });
+}
+
+void LobbyServer::broadcast_status() {
+  status_pending_ = false;
+  last_status_ = std::chrono::steady_clock::now();
+  Frame frame = make_frame(status_frame());
+  for (auto& [uid, m] : members_)
+    if (m.mailbox) m.mailbox->deliver(frame, FrameKind::status);
+}
+
+std::string LobbyServer::status_frame() const {
+  std::vector<const Member*> listed;
+  listed.reserve(members_.size());
+  std::size_t ready = 0;
+  for (const auto& [uid, m] : members_) {
+    listed.push_back(&m);
+    if (m.ready && m.match_id.empty()) ++ready;
+  }
+  auto by_seq = [](const Member* a, const Member* b) { return a->join_seq < b->join_seq; };
+  bool truncated = listed.size() > kStatusMaxListed;
+  if (truncated) {
+    std::partial_sort(listed.begin(), listed.begin() + kStatusMaxListed, listed.end(), by_seq);
+    listed.resize(kStatusMaxListed);
+  } else {
+    std::sort(listed.begin(), listed.end(), by_seq);
+  }
+  json members = json::array();
+  for (const Member* m : listed)
+    members.push_back({{"id", m->user_id}, {"display_name", m->display_name}, {"ready", m->ready},
+                       {"in_match", !m->match_id.empty()}, {"connected", m->mailbox != nullptr}});
+  return dump(json{{"type", "lobby_status"}, {"lobby_id", id_}, {"status", to_string(record_.status)},
+                   {"member_count", members_.size()}, {"ready_count", ready}, {"truncated", truncated},
+                   {"members", std::move(members)}});
+}
+
+std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
+  json ice = json::array();
+  if (!env_.config.ice_servers.empty()) ice.push_back({{"urls", env_.config.ice_servers}});
+  json match = nullptr;
+  if (!m.match_id.empty()) {
+    auto mit = matches_.find(m.match_id);
+    if (mit != matches_.end()) match = json::parse(match_frame(mit->second, m.user_id));
+  }
+  const auto& c = env_.config;
+  return dump(json{
+      {"type", "welcome"},
+      {"protocol", 1},
+      {"user", {{"id", m.user_id}, {"display_name", m.display_name}}},
+      {"lobby",
+       {{"id", id_}, {"name", record_.name}, {"owner_id", record_.owner_id}, {"status", to_string(record_.status)},
+        {"settings", record_.settings.to_json()}}},
+      {"ice_servers", ice},
+      {"resumed", resumed},
+      {"you", {{"ready", m.ready}, {"match", match}}},
+      {"limits",
+       {{"max_message_bytes", c.ws_max_frame_bytes},
+        {"messages_per_second", c.ws_rate_per_second},
+        {"burst", c.ws_rate_burst},
+        {"resume_grace_seconds", std::chrono::duration_cast<std::chrono::seconds>(c.resume_grace).count()}}}});
+}
+
+std::string LobbyServer::match_frame(const Match& match, const std::string& for_user) const {
+  auto pos = std::find(match.members.begin(), match.members.end(), for_user) - match.members.begin();
+  json peers = json::array();
+  for (std::size_t j = 0; j < match.members.size(); ++j) {
+    if (static_cast<std::ptrdiff_t>(j) == pos) continue;
+    const auto& uid = match.members[j];
+    auto it = members_.find(uid);
+    bool me_first = pos < static_cast<std::ptrdiff_t>(j);
+    peers.push_back({{"id", uid},
+                     {"display_name", it == members_.end() ? "" : it->second.display_name},
+                     {"offerer", me_first ? for_user : uid},
+                     {"polite", me_first ? uid : for_user}});
+  }
+  return dump(json{{"type", "match"}, {"match_id", match.id}, {"created_at", iso8601(match.created_at_ms)}, {"peers", peers}});
+}
+
+json LobbyServer::state_json() const {
+  auto now = now_ms();
+  json members = json::array();
+  for (const auto& [uid, m] : members_)
+    members.push_back({{"id", uid}, {"display_name", m.display_name}, {"ready", m.ready},
+                       {"connection", m.mailbox ? "connected" : "reconnecting"}, {"match_id", m.match_id.empty() ? json() : json(m.match_id)},
+                       {"waiting_seconds", m.ready && m.match_id.empty() ? (now - m.ready_since_ms) / 1000.0 : 0.0},
+                       {"joined_at", iso8601(m.joined_at_ms)}});
+  json matches = json::array();
+  for (const auto& [mid, match] : matches_) {
+    json people = json::array();
+    for (const auto& uid : match.members) {
+      auto it = members_.find(uid);
+      people.push_back({{"id", uid}, {"display_name", it == members_.end() ? "" : it->second.display_name}});
+    }
+    matches.push_back({{"id", mid}, {"match_id", mid}, {"members", people}, {"age_seconds", (now - match.created_at_ms) / 1000.0}});
+  }
+  return json{{"members", members}, {"matches", matches}, {"counters", {{"matches_made", matches_made_}, {"repeats_avoided", repeats_avoided_}, {"pairs_met", history_.pair_count()}}}};
+}
+
+}  // namespace swirl::lobby

@@ -1,0 +1,121 @@
+#include "swirl/lobby/supervisor.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <spdlog/spdlog.h>
+
+namespace swirl::lobby {
+namespace asio = boost::asio;
+
+ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, const Config& config, BlockingPool& pool,
+                                             storage::Database& db)
+    : io_executor_(executor),
+      strand_(asio::make_strand(executor)),
+      config_(config),
+      pool_(pool),
+      db_(db),
+      env_{config, pool, db, counters_, {}, {}, {}} {
+  // The lobby calls these on its own strand; the registry is only touched on ours. The
+  // supervisor outlives every lobby (App stops the io_context before destroying it).
+  env_.on_stopped = [this](const std::string& id, const LobbyServer* lobby) {
+    asio::post(strand_, [this, id, lobby] { removed(id, lobby); });
+  };
+  env_.on_failed = [this](const std::string& id, const LobbyServer* lobby, const std::string& what) {
+    asio::post(strand_, [this, id, lobby, what] {
+      spdlog::error("supervisor: lobby {} torn down after a failure ({}); the next join starts a fresh one", id, what);
+      removed(id, lobby);
+    });
+  };
+  env_.on_bounced_join = [this](JoinRequest request) { attach(std::move(request)); };
+}
+
+void ApplicationSupervisor::attach(JoinRequest request) {
+  asio::post(strand_, [self = shared_from_this(), request = std::move(request)]() mutable { self->do_attach(std::move(request)); });
+}
+
+void ApplicationSupervisor::refuse(JoinRequest& request, const std::string& code, const std::string& message,
+                                   std::uint16_t close) {
+  request.mailbox->deliver(make_frame(error_frame(code, message)));
+  request.mailbox->close(close, message);
+}
+
+void ApplicationSupervisor::do_attach(JoinRequest request) {
+  auto it = lobbies_.find(request.lobby_id);
+  if (it != lobbies_.end() && it->second.lobby) {
+    it->second.lobby->join(std::move(request));
+    return;
+  }
+  if (it == lobbies_.end()) {
+    it = lobbies_.emplace(request.lobby_id, Entry{}).first;
+    spawn(request.lobby_id);
+  }
+  if (it->second.pending.size() >= kMaxPendingJoins) {
+    refuse(request, "lobby_unavailable", "the lobby is starting; try again", close_code::going_away);
+    return;
+  }
+  it->second.pending.push_back(std::move(request));
+}
+
+void ApplicationSupervisor::spawn(const std::string& lobby_id) {
+  using Loaded = std::pair<std::optional<LobbyRecord>, std::vector<PairRecord>>;
+  auto& db = db_;
+  pool_.run([&db, lobby_id]() -> Loaded {
+    auto record = db.find_lobby(lobby_id);
+    std::vector<PairRecord> pairs;
+    if (record) pairs = db.load_pairs(lobby_id);
+    return {std::move(record), std::move(pairs)};
+  }, asio::bind_executor(strand_, [self = shared_from_this(), lobby_id](std::exception_ptr e, Loaded loaded) {
+    self->loaded(lobby_id, e, std::move(loaded.first), std::move(loaded.second));
+  }));
+}
+
+void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_ptr error, std::optional<LobbyRecord> record,
+                                   std::vector<PairRecord> history) {
+  auto it = lobbies_.find(lobby_id);
+  if (it == lobbies_.end()) return;
+  auto pending = std::move(it->second.pending);
+  auto waiters = std::move(it->second.waiters);
+  if (error || !record || record->status == LobbyStatus::closed) {
+    lobbies_.erase(it);
+    for (auto& w : waiters) w(nullptr);
+    std::string code = error ? "lobby_unavailable" : (!record ? "lobby_not_found" : "lobby_closed");
+    std::string message = error ? "the lobby could not be loaded; try again" : (!record ? "no such lobby" : "this lobby is closed");
+    for (auto& r : pending)
+      refuse(r, code, message, error ? close_code::going_away : close_code::lobby_closed);
+    return;
+  }
+  auto lobby = std::make_shared<LobbyServer>(io_executor_, env_, std::move(*record), history);
+  it->second.lobby = lobby;
+  live_count_++;
+  counters_.lobbies_spawned++;
+  spdlog::info("supervisor: lobby {} started ({} pairs of history)", lobby_id, history.size());
+  lobby->start();
+  for (auto& w : waiters) w(lobby);
+  for (auto& r : pending) lobby->join(std::move(r));
+}
+
+void ApplicationSupervisor::removed(const std::string& lobby_id, const LobbyServer* lobby) {
+  auto it = lobbies_.find(lobby_id);
+  if (it == lobbies_.end() || it->second.lobby.get() != lobby) return;
+  auto pending = std::move(it->second.pending);
+  lobbies_.erase(it);
+  live_count_--;
+  for (auto& r : pending) do_attach(std::move(r));
+}
+
+void ApplicationSupervisor::shutdown() {
+  asio::post(strand_, [self = shared_from_this()] {
+    for (auto& [id, entry] : self->lobbies_)
+      if (entry.lobby)
+        entry.lobby->run([](LobbyServer& l) { l.stop(std::nullopt, close_code::going_away, "server shutting down"); });
+  });
+}
+
+asio::awaitable<bool> ApplicationSupervisor::inject_fault(std::string lobby_id) {
+  auto r = co_await ask(std::move(lobby_id), [](LobbyServer& l) {
+    l.inject_fault();
+    return true;
+  });
+  co_return r.has_value();
+}
+
+}  // namespace swirl::lobby

@@ -1,0 +1,65 @@
+#include "support/interactions.hpp"
+
+#include <stdexcept>
+
+namespace swirl::test {
+using json = nlohmann::json;
+
+WsClient& SimUser::join(const std::string& lobby_id, std::chrono::milliseconds timeout) {
+  WsOptions options;
+  options.token = token;
+  options.timeout = timeout;
+  auto fresh = std::make_unique<WsClient>(port, "/api/lobbies/" + lobby_id + "/ws", options);
+  try {
+    fresh->wait_for_type("welcome", timeout);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(name + " joining lobby " + lobby_id + ": " + e.what());
+  }
+  ws = std::move(fresh);
+  return *ws;
+}
+
+WsClient& SimUser::socket(const char* what) {
+  if (!ws) throw std::logic_error(name + "." + what + "(): not joined to a lobby (no WebSocket)");
+  return *ws;
+}
+
+void SimUser::ready(bool r) { socket("ready").send({{"type", "ready"}, {"ready", r}}); }
+
+void SimUser::signal(const std::string& to, const json& data) {
+  socket("signal").send({{"type", "signal"}, {"to", to}, {"data", data}});
+}
+
+void SimUser::leave_match(std::optional<bool> ready) {
+  json m = {{"type", "leave_match"}};
+  if (ready) m["ready"] = *ready;
+  socket("leave_match").send(m);
+}
+
+Interactions::Interactions(TestServer& server) : server_(server) {}
+
+SimUser& Interactions::user(const std::string& name) {
+  auto it = users_.find(name);
+  if (it != users_.end()) return *it->second;
+  auto u = std::make_unique<SimUser>();
+  u->name = name;
+  u->port = server_.port();
+  u->http = std::make_unique<HttpClient>(server_.port());
+  std::tie(u->id, u->token) = u->http->create_user(name);
+  return *users_.emplace(name, std::move(u)).first->second;
+}
+
+std::string Interactions::create_lobby(SimUser& owner, const std::string& name, int group_size,
+                                       const json& extra_settings) {
+  json settings = extra_settings.is_object() ? extra_settings : json::object();
+  settings["group_size"] = group_size;
+  auto r = owner.http->post("/api/lobbies", {{"name", name}, {"settings", settings}}, owner.token);
+  if (r.status != 201)
+    throw std::runtime_error("create_lobby \"" + name + "\" as " + owner.name + " failed: HTTP " +
+                             std::to_string(r.status) + " " + r.body);
+  return r.json().at("id").get<std::string>();
+}
+
+TestServer& Interactions::server() { return server_; }
+
+}  // namespace swirl::test

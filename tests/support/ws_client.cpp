@@ -1,0 +1,544 @@
+#include "support/ws_client.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+namespace swirl::test {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using json = nlohmann::json;
+
+namespace {
+
+// The client never limits what the server sends: the server's own limits are under test.
+constexpr std::size_t kReadMessageMax = 64u << 20;
+// The destructor's clean close gets this long before the socket is dropped.
+constexpr std::chrono::milliseconds kDestructorCloseBound{1000};
+// After the socket is shut down the io thread finishes at once; this only guards against a bug.
+constexpr std::chrono::milliseconds kJoinBound{5000};
+
+bool is_type(const json& m, const std::string& type) {
+  if (!m.is_object()) return false;
+  auto it = m.find("type");
+  return it != m.end() && it->is_string() && it->get_ref<const std::string&>() == type;
+}
+
+std::string dump(const json& m, std::size_t max_chars) {
+  std::string s = m.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (s.size() > max_chars) s = s.substr(0, max_chars) + "...(" + std::to_string(s.size()) + " chars)";
+  return s;
+}
+
+// Write errors that only mean "the connection is gone": a browser's send() is silent then too.
+bool connection_gone(const beast::error_code& ec) {
+  return ec == websocket::error::closed || ec == asio::error::broken_pipe || ec == asio::error::connection_reset ||
+         ec == asio::error::connection_aborted || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+         ec == asio::error::not_connected || ec == asio::error::bad_descriptor || ec == asio::error::shut_down ||
+         ec == beast::error::timeout;
+}
+
+}  // namespace
+
+HandshakeRefused::HandshakeRefused(int http_status, std::string response_body)
+    : std::runtime_error("WebSocket upgrade refused: HTTP " + std::to_string(http_status) + " " + response_body),
+      status(http_status),
+      body(std::move(response_body)) {}
+
+std::string HandshakeRefused::error_code() const {
+  auto j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return {};
+  auto e = j.find("error");
+  if (e == j.end() || !e->is_object()) return {};
+  auto c = e->find("code");
+  if (c == e->end() || !c->is_string()) return {};
+  return c->get<std::string>();
+}
+
+// The connection and everything the io thread touches. Socket state (the stream, the read
+// buffer, the write queue, the paused flag) is touched only on the io thread; what tests read
+// (messages, close state) is under `mutex`.
+struct WsClient::Impl {
+  struct Outgoing {
+    enum class Kind { text, binary, close } kind;
+    std::string payload;
+    int close_code = 1000;
+    std::promise<beast::error_code> done;
+  };
+
+  explicit Impl(WsOptions o) : options(std::move(o)) {}
+  ~Impl() { shutdown(); }
+
+  WsOptions options;
+  asio::io_context ioc;
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
+  websocket::stream<beast::tcp_stream> ws{ioc};
+  asio::steady_timer close_timer{ioc};
+  std::thread io_thread;
+  std::promise<void> io_finished;
+
+  // io thread only.
+  beast::flat_buffer read_buffer;
+  websocket::response_type handshake_response;
+  std::deque<std::shared_ptr<Outgoing>> queue;
+  bool writing = false;
+  bool read_pending = false;
+  bool paused = false;
+  bool stopping = false;
+
+  // Shared with the test threads.
+  mutable std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<json> received;
+  bool ended = false;
+  int code = 0;
+  std::string reason;
+  std::string subprotocol;
+  bool upgraded = false;
+
+  void start_thread() {
+    io_thread = std::thread([this] {
+      // Handlers do not throw by design; should one do so anyway, the connection is recorded
+      // as ended and the loop goes on so that shutdown() can still join.
+      for (;;) {
+        try {
+          ioc.run();
+          break;
+        } catch (...) {
+          mark_ended(0, "exception in the WebSocket client's io thread");
+        }
+      }
+      io_finished.set_value();
+    });
+  }
+
+  // Runs fn on the io thread and waits for it (bounded).
+  void run_on_io(std::function<void()> fn) {
+    auto done = std::make_shared<std::promise<void>>();
+    auto f = done->get_future();
+    asio::post(ioc, [fn = std::move(fn), done] {
+      fn();
+      done->set_value();
+    });
+    if (f.wait_for(options.timeout) != std::future_status::ready)
+      throw std::runtime_error("WsClient: the io thread did not answer within the timeout");
+  }
+
+  void mark_ended(int close_code, std::string close_reason) {
+    {
+      std::lock_guard lock(mutex);
+      if (ended) return;  // the first cause wins
+      ended = true;
+      code = close_code;
+      reason = std::move(close_reason);
+    }
+    cv.notify_all();
+  }
+
+  // io thread: the server's close frame has been received.
+  void mark_ended_by_close_frame() {
+    const auto& r = ws.reason();
+    mark_ended(r.code, std::string(r.reason.data(), r.reason.size()));
+  }
+
+  // --- connect + upgrade --------------------------------------------------------------
+
+  void connect(unsigned short port, const std::string& target) {
+    std::string protocols = "swirl.v1";
+    std::string authorization;
+    if (options.token) {
+      if (options.token_in_authorization_header)
+        authorization = "Bearer " + *options.token;
+      else
+        protocols += ", swirl.token." + *options.token;
+    }
+    ws.set_option(websocket::stream_base::decorator([protocols, authorization](websocket::request_type& req) {
+      req.set(bhttp::field::user_agent, "swirl-test-ws-client");
+      req.set(bhttp::field::sec_websocket_protocol, protocols);
+      if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
+    }));
+    // Timeouts are ours: the tcp_stream timer bounds connect + upgrade, our own timer the close.
+    websocket::stream_base::timeout no_timeouts{};
+    no_timeouts.handshake_timeout = websocket::stream_base::none();
+    no_timeouts.idle_timeout = websocket::stream_base::none();
+    no_timeouts.keep_alive_pings = false;
+    ws.set_option(no_timeouts);
+    ws.read_message_max(kReadMessageMax);
+    ws.auto_fragment(false);  // one frame per message, as browsers send
+
+    auto result = std::make_shared<std::promise<void>>();
+    auto f = result->get_future();
+    const std::string host = "127.0.0.1:" + std::to_string(port);
+    asio::post(ioc, [this, result, host, target, port] {
+      auto& lowest = beast::get_lowest_layer(ws);
+      lowest.expires_after(options.timeout);
+      lowest.async_connect(
+          tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), [this, result, host, target](beast::error_code ec) {
+            if (ec) {
+              result->set_exception(std::make_exception_ptr(
+                  std::runtime_error("WebSocket connect to " + host + " failed: " + ec.message())));
+              return;
+            }
+            ws.async_handshake(handshake_response, host, target, [this, result, host, target](beast::error_code hec) {
+              beast::get_lowest_layer(ws).expires_never();
+              if (hec == websocket::error::upgrade_declined) {
+                result->set_exception(std::make_exception_ptr(
+                    HandshakeRefused(handshake_response.result_int(), handshake_response.body())));
+                return;
+              }
+              if (hec) {
+                result->set_exception(std::make_exception_ptr(
+                    std::runtime_error("WebSocket handshake with " + host + target + " failed: " + hec.message())));
+                return;
+              }
+              {
+                std::lock_guard lock(mutex);
+                subprotocol = std::string(handshake_response[bhttp::field::sec_websocket_protocol]);
+                upgraded = true;
+              }
+              result->set_value();
+              do_read();
+            });
+          });
+    });
+    // The tcp_stream timer fires at options.timeout; the margin only covers a stuck io thread.
+    if (f.wait_for(options.timeout + std::chrono::seconds(2)) != std::future_status::ready) {
+      abort_socket_async();
+      throw std::runtime_error("WebSocket connect + upgrade to " + host + target + " timed out");
+    }
+    f.get();  // rethrows HandshakeRefused / runtime_error
+  }
+
+  // --- reading ------------------------------------------------------------------------
+
+  void do_read() {
+    if (read_pending || paused || stopping) return;
+    read_pending = true;
+    ws.async_read(read_buffer, [this](beast::error_code ec, std::size_t) { on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    read_pending = false;
+    if (ec) {
+      // A close frame may have arrived even when the teardown after it failed (e.g. ENOTCONN
+      // from shutting down a socket the server already closed): its code is what counts.
+      if (ec == websocket::error::closed || ws.reason().code != websocket::close_code::none)
+        mark_ended_by_close_frame();
+      else
+        mark_ended(0, {});
+      return;
+    }
+    std::string data = beast::buffers_to_string(read_buffer.data());
+    read_buffer.consume(read_buffer.size());
+    json m;
+    if (ws.got_text()) {
+      m = json::parse(data, nullptr, false);
+      if (m.is_discarded()) m = json{{"type", "<unparseable>"}, {"raw", data}};
+    } else {
+      m = json{{"type", "<binary>"}, {"bytes", data.size()}};
+    }
+    {
+      std::lock_guard lock(mutex);
+      received.push_back(std::move(m));
+    }
+    cv.notify_all();
+    do_read();
+  }
+
+  // --- writing: one write-type operation (message or close) at a time -----------------
+
+  std::future<beast::error_code> enqueue(std::shared_ptr<Outgoing> out) {
+    auto f = out->done.get_future();
+    asio::post(ioc, [this, out = std::move(out)]() mutable {
+      queue.push_back(std::move(out));
+      if (!writing) do_write();
+    });
+    return f;
+  }
+
+  // Test thread: queue one message and wait until it has been written.
+  void send_and_wait(std::shared_ptr<Outgoing> out) {
+    {
+      std::lock_guard lock(mutex);
+      if (ended) return;
+    }
+    auto f = enqueue(std::move(out));
+    if (f.wait_for(options.timeout) != std::future_status::ready)
+      throw std::runtime_error("WsClient::send: the write did not complete within " +
+                               std::to_string(options.timeout.count()) + " ms");
+    auto ec = f.get();
+    if (ec && !connection_gone(ec)) throw std::runtime_error("WsClient::send failed: " + ec.message());
+  }
+
+  void do_write() {
+    if (queue.empty()) {
+      writing = false;
+      return;
+    }
+    writing = true;
+    auto out = queue.front();
+    if (stopping) {
+      finish_write(out, asio::error::operation_aborted);
+      return;
+    }
+    if (out->kind == Outgoing::Kind::close) {
+      close_timer.expires_after(options.timeout);
+      close_timer.async_wait([this](beast::error_code ec) {
+        if (!ec) abort_socket();  // the server did not finish the close handshake in time
+      });
+      websocket::close_reason cr(static_cast<websocket::close_code>(out->close_code));
+      ws.async_close(cr, [this, out](beast::error_code ec) {
+        close_timer.cancel();
+        if (!ec)
+          mark_ended_by_close_frame();
+        else
+          abort_socket();
+        finish_write(out, ec);
+      });
+      return;
+    }
+    ws.binary(out->kind == Outgoing::Kind::binary);
+    ws.async_write(asio::buffer(out->payload), [this, out](beast::error_code ec, std::size_t) { finish_write(out, ec); });
+  }
+
+  void finish_write(const std::shared_ptr<Outgoing>& out, beast::error_code ec) {
+    queue.pop_front();
+    out->done.set_value(ec);
+    do_write();
+  }
+
+  // --- ending -------------------------------------------------------------------------
+
+  // io thread: shut the TCP connection down without a close frame. Pending operations then
+  // complete with errors; a parked (paused) reader has none, so the end is recorded here.
+  void abort_socket() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(ws).close();  // closes the socket and cancels its timer
+    close_timer.cancel();
+    if (!read_pending) mark_ended(0, {});
+  }
+
+  void abort_socket_async() {
+    asio::post(ioc, [this] { abort_socket(); });
+  }
+
+  void shutdown() noexcept {
+    if (!io_thread.joinable()) return;
+    bool open;
+    {
+      std::lock_guard lock(mutex);
+      open = upgraded && !ended;
+    }
+    if (open) {
+      // Leave politely when the server answers quickly; otherwise just drop.
+      try {
+        auto out = std::make_shared<Outgoing>();
+        out->kind = Outgoing::Kind::close;
+        enqueue(out);
+        std::unique_lock lock(mutex);
+        cv.wait_for(lock, kDestructorCloseBound, [this] { return ended; });
+      } catch (...) {
+      }
+    }
+    asio::post(ioc, [this] {
+      stopping = true;
+      abort_socket();
+    });
+    work.reset();
+    auto finished = io_finished.get_future();
+    if (finished.wait_for(kJoinBound) != std::future_status::ready) ioc.stop();
+    io_thread.join();
+  }
+
+  std::string describe_locked() const {
+    std::ostringstream out;
+    if (ended)
+      out << "connection ended (close code " << code << (reason.empty() ? "" : ", reason \"" + reason + "\"") << ")";
+    else
+      out << "connection open";
+    out << "; " << received.size() << " message(s) received";
+    constexpr std::size_t kShown = 60;
+    std::size_t first = received.size() > kShown ? received.size() - kShown : 0;
+    if (first > 0) out << " (last " << kShown << " shown)";
+    out << ":";
+    for (std::size_t i = first; i < received.size(); ++i) out << "\n  #" << (i + 1) << " " << dump(received[i], 400);
+    return out.str();
+  }
+};
+
+WsClient::WsClient(unsigned short port, const std::string& target, WsOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {
+  impl_->start_thread();
+  impl_->connect(port, target);
+}
+
+WsClient::~WsClient() = default;  // Impl's destructor closes and joins
+
+void WsClient::send(const nlohmann::json& message) { send_text(message.dump()); }
+
+void WsClient::send_text(const std::string& raw) {
+  auto out = std::make_shared<Impl::Outgoing>();
+  out->kind = Impl::Outgoing::Kind::text;
+  out->payload = raw;
+  impl_->send_and_wait(std::move(out));
+}
+
+void WsClient::send_binary(const std::string& raw) {
+  auto out = std::make_shared<Impl::Outgoing>();
+  out->kind = Impl::Outgoing::Kind::binary;
+  out->payload = raw;
+  impl_->send_and_wait(std::move(out));
+}
+
+std::vector<nlohmann::json> WsClient::messages() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->received;
+}
+
+std::vector<nlohmann::json> WsClient::messages_of_type(const std::string& type) const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<json> out;
+  for (const auto& m : impl_->received)
+    if (is_type(m, type)) out.push_back(m);
+  return out;
+}
+
+std::size_t WsClient::count(const std::string& type) const {
+  std::lock_guard lock(impl_->mutex);
+  std::size_t n = 0;
+  for (const auto& m : impl_->received)
+    if (is_type(m, type)) ++n;
+  return n;
+}
+
+nlohmann::json WsClient::wait_for(const std::function<bool(const nlohmann::json&)>& pred,
+                                  std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t next = 0;
+  for (;;) {
+    // Copy the unseen messages out so that pred runs without the lock (it may call count()).
+    std::vector<json> fresh;
+    bool ended_now;
+    {
+      std::unique_lock lock(impl_->mutex);
+      impl_->cv.wait_until(lock, deadline, [&] { return impl_->received.size() > next || impl_->ended; });
+      fresh.assign(impl_->received.begin() + static_cast<std::ptrdiff_t>(next), impl_->received.end());
+      next = impl_->received.size();
+      ended_now = impl_->ended;
+    }
+    for (const auto& m : fresh) {
+      bool match = false;
+      try {
+        match = pred(m);
+      } catch (const json::exception&) {
+        match = false;  // a predicate written for another message shape
+      }
+      if (match) return m;
+    }
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->received.size() > next) continue;
+    if (ended_now)
+      throw std::runtime_error("WsClient::wait_for: the connection ended before a matching message arrived; " +
+                               impl_->describe_locked());
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw std::runtime_error("WsClient::wait_for: no matching message within " + std::to_string(timeout.count()) +
+                               " ms; " + impl_->describe_locked());
+  }
+}
+
+nlohmann::json WsClient::wait_for_type(const std::string& type, std::chrono::milliseconds timeout) {
+  try {
+    return wait_for([&](const json& m) { return is_type(m, type); }, timeout);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("waiting for \"" + type + "\": " + e.what());
+  }
+}
+
+nlohmann::json WsClient::wait_for_nth(const std::string& type, std::size_t n, std::chrono::milliseconds timeout) {
+  if (n == 0) throw std::invalid_argument("WsClient::wait_for_nth: n is 1-based");
+  std::size_t seen = 0;
+  try {
+    return wait_for([&](const json& m) { return is_type(m, type) && ++seen == n; }, timeout);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error("waiting for \"" + type + "\" #" + std::to_string(n) + ": " + e.what());
+  }
+}
+
+bool WsClient::wait_closed(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->cv.wait_for(lock, timeout, [&] { return impl_->ended; });
+}
+
+bool WsClient::closed() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->ended;
+}
+
+int WsClient::close_code() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->code;
+}
+
+std::string WsClient::close_reason() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->reason;
+}
+
+std::string WsClient::selected_subprotocol() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->subprotocol;
+}
+
+void WsClient::pause_reading() {
+  impl_->run_on_io([this] { impl_->paused = true; });
+}
+
+void WsClient::resume_reading() {
+  impl_->run_on_io([this] {
+    impl_->paused = false;
+    // Also after a recorded end: frames already buffered may still hold the server's last
+    // messages and its close frame; a finished stream just fails the read at once.
+    impl_->do_read();
+  });
+}
+
+void WsClient::close(int code) {
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->ended) return;
+  }
+  auto out = std::make_shared<Impl::Outgoing>();
+  out->kind = Impl::Outgoing::Kind::close;
+  out->close_code = code;
+  auto f = impl_->enqueue(out);
+  // The close timer drops the socket at options.timeout; this wait only adds a margin.
+  f.wait_for(impl_->options.timeout + std::chrono::seconds(1));
+  if (!wait_closed(std::chrono::seconds(1))) drop();
+}
+
+void WsClient::drop() {
+  impl_->run_on_io([this] { impl_->abort_socket(); });
+  wait_closed(std::chrono::seconds(5));
+}
+
+std::string WsClient::describe() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->describe_locked();
+}
+
+}  // namespace swirl::test

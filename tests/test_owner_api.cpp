@@ -1,0 +1,308 @@
+// Owner endpoints, black-box: every endpoint's success path and auth failures, and the live
+// effect on connected WebSocket users.
+#include <catch2/catch.hpp>
+
+#include "support/interactions.hpp"
+#include "support/test_server.hpp"
+#include "support/wait.hpp"
+
+using namespace swirl::test;
+using nlohmann::json;
+
+namespace {
+
+struct Endpoint {
+  std::string method;
+  std::string path;  // relative to /api/lobbies/{id}
+  json body;
+};
+
+std::vector<Endpoint> owner_endpoints() {
+  return {{"GET", "/state", nullptr},
+          {"PATCH", "/settings", {{"group_size", 3}}},
+          {"POST", "/kick", {{"user_id", "someone"}, {"ban_seconds", 60}}},
+          {"POST", "/matches/nosuchmatch/end", json::object()},
+          {"POST", "/lock", json::object()},
+          {"POST", "/unlock", json::object()},
+          {"POST", "/announce", {{"message", "hello"}}},
+          {"POST", "/transfer", {{"user_id", "someone"}}},
+          {"POST", "/close", json::object()}};
+}
+
+HttpResult call(HttpClient& http, const Endpoint& e, const std::string& lobby, const std::optional<std::string>& token) {
+  std::map<std::string, std::string> headers;
+  if (token) headers["Authorization"] = "Bearer " + *token;
+  return http.request(e.method, "/api/lobbies/" + lobby + e.path, e.body.is_null() ? "" : e.body.dump(), headers);
+}
+
+bool has_status(const json& m, const std::string& status) {
+  return m["type"] == "lobby_status" && m["status"] == status;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("every owner endpoint refuses missing and wrong tokens, non-owners and unknown lobbies",
+                   "[owner][auth]", SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& other = it.user("Mallory");
+  auto lobby = it.create_lobby(owner);
+  auto http = server.client();
+  for (const auto& e : owner_endpoints()) {
+    INFO(e.method << " " << e.path);
+    auto none = call(http, e, lobby, std::nullopt);
+    CHECK(none.status == 401);
+    CHECK(none.error_code() == "missing_token");
+    auto wrong = call(http, e, lobby, std::string(43, 'x'));
+    CHECK(wrong.status == 401);
+    CHECK(wrong.error_code() == "invalid_token");
+    auto not_owner = call(http, e, lobby, other.token);
+    CHECK(not_owner.status == 403);
+    CHECK(not_owner.error_code() == "not_owner");
+    auto unknown = call(http, e, "nosuchlobby00000", owner.token);
+    CHECK(unknown.status == 404);
+    CHECK(unknown.error_code() == "lobby_not_found");
+  }
+}
+
+TEMPLATE_TEST_CASE("a closed lobby refuses every change with 409 and stays closed across a restart", "[owner][close]",
+                   SqliteBackend, PostgresBackend) {
+  std::string url = fresh_database_url(TestType::value);
+  std::string lobby, owner_token, member_token;
+  {
+    TestServer server(url);
+    Interactions it(server);
+    auto& owner = it.user("Olga");
+    auto& ada = it.user("Ada");
+    auto& bob = it.user("Bob");
+    lobby = it.create_lobby(owner);
+    owner_token = owner.token;
+    member_token = ada.token;
+    ada.join(lobby);
+    bob.join(lobby);
+    auto r = owner.http->post("/api/lobbies/" + lobby + "/close", json::object(), owner.token);
+    REQUIRE(r.status == 200);
+    for (auto* u : {&ada, &bob}) {
+      u->ws->wait_for_type("lobby_closed");
+      CHECK(u->ws->wait_closed());
+      CHECK(u->ws->close_code() == 4004);
+    }
+    auto http = server.client();
+    for (const auto& e : owner_endpoints()) {
+      if (e.method == "GET") continue;
+      INFO(e.method << " " << e.path);
+      auto res = call(http, e, lobby, owner.token);
+      CHECK(res.status == 409);
+      CHECK(res.error_code() == "lobby_closed");
+    }
+    CHECK(call(http, owner_endpoints()[0], lobby, owner.token).json()["status"] == "closed");
+  }
+  TestServer again(url);
+  auto http = again.client();
+  CHECK(http.get("/api/lobbies/" + lobby).json()["status"] == "closed");
+  try {
+    WsOptions o;
+    o.token = member_token;
+    WsClient c(again.port(), "/api/lobbies/" + lobby + "/ws", o);
+    FAIL("joined a closed lobby");
+  } catch (const HandshakeRefused& e) {
+    CHECK(e.status == 409);
+    CHECK(e.error_code() == "lobby_closed");
+  }
+}
+
+TEST_CASE("live state shows members, readiness, matches and counters", "[owner][state]") {
+  TestServer server(Backend::sqlite);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto& cy = it.user("Cy");
+  auto lobby = it.create_lobby(owner);
+  auto cold = owner.http->get("/api/lobbies/" + lobby + "/state", owner.token);
+  REQUIRE(cold.status == 200);
+  CHECK(cold.json()["live"] == false);
+  CHECK(cold.json()["members"].empty());
+
+  for (auto* u : {&ada, &bob, &cy}) u->join(lobby);
+  ada.ready();
+  bob.ready();
+  ada.ws->wait_for_type("match");
+  cy.ready();
+  json state;
+  CHECK(wait_until([&] {
+    state = owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).json();
+    return state["members"].size() == 3 && state["matches"].size() == 1;
+  }));
+  CHECK(state["live"] == true);
+  CHECK(state["counters"]["matches_made"] == 1);
+  CHECK(state["settings"]["group_size"] == 2);
+  for (const auto& m : state["members"]) {
+    CHECK(m["connection"] == "connected");
+    if (m["id"] == cy.id) {
+      CHECK(m["ready"] == true);
+      CHECK(m["match_id"].is_null());
+      CHECK(m["waiting_seconds"].get<double>() >= 0);
+    } else {
+      CHECK(m["match_id"] == state["matches"][0]["id"]);
+    }
+  }
+  CHECK(state["matches"][0]["age_seconds"].get<double>() >= 0);
+}
+
+TEST_CASE("kick closes the member's socket; a ban keeps them out until it ends", "[owner][kick]") {
+  TestServer server(Backend::sqlite);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto lobby = it.create_lobby(owner);
+  ada.join(lobby);
+  bob.join(lobby);
+  ada.ready();
+  bob.ready();
+  bob.ws->wait_for_type("match");
+
+  auto r = owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token);
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["kicked"] == true);
+  auto kicked = bob.ws->wait_for_type("kicked");
+  CHECK(kicked["ban_seconds"] == 600);
+  CHECK(bob.ws->wait_closed());
+  CHECK(bob.ws->close_code() == 4003);
+  auto ended = ada.ws->wait_for_type("match_ended");
+  CHECK(ended["reason"] == "peer_left");
+  CHECK(ended["ready"] == true);
+
+  try {
+    WsOptions o;
+    o.token = bob.token;
+    WsClient c(server.port(), "/api/lobbies/" + lobby + "/ws", o);
+    FAIL("a banned user joined");
+  } catch (const HandshakeRefused& e) {
+    CHECK(e.status == 403);
+    CHECK(e.error_code() == "banned");
+  }
+  // The join page can tell them why (browsers cannot read a refused upgrade's status).
+  auto probe = bob.http->get("/api/lobbies/" + lobby, bob.token);
+  CHECK(probe.status == 403);
+  CHECK(probe.error_code() == "banned");
+  CHECK(ada.http->get("/api/lobbies/" + lobby, ada.token).status == 200);
+  CHECK(bob.http->get("/api/lobbies/" + lobby).status == 200);  // anonymous: public information
+  // Kicking someone who is not there (without a ban) is a 404 with the field named.
+  auto missing = owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}}, owner.token);
+  CHECK(missing.status == 404);
+  CHECK(missing.error_code() == "member_not_found");
+  auto bad = owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", ada.id}, {"ban_seconds", -5}}, owner.token);
+  CHECK(bad.status == 400);
+  CHECK_THAT(bad.json()["error"]["message"].get<std::string>(), Catch::Contains("ban_seconds"));
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/kick", json::object(), owner.token).error_code() == "invalid_user_id");
+
+  // Kicked without a ban: may come straight back.
+  auto r2 = owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", ada.id}}, owner.token);
+  CHECK(r2.status == 200);
+  CHECK(ada.ws->wait_closed());
+  ada.ws.reset();
+  CHECK(ada.join(lobby).wait_for_type("welcome")["user"]["id"] == ada.id);
+}
+
+TEST_CASE("a settings change is applied live: the next match uses the new group size", "[owner][settings]") {
+  TestServer server(Backend::sqlite);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  std::vector<SimUser*> users = {&it.user("A"), &it.user("B"), &it.user("C")};
+  auto lobby = it.create_lobby(owner);
+  for (auto* u : users) u->join(lobby);
+  auto r = owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"group_size", 3}}, owner.token);
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["settings"]["group_size"] == 3);
+  CHECK(r.json()["applied_live"] == true);
+  for (auto* u : users) u->ready();
+  for (auto* u : users) CHECK(u->ws->wait_for_type("match")["peers"].size() == 2);
+
+  auto bad = owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"group_size", 9}}, owner.token);
+  CHECK(bad.status == 400);
+  CHECK(bad.error_code() == "invalid_settings");
+  CHECK_THAT(bad.json()["error"]["message"].get<std::string>(), Catch::Contains("group_size"));
+  auto unknown = owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"colour", "red"}}, owner.token);
+  CHECK_THAT(unknown.json()["error"]["message"].get<std::string>(), Catch::Contains("colour"));
+  // Persisted: public info and the cold state agree.
+  CHECK(owner.http->get("/api/lobbies/" + lobby).json()["settings"]["group_size"] == 3);
+}
+
+TEST_CASE("lock refuses newcomers while members stay; unlock lets them in", "[owner][lock]") {
+  TestServer server(Backend::sqlite);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto lobby = it.create_lobby(owner);
+  ada.join(lobby);
+  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/lock", json::object(), owner.token).status == 200);
+  ada.ws->wait_for([](const json& m) { return has_status(m, "locked"); });
+  try {
+    bob.join(lobby);
+    FAIL("joined a locked lobby");
+  } catch (const HandshakeRefused& e) {
+    CHECK(e.status == 423);
+    CHECK(e.error_code() == "lobby_locked");
+  }
+  CHECK_FALSE(ada.ws->closed());
+  // A member who drops may come back while it is locked.
+  ada.ws->drop();
+  ada.ws.reset();
+  CHECK(ada.join(lobby).wait_for_type("welcome")["resumed"] == true);
+  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/unlock", json::object(), owner.token).status == 200);
+  bob.ws.reset();
+  CHECK(bob.join(lobby).wait_for_type("welcome")["lobby"]["status"] == "open");
+}
+
+TEST_CASE("announce reaches every member; end a match; transfer ownership", "[owner][announce]") {
+  TestServer server(Backend::sqlite);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto& cy = it.user("Cy");
+  auto lobby = it.create_lobby(owner);
+  for (auto* u : {&ada, &bob, &cy}) u->join(lobby);
+  auto r = owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", "Last round in 5 minutes!"}}, owner.token);
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["delivered"] == 3);
+  for (auto* u : {&ada, &bob, &cy}) CHECK(u->ws->wait_for_type("announcement")["message"] == "Last round in 5 minutes!");
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", std::string(501, 'x')}}, owner.token).status == 400);
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", ""}}, owner.token).error_code() == "invalid_message");
+
+  ada.ready();
+  bob.ready();
+  auto match = ada.ws->wait_for_type("match");
+  auto end = owner.http->post("/api/lobbies/" + lobby + "/matches/" + match["match_id"].get<std::string>() + "/end",
+                              json::object(), owner.token);
+  REQUIRE(end.status == 200);
+  for (auto* u : {&ada, &bob}) {
+    auto e = u->ws->wait_for_type("match_ended");
+    CHECK(e["reason"] == "owner_ended");
+    CHECK(e["ready"] == true);
+  }
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/matches/" + match["match_id"].get<std::string>() + "/end",
+                         json::object(), owner.token).status == 404);
+
+  auto t = owner.http->post("/api/lobbies/" + lobby + "/transfer", {{"user_id", cy.id}}, owner.token);
+  REQUIRE(t.status == 200);
+  CHECK(owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).status == 403);
+  CHECK(cy.http->get("/api/lobbies/" + lobby + "/state", cy.token).status == 200);
+  CHECK(cy.http->post("/api/lobbies/" + lobby + "/transfer", {{"user_id", "nobody"}}, cy.token).error_code() == "user_not_found");
+}
+
+TEST_CASE("owner calls on a lobby without a live actor are persisted for when it starts", "[owner][cold]") {
+  TestServer server(Backend::sqlite);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto lobby = it.create_lobby(owner);
+  CHECK(owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"group_size", 4}}, owner.token).json()["applied_live"] == false);
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", "nobody here"}}, owner.token).json()["delivered"] == 0);
+  CHECK(server.app().supervisor().live_lobbies() == 0);  // nothing was spawned for those calls
+  CHECK(ada.join(lobby).wait_for_type("welcome")["lobby"]["settings"]["group_size"] == 4);
+}
