@@ -79,9 +79,11 @@ export class LobbySession {
       probe: async () => {
         try {
           const lobby = await api.lobby(lobbyId);
-          // The public answer says nothing about us: a closed lobby and a ban this browser
-          // remembers are the refusals it can still tell apart from a network problem.
+          // The server answers 403 banned to a banned caller (caught below); a closed lobby, or
+          // a locked one that refused our socket, are the other refusals we can tell apart from
+          // a network problem.
           if (lobby.status === 'closed') return { code: 'lobby_closed', message: 'the lobby is closed' };
+          if (lobby.status === 'locked') return { code: 'lobby_locked', message: 'the lobby is locked' };
           if (this.bans?.bannedUntil(lobbyId)) return { code: 'banned', message: 'removed by the owner' };
           return null;
         } catch (err) {
