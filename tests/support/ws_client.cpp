@@ -74,7 +74,7 @@ std::string HandshakeRefused::error_code() const {
 // (messages, close state) is under `mutex`.
 struct WsClient::Impl {
   struct Outgoing {
-    enum class Kind { text, binary, close } kind;
+    enum class Kind { text, binary, close } kind = Kind::text;
     std::string payload;
     int close_code = 1000;
     std::promise<beast::error_code> done;
