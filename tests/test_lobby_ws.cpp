@@ -20,6 +20,16 @@ auto fast_timers = [](swirl::Config& c) {
 
 std::string peer_of(const json& match) { return match.at("peers").at(0).at("id").get<std::string>(); }
 
+// Both join, both get ready, both are matched; returns a's `match` message.
+json match_pair(const std::string& lobby, SimUser& a, SimUser& b) {
+  a.join(lobby);
+  b.join(lobby);
+  a.ready();
+  b.ready();
+  b.ws->wait_for_type("match");
+  return a.ws->wait_for_type("match");
+}
+
 bool status_lists(const json& m, std::initializer_list<std::string> ids) {
   if (m.value("type", "") != "lobby_status") return false;
   std::set<std::string> present;
@@ -276,12 +286,7 @@ TEST_CASE("a dropped member resumes within the grace period; otherwise the peer'
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");
   auto lobby = it.create_lobby(ada);
-  ada.join(lobby);
-  bob.join(lobby);
-  ada.ready();
-  bob.ready();
-  auto match = ada.ws->wait_for_type("match");
-  bob.ws->wait_for_type("match");
+  auto match = match_pair(lobby, ada, bob);
 
   // Quick reconnect: same match, peer told reconnecting then back, no match_ended.
   bob.ws->drop();
@@ -322,9 +327,11 @@ TEST_CASE("an idle lobby shuts down and a later join respawns it", "[lobby][ws][
 
 TEST_CASE("a fault in one lobby tears down that lobby alone; another keeps relaying without loss",
           "[lobby][ws][isolation]") {
+  // A burst of 300 signals at once: room in the queues so the only thing under test is isolation.
   TestServer server(Backend::sqlite, [](swirl::Config& c) {
     c.ws_rate_per_second = 100000;
     c.ws_rate_burst = 100000;
+    c.ws_queue_max_messages = 4096;
   });
   Interactions it(server);
   auto& a1 = it.user("A1");
@@ -356,6 +363,8 @@ TEST_CASE("a fault in one lobby tears down that lobby alone; another keeps relay
   REQUIRE(got.size() == kSignals);
   for (int i = 0; i < kSignals; ++i) CHECK(got.at(static_cast<std::size_t>(i))["data"]["seq"] == i);
   CHECK_FALSE(b1.ws->closed());
+  CHECK_FALSE(b2.ws->closed());
+  CHECK(server.app().ws_counters().closed_too_slow.load() == 0);
   CHECK(server.app().supervisor().counters().lobbies_failed.load() == 1);
 
   // The next join gets a fresh lobby A.
@@ -375,12 +384,7 @@ TEST_CASE("a client that stops reading is closed as too slow, with the queue bou
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");
   auto lobby = it.create_lobby(ada);
-  ada.join(lobby);
-  bob.join(lobby);
-  ada.ready();
-  bob.ready();
-  ada.ws->wait_for_type("match");
-  bob.ws->wait_for_type("match");
+  match_pair(lobby, ada, bob);
   bob.ws->pause_reading();
   json payload = {{"pad", std::string(12000, 'x')}};
   // Enough to fill the kernel's socket buffers and then the server's queue; bounded.
@@ -481,4 +485,24 @@ TEST_CASE("groups of three form a mesh with consistent roles", "[lobby][ws][matc
   users[1]->ws->wait_for([&](const json& m) { return m["type"] == "user_status" && m["status"] == "left_match"; });
   users[1]->signal(users[2]->id, {{"still", "here"}});
   CHECK(users[2]->ws->wait_for_type("signal")["data"]["still"] == "here");
+}
+
+TEST_CASE("a peer that stops answering pings is dropped after the idle timeout", "[lobby][ws][limits]") {
+  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+    c.ws_idle_timeout = std::chrono::milliseconds(600);
+    c.resume_grace = std::chrono::milliseconds(60'000);
+  });
+  Interactions it(server);
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto lobby = it.create_lobby(ada);
+  match_pair(lobby, ada, bob);
+  // Bob's client stops reading, so it never answers the server's pings; Ada keeps reading and
+  // answering, and stays.
+  bob.ws->pause_reading();
+  auto status = ada.ws->wait_for(
+      [&](const json& m) { return m["type"] == "user_status" && m["user_id"] == bob.id && m["status"] == "reconnecting"; });
+  CHECK(status["status"] == "reconnecting");
+  CHECK_FALSE(ada.ws->closed());
+  CHECK(server.app().ws_counters().open.load() == 1);
 }

@@ -31,17 +31,6 @@ ApiError unauthorized(const std::string& code, const std::string& message) {
 
 }  // namespace
 
-std::string iso8601(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[40];
-  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
-
 Json user_json(const storage::User& u) {
   return Json{{"id", u.id}, {"display_name", u.display_name}, {"created_at", iso8601(u.created_at_ms)},
               {"last_seen_at", iso8601(u.last_seen_at_ms)}};

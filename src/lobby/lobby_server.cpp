@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "swirl/auth/tokens.hpp"
+#include "swirl/util/iso8601.hpp"
 
 namespace swirl::lobby {
 namespace asio = boost::asio;
@@ -15,16 +16,6 @@ namespace {
 
 constexpr auto kStatusInterval = std::chrono::milliseconds(100);  // lobby_status at most this often
 constexpr std::size_t kStatusMaxListed = 200;                      // members listed in one lobby_status
-
-std::string iso8601(std::int64_t ms) {
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[48];
-  std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
-  return buf;
-}
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 

@@ -5,6 +5,7 @@
 
 #include "swirl/app/services.hpp"
 #include "swirl/http/router.hpp"
+#include "swirl/util/iso8601.hpp"
 
 namespace swirl::api {
 
@@ -16,6 +17,5 @@ boost::asio::awaitable<storage::User> authenticate(Services& services, const htt
 boost::asio::awaitable<storage::User> authenticate_token(Services& services, const std::string& token);
 
 http::Json user_json(const storage::User& u);
-std::string iso8601(std::int64_t ms);
 
 }  // namespace swirl::api
