@@ -8,7 +8,7 @@
 // Part 2 simulates whole sessions (everyone re-readies after each match) and compares the
 // repeat rate of our matcher with a random matcher that ignores history.
 //
-// Usage: swirl_bench_matcher [--json FILE]
+// Usage: swirl_bench_matcher [--json FILE] [--smoke]
 
 #include "swirl/lobby/matchmaking.hpp"
 
@@ -190,12 +190,15 @@ SimulationRow simulate(std::string scenario, bool ours, MemberId users, int roun
 
 int main(int argc, char** argv) {
   std::string json_path;
+  bool smoke = false;  // 1k and 10k only: a few seconds, for the bench's smoke run
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--json" && i + 1 < argc) {
       json_path = argv[++i];
+    } else if (arg == "--smoke") {
+      smoke = true;
     } else {
-      std::cerr << "usage: " << argv[0] << " [--json FILE]\n";
+      std::cerr << "usage: " << argv[0] << " [--json FILE] [--smoke]\n";
       return 2;
     }
   }
@@ -209,6 +212,7 @@ int main(int argc, char** argv) {
               "hist MB", "partners/u", "median ms", "max ms", "matched");
   report["timing"] = nlohmann::json::array();
   for (MemberId users : {1'000u, 10'000u, 100'000u}) {
+    if (smoke && users > 10'000u) break;
     MatchHistory history = realistic_history(users, 30 * day_ms, rng);
     const MatchRules configs[] = {
         {2, WhenExhausted::wait, 0},

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Builds Swirl (Release) and the load generator, installs the PeerJS reference server, runs
+# every benchmark scenario against both servers, prints the table, writes the raw figures to
+# bench/results/latest.json and regenerates docs/benchmarks.md and docs/benchmarks-latency.png.
+#
+#   scripts/bench.sh            the full suite (~10 minutes on 2 cores)
+#   scripts/bench.sh --smoke    tiny sizes, both servers, a few seconds; exits non-zero if any
+#                               scenario breaks (docs are not touched)
+#
+# Other arguments go to swirl_loadgen (e.g. --io-threads 2, --scenarios relay,churn).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+SMOKE=0
+for a in "$@"; do [ "$a" = --smoke ] && SMOKE=1; done
+
+# Packages: the build toolchain through setup.sh's list; gnuplot for the plot.
+if ! command -v gnuplot >/dev/null; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gnuplot-nox
+fi
+if ! command -v clang++ >/dev/null || ! command -v node >/dev/null; then
+  scripts/setup.sh release
+fi
+if [ ! -d bench/peerjs/node_modules ] || [ bench/peerjs/package-lock.json -nt bench/peerjs/node_modules/.package-lock.json ]; then
+  (cd bench/peerjs && npm ci --no-audit --no-fund)
+fi
+
+BUILD=build/bench
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
+  -DSWIRL_BUILD_TESTS=OFF -DSWIRL_BUILD_BENCH=ON > /dev/null
+cmake --build "$BUILD" -j "$(nproc)" --target swirl-server swirl_loadgen swirl_bench_matcher
+
+WORK=$(mktemp -d /tmp/swirl-bench.XXXXXX)
+LOADGEN_PID=""
+cleanup() {
+  # swirl_loadgen stops its own children on exit and on signals; this covers a hard kill.
+  [ -n "$LOADGEN_PID" ] && kill "$LOADGEN_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+mkdir -p bench/results
+ARGS=(run --swirl-server "$ROOT/$BUILD/swirl-server" --peerjs-dir "$ROOT/bench/peerjs"
+      --matcher "$ROOT/$BUILD/bench/swirl_bench_matcher" --work-dir "$WORK")
+if [ "$SMOKE" = 1 ]; then
+  ARGS+=(--out "$WORK/smoke.json")
+else
+  ARGS+=(--out bench/results/latest.json --docs docs --notes bench/notes.md)
+fi
+for a in "$@"; do [ "$a" != --smoke ] && ARGS+=("$a"); done
+[ "$SMOKE" = 1 ] && ARGS+=(--smoke)
+
+start=$(date +%s)
+"$BUILD/bench/swirl_loadgen" "${ARGS[@]}" &
+LOADGEN_PID=$!
+rc=0
+wait "$LOADGEN_PID" || rc=$?
+LOADGEN_PID=""
+echo "bench: $(( $(date +%s) - start )) s, exit $rc"
+exit "$rc"
