@@ -36,6 +36,17 @@ void SimUser::leave_match(std::optional<bool> ready) {
   socket("leave_match").send(m);
 }
 
+HandshakeRefused refused_join(unsigned short port, const std::string& lobby_id, std::optional<std::string> token) {
+  WsOptions options;
+  options.token = std::move(token);
+  try {
+    WsClient c(port, "/api/lobbies/" + lobby_id + "/ws", options);
+  } catch (const HandshakeRefused& e) {
+    return e;
+  }
+  throw std::runtime_error("the server accepted a WebSocket to lobby " + lobby_id + " that it should have refused");
+}
+
 Interactions::Interactions(TestServer& server) : server_(server) {}
 
 SimUser& Interactions::user(const std::string& name) {

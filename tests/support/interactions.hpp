@@ -37,6 +37,10 @@ struct SimUser {
   WsClient& socket(const char* what);
 };
 
+// Opens /api/lobbies/{lobby_id}/ws expecting the server to refuse the upgrade, and returns
+// the refusal (status and JSON error). Throws if the connection is accepted.
+HandshakeRefused refused_join(unsigned short port, const std::string& lobby_id, std::optional<std::string> token);
+
 // The users of one test, against one server.
 class Interactions {
  public:

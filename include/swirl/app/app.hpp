@@ -44,10 +44,11 @@ class App {
 
   Config config_;
   std::unique_ptr<storage::Database> db_;
+  // Before the io_context: sessions destroyed with its abandoned handlers still count down.
+  ws::WsCounters ws_counters_;
   boost::asio::io_context ioc_;
   std::unique_ptr<BlockingPool> pool_;
   std::unique_ptr<Services> services_;
-  ws::WsCounters ws_counters_;
   std::shared_ptr<lobby::ApplicationSupervisor> supervisor_;
   std::unique_ptr<api::LobbyServices> lobby_services_;
   http::Router router_;
