@@ -4,5 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh release
+. scripts/node-env.sh
 mkdir -p var
 exec build/release/swirl-server --web-root web/dist --model-dir ../shared/models "$@"

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 scripts/setup.sh test
+. scripts/node-env.sh
 
 PGDIR=$(mktemp -d /tmp/swirl-pg.XXXXXX)
 cleanup() { scripts/pg-cluster.sh stop "$PGDIR"; }
