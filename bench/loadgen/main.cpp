@@ -107,7 +107,6 @@ class Bench {
   Options opt_;
   Sizes size_;
   std::vector<User> users_;
-  int run_no_ = 0;
 };
 
 void settle(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
