@@ -77,6 +77,7 @@ void App::stop(std::chrono::milliseconds drain) {
   ioc_.stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
+  if (supervisor_) supervisor_->stop_all_now();
   // The pool goes before the io_context: work it abandons holds handlers bound to it.
   if (pool_) pool_->stop();
   pool_.reset();

@@ -110,6 +110,13 @@ void ApplicationSupervisor::shutdown() {
   });
 }
 
+void ApplicationSupervisor::stop_all_now() {
+  for (auto& [id, entry] : lobbies_)
+    if (entry.lobby) entry.lobby->stop(std::nullopt, close_code::going_away, "server shutting down");
+  lobbies_.clear();
+  live_count_ = 0;
+}
+
 asio::awaitable<bool> ApplicationSupervisor::inject_fault(std::string lobby_id) {
   auto r = co_await ask(std::move(lobby_id), [](LobbyServer& l) {
     l.inject_fault();

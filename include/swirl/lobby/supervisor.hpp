@@ -43,6 +43,9 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
 
   // Stops every lobby (server shutdown): members are closed with 1001.
   void shutdown();
+  // The same, synchronously, once no io thread runs any more (App::stop): drops every
+  // lobby's references to its members' sessions, so nothing is left in a cycle.
+  void stop_all_now();
 
   LobbyCounters& counters() { return counters_; }
   std::size_t live_lobbies() const { return live_count_.load(); }
@@ -75,6 +78,23 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   std::atomic<std::size_t> live_count_{0};
 };
 
+namespace detail {
+// Completes an ask() exactly once: with the lobby's answer, or with nullopt if that never
+// comes (no live lobby, or it stopped or failed first). A named class rather than a local
+// one: clang 16 fails to emit destructors of classes local to generic lambdas.
+template <class Handler, class Work, class Result>
+struct AskReply {
+  std::optional<Handler> h;
+  std::optional<Work> w;
+  void operator()(Result r) {
+    if (!h) return;
+    boost::asio::post(*w, [h = std::move(*h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
+    h.reset();
+  }
+  ~AskReply() { (*this)(Result{}); }
+};
+}  // namespace detail
+
 template <class F>
 boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ApplicationSupervisor::ask(std::string lobby_id, F f) {
   using R = std::invoke_result_t<F&, LobbyServer&>;
@@ -83,19 +103,7 @@ boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> Ap
   auto initiate = [self, lobby_id = std::move(lobby_id), f = std::move(f)](auto handler) mutable {
     auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
                                     boost::asio::execution::outstanding_work.tracked);
-    // Completes the caller exactly once: with f's result, or with nullopt if f never runs
-    // (no live lobby, or it stopped or failed before getting to it).
-    struct Reply {
-      std::optional<decltype(handler)> h;
-      std::optional<decltype(work)> w;
-      void operator()(Result r) {
-        if (!h) return;
-        boost::asio::post(*w, [h = std::move(*h), r = std::move(r)]() mutable { std::move(h)(std::move(r)); });
-        h.reset();
-      }
-      ~Reply() { (*this)(Result{}); }
-    };
-    auto reply = std::make_shared<Reply>();
+    auto reply = std::make_shared<detail::AskReply<decltype(handler), decltype(work), Result>>();
     reply->h.emplace(std::move(handler));
     reply->w.emplace(std::move(work));
     auto job = std::make_shared<F>(std::move(f));
