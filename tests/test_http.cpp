@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <sqlite3.h>
+
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
 
@@ -180,4 +182,22 @@ TEST_CASE("health reports the database", "[http]") {
   auto r = server.client().get("/api/health");
   CHECK(r.status == 200);
   CHECK(r.json()["status"] == "ok");
+}
+
+TEST_CASE("an unexpected server-side failure is a JSON 500 that reveals no internals", "[http]") {
+  TestServer server(Backend::sqlite);
+  auto http = server.client();
+  auto [id, token] = http.create_user("Ada");
+  // Break the database underneath the running server: every users query now fails.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(server.database_url().substr(7).c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "DROP TABLE users", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto r = http.get("/api/me", token);
+  CHECK(r.status == 500);
+  CHECK(r.error_code() == "internal");
+  CHECK(r.json()["error"]["message"] == "internal server error");
+  CHECK(r.body.find("users") == std::string::npos);
+  // The server itself goes on.
+  CHECK(http.get("/api/health").status == 200);
 }
