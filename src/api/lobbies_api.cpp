@@ -1,6 +1,10 @@
 #include "swirl/api/lobbies_api.hpp"
 
+#include <unistd.h>
+
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/beast/http.hpp>
@@ -9,6 +13,7 @@
 #include "swirl/api/users_api.hpp"
 #include "swirl/auth/tokens.hpp"
 #include "swirl/users/display_name.hpp"
+#include "swirl/ws/handshake.hpp"
 
 namespace swirl::api {
 namespace asio = boost::asio;
@@ -98,7 +103,7 @@ asio::awaitable<Admission> admission(LobbyServices& s, const std::string& lobby_
   co_return co_await std::move(op);
 }
 
-asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request req) {
+asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request req, std::string leftover) {
   auto refuse = [&](Status status, const std::string& code, const std::string& message) {
     return http::error_response(req.version(), false, status, code, message);
   };
@@ -106,7 +111,8 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
   std::vector<std::string> segments;
   std::string lobby_id;
   storage::User user;
-  try {
+  if (auto bad = ws::check_handshake(req)) refusal = std::move(*bad);
+  if (!refusal) try {
     if (!http::split_path(req.target(), segments) || segments.size() != 4 || segments[0] != "api" ||
         segments[1] != "lobbies" || segments[3] != "ws")
       throw ApiError(Status::not_found, "not_found", "no WebSocket endpoint here");
@@ -148,16 +154,37 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     co_return;
   }
-  auto session = std::make_shared<ws::WsSession>(std::move(stream), s.base.config, s.ws_counters, lobby_id, user.id,
-                                                 user.display_name);
-  session->run(std::move(req), s.supervisor);
+  // Complete the handshake here, then give the bare socket to the session: it keeps no HTTP
+  // or Beast state, and lives on a plain io_context executor (its handlers are bound to the
+  // session's strand, later the lobby's).
+  beast::error_code ec;
+  std::string accept = ws::accept_response(req, ws::offers_subprotocol(req, "swirl.v1") ? "swirl.v1" : "");
+  stream.expires_after(s.base.config.ws_hello_timeout);
+  co_await asio::async_write(stream, asio::buffer(accept), asio::redirect_error(asio::use_awaitable, ec));
+  stream.expires_never();
+  if (ec) co_return;
+  auto& old_socket = stream.socket();
+  auto protocol = old_socket.local_endpoint(ec).protocol();
+  if (ec) co_return;
+  auto& ioc = static_cast<asio::io_context&>(asio::query(stream.get_executor(), asio::execution::context));
+  asio::ip::tcp::socket socket(ioc.get_executor());
+  auto fd = old_socket.release(ec);
+  if (ec) co_return;
+  socket.assign(protocol, fd, ec);
+  if (ec) {
+    ::close(fd);
+    co_return;
+  }
+  auto session = std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, lobby_id, user.id,
+                                                 user.display_name, std::move(leftover));
+  session->run(s.supervisor);
 }
 
 }  // namespace
 
-void handle_ws_upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request request) {
+void handle_ws_upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request request, std::string leftover) {
   auto ex = stream.get_executor();
-  asio::co_spawn(ex, upgrade(s, std::move(stream), std::move(request)), [](std::exception_ptr e) {
+  asio::co_spawn(ex, upgrade(s, std::move(stream), std::move(request), std::move(leftover)), [](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);

@@ -30,7 +30,10 @@ void setup_logging(const Config& config) {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v", spdlog::pattern_time_type::utc);
 }
 
-App::App(Config config) : config_(std::move(config)) {}
+// With one io thread, tell Asio so: its scheduler then keeps handlers posted from that thread
+// in a thread-private queue (still safe for posts from the database threads).
+App::App(Config config)
+    : config_(std::move(config)), ioc_(config_.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT) {}
 
 App::~App() { stop(); }
 
@@ -53,8 +56,9 @@ void App::start() {
   limits.header_timeout = config_.http_header_timeout;
   limits.idle_timeout = config_.http_idle_timeout;
   server_ = std::make_unique<http::HttpServer>(ioc_, router_, limits);
-  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req, boost::beast::flat_buffer) {
-    api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req));
+  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req, boost::beast::flat_buffer buffer) {
+    std::string leftover = boost::beast::buffers_to_string(buffer.data());
+    api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover));
   });
   port_ = server_->listen(config_.listen_address, config_.port);
 

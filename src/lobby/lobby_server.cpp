@@ -28,7 +28,8 @@ LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, 
       id_(record.id),
       record_(std::move(record)),
       status_timer_(strand_),
-      idle_timer_(strand_) {
+      idle_timer_(strand_),
+      heartbeat_timer_(strand_) {
   for (const auto& p : history) history_.record(member_id_for(p.user_a), member_id_for(p.user_b), p.last_met_at_ms);
 }
 
@@ -43,7 +44,30 @@ MemberId LobbyServer::member_id_for(const std::string& user_id) {
 }
 
 void LobbyServer::start() {
-  asio::post(strand_, [self = shared_from_this()] { self->guarded([&] { self->update_idle_timer(); }); });
+  asio::post(strand_, [self = shared_from_this()] {
+    self->guarded([&] {
+      self->update_idle_timer();
+      self->schedule_heartbeat();
+    });
+  });
+}
+
+void LobbyServer::schedule_heartbeat() {
+  // Every quarter of the idle timeout: a quiet connection is pinged at half of it and dropped
+  // at the whole of it (so between 1 and 1.25 idle timeouts after its last byte).
+  auto period = std::max<std::chrono::milliseconds>(env_.config.ws_idle_timeout / 4, std::chrono::milliseconds(10));
+  heartbeat_timer_.expires_after(period);
+  heartbeat_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->stopped_) return;
+    self->guarded([&] {
+      auto now = std::chrono::steady_clock::now();
+      // A heartbeat may drop a session, which reaches us later as a posted disconnect: the
+      // members map does not change under this loop.
+      for (auto& [uid, m] : self->members_)
+        if (m.mailbox) m.mailbox->heartbeat(now);
+      self->schedule_heartbeat();
+    });
+  });
 }
 
 void LobbyServer::join(JoinRequest request) {
@@ -57,11 +81,8 @@ void LobbyServer::join(JoinRequest request) {
   });
 }
 
-void LobbyServer::message(std::shared_ptr<Mailbox> from, std::string user_id, ClientCommand command) {
-  asio::post(strand_, [self = shared_from_this(), from = std::move(from), user_id = std::move(user_id),
-                       command = std::move(command)]() mutable {
-    self->guarded([&] { self->do_message(from, user_id, command); });
-  });
+void LobbyServer::handle_message(const std::shared_ptr<Mailbox>& from, const std::string& user_id, ClientCommand& command) {
+  guarded([&] { do_message(from, user_id, command); });
 }
 
 void LobbyServer::disconnected(std::shared_ptr<Mailbox> from, std::string user_id) {
@@ -101,6 +122,7 @@ void LobbyServer::stop(std::optional<Frame> frame, std::uint16_t code, const std
     if (match.round_timer) match.round_timer->cancel();
   status_timer_.cancel();
   idle_timer_.cancel();
+  heartbeat_timer_.cancel();
   // Release the memory now; the object itself goes when the last handler lets go of it.
   members_.clear();
   matches_.clear();

@@ -1,9 +1,14 @@
 #include "swirl/ws/ws_session.hpp"
 
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/bind_handler.hpp>
-#include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
 #include "swirl/lobby/lobby_server.hpp"
@@ -12,125 +17,285 @@
 
 namespace swirl::ws {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 using lobby::close_code::policy;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 constexpr auto kCloseDeadline = std::chrono::seconds(5);      // a close handshake that takes longer ends the TCP connection
 constexpr auto kRateWindow = std::chrono::seconds(5);         // refused messages are counted over this window...
 constexpr auto kRateErrorInterval = std::chrono::seconds(1);  // ...and reported at most this often
-constexpr std::size_t kIdleBufferBytes = 4096;                // read buffer kept between messages
+constexpr std::size_t kReadChunk = 64 * 1024;                 // one recv into the per-thread buffer
+constexpr int kMaxReadsPerWakeup = 4;                         // then let other sockets run
+constexpr int kMaxIov = 128;                                  // iovecs per sendmsg (two per frame)
+constexpr std::size_t kKeepPartialBytes = 4096;               // larger leftovers are freed once used
+constexpr std::size_t kKeepQueueSlots = 16;                   // a queue grown past this is freed when empty
+constexpr std::uint16_t kProtocolError = 1002;
+constexpr std::uint16_t kInvalidPayload = 1007;
+constexpr std::uint16_t kTooBig = lobby::close_code::too_big;
+
+// MSG_PEEK|MSG_TRUNC tells how much is readable without copying it anywhere; the buffer is
+// only there to give the call a length.
+char g_peek_sink[kReadChunk];
+
+char* thread_read_buffer() {
+  thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
+  return buffer.get();
+}
+
+bool is_close_frame(const std::uint8_t* header) { return (header[0] & 0x0F) == static_cast<std::uint8_t>(Opcode::close); }
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream stream, const Config& config, WsCounters& counters, std::string lobby_id,
-                     std::string user_id, std::string display_name)
-    : ws_(std::move(stream)),
+// While a read is processed, frames queued on this thread are collected here and sent when it
+// ends: a burst of messages to one peer becomes one sendmsg. All sessions that can be reached
+// inline from a read run on the same strand as the reader (the lobby's), so this is safe.
+class FlushBatch {
+ public:
+  FlushBatch() : active_(current() == nullptr) {
+    if (active_) current() = this;
+  }
+  ~FlushBatch() {
+    if (!active_) return;
+    // Flushing may queue more (a failed write closes a session): loop until quiet.
+    for (std::size_t i = 0; i < sessions_.size(); ++i) {
+      auto s = std::move(sessions_[i]);
+      s->in_batch_ = false;
+      s->flush();
+    }
+    sessions_.clear();
+    current() = nullptr;
+  }
+  FlushBatch(const FlushBatch&) = delete;
+  FlushBatch& operator=(const FlushBatch&) = delete;
+
+  static FlushBatch*& current() {
+    thread_local FlushBatch* batch = nullptr;
+    return batch;
+  }
+  void add(std::shared_ptr<WsSession> s) { sessions_.push_back(std::move(s)); }
+
+ private:
+  bool active_;
+  std::vector<std::shared_ptr<WsSession>> sessions_;
+};
+
+WsSession::WsSession(asio::ip::tcp::socket socket, const Config& config, WsCounters& counters, std::string lobby_id,
+                     std::string user_id, std::string display_name, std::string pending)
+    : socket_(std::move(socket)),
+      strand_(asio::make_strand(socket_.get_executor())),
       config_(config),
       counters_(counters),
       lobby_id_(std::move(lobby_id)),
       user_id_(std::move(user_id)),
       display_name_(std::move(display_name)),
-      close_deadline_(ws_.get_executor()),
+      partial_(std::move(pending)),
+      last_received_(Clock::now()),
       tokens_(config.ws_rate_burst),
-      last_refill_(std::chrono::steady_clock::now()) {
+      last_refill_(last_received_) {
   counters_.open++;
 }
 
 WsSession::~WsSession() {
-  if (!finished_) counters_.open--;
+  if (state_ != State::closed) counters_.open--;
 }
 
-void WsSession::run(beast::http::request<beast::http::string_body> request,
-                    std::shared_ptr<lobby::ApplicationSupervisor> supervisor) {
-  beast::get_lowest_layer(ws_).expires_never();
-  websocket::stream_base::timeout timeouts;
-  timeouts.handshake_timeout = config_.ws_hello_timeout;
-  timeouts.idle_timeout = config_.ws_idle_timeout;  // a ping goes out at half of it
-  timeouts.keep_alive_pings = true;
-  ws_.set_option(timeouts);
-  ws_.read_message_max(config_.ws_max_frame_bytes);
-  ws_.auto_fragment(false);
-  ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
-    res.set(beast::http::field::sec_websocket_protocol, "swirl.v1");
-    res.set(beast::http::field::server, "swirl");
-  }));
-  ws_.async_accept(request, [self = shared_from_this(), supervisor](beast::error_code ec) mutable {
-    self->on_accept(ec, std::move(supervisor));
-  });
-}
-
-void WsSession::on_accept(beast::error_code ec, std::shared_ptr<lobby::ApplicationSupervisor> supervisor) {
-  if (ec) {
-    finish();
-    return;
-  }
-  state_ = State::open;
+void WsSession::run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor) {
   counters_.accepted++;
   lobby::JoinRequest join;
   join.lobby_id = lobby_id_;
   join.user_id = user_id_;
   join.display_name = display_name_;
   join.mailbox = shared_from_this();
+  // Called on the lobby's strand, inside its join handler.
   join.on_attached = [weak = weak_from_this()](std::shared_ptr<lobby::LobbyServer> l) {
-    if (auto self = weak.lock())
-      asio::post(self->ws_.get_executor(), [self, l = std::move(l)]() mutable { self->on_attached(std::move(l)); });
+    if (auto self = weak.lock()) self->on_attached(std::move(l));
   };
   supervisor->attach(std::move(join));
-  // Read at once, so pings are answered and a close from the client is seen; messages that
-  // arrive before the lobby has registered us wait in the socket (reading resumes on attach).
-  do_read();
 }
 
 void WsSession::on_attached(std::shared_ptr<lobby::LobbyServer> l) {
-  if (lobby_ && lobby_ != l) lobby_->disconnected(shared_from_this(), user_id_);
+  // From here on this session lives on the lobby's strand (we are running on it now).
+  strand_ = l->strand();
   lobby_ = std::move(l);
-  if (finished_) {
+  if (state_ == State::closed) {
     lobby_->disconnected(shared_from_this(), user_id_);
     lobby_.reset();
     return;
   }
-  if (pending_text_ && state_ == State::open) {
-    std::string text = std::move(*pending_text_);
-    pending_text_.reset();
-    handle_text(text);
-  }
-  if (!reading_) do_read();
+  if (state_ == State::attaching) state_ = State::open;
+  last_received_ = Clock::now();
+  // Not inline: we are inside the lobby's join handler, and pending input would re-enter it.
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->state_ == State::closed) return;
+    if (!self->partial_.empty()) {
+      FlushBatch batch;
+      std::size_t used = self->consume_frames(self->partial_.data(), self->partial_.size());
+      if (used != std::string::npos && self->state_ != State::closed) self->partial_.erase(0, used);
+    }
+    self->do_read();
+  });
 }
+
+// --- reading ------------------------------------------------------------------------------------
 
 void WsSession::do_read() {
-  if (reading_ || finished_) return;
+  if (reading_ || state_ == State::closed) return;
   reading_ = true;
-  ws_.async_read(read_buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+  socket_.async_receive(asio::buffer(g_peek_sink, kReadChunk), asio::socket_base::message_peek | MSG_TRUNC,
+                        asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          self->on_readable(ec);
+                        }));
 }
 
-void WsSession::on_read(beast::error_code ec, std::size_t bytes) {
+void WsSession::on_readable(boost::system::error_code ec) {
   reading_ = false;
-  if (ec) {
+  if (state_ == State::closed) return;
+  if (ec) {  // EOF, reset, or the socket was closed under us
     finish();
     return;
   }
-  counters_.messages_in++;
-  if (state_ == State::open) {
-    if (!lobby_) {
-      // Not yet attached: hold this message and pause reading until we are.
-      pending_text_.emplace(beast::buffers_to_string(read_buffer_.data()));
-    } else if (!ws_.got_text()) {
-      enqueue(lobby::make_frame(lobby::error_frame("invalid_message", "binary frames are not accepted; send JSON text")),
-              lobby::FrameKind::normal);
-    } else {
-      auto data = read_buffer_.data();
-      handle_text(std::string_view(static_cast<const char*>(data.data()), data.size()));
+  FlushBatch batch;
+  char* buf = thread_read_buffer();
+  for (int round = 0; round < kMaxReadsPerWakeup; ++round) {
+    ssize_t n = ::recv(socket_.native_handle(), buf, kReadChunk, MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      finish();
+      return;
     }
+    if (n == 0) {  // the client closed its side
+      finish();
+      return;
+    }
+    last_received_ = Clock::now();
+    ping_outstanding_ = false;
+    if (!failing_) {
+      auto size = static_cast<std::size_t>(n);
+      if (partial_.empty()) {
+        std::size_t used = consume_frames(buf, size);
+        if (used != std::string::npos && used < size && state_ != State::closed) partial_.assign(buf + used, size - used);
+      } else {
+        partial_.append(buf, size);
+        std::size_t used = consume_frames(partial_.data(), partial_.size());
+        if (used != std::string::npos && state_ != State::closed) {
+          partial_.erase(0, used);
+          if (partial_.empty() && partial_.capacity() > kKeepPartialBytes) std::string().swap(partial_);
+        }
+      }
+    }
+    if (state_ == State::closed) return;
+    if (static_cast<std::size_t>(n) < kReadChunk) break;
   }
-  read_buffer_.consume(bytes);
-  if (read_buffer_.capacity() > kIdleBufferBytes) read_buffer_.shrink_to_fit();
-  if (!lobby_ && state_ == State::open) return;  // on_attached resumes reading
   do_read();
 }
 
+std::size_t WsSession::consume_frames(char* data, std::size_t size) {
+  std::size_t pos = 0;
+  while (pos < size && state_ != State::closed && !failing_ && !close_received_) {
+    auto r = parse_client_header(std::string_view(data + pos, size - pos));
+    if (r.status == HeaderStatus::need_more) break;
+    if (r.status == HeaderStatus::protocol_error) {
+      fail(kProtocolError, r.error);
+      return std::string::npos;
+    }
+    const FrameHeader& h = r.header;
+    if (!is_control(h.opcode)) {
+      std::uint64_t total = (h.opcode == Opcode::continuation ? message_.size() : 0) + h.payload_length;
+      if (total > config_.ws_max_frame_bytes) {
+        fail(kTooBig, "message too big");
+        return std::string::npos;
+      }
+    }
+    if (size - pos - h.header_length < h.payload_length) break;  // the payload is still on its way
+    char* payload = data + pos + h.header_length;
+    unmask(payload, h.payload_length, h.mask);
+    pos += h.header_length + h.payload_length;
+    if (!on_frame(h, payload)) return failing_ ? std::string::npos : pos;
+  }
+  return pos;
+}
+
+// Returns false when no further frame should be read from this connection.
+bool WsSession::on_frame(const FrameHeader& h, char* payload) {
+  std::string_view data(payload, h.payload_length);
+  switch (h.opcode) {
+    case Opcode::text:
+    case Opcode::binary:
+      if (in_message_) {
+        fail(kProtocolError, "expected a continuation frame");
+        return false;
+      }
+      if (h.fin) {
+        on_message(h.opcode == Opcode::text, data);
+      } else {
+        in_message_ = true;
+        message_text_ = h.opcode == Opcode::text;
+        message_.assign(data);
+      }
+      return true;
+    case Opcode::continuation:
+      if (!in_message_) {
+        fail(kProtocolError, "continuation frame without a message");
+        return false;
+      }
+      message_.append(data);
+      if (h.fin) {
+        in_message_ = false;
+        std::string whole;
+        whole.swap(message_);
+        on_message(message_text_, whole);
+      }
+      return true;
+    case Opcode::ping:
+      if (!close_queued_) enqueue_control(Opcode::pong, data);
+      return true;
+    case Opcode::pong:
+      return true;  // any input counts as life; nothing else to do
+    case Opcode::close: {
+      auto cp = parse_close_payload(data);
+      if (!cp) {
+        fail(kProtocolError, "malformed close frame");
+        return false;
+      }
+      close_received_ = true;
+      if (close_sent_) {
+        finish();
+        return false;
+      }
+      if (!close_queued_) {
+        // Echo the client's code; what is still unsent is dropped (RFC 6455 5.5.1).
+        drop_unsent();
+        state_ = State::closing;
+        char buf[125];
+        std::size_t n = cp->code ? write_close_payload(buf, *cp->code, "") : 0;
+        push(lobby::make_frame(std::string(buf, n)), Opcode::close, false, true);
+        close_queued_ = true;
+        arm_close_deadline();
+        schedule_flush();
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+void WsSession::on_message(bool text, std::string_view payload) {
+  if (state_ != State::open) return;  // closing: input is ignored
+  counters_.messages_in++;
+  if (!text) {
+    enqueue(lobby::make_frame(lobby::error_frame("invalid_message", "binary frames are not accepted; send JSON text")),
+            lobby::FrameKind::normal);
+    return;
+  }
+  if (!valid_utf8(payload)) {
+    fail(kInvalidPayload, "text frame is not valid UTF-8");
+    return;
+  }
+  handle_text(payload);
+}
+
 bool WsSession::take_rate_token() {
-  auto now = std::chrono::steady_clock::now();
+  auto now = Clock::now();
   double elapsed = std::chrono::duration<double>(now - last_refill_).count();
   last_refill_ = now;
   tokens_ = std::min<double>(config_.ws_rate_burst, tokens_ + elapsed * config_.ws_rate_per_second);
@@ -143,7 +308,7 @@ bool WsSession::take_rate_token() {
 
 void WsSession::handle_text(std::string_view text) {
   if (!take_rate_token()) {
-    auto now = std::chrono::steady_clock::now();
+    auto now = Clock::now();
     if (now - rate_window_start_ > kRateWindow) {
       rate_window_start_ = now;
       refused_in_window_ = 0;
@@ -167,118 +332,268 @@ void WsSession::handle_text(std::string_view text) {
     enqueue(lobby::make_frame(lobby::error_frame(err->code, err->message)), lobby::FrameKind::normal);
     return;
   }
-  lobby_->message(shared_from_this(), user_id_, std::move(std::get<lobby::ClientCommand>(parsed)));
+  // We run on the lobby's strand: hand the command over directly.
+  lobby_->handle_message(shared_from_this(), user_id_, std::get<lobby::ClientCommand>(parsed));
 }
 
+// --- the lobby's side ---------------------------------------------------------------------------
+
 void WsSession::deliver(lobby::Frame frame, lobby::FrameKind kind) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = std::move(frame), kind]() mutable {
+  if (strand_.running_in_this_thread()) {
+    enqueue(std::move(frame), kind);
+    return;
+  }
+  asio::post(strand_, [self = shared_from_this(), frame = std::move(frame), kind]() mutable {
     self->enqueue(std::move(frame), kind);
   });
 }
 
 void WsSession::close(std::uint16_t code, std::string reason) {
-  asio::post(ws_.get_executor(), [self = shared_from_this(), code, reason = std::move(reason)]() mutable {
-    self->start_close(code, std::move(reason));
-  });
+  if (strand_.running_in_this_thread()) {
+    start_close(code, reason);
+    return;
+  }
+  asio::post(strand_, [self = shared_from_this(), code, reason = std::move(reason)] { self->start_close(code, reason); });
+}
+
+void WsSession::heartbeat(Clock::time_point now) {
+  if (!strand_.running_in_this_thread()) {
+    asio::post(strand_, [self = shared_from_this(), now] { self->heartbeat(now); });
+    return;
+  }
+  if (state_ == State::closed) return;
+  auto silent = now - last_received_;
+  if (silent >= config_.ws_idle_timeout) {
+    // It did not answer a ping either: drop it (a close frame would not be read).
+    counters_.closed_idle++;
+    spdlog::info("ws {} in lobby {}: silent for {} ms, dropped", user_id_, lobby_id_,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(silent).count());
+    finish();
+    return;
+  }
+  if (state_ == State::open && !ping_outstanding_ && silent >= config_.ws_idle_timeout / 2) {
+    ping_outstanding_ = true;
+    enqueue_control(Opcode::ping, {});
+  }
+}
+
+// --- writing ------------------------------------------------------------------------------------
+
+void WsSession::push(lobby::Frame frame, Opcode op, bool status, bool control) {
+  Outgoing o;
+  o.header_length = static_cast<std::uint8_t>(write_server_header(o.header, op, frame->size()));
+  o.status = status;
+  o.control = control;
+  queued_bytes_ += frame->size();
+  o.frame = std::move(frame);
+  queue_.push_back(std::move(o));
 }
 
 void WsSession::enqueue(lobby::Frame frame, lobby::FrameKind kind) {
-  if (state_ != State::open) return;  // the connection is going away; the close tells the client
-  if (kind == lobby::FrameKind::status && pending_status_) {
-    queued_bytes_ = queued_bytes_ - pending_status_->frame->size() + frame->size();
-    pending_status_->frame = std::move(frame);
+  // Closing: the close frame tells the client; nothing goes after it.
+  if ((state_ != State::open && state_ != State::attaching) || close_queued_) return;
+  bool status = kind == lobby::FrameKind::status;
+  if (status && pending_status_ != SIZE_MAX) {
+    Outgoing& o = queue_[pending_status_];
+    queued_bytes_ = queued_bytes_ - o.frame->size() + frame->size();
+    o.header_length = static_cast<std::uint8_t>(write_server_header(o.header, Opcode::text, frame->size()));
+    o.frame = std::move(frame);
     return;
   }
-  queued_bytes_ += frame->size();
-  queue_.push_back(Outgoing{std::move(frame), kind});
-  if (kind == lobby::FrameKind::status) pending_status_ = &queue_.back();
-  if (queue_.size() > config_.ws_queue_max_messages || queued_bytes_ > config_.ws_queue_max_bytes) {
-    // The client is not reading fast enough. Drop what waits (keeping a frame being written,
-    // whose buffer the socket still holds) and tell it why.
+  push(std::move(frame), Opcode::text, status, false);
+  if (status) pending_status_ = queue_.size() - 1;
+  if (queue_size() > config_.ws_queue_max_messages || queued_bytes_ > config_.ws_queue_max_bytes) {
+    // The client is not reading fast enough. Drop what waits (but finish a frame already
+    // partly written, or the framing breaks) and tell it why.
     counters_.closed_too_slow++;
-    spdlog::info("ws {} in lobby {}: client too slow ({} messages, {} bytes queued)", user_id_, lobby_id_, queue_.size(),
+    spdlog::info("ws {} in lobby {}: client too slow ({} messages, {} bytes queued)", user_id_, lobby_id_, queue_size(),
                  queued_bytes_);
-    std::size_t keep = writing_ ? 1 : 0;
-    while (queue_.size() > keep) {
-      queued_bytes_ -= queue_.back().frame->size();
-      queue_.pop_back();
-    }
-    pending_status_ = nullptr;
+    drop_unsent();
     start_close(policy, "client too slow");
     return;
   }
-  if (!writing_) do_write();
+  schedule_flush();
 }
 
-void WsSession::do_write() {
-  writing_ = true;
-  if (pending_status_ == &queue_.front()) pending_status_ = nullptr;  // in flight: no more replacing
-  ws_.text(true);
-  ws_.async_write(asio::buffer(*queue_.front().frame), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+void WsSession::enqueue_control(Opcode op, std::string_view payload) {
+  if (state_ == State::closed || close_queued_) return;
+  push(lobby::make_frame(std::string(payload)), op, false, true);
+  schedule_flush();
 }
 
-void WsSession::on_write(beast::error_code ec, std::size_t) {
-  writing_ = false;
+void WsSession::schedule_flush() {
+  if (wait_writable_ || state_ == State::closed) return;  // on_writable flushes
+  if (auto* batch = FlushBatch::current()) {
+    if (!in_batch_) {
+      in_batch_ = true;
+      batch->add(shared_from_this());
+    }
+    return;
+  }
+  flush();
+}
+
+void WsSession::flush() {
+  if (state_ == State::closed || wait_writable_) return;
+  bool close_went_out = false;
+  while (head_ < queue_.size()) {
+    iovec iov[kMaxIov];
+    int n = 0;
+    std::size_t skip = front_written_;
+    for (std::size_t i = head_; i < queue_.size() && n + 2 <= kMaxIov; ++i) {
+      Outgoing& o = queue_[i];
+      if (skip < o.header_length) {
+        iov[n++] = {o.header + skip, o.header_length - skip};
+        skip = 0;
+      } else {
+        skip -= o.header_length;
+      }
+      if (skip < o.frame->size()) {
+        iov[n++] = {const_cast<char*>(o.frame->data()) + skip, o.frame->size() - skip};
+      }
+      skip = 0;
+    }
+    msghdr msg{};
+    msg.msg_iov = iov;
+    msg.msg_iovlen = static_cast<std::size_t>(n);
+    ssize_t w = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    counters_.write_calls++;
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        // The socket buffer is full: wait until it drains.
+        wait_writable_ = true;
+        socket_.async_wait(asio::socket_base::wait_write,
+                           asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec) {
+                             self->on_writable(ec);
+                           }));
+        return;
+      }
+      finish();
+      return;
+    }
+    auto left = static_cast<std::size_t>(w);
+    while (left > 0) {
+      Outgoing& o = queue_[head_];
+      std::size_t rest = o.header_length + o.frame->size() - front_written_;
+      if (left < rest) {
+        front_written_ += left;
+        break;
+      }
+      left -= rest;
+      front_written_ = 0;
+      queued_bytes_ -= o.frame->size();
+      if (!o.control) counters_.messages_out++;
+      if (is_close_frame(o.header)) close_went_out = true;
+      if (pending_status_ == head_) pending_status_ = SIZE_MAX;
+      o.frame.reset();
+      ++head_;
+    }
+    // A snapshot partly written can no longer be replaced.
+    if (front_written_ > 0 && pending_status_ == head_) pending_status_ = SIZE_MAX;
+    if (close_went_out) break;
+  }
+  if (head_ == queue_.size()) {
+    queue_.clear();
+    head_ = 0;
+    if (queue_.capacity() > kKeepQueueSlots) std::vector<Outgoing>().swap(queue_);
+  } else if (head_ > 64 && head_ * 2 > queue_.size()) {
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
+    if (pending_status_ != SIZE_MAX) pending_status_ -= head_;
+    head_ = 0;
+  }
+  if (close_went_out) on_close_sent();
+}
+
+void WsSession::on_writable(boost::system::error_code ec) {
+  wait_writable_ = false;
+  if (state_ == State::closed) return;
   if (ec) {
     finish();
     return;
   }
-  counters_.messages_out++;
-  queued_bytes_ -= queue_.front().frame->size();
-  queue_.pop_front();
-  if (!queue_.empty() && state_ != State::closed) {
-    do_write();
-    return;
-  }
-  if (close_after_drain_) do_close();
+  flush();
 }
 
-void WsSession::start_close(std::uint16_t code, std::string reason) {
-  if (state_ == State::closing || state_ == State::closed) return;
-  if (state_ == State::accepting) {
-    finish();
-    return;
-  }
+void WsSession::drop_unsent() {
+  // Keep the front frame if part of it is on the wire.
+  std::size_t keep = head_ + (front_written_ > 0 ? 1 : 0);
+  for (std::size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i].frame->size();
+  queue_.resize(std::max(keep, head_));
+  if (pending_status_ != SIZE_MAX && pending_status_ >= keep) pending_status_ = SIZE_MAX;
+}
+
+// --- closing ------------------------------------------------------------------------------------
+
+void WsSession::start_close(std::uint16_t code, std::string_view reason) {
+  if (state_ == State::closed || close_queued_) return;
   state_ = State::closing;
-  close_after_drain_.emplace(code, std::move(reason));
-  close_deadline_.expires_after(kCloseDeadline);
-  close_deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec) return;
-    beast::error_code ignored;
-    beast::get_lowest_layer(self->ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(self->ws_).close();
-    self->finish();
-  });
-  if (!writing_) {
-    if (queue_.empty()) do_close();
-    else do_write();
-  }
+  char buf[125];
+  std::size_t n = write_close_payload(buf, code, reason);
+  push(lobby::make_frame(std::string(buf, n)), Opcode::close, false, true);
+  close_queued_ = true;
+  arm_close_deadline();
+  schedule_flush();
+  if (state_ != State::closed) do_read();  // to see the client's close frame
 }
 
-void WsSession::do_close() {
-  if (!close_after_drain_ || closing_sent_) return;
-  closing_sent_ = true;
-  websocket::close_reason cr(close_after_drain_->first);
-  cr.reason = close_after_drain_->second;
-  ws_.async_close(cr, [self = shared_from_this()](beast::error_code) { self->finish(); });
+void WsSession::fail(std::uint16_t code, std::string_view reason) {
+  if (state_ == State::closed) return;
+  counters_.closed_protocol_error++;
+  spdlog::info("ws {} in lobby {}: closing with {}: {}", user_id_, lobby_id_, code, reason);
+  failing_ = true;
+  in_message_ = false;
+  message_.clear();
+  if (close_queued_) return;
+  drop_unsent();
+  state_ = State::closing;
+  char buf[125];
+  std::size_t n = write_close_payload(buf, code, reason);
+  push(lobby::make_frame(std::string(buf, n)), Opcode::close, false, true);
+  close_queued_ = true;
+  arm_close_deadline();
+  schedule_flush();
+}
+
+void WsSession::on_close_sent() {
+  close_sent_ = true;
+  if (close_received_) {
+    finish();  // the handshake is complete; the server closes TCP first
+    return;
+  }
+  if (failing_) {
+    // Say no more and read out what the client still sends, so closing does not reset the
+    // connection before it has read our close frame.
+    boost::system::error_code ignored;
+    socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  }
+  do_read();
+}
+
+void WsSession::arm_close_deadline() {
+  if (close_deadline_) return;
+  close_deadline_ = std::make_unique<asio::steady_timer>(strand_, kCloseDeadline);
+  close_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->finish();
+  });
 }
 
 void WsSession::finish() {
-  if (finished_) return;
-  finished_ = true;
+  if (state_ == State::closed) return;
   state_ = State::closed;
   counters_.open--;
-  close_deadline_.cancel();
-  pending_status_ = nullptr;
-  if (!writing_) {
-    queue_.clear();
-    queued_bytes_ = 0;
-  }
-  if (!closing_sent_) {
-    beast::error_code ignored;
-    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(ws_).close();
-  }
+  if (close_deadline_) close_deadline_->cancel();
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);  // cancels the pending read and write waits
+  queue_.clear();
+  std::vector<Outgoing>().swap(queue_);
+  head_ = 0;
+  front_written_ = 0;
+  queued_bytes_ = 0;
+  pending_status_ = SIZE_MAX;
+  std::string().swap(partial_);
+  std::string().swap(message_);
   if (lobby_) {
     lobby_->disconnected(shared_from_this(), user_id_);
     lobby_.reset();

@@ -22,7 +22,9 @@ struct LobbyServices {
 
 void register_lobby_routes(http::Router& router, LobbyServices& services);
 
-// Handles an upgrade request handed over by the HTTP server.
-void handle_ws_upgrade(LobbyServices& services, boost::beast::tcp_stream stream, http::Request request);
+// Handles an upgrade request handed over by the HTTP server; `leftover` holds bytes read past
+// the request (a client may send its first frames right behind its handshake).
+void handle_ws_upgrade(LobbyServices& services, boost::beast::tcp_stream stream, http::Request request,
+                       std::string leftover);
 
 }  // namespace swirl::api

@@ -74,10 +74,13 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   ~LobbyServer();
 
   const std::string& id() const { return id_; }
+  // The strand the lobby and its attached sessions run on.
+  const boost::asio::strand<boost::asio::any_io_executor>& strand() const { return strand_; }
 
   void start();
   void join(JoinRequest request);
-  void message(std::shared_ptr<Mailbox> from, std::string user_id, ClientCommand command);
+  // A member's command. Must be called on this lobby's strand: an attached session runs there.
+  void handle_message(const std::shared_ptr<Mailbox>& from, const std::string& user_id, ClientCommand& command);
   void disconnected(std::shared_ptr<Mailbox> from, std::string user_id);
 
   // Runs f(*this) on the strand, guarded; for the supervisor's request/response access.
@@ -177,6 +180,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void send(Member& m, std::string frame);
   void send_to_match_peers(const Match& match, const std::string& except_user, const std::string& frame);
   void update_idle_timer();
+  void schedule_heartbeat();
   MemberId member_id_for(const std::string& user_id);
   std::int64_t now_ms() const;
 
@@ -202,6 +206,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   std::chrono::steady_clock::time_point last_status_{};
   boost::asio::steady_timer status_timer_;
   boost::asio::steady_timer idle_timer_;
+  boost::asio::steady_timer heartbeat_timer_;
 
   std::uint64_t matches_made_ = 0;
   std::uint64_t repeats_avoided_ = 0;  // ready members left waiting although a met partner was free

@@ -3,6 +3,7 @@
 // it. The WebSocket session implements it; the lobby never sees Beast types. Every method is
 // safe to call from any thread (the session re-posts onto its own strand).
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,6 +23,9 @@ class Mailbox {
   virtual void deliver(Frame frame, FrameKind kind = FrameKind::normal) = 0;
   // Sends what is already queued, then closes with the WebSocket close code and reason.
   virtual void close(std::uint16_t code, std::string reason) = 0;
+  // Called by the lobby every quarter of the idle timeout: a connection checks its liveness
+  // (pings a quiet peer, drops a silent one).
+  virtual void heartbeat(std::chrono::steady_clock::time_point /*now*/) {}
 };
 
 inline Frame make_frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }

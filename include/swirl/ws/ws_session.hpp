@@ -1,25 +1,40 @@
 #pragma once
-// One member's WebSocket. Lives on its own strand (the socket's). Reads frames, applies the
-// size and rate limits, parses client messages and hands them to its lobby; and owns the one
-// bounded outgoing queue that merges everything sent to this member (lobby events, peers'
-// signals, replies). The queue is bounded by messages and bytes: past either bound the client
-// is closed with 1008 "client too slow" — nothing is dropped silently — except lobby_status
-// snapshots, which coalesce (only the newest unsent one is kept).
+// One member's WebSocket, on our own RFC 6455 framing (ws/frame.hpp) over a plain TCP socket.
+//
+// Threading: until its lobby attaches it, a session runs on a strand of its own; from then on
+// it runs on the lobby's strand, so a message read here is handed to the lobby, and a lobby's
+// frame reaches a session, by a plain call instead of two posts between strands.
+//
+// Reading holds no buffer while idle: a pending "peek" (MSG_PEEK|MSG_TRUNC, which copies
+// nothing) waits for data, then one recv drains the socket into a per-thread buffer; only an
+// unfinished frame is copied into the session.
+//
+// Writing: the one bounded outgoing queue merges everything sent to this member (lobby events,
+// peers' signals, replies, control frames). Frames queued while a read is being processed are
+// sent together, in one sendmsg, when that read is done; otherwise at once. Past the bound
+// (messages or bytes) the client is closed with 1008 "client too slow" — nothing is dropped
+// silently — except lobby_status snapshots, which coalesce (only the newest unsent one is
+// kept).
+//
+// Liveness: the lobby calls heartbeat() periodically; a session silent for half the idle
+// timeout is pinged, one silent for the whole idle timeout is dropped.
 
+#include <atomic>
 #include <chrono>
-#include <deque>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "swirl/app/config.hpp"
 #include "swirl/lobby/mailbox.hpp"
+#include "swirl/ws/frame.hpp"
 
 namespace swirl::lobby {
 class LobbyServer;
@@ -34,65 +49,98 @@ struct WsCounters {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> closed_too_slow{0};
   std::atomic<std::uint64_t> closed_rate_limit{0};
+  std::atomic<std::uint64_t> closed_protocol_error{0};
+  std::atomic<std::uint64_t> closed_idle{0};
   std::atomic<std::uint64_t> messages_in{0};
   std::atomic<std::uint64_t> messages_out{0};
+  std::atomic<std::uint64_t> write_calls{0};  // sendmsg calls; messages_out / write_calls = frames per write
 };
 
 class WsSession final : public lobby::Mailbox, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(boost::beast::tcp_stream stream, const Config& config, WsCounters& counters, std::string lobby_id,
-            std::string user_id, std::string display_name);
+  // `socket` has completed the opening handshake (the 101 was written). `pending` holds bytes
+  // the client sent after its handshake request, if any.
+  WsSession(boost::asio::ip::tcp::socket socket, const Config& config, WsCounters& counters, std::string lobby_id,
+            std::string user_id, std::string display_name, std::string pending = {});
   ~WsSession() override;
 
-  // Completes the upgrade (answering with the swirl.v1 subprotocol), then joins the lobby
-  // through the supervisor.
-  void run(boost::beast::http::request<boost::beast::http::string_body> request,
-           std::shared_ptr<lobby::ApplicationSupervisor> supervisor);
+  // Joins the lobby through the supervisor; reading starts once the lobby has attached us.
+  void run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor);
 
   void deliver(lobby::Frame frame, lobby::FrameKind kind) override;
   void close(std::uint16_t code, std::string reason) override;
+  void heartbeat(std::chrono::steady_clock::time_point now) override;
 
  private:
+  using Strand = boost::asio::strand<boost::asio::any_io_executor>;
   struct Outgoing {
     lobby::Frame frame;
-    lobby::FrameKind kind;
+    std::uint8_t header[10];
+    std::uint8_t header_length;
+    bool status;   // a lobby_status snapshot (replaceable while unsent)
+    bool control;  // ping/pong/close: not counted as a message
   };
-  enum class State { accepting, open, closing, closed };
+  enum class State { attaching, open, closing, closed };
 
-  void on_accept(boost::beast::error_code ec, std::shared_ptr<lobby::ApplicationSupervisor> supervisor);
   void on_attached(std::shared_ptr<lobby::LobbyServer> lobby);
   void do_read();
-  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_readable(boost::system::error_code ec);
+  // Consumes complete frames from `data` (unmasking in place); returns the bytes used, or
+  // npos when the connection is being failed.
+  std::size_t consume_frames(char* data, std::size_t size);
+  bool on_frame(const FrameHeader& h, char* payload);
+  void on_message(bool text, std::string_view payload);
   void handle_text(std::string_view text);
   bool take_rate_token();
+
   void enqueue(lobby::Frame frame, lobby::FrameKind kind);
-  void do_write();
-  void on_write(boost::beast::error_code ec, std::size_t bytes);
-  void start_close(std::uint16_t code, std::string reason);
-  void do_close();
+  void enqueue_control(Opcode op, std::string_view payload);
+  void push(lobby::Frame frame, Opcode op, bool status, bool control);
+  void schedule_flush();
+  void flush();
+  void on_writable(boost::system::error_code ec);
+  std::size_t queue_size() const { return queue_.size() - head_; }
+  void drop_unsent();
+
+  void start_close(std::uint16_t code, std::string_view reason);
+  void fail(std::uint16_t code, std::string_view reason);
+  void on_close_sent();
+  void arm_close_deadline();
   void finish();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::asio::ip::tcp::socket socket_;
+  Strand strand_;
   const Config& config_;
   WsCounters& counters_;
   std::string lobby_id_;
   std::string user_id_;
   std::string display_name_;
   std::shared_ptr<lobby::LobbyServer> lobby_;
-  boost::beast::flat_buffer read_buffer_;
 
-  State state_ = State::accepting;
+  State state_ = State::attaching;
   bool reading_ = false;
-  bool writing_ = false;
-  bool finished_ = false;
-  std::deque<Outgoing> queue_;
-  std::size_t queued_bytes_ = 0;
-  Outgoing* pending_status_ = nullptr;  // an unsent lobby_status in queue_, replaced in place
-  std::optional<std::pair<std::uint16_t, std::string>> close_after_drain_;
-  boost::asio::steady_timer close_deadline_;
+  bool wait_writable_ = false;  // a wait for POLLOUT is pending: the socket buffer was full
+  bool in_batch_ = false;       // registered to be flushed when the current read is processed
+  bool close_queued_ = false;   // our close frame is in the queue (nothing is queued after it)
+  bool close_sent_ = false;     // our close frame went out
+  bool close_received_ = false; // the client's close frame came in
+  bool failing_ = false;        // a protocol error: discard input until EOF, then drop
+  bool ping_outstanding_ = false;
 
-  bool closing_sent_ = false;
-  std::optional<std::string> pending_text_;  // a message that arrived before the lobby attached us
+  // Input that did not make a whole frame yet, and a fragmented message being assembled.
+  std::string partial_;
+  std::string message_;
+  bool message_text_ = false;
+  bool in_message_ = false;
+
+  std::vector<Outgoing> queue_;  // [head_, end) unsent; the front one may be partly written
+  std::size_t head_ = 0;
+  std::size_t front_written_ = 0;  // bytes of queue_[head_] (header + payload) already sent
+  std::size_t queued_bytes_ = 0;
+  std::size_t pending_status_ = SIZE_MAX;  // index of an unsent lobby_status snapshot
+
+  std::unique_ptr<boost::asio::steady_timer> close_deadline_;
+  std::chrono::steady_clock::time_point last_received_;
 
   // Token bucket for incoming messages; refusals are counted per window to spot abuse.
   double tokens_;
@@ -100,6 +148,8 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   std::chrono::steady_clock::time_point rate_window_start_{};
   unsigned refused_in_window_ = 0;
   std::chrono::steady_clock::time_point last_rate_error_{};
+
+  friend class FlushBatch;
 };
 
 }  // namespace swirl::ws

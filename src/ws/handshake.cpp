@@ -1,0 +1,90 @@
+#include "swirl/ws/handshake.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <boost/beast/core/string.hpp>
+
+namespace swirl::ws {
+namespace bhttp = http::bhttp;
+
+namespace {
+
+constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// True if the comma-separated header value lists `token` (case-insensitive).
+bool has_token(std::string_view value, std::string_view token) {
+  while (true) {
+    auto comma = value.find(',');
+    if (boost::beast::iequals(trim(value.substr(0, comma)), token)) return true;
+    if (comma == std::string_view::npos) return false;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+// A Sec-WebSocket-Key is the base64 encoding of 16 bytes: 22 characters and "==".
+bool valid_key(std::string_view key) {
+  if (key.size() != 24 || key.substr(22) != "==") return false;
+  for (char c : key.substr(0, 22))
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/')) return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<http::Response> check_handshake(const http::Request& req) {
+  auto bad = [&](std::string_view message) {
+    return http::error_response(req.version(), false, http::Status::bad_request, "bad_handshake", message);
+  };
+  if (req.method() != bhttp::verb::get) return bad("a WebSocket handshake must be a GET");
+  if (req.version() < 11) return bad("a WebSocket handshake needs HTTP/1.1");
+  if (!has_token(req[bhttp::field::connection], "upgrade")) return bad("missing Connection: Upgrade");
+  if (!has_token(req[bhttp::field::upgrade], "websocket")) return bad("missing Upgrade: websocket");
+  if (!valid_key(trim(req[bhttp::field::sec_websocket_key]))) return bad("missing or malformed Sec-WebSocket-Key");
+  if (trim(req[bhttp::field::sec_websocket_version]) != "13") {
+    auto res = http::error_response(req.version(), false, http::Status::upgrade_required, "unsupported_version",
+                                    "only WebSocket version 13 is supported");
+    res.set(bhttp::field::sec_websocket_version, "13");
+    return res;
+  }
+  return std::nullopt;
+}
+
+std::string accept_key(std::string_view key) {
+  std::string input;
+  input.reserve(key.size() + kGuid.size());
+  input.append(key);
+  input.append(kGuid);
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  unsigned char out[32];
+  int n = EVP_EncodeBlock(out, digest, SHA_DIGEST_LENGTH);
+  return std::string(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
+}
+
+bool offers_subprotocol(const http::Request& req, std::string_view name) {
+  return has_token(req[bhttp::field::sec_websocket_protocol], name);
+}
+
+std::string accept_response(const http::Request& req, std::string_view subprotocol) {
+  std::string out;
+  out.reserve(192);
+  out += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+  out += accept_key(trim(req[bhttp::field::sec_websocket_key]));
+  out += "\r\n";
+  if (!subprotocol.empty()) {
+    out += "Sec-WebSocket-Protocol: ";
+    out += subprotocol;
+    out += "\r\n";
+  }
+  out += "Server: swirl\r\n\r\n";
+  return out;
+}
+
+}  // namespace swirl::ws
