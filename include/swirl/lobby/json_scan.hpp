@@ -42,7 +42,8 @@ enum class Verdict : std::uint8_t {
 
 // Validates `text`. When it is an object, found[i] is set to the value of the member named
 // wanted[i] (names compared after decoding escapes); a name given twice keeps its last value,
-// as nlohmann::json does. found must be at least as long as wanted. Never allocates.
+// as nlohmann::json does. found must be at least as long as wanted; entries of members that
+// are not there are left untouched (pass default Values). Never allocates.
 Verdict scan(std::string_view text, std::span<const std::string_view> wanted, std::span<Value> found);
 
 // The decoded contents of a string Value (raw must come from scan()).
