@@ -1,6 +1,10 @@
 #include "swirl/lobby/protocol.hpp"
 
+#include <array>
+
 #include <nlohmann/json.hpp>
+
+#include "swirl/lobby/json_scan.hpp"
 
 namespace swirl::lobby {
 
@@ -10,47 +14,74 @@ std::string error_frame(std::string_view code, std::string_view message) {
   return json{{"type", "error"}, {"code", code}, {"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view text, const std::string& from_user) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return ProtocolError{"invalid_json", "the message is not valid JSON"};
-  if (!j.is_object()) return ProtocolError{"invalid_json", "the message must be a JSON object"};
-  auto type_it = j.find("type");
-  if (type_it == j.end() || !type_it->is_string())
-    return ProtocolError{"unknown_type", "the message needs a string field \"type\""};
-  const auto& type = type_it->get_ref<const std::string&>();
+namespace {
 
-  if (type == "ready") {
-    auto r = j.find("ready");
-    if (r == j.end() || !r->is_boolean())
-      return ProtocolError{"invalid_message", "ready: the field \"ready\" must be true or false"};
-    return ClientCommand{ReadyCommand{r->get<bool>()}};
+// The top-level members we route on. A member given twice keeps its last value, as it did when
+// these messages went through nlohmann::json (its objects are maps: a repeated key overwrites).
+enum Field : std::size_t { type_field, to_field, data_field, ready_field, field_count };
+constexpr std::array<std::string_view, field_count> field_names{"type", "to", "data", "ready"};
+
+bool is_boolean(const json_scan::Value& v) {
+  return v.kind == json_scan::Kind::true_value || v.kind == json_scan::Kind::false_value;
+}
+
+// {"type":"signal","from":<from_user>,"data":<data exactly as received>}, in one allocation.
+std::string signal_frame(const std::string& from_user, std::string_view data) {
+  constexpr std::string_view head = R"({"type":"signal","from":)";
+  constexpr std::string_view middle = R"(,"data":)";
+  std::string out;
+  out.reserve(head.size() + json_scan::quoted_size(from_user) + middle.size() + data.size() + 1);
+  out += head;
+  json_scan::append_quoted(out, from_user);
+  out += middle;
+  out += data;
+  out += '}';
+  return out;
+}
+
+}  // namespace
+
+std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view text, const std::string& from_user) {
+  using json_scan::Kind;
+  std::array<json_scan::Value, field_count> f{};
+  switch (json_scan::scan(text, field_names, f)) {
+    case json_scan::Verdict::invalid:
+      return ProtocolError{"invalid_json", "the message is not valid JSON"};
+    case json_scan::Verdict::too_deep:
+      return ProtocolError{"invalid_json", "the message nests arrays and objects more than " +
+                                               std::to_string(json_scan::max_depth) + " levels deep"};
+    case json_scan::Verdict::not_object:
+      return ProtocolError{"invalid_json", "the message must be a JSON object"};
+    case json_scan::Verdict::object:
+      break;
   }
-  if (type == "signal") {
-    auto to = j.find("to");
-    if (to == j.end() || !to->is_string() || to->get_ref<const std::string&>().empty())
+  const auto& type = f[type_field];
+  if (type.kind != Kind::string) return ProtocolError{"unknown_type", "the message needs a string field \"type\""};
+
+  if (json_scan::decoded_equals(type, "signal")) {
+    const auto& to = f[to_field];
+    // Every escape decodes to at least one byte, so an empty raw string is the only empty one.
+    if (to.kind != Kind::string || to.raw.empty())
       return ProtocolError{"invalid_message", "signal: the field \"to\" must be a user id"};
-    auto data = j.find("data");
-    if (data == j.end() || !data->is_object())
+    if (f[data_field].kind != Kind::object)
       return ProtocolError{"invalid_message", "signal: the field \"data\" must be an object"};
-    std::string out;
-    out.reserve(text.size() + from_user.size() + 32);
-    out += R"({"type":"signal","from":)";
-    out += json(from_user).dump();
-    out += R"(,"data":)";
-    out += data->dump(-1, ' ', false, json::error_handler_t::replace);
-    out += '}';
-    return ClientCommand{SignalCommand{to->get<std::string>(), make_frame(std::move(out))}};
+    return ClientCommand{SignalCommand{json_scan::decode(to), make_frame(signal_frame(from_user, f[data_field].raw))}};
   }
-  if (type == "leave_match") {
+  if (json_scan::decoded_equals(type, "ready")) {
+    if (!is_boolean(f[ready_field]))
+      return ProtocolError{"invalid_message", "ready: the field \"ready\" must be true or false"};
+    return ClientCommand{ReadyCommand{f[ready_field].kind == Kind::true_value}};
+  }
+  if (json_scan::decoded_equals(type, "leave_match")) {
     bool ready = false;
-    auto r = j.find("ready");
-    if (r != j.end()) {
-      if (!r->is_boolean()) return ProtocolError{"invalid_message", "leave_match: the field \"ready\" must be true or false"};
-      ready = r->get<bool>();
+    if (f[ready_field].kind != Kind::absent) {
+      if (!is_boolean(f[ready_field]))
+        return ProtocolError{"invalid_message", "leave_match: the field \"ready\" must be true or false"};
+      ready = f[ready_field].kind == Kind::true_value;
     }
     return ClientCommand{LeaveMatchCommand{ready}};
   }
-  return ProtocolError{"unknown_type", "unknown message type \"" + type.substr(0, 64) + "\""};
+  return ProtocolError{"unknown_type", "unknown message type \"" + json_scan::decode(type).substr(0, 64) + "\""};
 }
 
 }  // namespace swirl::lobby
