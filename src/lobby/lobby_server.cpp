@@ -81,8 +81,12 @@ void LobbyServer::join(JoinRequest request) {
   });
 }
 
-void LobbyServer::handle_message(const std::shared_ptr<Mailbox>& from, const std::string& user_id, ClientCommand& command) {
-  guarded([&] { do_message(from, user_id, command); });
+void LobbyServer::handle_message(const std::shared_ptr<Mailbox>& from, MemberId mid, ClientCommand& command) {
+  guarded([&] {
+    Member* m = mid < member_nodes_.size() ? member_nodes_[mid] : nullptr;
+    if (!m || m->mailbox != from) return;  // a replaced or removed connection
+    do_message(*m, command);
+  });
 }
 
 void LobbyServer::disconnected(std::shared_ptr<Mailbox> from, std::string user_id) {
@@ -129,6 +133,7 @@ void LobbyServer::stop(std::optional<Frame> frame, std::uint16_t code, const std
   history_ = MatchHistory{};
   member_ids_.clear();
   member_users_.clear();
+  member_nodes_.clear();
 }
 
 void LobbyServer::do_join(JoinRequest& req) {
@@ -167,19 +172,18 @@ void LobbyServer::do_join(JoinRequest& req) {
     m.joined_at_ms = now;
     m.join_seq = next_join_seq_++;
     it = members_.emplace(req.user_id, std::move(m)).first;
+    if (member_nodes_.size() <= it->second.mid) member_nodes_.resize(it->second.mid + 1, nullptr);
+    member_nodes_[it->second.mid] = &it->second;
   }
   Member& m = it->second;
-  req.on_attached(shared_from_this());
+  req.on_attached(shared_from_this(), m.mid);
   m.mailbox->deliver(make_frame(welcome_frame(m, resumed)));
   mark_status_dirty();
   update_idle_timer();
   if (m.ready && m.match_id.empty()) schedule_matching();
 }
 
-void LobbyServer::do_message(const std::shared_ptr<Mailbox>& from, const std::string& user_id, ClientCommand& command) {
-  auto it = members_.find(user_id);
-  if (it == members_.end() || it->second.mailbox != from) return;  // a replaced or removed connection
-  Member& m = it->second;
+void LobbyServer::do_message(Member& m, ClientCommand& command) {
   std::visit(
       [&](auto& cmd) {
         using T = std::decay_t<decltype(cmd)>;
@@ -209,18 +213,24 @@ void LobbyServer::set_ready(Member& m, bool ready) {
 void LobbyServer::relay_signal(Member& from, SignalCommand& signal) {
   // Only to members of your own current match; the answer is the same whether or not the
   // target exists elsewhere, so it reveals nothing.
-  auto mit = from.match_id.empty() ? matches_.end() : matches_.find(from.match_id);
-  if (mit == matches_.end() || signal.to == from.user_id ||
-      std::find(mit->second.members.begin(), mit->second.members.end(), signal.to) == mit->second.members.end()) {
+  Member* target = nullptr;
+  if (from.match && signal.to != from.user_id) {
+    const Match& match = *from.match;
+    for (std::size_t i = 0; i < match.members.size(); ++i)
+      if (match.members[i] == signal.to) {
+        target = match.nodes[i];
+        break;
+      }
+  }
+  if (!target) {
     send(from, error_frame("not_in_match", "you can only signal members of your current match"));
     return;
   }
-  auto target = members_.find(signal.to);
-  if (target == members_.end() || !target->second.mailbox) {
+  if (!target->mailbox) {
     send(from, error_frame("peer_unavailable", "that peer is reconnecting; the message was not delivered"));
     return;
   }
-  target->second.mailbox->deliver(std::move(signal.frame));
+  target->mailbox->deliver(std::move(signal.frame));
   env_.counters.signals_relayed++;
 }
 
@@ -228,6 +238,7 @@ void LobbyServer::leave_match(Member& m, MatchEndReason reason, bool requested_r
   auto mit = matches_.find(m.match_id);
   std::string match_id = m.match_id;
   m.match_id.clear();
+  m.match = nullptr;
   bool ready = ready_after_match_end(reason, requested_ready);
   m.ready = ready;
   if (ready) m.ready_since_ms = now_ms();
@@ -235,7 +246,12 @@ void LobbyServer::leave_match(Member& m, MatchEndReason reason, bool requested_r
     send(m, dump(json{{"type", "match_ended"}, {"match_id", match_id}, {"reason", to_string(reason)}, {"ready", ready}}));
   if (mit != matches_.end()) {
     Match& match = mit->second;
-    std::erase(match.members, m.user_id);
+    for (std::size_t i = 0; i < match.members.size(); ++i)
+      if (match.members[i] == m.user_id) {
+        match.members.erase(match.members.begin() + static_cast<std::ptrdiff_t>(i));
+        match.nodes.erase(match.nodes.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
     if (match.members.size() >= 2) {
       send_to_match_peers(match, m.user_id,
                           dump(json{{"type", "user_status"}, {"user_id", m.user_id}, {"status", "left_match"}}));
@@ -258,6 +274,7 @@ void LobbyServer::end_match(const std::string& match_id, MatchEndReason reason) 
     if (it == members_.end()) continue;
     Member& m = it->second;
     m.match_id.clear();
+    m.match = nullptr;
     m.ready = ready_after_match_end(reason, false);
     if (m.ready) m.ready_since_ms = now_ms();
     if (m.mailbox)
@@ -308,6 +325,7 @@ void LobbyServer::remove_member(const std::string& user_id, MatchEndReason reaso
     m.mailbox = std::move(mailbox);
   }
   if (m.grace_timer) m.grace_timer->cancel();
+  member_nodes_[m.mid] = nullptr;
   members_.erase(it);
   mark_status_dirty();
   update_idle_timer();
@@ -386,6 +404,7 @@ bool LobbyServer::kick(const std::string& user_id, int ban_seconds) {
     m.mailbox->close(close_code::kicked, "kicked");
   }
   if (m.grace_timer) m.grace_timer->cancel();
+  member_nodes_[m.mid] = nullptr;
   members_.erase(it);
   mark_status_dirty();
   update_idle_timer();
@@ -422,7 +441,10 @@ void LobbyServer::create_match(const std::vector<MemberId>& group) {
   Match match;
   match.id = auth::new_id();
   match.created_at_ms = now;
-  for (MemberId mid : group) match.members.push_back(member_users_.at(mid));
+  for (MemberId mid : group) {
+    match.members.push_back(member_users_.at(mid));
+    match.nodes.push_back(member_nodes_.at(mid));
+  }
   for (std::size_t i = 0; i < group.size(); ++i)
     for (std::size_t j = i + 1; j < group.size(); ++j) history_.record(group[i], group[j], now);
   for (const auto& uid : match.members) members_.at(uid).match_id = match.id;
@@ -451,7 +473,8 @@ void LobbyServer::create_match(const std::vector<MemberId>& group) {
     }
   }));
   std::string id = match.id;
-  matches_.emplace(id, std::move(match));
+  auto& stored = matches_.emplace(id, std::move(match)).first->second;
+  for (Member* m : stored.nodes) m->match = &stored;
   mark_status_dirty();
 }
 

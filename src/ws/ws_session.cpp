@@ -103,18 +103,19 @@ void WsSession::run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor) {
   lobby::JoinRequest join;
   join.lobby_id = lobby_id_;
   join.user_id = user_id_;
-  join.display_name = display_name_;
+  join.display_name = std::move(display_name_);  // the lobby keeps it; we need it no more
   join.mailbox = shared_from_this();
   // Called on the lobby's strand, inside its join handler.
-  join.on_attached = [weak = weak_from_this()](std::shared_ptr<lobby::LobbyServer> l) {
-    if (auto self = weak.lock()) self->on_attached(std::move(l));
+  join.on_attached = [weak = weak_from_this()](std::shared_ptr<lobby::LobbyServer> l, lobby::MemberId mid) {
+    if (auto self = weak.lock()) self->on_attached(std::move(l), mid);
   };
   supervisor->attach(std::move(join));
 }
 
-void WsSession::on_attached(std::shared_ptr<lobby::LobbyServer> l) {
+void WsSession::on_attached(std::shared_ptr<lobby::LobbyServer> l, lobby::MemberId mid) {
   // From here on this session lives on the lobby's strand (we are running on it now).
   strand_ = l->strand();
+  mid_ = mid;
   lobby_ = std::move(l);
   if (state_ == State::closed) {
     lobby_->disconnected(shared_from_this(), user_id_);
@@ -333,7 +334,7 @@ void WsSession::handle_text(std::string_view text) {
     return;
   }
   // We run on the lobby's strand: hand the command over directly.
-  lobby_->handle_message(shared_from_this(), user_id_, std::get<lobby::ClientCommand>(parsed));
+  lobby_->handle_message(shared_from_this(), mid_, std::get<lobby::ClientCommand>(parsed));
 }
 
 // --- the lobby's side ---------------------------------------------------------------------------

@@ -63,8 +63,8 @@ struct JoinRequest {
   std::string display_name;
   std::shared_ptr<Mailbox> mailbox;
   // Called (on the lobby's strand) once the member is registered, so the session can route
-  // its messages to this lobby.
-  std::function<void(std::shared_ptr<LobbyServer>)> on_attached;
+  // its messages to this lobby, naming itself by its member id (see handle_message).
+  std::function<void(std::shared_ptr<LobbyServer>, MemberId)> on_attached;
 };
 
 class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
@@ -80,7 +80,9 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void start();
   void join(JoinRequest request);
   // A member's command. Must be called on this lobby's strand: an attached session runs there.
-  void handle_message(const std::shared_ptr<Mailbox>& from, const std::string& user_id, ClientCommand& command);
+  // `mid` is the member id the session was given when attached; a session that was replaced
+  // or removed is ignored.
+  void handle_message(const std::shared_ptr<Mailbox>& from, MemberId mid, ClientCommand& command);
   void disconnected(std::shared_ptr<Mailbox> from, std::string user_id);
 
   // Runs f(*this) on the strand, guarded; for the supervisor's request/response access.
@@ -118,6 +120,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void inject_fault();
 
  private:
+  struct Match;
   struct Member {
     std::string user_id;
     std::string display_name;
@@ -128,11 +131,13 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     std::int64_t joined_at_ms = 0;
     std::uint64_t join_seq = 0;
     std::string match_id;
+    Match* match = nullptr;  // the match named by match_id (its node in matches_), for the relay
     std::unique_ptr<boost::asio::steady_timer> grace_timer;
   };
   struct Match {
     std::string id;
     std::vector<std::string> members;  // offerer order: for i < j, members[i] offers to members[j]
+    std::vector<Member*> nodes;        // members[i]'s entry in members_ (present while in the match)
     std::int64_t created_at_ms = 0;
     std::unique_ptr<boost::asio::steady_timer> round_timer;
   };
@@ -157,7 +162,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void fail(const std::string& what);
 
   void do_join(JoinRequest& request);
-  void do_message(const std::shared_ptr<Mailbox>& from, const std::string& user_id, ClientCommand& command);
+  void do_message(Member& m, ClientCommand& command);
   void do_disconnected(const std::shared_ptr<Mailbox>& from, const std::string& user_id);
 
   void set_ready(Member& m, bool ready);
@@ -200,6 +205,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   MatchHistory history_;
   std::unordered_map<std::string, MemberId> member_ids_;  // user id -> dense id (kept after leaving)
   std::vector<std::string> member_users_;                  // dense id -> user id
+  std::vector<Member*> member_nodes_;                      // dense id -> entry in members_, or null
 
   bool matching_scheduled_ = false;
   bool status_pending_ = false;

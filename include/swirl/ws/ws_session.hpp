@@ -34,6 +34,7 @@
 
 #include "swirl/app/config.hpp"
 #include "swirl/lobby/mailbox.hpp"
+#include "swirl/lobby/matchmaking.hpp"
 #include "swirl/ws/frame.hpp"
 
 namespace swirl::lobby {
@@ -82,7 +83,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   };
   enum class State { attaching, open, closing, closed };
 
-  void on_attached(std::shared_ptr<lobby::LobbyServer> lobby);
+  void on_attached(std::shared_ptr<lobby::LobbyServer> lobby, lobby::MemberId mid);
   void do_read();
   void on_readable(boost::system::error_code ec);
   // Consumes complete frames from `data` (unmasking in place); returns the bytes used, or
@@ -116,6 +117,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   std::string user_id_;
   std::string display_name_;
   std::shared_ptr<lobby::LobbyServer> lobby_;
+  lobby::MemberId mid_ = 0;  // our member id in lobby_
 
   State state_ = State::attaching;
   bool reading_ = false;
