@@ -167,7 +167,7 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
   auto protocol = old_socket.local_endpoint(ec).protocol();
   if (ec) co_return;
   auto& ioc = static_cast<asio::io_context&>(asio::query(stream.get_executor(), asio::execution::context));
-  asio::ip::tcp::socket socket(ioc.get_executor());
+  ws::WsSession::Socket socket(ioc.get_executor());
   auto fd = old_socket.release(ec);
   if (ec) co_return;
   socket.assign(protocol, fd, ec);
@@ -175,9 +175,8 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     ::close(fd);
     co_return;
   }
-  auto session = std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, lobby_id, user.id,
-                                                 user.display_name, std::move(leftover));
-  session->run(s.supervisor);
+  auto session = std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, user.id, std::move(leftover));
+  session->run(s.supervisor, lobby_id, user.display_name);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, LobbyRecord record,
                          const std::vector<PairRecord>& history)
-    : strand_(asio::make_strand(executor)),
+    : strand_(asio::make_strand(static_cast<asio::io_context&>(asio::query(executor, asio::execution::context)))),
       env_(env),
       id_(record.id),
       record_(std::move(record)),

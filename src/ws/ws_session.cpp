@@ -78,15 +78,12 @@ class FlushBatch {
   std::vector<std::shared_ptr<WsSession>> sessions_;
 };
 
-WsSession::WsSession(asio::ip::tcp::socket socket, const Config& config, WsCounters& counters, std::string lobby_id,
-                     std::string user_id, std::string display_name, std::string pending)
+WsSession::WsSession(Socket socket, const Config& config, WsCounters& counters, std::string user_id, std::string pending)
     : socket_(std::move(socket)),
       strand_(asio::make_strand(socket_.get_executor())),
       config_(config),
       counters_(counters),
-      lobby_id_(std::move(lobby_id)),
       user_id_(std::move(user_id)),
-      display_name_(std::move(display_name)),
       partial_(std::move(pending)),
       last_received_(Clock::now()),
       tokens_(config.ws_rate_burst),
@@ -94,16 +91,19 @@ WsSession::WsSession(asio::ip::tcp::socket socket, const Config& config, WsCount
   counters_.open++;
 }
 
+std::string_view WsSession::lobby_name() const { return lobby_ ? std::string_view(lobby_->id()) : std::string_view("(joining)"); }
+
 WsSession::~WsSession() {
   if (state_ != State::closed) counters_.open--;
 }
 
-void WsSession::run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor) {
+void WsSession::run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor, std::string lobby_id,
+                    std::string display_name) {
   counters_.accepted++;
   lobby::JoinRequest join;
-  join.lobby_id = lobby_id_;
+  join.lobby_id = std::move(lobby_id);
   join.user_id = user_id_;
-  join.display_name = std::move(display_name_);  // the lobby keeps it; we need it no more
+  join.display_name = std::move(display_name);
   join.mailbox = shared_from_this();
   // Called on the lobby's strand, inside its join handler.
   join.on_attached = [weak = weak_from_this()](std::shared_ptr<lobby::LobbyServer> l, lobby::MemberId mid) {
@@ -367,7 +367,7 @@ void WsSession::heartbeat(Clock::time_point now) {
   if (silent >= config_.ws_idle_timeout) {
     // It did not answer a ping either: drop it (a close frame would not be read).
     counters_.closed_idle++;
-    spdlog::info("ws {} in lobby {}: silent for {} ms, dropped", user_id_, lobby_id_,
+    spdlog::info("ws {} in lobby {}: silent for {} ms, dropped", user_id_, lobby_name(),
                  std::chrono::duration_cast<std::chrono::milliseconds>(silent).count());
     finish();
     return;
@@ -407,7 +407,7 @@ void WsSession::enqueue(lobby::Frame frame, lobby::FrameKind kind) {
     // The client is not reading fast enough. Drop what waits (but finish a frame already
     // partly written, or the framing breaks) and tell it why.
     counters_.closed_too_slow++;
-    spdlog::info("ws {} in lobby {}: client too slow ({} messages, {} bytes queued)", user_id_, lobby_id_, queue_size(),
+    spdlog::info("ws {} in lobby {}: client too slow ({} messages, {} bytes queued)", user_id_, lobby_name(), queue_size(),
                  queued_bytes_);
     drop_unsent();
     start_close(policy, "client too slow");
@@ -541,7 +541,7 @@ void WsSession::start_close(std::uint16_t code, std::string_view reason) {
 void WsSession::fail(std::uint16_t code, std::string_view reason) {
   if (state_ == State::closed) return;
   counters_.closed_protocol_error++;
-  spdlog::info("ws {} in lobby {}: closing with {}: {}", user_id_, lobby_id_, code, reason);
+  spdlog::info("ws {} in lobby {}: closing with {}: {}", user_id_, lobby_name(), code, reason);
   failing_ = true;
   in_message_ = false;
   message_.clear();

@@ -75,7 +75,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
 
   const std::string& id() const { return id_; }
   // The strand the lobby and its attached sessions run on.
-  const boost::asio::strand<boost::asio::any_io_executor>& strand() const { return strand_; }
+  const LobbyStrand& strand() const { return strand_; }
 
   void start();
   void join(JoinRequest request);
@@ -189,7 +189,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   MemberId member_id_for(const std::string& user_id);
   std::int64_t now_ms() const;
 
-  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  LobbyStrand strand_;
   LobbyEnvironment& env_;
   std::string id_;
   LobbyRecord record_;

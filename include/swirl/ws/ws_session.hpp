@@ -61,19 +61,21 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
  public:
   // `socket` has completed the opening handshake (the 101 was written). `pending` holds bytes
   // the client sent after its handshake request, if any.
-  WsSession(boost::asio::ip::tcp::socket socket, const Config& config, WsCounters& counters, std::string lobby_id,
-            std::string user_id, std::string display_name, std::string pending = {});
+  // A socket on the io_context's own executor type (40 bytes, against 88 over any_io_executor).
+  using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
+
+  WsSession(Socket socket, const Config& config, WsCounters& counters, std::string user_id, std::string pending = {});
   ~WsSession() override;
 
   // Joins the lobby through the supervisor; reading starts once the lobby has attached us.
-  void run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor);
+  void run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor, std::string lobby_id, std::string display_name);
 
   void deliver(lobby::Frame frame, lobby::FrameKind kind) override;
   void close(std::uint16_t code, std::string reason) override;
   void heartbeat(std::chrono::steady_clock::time_point now) override;
 
  private:
-  using Strand = boost::asio::strand<boost::asio::any_io_executor>;
+  using Strand = lobby::LobbyStrand;
   struct Outgoing {
     lobby::Frame frame;
     std::uint8_t header[10];
@@ -108,14 +110,13 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   void on_close_sent();
   void arm_close_deadline();
   void finish();
+  std::string_view lobby_name() const;  // for log lines
 
-  boost::asio::ip::tcp::socket socket_;
+  Socket socket_;
   Strand strand_;
   const Config& config_;
   WsCounters& counters_;
-  std::string lobby_id_;
   std::string user_id_;
-  std::string display_name_;
   std::shared_ptr<lobby::LobbyServer> lobby_;
   lobby::MemberId mid_ = 0;  // our member id in lobby_
 
