@@ -20,6 +20,7 @@ using swirl::lobby::find_matches;
 using swirl::lobby::MatchHistory;
 using swirl::lobby::MatchRules;
 using swirl::lobby::MemberId;
+using swirl::lobby::status_interval;
 using swirl::lobby::WhenExhausted;
 
 namespace {
@@ -395,4 +396,17 @@ TEST_CASE("readiness after a match ends follows the protocol table", "[matchmaki
   CHECK(to_string(MatchEndReason::round_over) == "round_over");
   CHECK(to_string(MatchEndReason::owner_ended) == "owner_ended");
   CHECK(to_string(MatchEndReason::kicked) == "kicked");
+}
+
+TEST_CASE("lobby_status snapshots slow down as a lobby grows, within bounds", "[matchmaking][readiness]") {
+  using std::chrono::milliseconds;
+  CHECK(status_interval(0) == milliseconds(100));
+  CHECK(status_interval(2) == milliseconds(100));
+  CHECK(status_interval(500) == milliseconds(100));
+  CHECK(status_interval(501) == milliseconds(200));
+  CHECK(status_interval(5000) == milliseconds(1000));
+  CHECK(status_interval(9999) == milliseconds(2000));
+  CHECK(status_interval(1000000) == milliseconds(2000));
+  // Never faster for a bigger lobby.
+  for (std::size_t n = 1; n < 20000; n += 97) CHECK(status_interval(n) <= status_interval(n + 97));
 }

@@ -14,7 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-constexpr auto kStatusInterval = std::chrono::milliseconds(100);  // lobby_status at most this often
 constexpr std::size_t kStatusMaxListed = 200;                      // members listed in one lobby_status
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -494,7 +493,7 @@ void LobbyServer::send_to_match_peers(const Match& match, const std::string& exc
 void LobbyServer::mark_status_dirty() {
   if (status_pending_) return;
   status_pending_ = true;
-  auto due = last_status_ + kStatusInterval;
+  auto due = last_status_ + status_interval(members_.size());
   status_timer_.expires_at(std::max(due, std::chrono::steady_clock::now()));
   status_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;

@@ -1,5 +1,7 @@
 #include "swirl/lobby/readiness.hpp"
 
+#include <algorithm>
+
 namespace swirl::lobby {
 
 std::string_view to_string(MatchEndReason reason) {
@@ -13,6 +15,15 @@ std::string_view to_string(MatchEndReason reason) {
   }
   // Only reachable with a value cast from outside the enum.
   return "unknown";
+}
+
+std::chrono::milliseconds status_interval(std::size_t members) {
+  constexpr auto kBase = std::chrono::milliseconds(100);
+  constexpr std::size_t kMembersPerStep = 500;
+  constexpr auto kMax = std::chrono::milliseconds(2000);
+  std::size_t steps = std::max<std::size_t>(1, (members + kMembersPerStep - 1) / kMembersPerStep);
+  if (steps >= static_cast<std::size_t>(kMax / kBase)) return kMax;
+  return kBase * static_cast<long>(steps);
 }
 
 bool ready_after_match_end(MatchEndReason reason, bool requested_ready) {

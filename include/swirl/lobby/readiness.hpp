@@ -3,6 +3,8 @@
 // Pure readiness rules (STYLE.md habit 3): what a member's readiness becomes when its match ends.
 // The table lives in docs/protocol.md under `match_ended`.
 
+#include <chrono>
+#include <cstddef>
 #include <string_view>
 
 namespace swirl::lobby {
@@ -24,5 +26,10 @@ std::string_view to_string(MatchEndReason reason);
 // member's own leave_match and only matters for `left`: someone whose match ended through no
 // choice of their own goes back to the pool, someone kicked does not.
 bool ready_after_match_end(MatchEndReason reason, bool requested_ready);
+
+// The least time between two lobby_status snapshots in a lobby of `members` members: 100 ms,
+// or 100 ms per 500 members above that (every snapshot goes to every member, so the bytes
+// sent per member per second stay bounded), at most 2 s.
+std::chrono::milliseconds status_interval(std::size_t members);
 
 }  // namespace swirl::lobby
