@@ -380,3 +380,28 @@ TEST_CASE("a message over the size limit is refused from its header alone", "[ws
   ws2.write(client_frame(0x01, part) + client_frame(0x00, part) + client_frame(0x80, part));
   CHECK(ws2.read_close().close_code() == 1009);
 }
+
+TEST_CASE("a connection that falls quiet gives its read buffer back and still hears the next message", "[ws][wire]") {
+  TestServer server(Backend::sqlite, [](swirl::Config& c) { c.ws_idle_timeout = std::chrono::milliseconds(800); });
+  Interactions it(server);
+  auto& ada = it.user("Ada");
+  auto lobby = it.create_lobby(ada);
+  RawWs ws(server.port());
+  REQUIRE(ws.handshake(RawWs::request(lobby, ada.token)).rfind("HTTP/1.1 101", 0) == 0);
+  auto& counters = server.app().ws_counters();
+  CHECK(counters.read_buffers.load() == 0);  // joined, silent: no buffer
+  ws.write(text_frame(R"({"type":"first"})"));
+  CHECK(json::parse(ws.read_error().payload)["code"] == "unknown_type");
+  CHECK(wait_until([&] { return counters.read_buffers.load() == 1; }));
+  // Quiet for longer than the hold (a quarter of the idle timeout here): the buffer goes back.
+  CHECK(wait_until([&] { return counters.read_buffers_released.load() == 1; }));
+  CHECK(counters.read_buffers.load() == 0);
+  // Pings arrive meanwhile; answer them so the server keeps us.
+  ws.write(text_frame(R"({"type":"second"})"));
+  auto reply = ws.read_until([&](const RawWs::Frame& f) {
+    if (f.opcode == 0x9) ws.write(client_frame(0x8A, f.payload));
+    return f.opcode == 1 && json::parse(f.payload).value("type", "") == "error";
+  });
+  CHECK(json::parse(reply.payload)["code"] == "unknown_type");
+  CHECK(counters.open.load() == 1);
+}

@@ -25,10 +25,12 @@ constexpr auto kCloseDeadline = std::chrono::seconds(5);      // a close handsha
 constexpr auto kRateWindow = std::chrono::seconds(5);         // refused messages are counted over this window...
 constexpr auto kRateErrorInterval = std::chrono::seconds(1);  // ...and reported at most this often
 constexpr std::size_t kReadChunk = 64 * 1024;                 // one recv into the per-thread buffer
+constexpr std::size_t kActiveBufferBytes = 16 * 1024;         // a talking connection's own read buffer
 constexpr int kMaxReadsPerWakeup = 4;                         // then let other sockets run
 constexpr int kMaxIov = 128;                                  // iovecs per sendmsg (two per frame)
 constexpr std::size_t kKeepPartialBytes = 4096;               // larger leftovers are freed once used
 constexpr std::size_t kKeepQueueSlots = 16;                   // a queue grown past this is freed when empty
+constexpr auto kActiveHold = std::chrono::seconds(2);          // quiet this long, a connection gives its read buffer back
 constexpr std::uint16_t kProtocolError = 1002;
 constexpr std::uint16_t kInvalidPayload = 1007;
 constexpr std::uint16_t kTooBig = lobby::close_code::too_big;
@@ -141,53 +143,85 @@ void WsSession::on_attached(std::shared_ptr<lobby::LobbyServer> l, lobby::Member
 void WsSession::do_read() {
   if (reading_ || state_ == State::closed) return;
   reading_ = true;
-  socket_.async_receive(asio::buffer(g_peek_sink, kReadChunk), asio::socket_base::message_peek | MSG_TRUNC,
-                        asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                          self->on_readable(ec);
-                        }));
+  auto handler = asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
+    self->on_read(ec, n);
+  });
+  if (rx_buffer_) {
+    // Active: the reactor reads straight into our buffer when data arrives.
+    socket_.async_receive(asio::buffer(rx_buffer_.get(), kActiveBufferBytes), std::move(handler));
+  } else {
+    // Idle: wait for data without holding a buffer; MSG_PEEK|MSG_TRUNC copies nothing.
+    socket_.async_receive(asio::buffer(g_peek_sink, kReadChunk), asio::socket_base::message_peek | MSG_TRUNC,
+                          std::move(handler));
+  }
 }
 
-void WsSession::on_readable(boost::system::error_code ec) {
+void WsSession::on_read(boost::system::error_code ec, std::size_t n) {
   reading_ = false;
   if (state_ == State::closed) return;
+  if (ec == asio::error::operation_aborted && demoting_) {
+    // heartbeat() went idle: drop the buffer and wait without one.
+    demoting_ = false;
+    rx_buffer_.reset();
+    counters_.read_buffers--;
+    counters_.read_buffers_released++;
+    do_read();
+    return;
+  }
   if (ec) {  // EOF, reset, or the socket was closed under us
     finish();
     return;
   }
+  demoting_ = false;  // data came first: keep the buffer
   FlushBatch batch;
+  bool more = true;
+  if (rx_buffer_) {
+    // The data is in our buffer already.
+    if (!take_input(rx_buffer_.get(), n)) return;
+    more = n == kActiveBufferBytes;
+  }
   char* buf = thread_read_buffer();
-  for (int round = 0; round < kMaxReadsPerWakeup; ++round) {
-    ssize_t n = ::recv(socket_.native_handle(), buf, kReadChunk, MSG_DONTWAIT);
-    if (n < 0) {
+  for (int round = 0; more && round < kMaxReadsPerWakeup; ++round) {
+    ssize_t got = ::recv(socket_.native_handle(), buf, kReadChunk, MSG_DONTWAIT);
+    if (got < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       finish();
       return;
     }
-    if (n == 0) {  // the client closed its side
+    if (got == 0) {  // the client closed its side
       finish();
       return;
     }
-    last_received_ = Clock::now();
-    ping_outstanding_ = false;
-    if (!failing_) {
-      auto size = static_cast<std::size_t>(n);
-      if (partial_.empty()) {
-        std::size_t used = consume_frames(buf, size);
-        if (used != std::string::npos && used < size && state_ != State::closed) partial_.assign(buf + used, size - used);
-      } else {
-        partial_.append(buf, size);
-        std::size_t used = consume_frames(partial_.data(), partial_.size());
-        if (used != std::string::npos && state_ != State::closed) {
-          partial_.erase(0, used);
-          if (partial_.empty() && partial_.capacity() > kKeepPartialBytes) std::string().swap(partial_);
-        }
-      }
-    }
-    if (state_ == State::closed) return;
-    if (static_cast<std::size_t>(n) < kReadChunk) break;
+    if (!take_input(buf, static_cast<std::size_t>(got))) return;
+    more = static_cast<std::size_t>(got) == kReadChunk;
+  }
+  // A connection that talks reads into a buffer of its own: one system call less per message
+  // than peek-then-recv. heartbeat() takes the buffer back once it falls quiet.
+  if (!rx_buffer_ && state_ == State::open) {
+    rx_buffer_.reset(new char[kActiveBufferBytes]);
+    counters_.read_buffers++;
   }
   do_read();
+}
+
+// Feeds received bytes to the frame parser; false once the session is closed.
+bool WsSession::take_input(char* data, std::size_t size) {
+  last_received_ = Clock::now();
+  ping_outstanding_ = false;
+  if (failing_) return true;  // read out and discarded until the client closes
+  if (partial_.empty()) {
+    std::size_t used = consume_frames(data, size);
+    if (used != std::string::npos && used < size && state_ != State::closed) partial_.assign(data + used, size - used);
+  } else {
+    partial_.append(data, size);
+    std::size_t used = consume_frames(partial_.data(), partial_.size());
+    if (used != std::string::npos && state_ != State::closed) {
+      partial_.erase(0, used);
+      if (partial_.empty() && partial_.capacity() > kKeepPartialBytes) std::string().swap(partial_);
+    }
+  }
+  return state_ != State::closed;
 }
 
 std::size_t WsSession::consume_frames(char* data, std::size_t size) {
@@ -372,6 +406,14 @@ void WsSession::heartbeat(Clock::time_point now) {
     finish();
     return;
   }
+  if (rx_buffer_ && reading_ && !demoting_ && silent >= std::min<Clock::duration>(config_.ws_idle_timeout / 4, kActiveHold)) {
+    // Quiet for a while: give the read buffer back (the pending read is cancelled and
+    // re-armed without one). Cancelling also aborts a wait for the socket to drain; on_writable
+    // re-arms it.
+    demoting_ = true;
+    boost::system::error_code ignored;
+    socket_.cancel(ignored);
+  }
   if (state_ == State::open && !ping_outstanding_ && silent >= config_.ws_idle_timeout / 2) {
     ping_outstanding_ = true;
     enqueue_control(Opcode::ping, {});
@@ -509,7 +551,7 @@ void WsSession::flush() {
 void WsSession::on_writable(boost::system::error_code ec) {
   wait_writable_ = false;
   if (state_ == State::closed) return;
-  if (ec) {
+  if (ec && ec != asio::error::operation_aborted) {
     finish();
     return;
   }
@@ -595,6 +637,10 @@ void WsSession::finish() {
   pending_status_ = SIZE_MAX;
   std::string().swap(partial_);
   std::string().swap(message_);
+  if (rx_buffer_) {
+    rx_buffer_.reset();  // the read, if any, was aborted by close() and will not touch it
+    counters_.read_buffers--;
+  }
   if (lobby_) {
     lobby_->disconnected(shared_from_this(), user_id_);
     lobby_.reset();
