@@ -30,7 +30,10 @@ void setup_logging(const Config& config) {
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v", spdlog::pattern_time_type::utc);
 }
 
-App::App(Config config) : config_(std::move(config)) {}
+// With one io thread, tell Asio so: handlers posted from that thread then go to a private
+// queue without the scheduler's lock and wake-up (other threads still post safely).
+App::App(Config config)
+    : config_(std::move(config)), ioc_(config_.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT) {}
 
 App::~App() { stop(); }
 
