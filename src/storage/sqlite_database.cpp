@@ -9,6 +9,8 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "swirl/storage/migrations.hpp"
@@ -35,7 +37,10 @@ class Connection {
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
   }
-  ~Connection() { sqlite3_close_v2(db_); }
+  ~Connection() {
+    for (auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -49,18 +54,29 @@ class Connection {
   }
   sqlite3* get() { return db_; }
 
+  // The statement for `sql`, compiled once per connection and kept: parsing and planning cost
+  // more than running our small queries. `sql` must be a string literal (its text is the key
+  // and is not copied).
+  sqlite3_stmt* prepared(const char* sql) {
+    auto [it, inserted] = prepared_.try_emplace(std::string_view(sql), nullptr);
+    if (inserted && sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr) != SQLITE_OK) {
+      prepared_.erase(it);
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
+    }
+    return it->second;
+  }
+
  private:
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string_view, sqlite3_stmt*> prepared_;
 };
 
-// A prepared statement with positional binds; steps row by row.
+// One use of a connection's cached statement, with positional binds; steps row by row. Going
+// out of scope resets it, which also ends the read snapshot an unfinished SELECT would hold.
 class Statement {
  public:
-  Statement(Connection& c, const char* sql) : db_(c.get()) {
-    if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(Connection& c, const char* sql) : db_(c.get()), stmt_(c.prepared(sql)) {}
+  ~Statement() { reset(); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
