@@ -8,6 +8,13 @@
 #                               scenario breaks (docs are not touched)
 #
 # Other arguments go to swirl_loadgen (e.g. --io-threads 2, --scenarios relay,churn).
+#
+# Environment:
+#   SWIRL_BENCH_BUILD_DIR   build directory (default build/bench), so several worktrees or
+#                           people can bench on one machine without sharing a build
+#   SWIRL_BENCH_JOBS        parallel build jobs (default: every core)
+#   SWIRL_BENCH_NO_DOCS=1   a full run that writes only the JSON (bench/results/latest.json)
+#                           and leaves docs/benchmarks.md and the plot alone
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,10 +35,11 @@ if [ ! -d bench/peerjs/node_modules ] || [ bench/peerjs/package-lock.json -nt be
   (cd bench/peerjs && npm ci --no-audit --no-fund)
 fi
 
-BUILD=build/bench
+BUILD=${SWIRL_BENCH_BUILD_DIR:-build/bench}
+case "$BUILD" in /*) BUILD_ABS=$BUILD ;; *) BUILD_ABS=$ROOT/$BUILD ;; esac
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_COMPILER=clang++ \
   -DSWIRL_BUILD_TESTS=OFF -DSWIRL_BUILD_BENCH=ON > /dev/null
-cmake --build "$BUILD" -j "$(nproc)" --target swirl-server swirl_loadgen swirl_bench_matcher
+cmake --build "$BUILD" -j "${SWIRL_BENCH_JOBS:-$(nproc)}" --target swirl-server swirl_loadgen swirl_bench_matcher
 
 WORK=$(mktemp -d /tmp/swirl-bench.XXXXXX)
 LOADGEN_PID=""
@@ -43,18 +51,19 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 mkdir -p bench/results
-ARGS=(run --swirl-server "$ROOT/$BUILD/swirl-server" --peerjs-dir "$ROOT/bench/peerjs"
-      --matcher "$ROOT/$BUILD/bench/swirl_bench_matcher" --work-dir "$WORK")
+ARGS=(run --swirl-server "$BUILD_ABS/swirl-server" --peerjs-dir "$ROOT/bench/peerjs"
+      --matcher "$BUILD_ABS/bench/swirl_bench_matcher" --work-dir "$WORK")
 if [ "$SMOKE" = 1 ]; then
   ARGS+=(--out "$WORK/smoke.json")
 else
-  ARGS+=(--out bench/results/latest.json --docs docs --notes bench/notes.md)
+  ARGS+=(--out bench/results/latest.json)
+  [ "${SWIRL_BENCH_NO_DOCS:-0}" = 1 ] || ARGS+=(--docs docs --notes bench/notes.md)
 fi
 for a in "$@"; do [ "$a" != --smoke ] && ARGS+=("$a"); done
 [ "$SMOKE" = 1 ] && ARGS+=(--smoke)
 
 start=$(date +%s)
-"$BUILD/bench/swirl_loadgen" "${ARGS[@]}" &
+"$BUILD_ABS/bench/swirl_loadgen" "${ARGS[@]}" &
 LOADGEN_PID=$!
 rc=0
 wait "$LOADGEN_PID" || rc=$?

@@ -28,6 +28,23 @@ TEST_CASE("defaults match the documentation", "[config]") {
   CHECK(r.config->port == 8080);
   CHECK(r.config->database_url == "sqlite:var/swirl.db");
   CHECK(r.config->http_max_body_bytes == 65536);
+  CHECK(r.config->token_cache_ttl == std::chrono::milliseconds(5000));
+  CHECK(r.config->token_cache_size == 10000);
+  CHECK(r.config->history_flush_interval == std::chrono::milliseconds(100));
+  CHECK(r.config->history_max_queued == 10000);
+}
+
+TEST_CASE("cache and history limits are set by flags and environment, within bounds", "[config]") {
+  auto r = parse_config({"--token-cache-ttl-ms=0", "--history-flush-ms", "250"},
+                        {{"SWIRL_TOKEN_CACHE_SIZE", "5"}, {"SWIRL_HISTORY_MAX_QUEUED", "7"}});
+  REQUIRE(r.config);
+  CHECK(r.config->token_cache_ttl == std::chrono::milliseconds(0));
+  CHECK(r.config->token_cache_size == 5);
+  CHECK(r.config->history_flush_interval == std::chrono::milliseconds(250));
+  CHECK(r.config->history_max_queued == 7);
+  CHECK_FALSE(parse_config({"--history-flush-ms=0"}, {}).config);
+  CHECK_FALSE(parse_config({"--history-max-queued=0"}, {}).config);
+  CHECK_FALSE(parse_config({"--token-cache-ttl-ms=3600001"}, {}).config);
 }
 
 TEST_CASE("environment sets options and flags win over it", "[config]") {

@@ -410,3 +410,16 @@ TEST_CASE("lobby_status snapshots slow down as a lobby grows, within bounds", "[
   // Never faster for a bigger lobby.
   for (std::size_t n = 1; n < 20000; n += 97) CHECK(status_interval(n) <= status_interval(n + 97));
 }
+
+TEST_CASE("members ready in the same millisecond are served in the order they became ready", "[matchmaking]") {
+  MatchHistory history;
+  MatchRules rules;
+  rules.group_size = 2;
+  // Same timestamp everywhere; `order` says who was first, and it is not the id order.
+  std::vector<Candidate> ready = {{5, 100, 2}, {1, 100, 3}, {9, 100, 1}};
+  auto groups = find_matches(ready, history, rules, 1000);
+  REQUIRE(groups.size() == 1);
+  std::vector<MemberId> g = groups[0];
+  std::sort(g.begin(), g.end());
+  CHECK(g == std::vector<MemberId>{5, 9});
+}

@@ -290,3 +290,51 @@ TEST_CASE("owner calls on a lobby without a live actor are persisted for when it
   CHECK(server.app().supervisor().live_lobbies() == 0);  // nothing was spawned for those calls
   CHECK(ada.join(lobby).wait_for_type("welcome")["lobby"]["settings"]["group_size"] == 4);
 }
+
+TEMPLATE_TEST_CASE("bans hold without a database query: a live lobby learns them at once, a sleeping one when it spawns",
+                   "[owner][kick][ban]", SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto& cy = it.user("Cy");
+  auto& supervisor = server.app().supervisor();
+
+  // Live lobby: Bob is banned while away; the actor refuses him from memory.
+  auto live = it.create_lobby(owner);
+  ada.join(live);
+  auto r = owner.http->post("/api/lobbies/" + live + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token);
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["kicked"] == false);
+  auto refused = refused_join(server.port(), live, bob.token);
+  CHECK(refused.status == 403);
+  CHECK(refused.error_code() == "banned");
+  CHECK(bob.http->get("/api/lobbies/" + live, bob.token).error_code() == "banned");
+  CHECK(cy.join(live).wait_for_type("welcome")["user"]["id"] == cy.id);  // others are not affected
+
+  // Sleeping lobby: the ban is stored; the upgrade spawns the lobby, which loads it.
+  auto sleeping = it.create_lobby(owner);
+  REQUIRE(owner.http->post("/api/lobbies/" + sleeping + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token).status == 200);
+  auto spawned = supervisor.counters().lobbies_spawned.load();
+  auto refused2 = refused_join(server.port(), sleeping, bob.token);
+  CHECK(refused2.status == 403);
+  CHECK(refused2.error_code() == "banned");
+  CHECK(supervisor.counters().lobbies_spawned.load() == spawned + 1);
+  CHECK(ada.join(sleeping).wait_for_type("welcome")["lobby"]["id"] == sleeping);
+}
+
+TEMPLATE_TEST_CASE("a ban ends on time in a live lobby", "[owner][kick][ban]", SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& bob = it.user("Bob");
+  auto lobby = it.create_lobby(owner);
+  bob.join(lobby);
+  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 1}}, owner.token).status == 200);
+  CHECK(bob.ws->wait_closed());
+  bob.ws.reset();
+  CHECK(refused_join(server.port(), lobby, bob.token).error_code() == "banned");
+  CHECK(wait_until([&] { return bob.http->get("/api/lobbies/" + lobby, bob.token).status == 200; }, std::chrono::seconds(5)));
+  CHECK(bob.join(lobby).wait_for_type("welcome")["user"]["id"] == bob.id);
+}

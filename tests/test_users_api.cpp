@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include "support/test_server.hpp"
+#include "support/wait.hpp"
+#include "support/ws_client.hpp"
 #include "swirl/auth/tokens.hpp"
 
 using namespace swirl::test;
@@ -136,4 +138,67 @@ TEMPLATE_TEST_CASE("last_seen_at moves forward on use", "[users][storage]", Sqli
   auto after = db->find_user(id);
   CHECK(after->last_seen_at_ms >= before->last_seen_at_ms);
   CHECK(after->created_at_ms == before->created_at_ms);
+}
+
+TEMPLATE_TEST_CASE("the token cache answers repeat calls, and a rename is seen at once", "[users][auth][cache]",
+                   SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  auto& cache = server.app().token_cache();
+  auto http = server.client();
+  auto [id, token] = http.create_user("Ada");
+  REQUIRE(http.get("/api/me", token).status == 200);  // loaded from the database and remembered
+  auto hits = cache.hits();
+  REQUIRE(http.get("/api/me", token).status == 200);
+  CHECK(cache.hits() == hits + 1);
+  CHECK(cache.size() == 1);
+
+  REQUIRE(http.patch("/api/me", {{"display_name", "Ada Lovelace"}}, token).status == 200);
+  CHECK(http.get("/api/me", token).json()["display_name"] == "Ada Lovelace");
+  // The lobby sees the new name too (the WebSocket upgrade authenticates through the cache).
+  auto lobby = http.post("/api/lobbies", {{"name", "Tea"}}, token).json()["id"].get<std::string>();
+  swirl::test::WsClient ws(server.port(), "/api/lobbies/" + lobby + "/ws", WsOptions{token});
+  CHECK(ws.wait_for_type("welcome")["user"]["display_name"] == "Ada Lovelace");
+}
+
+TEMPLATE_TEST_CASE("a token changed behind the server's back stops working within the cache TTL", "[users][auth][cache]",
+                   SqliteBackend, PostgresBackend) {
+  SECTION("with a TTL") {
+    TestServer server(TestType::value, [](swirl::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(300); });
+    auto http = server.client();
+    auto [id, created_token] = http.create_user("Ada");
+    const std::string token = created_token;  // a lambda below uses it
+    REQUIRE(http.get("/api/me", token).status == 200);
+    exec_sql(server.database_url(), "UPDATE users SET token_hash = 'revoked-by-hand' WHERE id = '" + id + "'");
+    auto changed = std::chrono::steady_clock::now();
+    CHECK(wait_until([&] { return http.get("/api/me", token).status == 401; }, std::chrono::seconds(5)));
+    CHECK(std::chrono::steady_clock::now() - changed < std::chrono::seconds(3));
+  }
+  SECTION("without the cache (TTL 0) at once") {
+    TestServer server(TestType::value, [](swirl::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(0); });
+    auto http = server.client();
+    auto [id, created_token] = http.create_user("Ada");
+    const std::string token = created_token;  // a lambda below uses it
+    REQUIRE(http.get("/api/me", token).status == 200);
+    exec_sql(server.database_url(), "UPDATE users SET token_hash = 'revoked-by-hand' WHERE id = '" + id + "'");
+    CHECK(http.get("/api/me", token).status == 401);
+    CHECK(server.app().token_cache().size() == 0);
+  }
+}
+
+TEMPLATE_TEST_CASE("the token cache holds at most --token-cache-size users, the oldest going first", "[users][auth][cache][limits]",
+                   SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value, [](swirl::Config& c) { c.token_cache_size = 2; });
+  auto& cache = server.app().token_cache();
+  auto http = server.client();
+  auto ada = http.create_user("Ada");
+  auto bob = http.create_user("Bob");
+  auto cy = http.create_user("Cy");
+  for (const auto* u : {&ada, &bob, &cy}) REQUIRE(http.get("/api/me", u->second).status == 200);
+  CHECK(cache.size() == 2);
+  auto misses = cache.misses();
+  REQUIRE(http.get("/api/me", cy.second).status == 200);  // still cached
+  CHECK(cache.misses() == misses);
+  REQUIRE(http.get("/api/me", ada.second).status == 200);  // evicted: asks the database again
+  CHECK(cache.misses() == misses + 1);
+  CHECK(cache.size() == 2);
 }

@@ -74,25 +74,26 @@ struct Admission {
   std::size_t members = 0;
 };
 
-// What we know of a lobby: from its live actor when there is one, else from the database.
-asio::awaitable<Admission> admission(LobbyServices& s, const std::string& lobby_id, const std::string& user_id) {
-  auto live = co_await s.supervisor->ask(lobby_id, [user_id](lobby::LobbyServer& l) {
+// What we know of a lobby: from its live actor when there is one (record, members and bans
+// are in its memory, so no database call), else from the database. With `spawn` (a WebSocket
+// upgrade, which joins right after), a lobby without an actor is started first, so the load the
+// join needs anyway answers admission too.
+asio::awaitable<Admission> admission(LobbyServices& s, const std::string& lobby_id, const std::string& user_id,
+                                     bool spawn) {
+  auto probe = [user_id](lobby::LobbyServer& l) {
     Admission a;
     a.record = l.record();
     a.live = true;
     a.members = l.member_count();
     a.already_member = l.has_member(user_id);
+    if (!user_id.empty()) a.banned_until = l.banned_until(user_id);
     return a;
-  });
+  };
+  auto live = spawn ? co_await s.supervisor->ask_spawning(lobby_id, probe) : co_await s.supervisor->ask(lobby_id, probe);
+  if (live) co_return *live;
+  // No actor (or it could not be started: unknown, closed, or the database failed): the
+  // database says which.
   auto& db = s.base.db;
-  if (live) {
-    if (!user_id.empty()) {
-      auto job = [&db, lobby_id, user_id] { return db.banned_until(lobby_id, user_id); };
-      auto op = s.base.pool.run(std::move(job));
-      live->banned_until = co_await std::move(op);
-    }
-    co_return *live;
-  }
   auto job = [&db, lobby_id, user_id] {
     Admission a;
     a.record = db.find_lobby(lobby_id);
@@ -123,7 +124,7 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
       throw ApiError(Status::unauthorized, "missing_token",
                      "pass the token as the subprotocol swirl.token.<TOKEN> or an Authorization: Bearer header");
     user = co_await authenticate_token(s.base, *token);
-    auto a = co_await admission(s, lobby_id, user.id);
+    auto a = co_await admission(s, lobby_id, user.id, true);
     if (!a.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
     if (a.record->status == lobby::LobbyStatus::closed)
       throw ApiError(Status::conflict, "lobby_closed", "this lobby has been closed by its owner");
@@ -242,7 +243,7 @@ void register_lobby_routes(http::Router& router, LobbyServices& s) {
     std::string caller;
     if (auto header = ctx.request[http::bhttp::field::authorization]; !header.empty())
       if (auto token = auth::bearer_token(header)) caller = (co_await authenticate_token(s.base, *token)).id;
-    auto a = co_await admission(s, id, caller);
+    auto a = co_await admission(s, id, caller, false);
     if (!a.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
     if (a.banned_until && *a.banned_until > storage::now_ms())
       throw ApiError(Status::forbidden, "banned",

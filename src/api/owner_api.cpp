@@ -79,7 +79,10 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
       out["live"] = true;
     } else {
       auto& db = s.base.db;
-      auto job = [&db, id = owned.record.id] { return db.count_matches(id); };
+      auto job = [&db, history = &s.supervisor->history(), id = owned.record.id] {
+        history->drain_now();  // matches of its last actor may still be queued
+        return db.count_matches(id);
+      };
       auto op = s.base.pool.run(std::move(job));
       auto matches = co_await std::move(op);
       out = Json{{"live", false}, {"members", Json::array()}, {"matches", Json::array()},
@@ -122,12 +125,15 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
       ban_seconds = it->get<int>();
     }
     if (user_id == owned.owner.id) throw ApiError(Status::bad_request, "invalid_user_id", "you cannot kick yourself");
+    std::int64_t until = 0;
     if (ban_seconds > 0) {
       auto& db = s.base.db;
-      std::int64_t until = storage::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000;
+      until = storage::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000;
       co_await on_db(s, [&db, id = owned.record.id, user_id, until] { db.ban(id, user_id, until); });
     }
-    auto kicked = co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds](LobbyServer& l) {
+    // A live (or loading) lobby keeps its bans in memory: it learns this one before it kicks.
+    auto kicked = co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds, until](LobbyServer& l) {
+      if (ban_seconds > 0) l.record_ban(user_id, until);
       return l.kick(user_id, ban_seconds);
     });
     bool was_member = kicked && *kicked;

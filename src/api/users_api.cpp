@@ -39,6 +39,10 @@ Json user_json(const storage::User& u) {
 boost::asio::awaitable<storage::User> authenticate_token(Services& services, const std::string& token) {
   if (!auth::looks_like_token(token)) throw unauthorized("invalid_token", "the bearer token is not valid");
   std::string hash = auth::sha256_hex(token);
+  // A cached user is good unless last_seen_at is due for its once-a-minute update, which the
+  // database path below does.
+  auto cached = services.tokens.find(hash);
+  if (cached.user && storage::now_ms() - cached.user->last_seen_at_ms < kLastSeenResolutionMs) co_return *cached.user;
   auto& db = services.db;
   auto user = co_await services.pool.run([&db, hash]() -> std::optional<storage::User> {
     auto u = db.find_user_by_token_hash(hash);
@@ -52,6 +56,7 @@ boost::asio::awaitable<storage::User> authenticate_token(Services& services, con
     return u;
   });
   if (!user) throw unauthorized("invalid_token", "the bearer token is not valid");
+  services.tokens.put(hash, *user, cached.generation);
   co_return *user;
 }
 
@@ -99,6 +104,7 @@ void register_user_routes(http::Router& router, Services& s) {
     auto& db = s.db;
     auto id = user.id;
     auto updated = co_await s.pool.run([&db, id, name] { return db.rename_user(id, name); });
+    s.tokens.forget_user(id);  // the next call, a WebSocket join included, sees the new name
     if (!updated) throw unauthorized("invalid_token", "the bearer token is not valid");
     co_return http::json_response(ctx.request, Status::ok, user_json(*updated));
   });

@@ -46,7 +46,8 @@ void App::start() {
   spdlog::info("database {} ready ({} migration(s) applied now)", db_->backend(), applied);
 
   pool_ = std::make_unique<BlockingPool>(config_.db_threads, config_.db_max_pending);
-  services_ = std::make_unique<Services>(Services{config_, *pool_, *db_});
+  token_cache_ = std::make_unique<auth::TokenCache>(config_.token_cache_ttl, config_.token_cache_size);
+  services_ = std::make_unique<Services>(Services{config_, *pool_, *db_, *token_cache_});
   supervisor_ = std::make_shared<lobby::ApplicationSupervisor>(ioc_.get_executor(), config_, *pool_, *db_);
   lobby_services_ = std::make_unique<api::LobbyServices>(api::LobbyServices{*services_, supervisor_, ws_counters_});
   build_routes();
@@ -84,6 +85,9 @@ void App::stop(std::chrono::milliseconds drain) {
   if (supervisor_) supervisor_->stop_all_now();
   // The pool goes before the io_context: work it abandons holds handlers bound to it.
   if (pool_) pool_->stop();
+  // Match history still queued (a flush the pool abandoned, or one not due yet) is written
+  // now, on this thread: nothing else runs any more.
+  if (supervisor_) supervisor_->history().drain_now();
   pool_.reset();
 }
 

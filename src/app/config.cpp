@@ -99,6 +99,19 @@ const std::vector<Option>& options() {
        size_opt(&Config::db_max_pending, "--db-max-pending", 1, 1'000'000)},
       {"db-unavailable-backoff-ms", "MS", "after a failed connect, fail fast for this long (default 1000)",
        ms_opt(&Config::db_unavailable_backoff, "--db-unavailable-backoff-ms")},
+      {"token-cache-ttl-ms", "MS",
+       "a token's user is remembered this long before the database is asked again; 0 = no cache (default 5000)",
+       [](Config& c, const std::string& v) {
+         c.token_cache_ttl = std::chrono::milliseconds(parse_unsigned("--token-cache-ttl-ms", v, 0, 3'600'000));
+       }},
+      {"token-cache-size", "N", "tokens remembered at most; the oldest go first; 0 = no cache (default 10000)",
+       size_opt(&Config::token_cache_size, "--token-cache-size", 0, 10'000'000)},
+      {"history-flush-ms", "MS", "match history is written in one transaction per this interval (default 100)",
+       [](Config& c, const std::string& v) {
+         c.history_flush_interval = std::chrono::milliseconds(parse_unsigned("--history-flush-ms", v, 1, 60'000));
+       }},
+      {"history-max-queued", "N", "match history events waiting to be written before new ones are dropped (default 10000)",
+       size_opt(&Config::history_max_queued, "--history-max-queued", 1, 10'000'000)},
       {"http-max-body", "BYTES", "largest accepted request body; larger gets 413 (default 65536)",
        size_opt(&Config::http_max_body_bytes, "--http-max-body", 0, 64ULL << 20)},
       {"http-header-timeout-ms", "MS", "time allowed to receive a whole request (default 10000)",

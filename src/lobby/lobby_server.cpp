@@ -21,7 +21,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 }  // namespace
 
 LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, LobbyRecord record,
-                         const std::vector<PairRecord>& history)
+                         const std::vector<PairRecord>& history, const Bans& bans)
     : strand_(asio::make_strand(static_cast<asio::io_context&>(asio::query(executor, asio::execution::context)))),
       env_(env),
       id_(record.id),
@@ -30,6 +30,7 @@ LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, 
       idle_timer_(strand_),
       heartbeat_timer_(strand_) {
   for (const auto& p : history) history_.record(member_id_for(p.user_a), member_id_for(p.user_b), p.last_met_at_ms);
+  for (const auto& [user, until] : bans) bans_[user] = until;
 }
 
 LobbyServer::~LobbyServer() = default;
@@ -137,6 +138,14 @@ void LobbyServer::stop(std::optional<Frame> frame, std::uint16_t code, const std
 
 void LobbyServer::do_join(JoinRequest& req) {
   auto now = now_ms();
+  // Admission checked the ban before the upgrade; a ban stored since then still applies.
+  if (auto until = banned_until(req.user_id)) {
+    env_.counters.joins_refused_banned++;
+    req.mailbox->deliver(make_frame(error_frame("banned", "you were removed from this lobby; you may rejoin in " +
+                                                              std::to_string((*until - now + 999) / 1000) + " s")));
+    req.mailbox->close(close_code::kicked, "banned");
+    return;
+  }
   auto it = members_.find(req.user_id);
   bool resumed = false;
   if (it != members_.end()) {
@@ -201,10 +210,16 @@ void LobbyServer::do_message(Member& m, ClientCommand& command) {
       command);
 }
 
+// Members who became ready in the same millisecond still queue in the order they did.
+void LobbyServer::stamp_ready(Member& m) {
+  m.ready_since_ms = now_ms();
+  m.ready_order = ++ready_order_;
+}
+
 void LobbyServer::set_ready(Member& m, bool ready) {
   if (m.ready == ready) return;
   m.ready = ready;
-  if (ready) m.ready_since_ms = now_ms();
+  if (ready) stamp_ready(m);
   mark_status_dirty();
   if (ready && m.match_id.empty()) schedule_matching();
 }
@@ -240,7 +255,7 @@ void LobbyServer::leave_match(Member& m, MatchEndReason reason, bool requested_r
   m.match = nullptr;
   bool ready = ready_after_match_end(reason, requested_ready);
   m.ready = ready;
-  if (ready) m.ready_since_ms = now_ms();
+  if (ready) stamp_ready(m);
   if (m.mailbox)
     send(m, dump(json{{"type", "match_ended"}, {"match_id", match_id}, {"reason", to_string(reason)}, {"ready", ready}}));
   if (mit != matches_.end()) {
@@ -275,16 +290,16 @@ void LobbyServer::end_match(const std::string& match_id, MatchEndReason reason) 
     m.match_id.clear();
     m.match = nullptr;
     m.ready = ready_after_match_end(reason, false);
-    if (m.ready) m.ready_since_ms = now_ms();
+    if (m.ready) stamp_ready(m);
     if (m.mailbox)
       send(m, dump(json{{"type", "match_ended"}, {"match_id", match_id}, {"reason", to_string(reason)}, {"ready", m.ready}}));
   }
-  auto& db = env_.db;
-  std::string reason_text(to_string(reason));
-  env_.pool.run([&db, match_id, reason_text, at = now_ms()] { db.end_match(match_id, reason_text, at); },
-                asio::bind_executor(strand_, [self = shared_from_this()](std::exception_ptr e, bool) {
-                  if (e) self->env_.counters.history_write_errors++;
-                }));
+  storage::HistoryEvent ended;
+  ended.kind = storage::HistoryEvent::Kind::match_ended;
+  ended.match_id = match_id;
+  ended.end_reason = std::string(to_string(reason));
+  ended.at_ms = now_ms();
+  env_.history.add(std::move(ended));
   mark_status_dirty();
   schedule_matching();
 }
@@ -360,7 +375,7 @@ void LobbyServer::schedule_matching() {
 void LobbyServer::run_matching() {
   std::vector<Candidate> ready;
   for (const auto& [uid, m] : members_)
-    if (m.ready && m.mailbox && m.match_id.empty()) ready.push_back({m.mid, m.ready_since_ms});
+    if (m.ready && m.mailbox && m.match_id.empty()) ready.push_back({m.mid, m.ready_since_ms, m.ready_order});
   if (static_cast<int>(ready.size()) < record_.settings.group_size) return;
   auto groups = find_matches(ready, history_, record_.settings.match_rules(), now_ms());
   for (const auto& g : groups) create_match(g);
@@ -408,6 +423,19 @@ bool LobbyServer::kick(const std::string& user_id, int ban_seconds) {
   mark_status_dirty();
   update_idle_timer();
   return true;
+}
+
+std::optional<std::int64_t> LobbyServer::banned_until(const std::string& user_id) const {
+  auto it = bans_.find(user_id);
+  if (it == bans_.end() || it->second <= now_ms()) return std::nullopt;
+  return it->second;
+}
+
+void LobbyServer::record_ban(const std::string& user_id, std::int64_t until_ms) {
+  auto now = now_ms();
+  std::erase_if(bans_, [now](const auto& b) { return b.second <= now; });  // ended bans go when a new one comes
+  if (until_ms > now) bans_[user_id] = until_ms;
+  else bans_.erase(user_id);
 }
 
 bool LobbyServer::end_match_by_owner(const std::string& match_id) {
@@ -458,19 +486,14 @@ void LobbyServer::create_match(const std::vector<MemberId>& group) {
   ++matches_made_;
   env_.counters.matches_made++;
 
-  // The history is written behind the match: a failure is counted and logged, the match goes on.
-  auto& db = env_.db;
-  env_.pool.run([&db, lobby_id = id_, match_id = match.id, members = match.members, now] {
-    db.record_match(lobby_id, match_id, members, now);
-  }, asio::bind_executor(strand_, [self = shared_from_this(), match_id = match.id](std::exception_ptr e, bool) {
-    if (!e) return;
-    self->env_.counters.history_write_errors++;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::warn("lobby {}: could not store match {}: {}", self->id_, match_id, ex.what());
-    }
-  }));
+  // The history is written behind the match, in batches: a failure is counted and logged by
+  // the writer, the match goes on.
+  storage::HistoryEvent started;
+  started.lobby_id = id_;
+  started.match_id = match.id;
+  started.members = match.members;
+  started.at_ms = now;
+  env_.history.add(std::move(started));
   std::string id = match.id;
   auto& stored = matches_.emplace(id, std::move(match)).first->second;
   for (Member* m : stored.nodes) m->match = &stored;

@@ -98,7 +98,7 @@ std::size_t MatchHistory::memory_bytes() const {
 // ---------------------------------------------------------------------------------------------
 // find_matches
 //
-// Algorithm. Candidates are sorted by (ready_since, id) and from then on named by their rank r
+// Algorithm. Candidates are sorted by (ready_since, order, id) and from then on named by their rank r
 // (0 = longest waiting). A group is always built around an "anchor", the lowest-ranked member
 // still unmatched, and filled with the lowest-ranked members that fit, so the longest-waiting
 // members are served first and the result does not depend on input order.
@@ -196,8 +196,8 @@ public:
     ids_.reserve(ready.size());
     std::vector<Candidate> sorted(ready.begin(), ready.end());
     std::sort(sorted.begin(), sorted.end(), [](const Candidate& x, const Candidate& y) {
-      return x.ready_since_ms != y.ready_since_ms ? x.ready_since_ms < y.ready_since_ms
-                                                  : x.id < y.id;
+      if (x.ready_since_ms != y.ready_since_ms) return x.ready_since_ms < y.ready_since_ms;
+      return x.order != y.order ? x.order < y.order : x.id < y.id;
     });
     for (const Candidate& c : sorted) ids_.push_back(c.id);
   }

@@ -13,7 +13,9 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
       config_(config),
       pool_(pool),
       db_(db),
-      env_{config, pool, db, counters_, {}, {}, {}} {
+      history_(std::make_shared<HistoryWriter>(executor, pool, db,
+                                               HistoryLimits{config.history_flush_interval, config.history_max_queued})),
+      env_{config, pool, db, counters_, *history_, {}, {}, {}} {
   // The lobby calls these on its own strand; the registry is only touched on ours. The
   // supervisor outlives every lobby (App stops the io_context before destroying it).
   env_.on_stopped = [this](const std::string& id, const LobbyServer* lobby) {
@@ -56,24 +58,27 @@ void ApplicationSupervisor::do_attach(JoinRequest request) {
 }
 
 void ApplicationSupervisor::spawn(const std::string& lobby_id) {
-  using Loaded = std::pair<std::optional<LobbyRecord>, std::vector<PairRecord>>;
   auto& db = db_;
-  pool_.run([&db, lobby_id]() -> Loaded {
-    auto record = db.find_lobby(lobby_id);
-    std::vector<PairRecord> pairs;
-    if (record) pairs = db.load_pairs(lobby_id);
-    return {std::move(record), std::move(pairs)};
+  pool_.run([&db, history = history_, lobby_id]() -> Loaded {
+    Loaded out;
+    out.record = db.find_lobby(lobby_id);
+    if (!out.record) return out;
+    // Matches of an earlier actor of this lobby may still be queued: store them before reading.
+    history->drain_now();
+    out.pairs = db.load_pairs(lobby_id);
+    out.bans = db.load_bans(lobby_id, storage::now_ms());
+    return out;
   }, asio::bind_executor(strand_, [self = shared_from_this(), lobby_id](std::exception_ptr e, Loaded loaded) {
-    self->loaded(lobby_id, e, std::move(loaded.first), std::move(loaded.second));
+    self->loaded(lobby_id, e, std::move(loaded));
   }));
 }
 
-void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_ptr error, std::optional<LobbyRecord> record,
-                                   std::vector<PairRecord> history) {
+void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_ptr error, Loaded data) {
   auto it = lobbies_.find(lobby_id);
   if (it == lobbies_.end()) return;
   auto pending = std::move(it->second.pending);
   auto waiters = std::move(it->second.waiters);
+  auto& record = data.record;
   if (error || !record || record->status == LobbyStatus::closed) {
     lobbies_.erase(it);
     for (auto& w : waiters) w(nullptr);
@@ -83,11 +88,11 @@ void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_p
       refuse(r, code, message, error ? close_code::going_away : close_code::lobby_closed);
     return;
   }
-  auto lobby = std::make_shared<LobbyServer>(io_executor_, env_, std::move(*record), history);
+  auto lobby = std::make_shared<LobbyServer>(io_executor_, env_, std::move(*record), data.pairs, data.bans);
   it->second.lobby = lobby;
   live_count_++;
   counters_.lobbies_spawned++;
-  spdlog::info("supervisor: lobby {} started ({} pairs of history)", lobby_id, history.size());
+  spdlog::info("supervisor: lobby {} started ({} pairs of history, {} bans)", lobby_id, data.pairs.size(), data.bans.size());
   lobby->start();
   for (auto& w : waiters) w(lobby);
   for (auto& r : pending) lobby->join(std::move(r));
@@ -99,6 +104,7 @@ void ApplicationSupervisor::removed(const std::string& lobby_id, const LobbyServ
   auto pending = std::move(it->second.pending);
   lobbies_.erase(it);
   live_count_--;
+  history_->flush_soon();  // its matches reach the database now, not at the end of the interval
   for (auto& r : pending) do_attach(std::move(r));
 }
 

@@ -171,17 +171,25 @@ class PostgresDatabase final : public Database {
     });
   }
 
-  void record_match(const std::string& lobby_id, const std::string& match_id, const std::vector<std::string>& members,
-                    std::int64_t at) override {
+  void write_history(const std::vector<HistoryEvent>& events) override {
+    if (events.empty()) return;
     with_connection([&](pqxx::connection& c) {
       pqxx::work w(c);
-      w.exec_params("INSERT INTO matches (id, lobby_id, members, created_at) VALUES ($1, $2, $3, $4)", match_id, lobby_id,
-                    nlohmann::json(members).dump(), at);
-      for (std::size_t i = 0; i < members.size(); ++i)
-        for (std::size_t j = i + 1; j < members.size(); ++j)
-          w.exec_params("INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES ($1, $2, $3, $4) "
-                        "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at",
-                        lobby_id, std::min(members[i], members[j]), std::max(members[i], members[j]), at);
+      for (const auto& e : events) {
+        if (e.kind == HistoryEvent::Kind::match_ended) {
+          w.exec_params("UPDATE matches SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL", e.match_id,
+                        e.at_ms, e.end_reason);
+          continue;
+        }
+        w.exec_params("INSERT INTO matches (id, lobby_id, members, created_at) VALUES ($1, $2, $3, $4)", e.match_id,
+                      e.lobby_id, nlohmann::json(e.members).dump(), e.at_ms);
+        const auto& members = e.members;
+        for (std::size_t i = 0; i < members.size(); ++i)
+          for (std::size_t j = i + 1; j < members.size(); ++j)
+            w.exec_params("INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES ($1, $2, $3, $4) "
+                          "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at",
+                          e.lobby_id, std::min(members[i], members[j]), std::max(members[i], members[j]), e.at_ms);
+      }
       w.commit();
       return 0;
     });
@@ -215,19 +223,21 @@ class PostgresDatabase final : public Database {
     });
   }
 
+  std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id, std::int64_t now) override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::read_transaction w(c);
+      std::vector<std::pair<std::string, std::int64_t>> out;
+      for (const auto& r : w.exec_params("SELECT user_id, banned_until FROM lobby_bans WHERE lobby_id = $1 AND banned_until > $2",
+                                         lobby_id, now))
+        out.emplace_back(r[0].as<std::string>(), r[1].as<std::int64_t>());
+      return out;
+    });
+  }
+
   std::int64_t count_matches(const std::string& lobby_id) override {
     return with_connection([&](pqxx::connection& c) {
       pqxx::read_transaction w(c);
       return w.exec_params("SELECT COUNT(*) FROM matches WHERE lobby_id = $1", lobby_id)[0][0].as<std::int64_t>();
-    });
-  }
-
-  void end_match(const std::string& match_id, const std::string& reason, std::int64_t at) override {
-    with_connection([&](pqxx::connection& c) {
-      pqxx::work w(c);
-      w.exec_params("UPDATE matches SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL", match_id, at, reason);
-      w.commit();
-      return 0;
     });
   }
 

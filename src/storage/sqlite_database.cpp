@@ -9,6 +9,8 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "swirl/storage/migrations.hpp"
@@ -35,7 +37,10 @@ class Connection {
     exec("PRAGMA synchronous=NORMAL");
     exec("PRAGMA foreign_keys=ON");
   }
-  ~Connection() { sqlite3_close_v2(db_); }
+  ~Connection() {
+    for (auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
@@ -49,18 +54,29 @@ class Connection {
   }
   sqlite3* get() { return db_; }
 
+  // The statement for `sql`, compiled once per connection and kept: parsing and planning cost
+  // more than running our small queries. `sql` must be a string literal (its text is the key
+  // and is not copied).
+  sqlite3_stmt* prepared(const char* sql) {
+    auto [it, inserted] = prepared_.try_emplace(std::string_view(sql), nullptr);
+    if (inserted && sqlite3_prepare_v3(db_, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->second, nullptr) != SQLITE_OK) {
+      prepared_.erase(it);
+      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
+    }
+    return it->second;
+  }
+
  private:
   sqlite3* db_ = nullptr;
+  std::unordered_map<std::string_view, sqlite3_stmt*> prepared_;
 };
 
-// A prepared statement with positional binds; steps row by row.
+// One use of a connection's cached statement, with positional binds; steps row by row. Going
+// out of scope resets it, which also ends the read snapshot an unfinished SELECT would hold.
 class Statement {
  public:
-  Statement(Connection& c, const char* sql) : db_(c.get()) {
-    if (sqlite3_prepare_v2(db_, sql, -1, &stmt_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("sqlite prepare: ") + sqlite3_errmsg(db_));
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(Connection& c, const char* sql) : db_(c.get()), stmt_(c.prepared(sql)) {}
+  ~Statement() { reset(); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -86,6 +102,11 @@ class Statement {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
   }
   std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
+  // Ready to be bound and stepped again (for a statement used many times in one transaction).
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
 
  private:
   sqlite3* db_;
@@ -211,21 +232,31 @@ class SqliteDatabase final : public Database {
     return out;
   }
 
-  void record_match(const std::string& lobby_id, const std::string& match_id, const std::vector<std::string>& members,
-                    std::int64_t at) override {
+  void write_history(const std::vector<HistoryEvent>& events) override {
+    if (events.empty()) return;
     auto c = acquire();
     c->exec("BEGIN IMMEDIATE");
     try {
-      Statement m(*c, "INSERT INTO matches (id, lobby_id, members, created_at) VALUES (?1, ?2, ?3, ?4)");
-      m.bind(1, match_id).bind(2, lobby_id).bind(3, nlohmann::json(members).dump()).bind(4, at).step();
-      for (std::size_t i = 0; i < members.size(); ++i)
-        for (std::size_t j = i + 1; j < members.size(); ++j) {
-          const auto& a = std::min(members[i], members[j]);
-          const auto& b = std::max(members[i], members[j]);
-          Statement p(*c, "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4) "
-                          "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at");
-          p.bind(1, lobby_id).bind(2, a).bind(3, b).bind(4, at).step();
+      Statement insert(*c, "INSERT INTO matches (id, lobby_id, members, created_at) VALUES (?1, ?2, ?3, ?4)");
+      Statement pair(*c, "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4) "
+                         "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at");
+      Statement end(*c, "UPDATE matches SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL");
+      for (const auto& e : events) {
+        if (e.kind == HistoryEvent::Kind::match_ended) {
+          end.bind(1, e.match_id).bind(2, e.at_ms).bind(3, e.end_reason).step();
+          end.reset();
+          continue;
         }
+        insert.bind(1, e.match_id).bind(2, e.lobby_id).bind(3, nlohmann::json(e.members).dump()).bind(4, e.at_ms).step();
+        insert.reset();
+        const auto& members = e.members;
+        for (std::size_t i = 0; i < members.size(); ++i)
+          for (std::size_t j = i + 1; j < members.size(); ++j) {
+            pair.bind(1, e.lobby_id).bind(2, std::min(members[i], members[j])).bind(3, std::max(members[i], members[j]))
+                .bind(4, e.at_ms).step();
+            pair.reset();
+          }
+      }
       c->exec("COMMIT");
     } catch (...) {
       try { c->exec("ROLLBACK"); } catch (...) {}
@@ -266,18 +297,21 @@ class SqliteDatabase final : public Database {
     return s.int64(0);
   }
 
+  std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id, std::int64_t now) override {
+    auto c = acquire();
+    Statement s(*c, "SELECT user_id, banned_until FROM lobby_bans WHERE lobby_id = ?1 AND banned_until > ?2");
+    s.bind(1, lobby_id).bind(2, now);
+    std::vector<std::pair<std::string, std::int64_t>> out;
+    while (s.step()) out.emplace_back(s.text(0), s.int64(1));
+    return out;
+  }
+
   std::int64_t count_matches(const std::string& lobby_id) override {
     auto c = acquire();
     Statement s(*c, "SELECT COUNT(*) FROM matches WHERE lobby_id = ?1");
     s.bind(1, lobby_id);
     s.step();
     return s.int64(0);
-  }
-
-  void end_match(const std::string& match_id, const std::string& reason, std::int64_t at) override {
-    auto c = acquire();
-    Statement s(*c, "UPDATE matches SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL");
-    s.bind(1, match_id).bind(2, at).bind(3, reason).step();
   }
 
  private:

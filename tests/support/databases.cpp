@@ -1,6 +1,7 @@
 #include "support/databases.hpp"
 
 #include <pqxx/pqxx>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -104,6 +105,52 @@ void pg_admin_exec(const std::string& sql) {
   pqxx::connection admin(admin_url());
   pqxx::nontransaction w(admin);
   w.exec(sql);
+}
+
+namespace {
+// Opens the SQLite file of a sqlite: URL (with the server's busy timeout, as it may be writing).
+sqlite3* open_sqlite_file(const std::string& url) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(url.substr(7).c_str(), &db) != SQLITE_OK) {
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open " + url);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+}  // namespace
+
+void exec_sql(const std::string& database_url, const std::string& sql) {
+  if (database_url.rfind("sqlite:", 0) == 0) {
+    sqlite3* db = open_sqlite_file(database_url);
+    char* err = nullptr;
+    int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+    std::string msg = err ? err : "";
+    sqlite3_free(err);
+    sqlite3_close(db);
+    if (rc != SQLITE_OK) throw std::runtime_error("sqlite: " + msg);
+    return;
+  }
+  pqxx::connection c(database_url);
+  pqxx::nontransaction w(c);
+  w.exec(sql);
+}
+
+std::int64_t query_int(const std::string& database_url, const std::string& sql) {
+  if (database_url.rfind("sqlite:", 0) == 0) {
+    sqlite3* db = open_sqlite_file(database_url);
+    sqlite3_stmt* stmt = nullptr;
+    std::int64_t out = 0;
+    bool ok = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW;
+    if (ok) out = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    if (!ok) throw std::runtime_error("sqlite query failed: " + sql);
+    return out;
+  }
+  pqxx::connection c(database_url);
+  pqxx::nontransaction w(c);
+  return w.exec(sql)[0][0].as<std::int64_t>();
 }
 
 std::string pg_database_name(const std::string& url) {

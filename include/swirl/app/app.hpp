@@ -36,6 +36,7 @@ class App {
   const Config& config() const { return config_; }
   boost::asio::io_context& io_context() { return ioc_; }
   storage::Database& database() { return *db_; }
+  auth::TokenCache& token_cache() { return *token_cache_; }
   lobby::ApplicationSupervisor& supervisor() { return *supervisor_; }
   ws::WsCounters& ws_counters() { return ws_counters_; }
 
@@ -48,6 +49,7 @@ class App {
   ws::WsCounters ws_counters_;
   boost::asio::io_context ioc_;
   std::unique_ptr<BlockingPool> pool_;
+  std::unique_ptr<auth::TokenCache> token_cache_;
   std::unique_ptr<Services> services_;
   std::shared_ptr<lobby::ApplicationSupervisor> supervisor_;
   std::unique_ptr<api::LobbyServices> lobby_services_;

@@ -30,6 +30,13 @@ struct Config {
   std::chrono::milliseconds http_idle_timeout{60'000};    // keep-alive wait for the next request
   std::chrono::milliseconds db_unavailable_backoff{1'000}; // fail fast this long after a failed connect
 
+  // Token -> user cache in front of the users table (auth/token_cache.hpp). 0 disables either.
+  std::chrono::milliseconds token_cache_ttl{5'000};
+  std::size_t token_cache_size = 10'000;
+  // Match history written behind the matches (lobby/history_writer.hpp).
+  std::chrono::milliseconds history_flush_interval{100};
+  std::size_t history_max_queued = 10'000;
+
   std::string public_url;  // e.g. https://swirl.example.org; empty = derived from the Host header
   bool test_hooks = false; // fault injection; refused unless compiled with SWIRL_TEST_HOOKS
 

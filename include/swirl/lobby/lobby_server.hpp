@@ -23,6 +23,7 @@
 
 #include "swirl/app/blocking_pool.hpp"
 #include "swirl/app/config.hpp"
+#include "swirl/lobby/history_writer.hpp"
 #include "swirl/lobby/lobby_record.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
@@ -41,7 +42,7 @@ struct LobbyCounters {
   std::atomic<std::uint64_t> lobbies_failed{0};
   std::atomic<std::uint64_t> matches_made{0};
   std::atomic<std::uint64_t> signals_relayed{0};
-  std::atomic<std::uint64_t> history_write_errors{0};
+  std::atomic<std::uint64_t> joins_refused_banned{0};  // joins stopped by a ban after their upgrade
 };
 
 // What a lobby needs from the application. The callbacks are called on the lobby's strand.
@@ -50,6 +51,7 @@ struct LobbyEnvironment {
   BlockingPool& pool;
   storage::Database& db;
   LobbyCounters& counters;
+  HistoryWriter& history;  // matches and their pairs are queued here and written behind
   std::function<void(const std::string& lobby_id, const LobbyServer* lobby)> on_stopped;
   std::function<void(const std::string& lobby_id, const LobbyServer* lobby, const std::string& what)> on_failed;
   // A join that reached a lobby which had already stopped goes back to the supervisor.
@@ -69,8 +71,11 @@ struct JoinRequest {
 
 class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
  public:
+  // Who is banned and until when (Unix ms), as loaded with the record.
+  using Bans = std::vector<std::pair<std::string, std::int64_t>>;
+
   LobbyServer(boost::asio::any_io_executor executor, LobbyEnvironment& env, LobbyRecord record,
-              const std::vector<PairRecord>& history);
+              const std::vector<PairRecord>& history, const Bans& bans = {});
   ~LobbyServer();
 
   const std::string& id() const { return id_; }
@@ -103,11 +108,16 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   std::size_t member_count() const { return members_.size(); }
   bool has_member(const std::string& user_id) const { return members_.count(user_id) != 0; }
   const LobbyRecord& record() const { return record_; }
+  // When the user's ban here ends (Unix ms), if one is still running. The lobby keeps its bans
+  // in memory (loaded at spawn, kept current by record_ban), so admission asks no database.
+  std::optional<std::int64_t> banned_until(const std::string& user_id) const;
 
   // Owner actions, on the strand (through the supervisor's ask()).
   void apply_settings(const LobbySettings& settings);
   void set_status(LobbyStatus status);
   void set_owner(const std::string& owner_id) { record_.owner_id = owner_id; }
+  // A ban just stored by the owner API: joins are refused until it ends.
+  void record_ban(const std::string& user_id, std::int64_t until_ms);
   // Removes a member at once (no grace period): `kicked`, then close 4003. False if absent.
   bool kick(const std::string& user_id, int ban_seconds);
   bool end_match_by_owner(const std::string& match_id);
@@ -128,6 +138,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     std::shared_ptr<Mailbox> mailbox;  // null while disconnected (in the grace period)
     bool ready = false;
     std::int64_t ready_since_ms = 0;
+    std::uint64_t ready_order = 0;  // ties among equal ready_since_ms: who became ready first
     std::int64_t joined_at_ms = 0;
     std::uint64_t join_seq = 0;
     std::string match_id;
@@ -166,6 +177,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void do_disconnected(const std::shared_ptr<Mailbox>& from, const std::string& user_id);
 
   void set_ready(Member& m, bool ready);
+  void stamp_ready(Member& m);
   void relay_signal(Member& from, SignalCommand& signal);
   // Ends `m`'s part in its match; the others go on (3-4 people) or their match ends too.
   void leave_match(Member& m, MatchEndReason reason, bool requested_ready, MatchEndReason reason_for_others);
@@ -201,8 +213,10 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   std::unordered_map<std::string, Member> members_;
   std::unordered_map<std::string, Match> matches_;
   std::uint64_t next_join_seq_ = 0;
+  std::uint64_t ready_order_ = 0;
 
   MatchHistory history_;
+  std::unordered_map<std::string, std::int64_t> bans_;  // user id -> banned until (Unix ms)
   std::unordered_map<std::string, MemberId> member_ids_;  // user id -> dense id (kept after leaving)
   std::vector<std::string> member_users_;                  // dense id -> user id
   std::vector<Member*> member_nodes_;                      // dense id -> entry in members_, or null

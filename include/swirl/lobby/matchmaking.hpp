@@ -82,6 +82,7 @@ private:
 struct Candidate {
   MemberId id;
   std::int64_t ready_since_ms;  // when the member became ready (the wait starts here)
+  std::uint64_t order = 0;      // among equal ready_since_ms, lower became ready first
 };
 
 // Groups ready members into matches.
@@ -91,7 +92,7 @@ struct Candidate {
 // breaking the rules are left out and wait for the next round. Deterministic: the same set of
 // candidates, history, rules and `now_ms` give the same groups, whatever the input order.
 //
-// Order: members are ranked by (ready_since_ms, id), longest-waiting first. Inside a group the
+// Order: members are ranked by (ready_since_ms, order, id), longest-waiting first. Inside a group the
 // members are in rank order, and for every pair i < j member i is the offerer (impolite peer
 // in perfect negotiation) and member j the polite one. Groups are returned in the order they
 // were formed (first the all-new groups, by rank of their first member, then repeat groups).

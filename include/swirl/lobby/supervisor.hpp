@@ -33,13 +33,23 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   ApplicationSupervisor(boost::asio::any_io_executor executor, const Config& config, BlockingPool& pool,
                         storage::Database& db);
 
+  // Same as ask(), but a lobby without a live actor is spawned first (for a WebSocket upgrade,
+  // which joins right after): one database round trip loads what admission and the actor both
+  // need. nullopt when the lobby cannot be spawned (unknown, closed, or the load failed).
+  template <class F>
+  boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ask_spawning(std::string lobby_id, F f) {
+    return ask_impl(std::move(lobby_id), std::move(f), true);
+  }
+
   // Places an accepted connection in its lobby, spawning the lobby if needed.
   void attach(JoinRequest request);
 
   // Runs f(LobbyServer&) on the live lobby's strand and returns its result, or nullopt when
   // the lobby has no live actor. The caller resumes on its own executor.
   template <class F>
-  boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ask(std::string lobby_id, F f);
+  boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ask(std::string lobby_id, F f) {
+    return ask_impl(std::move(lobby_id), std::move(f), false);
+  }
 
   // Stops every lobby (server shutdown): members are closed with 1001.
   void shutdown();
@@ -48,6 +58,7 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   void stop_all_now();
 
   LobbyCounters& counters() { return counters_; }
+  HistoryWriter& history() { return *history_; }
   std::size_t live_lobbies() const { return live_count_.load(); }
 
   // Test hook: makes the live lobby's next handler throw. False when it is not live.
@@ -60,10 +71,17 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
     std::vector<std::function<void(const std::shared_ptr<LobbyServer>&)>> waiters;  // ask()s waiting for it
   };
 
+  template <class F>
+  boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ask_impl(std::string lobby_id, F f,
+                                                                                        bool spawn);
   void do_attach(JoinRequest request);
   void spawn(const std::string& lobby_id);
-  void loaded(const std::string& lobby_id, std::exception_ptr error, std::optional<LobbyRecord> record,
-              std::vector<PairRecord> history);
+  struct Loaded {
+    std::optional<LobbyRecord> record;
+    std::vector<PairRecord> pairs;
+    LobbyServer::Bans bans;
+  };
+  void loaded(const std::string& lobby_id, std::exception_ptr error, Loaded loaded);
   void removed(const std::string& lobby_id, const LobbyServer* lobby);
   static void refuse(JoinRequest& request, const std::string& code, const std::string& message, std::uint16_t close);
 
@@ -73,6 +91,7 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   BlockingPool& pool_;
   storage::Database& db_;
   LobbyCounters counters_;
+  std::shared_ptr<HistoryWriter> history_;
   LobbyEnvironment env_;
   std::unordered_map<std::string, Entry> lobbies_;
   std::atomic<std::size_t> live_count_{0};
@@ -96,11 +115,12 @@ struct AskReply {
 }  // namespace detail
 
 template <class F>
-boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ApplicationSupervisor::ask(std::string lobby_id, F f) {
+boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ApplicationSupervisor::ask_impl(std::string lobby_id,
+                                                                                                           F f, bool spawn) {
   using R = std::invoke_result_t<F&, LobbyServer&>;
   using Result = std::optional<R>;
   auto self = shared_from_this();
-  auto initiate = [self, lobby_id = std::move(lobby_id), f = std::move(f)](auto handler) mutable {
+  auto initiate = [self, lobby_id = std::move(lobby_id), f = std::move(f), spawn](auto handler) mutable {
     auto work = boost::asio::prefer(boost::asio::get_associated_executor(handler),
                                     boost::asio::execution::outstanding_work.tracked);
     auto reply = std::make_shared<detail::AskReply<decltype(handler), decltype(work), Result>>();
@@ -111,9 +131,13 @@ boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> Ap
       if (!lobby) return;  // reply's destructor answers nullopt
       lobby->run([reply, job](LobbyServer& l) { (*reply)(Result{(*job)(l)}); });
     };
-    boost::asio::post(self->strand_, [self, lobby_id = std::move(lobby_id), run_on]() mutable {
+    boost::asio::post(self->strand_, [self, lobby_id = std::move(lobby_id), run_on, spawn]() mutable {
       auto it = self->lobbies_.find(lobby_id);
-      if (it == self->lobbies_.end()) return;
+      if (it == self->lobbies_.end()) {
+        if (!spawn) return;
+        it = self->lobbies_.emplace(lobby_id, Entry{}).first;
+        self->spawn(lobby_id);
+      }
       if (it->second.lobby) run_on(it->second.lobby);
       else it->second.waiters.push_back(run_on);  // loading: runs once it is live
     });

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "swirl/lobby/lobby_record.hpp"
@@ -25,6 +26,18 @@ class DatabaseUnavailable : public std::runtime_error {
 class Conflict : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// One change to the match history. Lobbies queue these (lobby/history_writer.hpp) and they
+// are written in batches, in order, one transaction per batch.
+struct HistoryEvent {
+  enum class Kind { match_started, match_ended };
+  Kind kind = Kind::match_started;
+  std::string lobby_id;              // match_started
+  std::string match_id;
+  std::vector<std::string> members;  // match_started
+  std::string end_reason;            // match_ended
+  std::int64_t at_ms = 0;
 };
 
 struct User {
@@ -57,10 +70,9 @@ class Database {
   virtual std::optional<lobby::LobbyRecord> find_lobby(const std::string& id) = 0;
   // Every pair that has met in the lobby (the matcher's history).
   virtual std::vector<lobby::PairRecord> load_pairs(const std::string& lobby_id) = 0;
-  // A new match: its row, and its pairs upserted into the history, in one transaction.
-  virtual void record_match(const std::string& lobby_id, const std::string& match_id,
-                            const std::vector<std::string>& member_ids, std::int64_t at_ms) = 0;
-  virtual void end_match(const std::string& match_id, const std::string& reason, std::int64_t at_ms) = 0;
+  // Applies the events in order, in one transaction: a started match inserts its row and
+  // upserts its pairs; an ended match sets ended_at and end_reason (once).
+  virtual void write_history(const std::vector<HistoryEvent>& events) = 0;
 
   // Owner actions.
   virtual void update_lobby_settings(const std::string& lobby_id, const lobby::LobbySettings& settings) = 0;
@@ -69,6 +81,8 @@ class Database {
   virtual void ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until_ms) = 0;
   // When the user's ban in the lobby ends (Unix ms), if there is one.
   virtual std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) = 0;
+  // Every ban in the lobby that has not ended by now_ms: (user id, banned until).
+  virtual std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id, std::int64_t now_ms) = 0;
   virtual std::int64_t count_matches(const std::string& lobby_id) = 0;
 };
 

@@ -1,0 +1,69 @@
+#pragma once
+// Token hash -> user, remembered for a short time so that a client's burst of authenticated
+// calls (the web client asks GET /api/lobbies/{id} and then opens the WebSocket, both with its
+// token) does not cost a database round trip each.
+//
+// Bounded in time and size: an entry is used for at most `ttl` after it was loaded, and at
+// most `capacity` entries are kept (the oldest go first). Only users that exist are cached: an
+// unknown token always asks the database. Staleness is bounded as follows:
+//   * a change made through the API (PATCH /api/me) calls forget_user() and is seen at once,
+//     including by a lookup that was already on its way to the database (the generation
+//     check in put());
+//   * a change made behind the server's back (a user row deleted or a token hash replaced in
+//     the database by hand) is seen within `ttl`.
+// The API has no token revocation or user deletion today; whoever adds one must call
+// forget_user() on that path. All methods are thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "swirl/storage/database.hpp"
+
+namespace swirl::auth {
+
+class TokenCache {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  TokenCache(std::chrono::milliseconds ttl, std::size_t capacity);
+
+  struct Lookup {
+    std::optional<storage::User> user;  // empty on a miss
+    std::uint64_t generation = 0;       // pass to put() after loading the user yourself
+  };
+  Lookup find(const std::string& token_hash);
+  // Remembers a user just read from the database, unless forget_user() ran since the find()
+  // that returned `generation` (the read may predate that change).
+  void put(const std::string& token_hash, const storage::User& user, std::uint64_t generation);
+  // The user changed (renamed; deleted or token revoked if that is ever added): drop it now.
+  void forget_user(const std::string& user_id);
+
+  bool enabled() const { return ttl_.count() > 0 && capacity_ > 0; }
+  std::size_t size() const;
+  std::uint64_t hits() const;
+  std::uint64_t misses() const;
+
+ private:
+  struct Entry {
+    std::string token_hash;
+    storage::User user;
+    Clock::time_point expires;
+  };
+  void erase(std::list<Entry>::iterator it);  // with mu_ held
+
+  const std::chrono::milliseconds ttl_;
+  const std::size_t capacity_;
+  mutable std::mutex mu_;
+  std::list<Entry> entries_;  // oldest first: with one ttl for all, also soonest to expire first
+  std::unordered_map<std::string, std::list<Entry>::iterator> by_hash_;
+  std::unordered_map<std::string, std::list<Entry>::iterator> by_user_;
+  std::uint64_t generation_ = 0;
+  std::uint64_t hits_ = 0, misses_ = 0;
+};
+
+}  // namespace swirl::auth

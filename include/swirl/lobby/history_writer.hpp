@@ -1,0 +1,86 @@
+#pragma once
+// The match history, written behind the matches in batches. Lobbies queue events (a match
+// started, a match ended) from their strands; a flush writes everything queued in one
+// transaction per batch on the BlockingPool, at most one flush at a time, so the database sees
+// the events in the order they were queued. A flush starts `flush_interval` after the first
+// event of an empty queue, at once when kBatchEvents are waiting, and on request (a lobby
+// stopped). Whoever reads the history from the database (a lobby loading its pairs, the owner's
+// match count of a sleeping lobby) calls drain_now() first, on its pool thread, so it reads
+// everything queued before it. App::stop drains what is left after the pool has stopped.
+//
+// Bounded: past `max_queued` waiting events a new event is dropped, counted and logged. A
+// batch that fails is retried event by event; an event that still fails is counted and logged;
+// the matches themselves go on either way.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "swirl/app/blocking_pool.hpp"
+#include "swirl/storage/database.hpp"
+
+namespace swirl::lobby {
+
+struct HistoryLimits {
+  std::chrono::milliseconds flush_interval{100};  // an event waits at most about this long
+  std::size_t max_queued = 10'000;                // events waiting before new ones are dropped
+};
+
+// Process-wide, ready to become metrics.
+struct HistoryCounters {
+  std::atomic<std::uint64_t> events_written{0};
+  std::atomic<std::uint64_t> batches_written{0};  // transactions committed
+  std::atomic<std::uint64_t> write_errors{0};     // events that could not be stored
+  std::atomic<std::uint64_t> dropped{0};          // events refused because the queue was full
+};
+
+class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
+ public:
+  // Events per transaction; a queue this long is flushed without waiting for the interval.
+  static constexpr std::size_t kBatchEvents = 512;
+
+  HistoryWriter(boost::asio::any_io_executor executor, BlockingPool& pool, storage::Database& db, HistoryLimits limits);
+
+  // Queues an event (any thread). Dropped and counted when the queue is full.
+  void add(storage::HistoryEvent event);
+  // Starts a flush now instead of at the end of the interval (any thread).
+  void flush_soon();
+  // Writes everything queued so far on the calling thread, after a flush in progress. Blocks:
+  // only on a pool thread, or once the io threads and the pool have stopped.
+  void drain_now();
+
+  std::size_t queued() const;
+  const HistoryCounters& counters() const { return counters_; }
+  const HistoryLimits& limits() const { return limits_; }
+
+ private:
+  void arm_timer();    // on strand_
+  void start_flush();  // on strand_
+  void write_queued();
+  void write_batch(std::vector<storage::HistoryEvent>& batch);
+
+  boost::asio::strand<boost::asio::any_io_executor> strand_;
+  BlockingPool& pool_;
+  storage::Database& db_;
+  HistoryLimits limits_;
+  HistoryCounters counters_;
+
+  mutable std::mutex mu_;  // guards queue_
+  std::vector<storage::HistoryEvent> queue_;
+  std::mutex write_mu_;    // one writer at a time: keeps the events in order
+
+  // On strand_.
+  boost::asio::steady_timer timer_;
+  bool timer_armed_ = false;
+  bool flushing_ = false;
+  bool flush_again_ = false;
+};
+
+}  // namespace swirl::lobby

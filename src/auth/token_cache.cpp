@@ -1,0 +1,67 @@
+#include "swirl/auth/token_cache.hpp"
+
+namespace swirl::auth {
+
+TokenCache::TokenCache(std::chrono::milliseconds ttl, std::size_t capacity) : ttl_(ttl), capacity_(capacity) {}
+
+TokenCache::Lookup TokenCache::find(const std::string& token_hash) {
+  std::lock_guard lock(mu_);
+  Lookup out;
+  out.generation = generation_;
+  if (!enabled()) return out;
+  auto it = by_hash_.find(token_hash);
+  if (it == by_hash_.end()) {
+    ++misses_;
+    return out;
+  }
+  if (it->second->expires <= Clock::now()) {
+    erase(it->second);
+    ++misses_;
+    return out;
+  }
+  ++hits_;
+  out.user = it->second->user;
+  return out;
+}
+
+void TokenCache::put(const std::string& token_hash, const storage::User& user, std::uint64_t generation) {
+  std::lock_guard lock(mu_);
+  if (!enabled() || generation != generation_) return;
+  auto now = Clock::now();
+  if (auto it = by_hash_.find(token_hash); it != by_hash_.end()) erase(it->second);
+  if (auto it = by_user_.find(user.id); it != by_user_.end()) erase(it->second);  // one token per user
+  while (!entries_.empty() && (entries_.size() >= capacity_ || entries_.front().expires <= now)) erase(entries_.begin());
+  entries_.push_back(Entry{token_hash, user, now + ttl_});
+  auto last = std::prev(entries_.end());
+  by_hash_[token_hash] = last;
+  by_user_[user.id] = last;
+}
+
+void TokenCache::forget_user(const std::string& user_id) {
+  std::lock_guard lock(mu_);
+  ++generation_;
+  if (auto it = by_user_.find(user_id); it != by_user_.end()) erase(it->second);
+}
+
+void TokenCache::erase(std::list<Entry>::iterator it) {
+  by_hash_.erase(it->token_hash);
+  by_user_.erase(it->user.id);
+  entries_.erase(it);
+}
+
+std::size_t TokenCache::size() const {
+  std::lock_guard lock(mu_);
+  return entries_.size();
+}
+
+std::uint64_t TokenCache::hits() const {
+  std::lock_guard lock(mu_);
+  return hits_;
+}
+
+std::uint64_t TokenCache::misses() const {
+  std::lock_guard lock(mu_);
+  return misses_;
+}
+
+}  // namespace swirl::auth

@@ -1,0 +1,118 @@
+#include "swirl/lobby/history_writer.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+namespace swirl::lobby {
+namespace asio = boost::asio;
+
+namespace {
+constexpr std::uint64_t kDropLogEvery = 1000;  // a full queue logs its first drop, then every this many
+}  // namespace
+
+HistoryWriter::HistoryWriter(asio::any_io_executor executor, BlockingPool& pool, storage::Database& db, HistoryLimits limits)
+    : strand_(asio::make_strand(executor)), pool_(pool), db_(db), limits_(limits), timer_(strand_) {}
+
+void HistoryWriter::add(storage::HistoryEvent event) {
+  std::size_t size = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (queue_.size() >= limits_.max_queued) {
+      auto n = ++counters_.dropped;
+      if (n == 1 || n % kDropLogEvery == 0)
+        spdlog::warn("match history: queue full ({} events waiting); {} event(s) dropped so far", queue_.size(), n);
+      return;
+    }
+    queue_.push_back(std::move(event));
+    size = queue_.size();
+  }
+  if (size % kBatchEvents == 0) flush_soon();
+  else if (size == 1) asio::post(strand_, [self = shared_from_this()] { self->arm_timer(); });
+}
+
+void HistoryWriter::flush_soon() {
+  asio::post(strand_, [self = shared_from_this()] {
+    if (self->timer_armed_) self->timer_.cancel();  // its handler sees operation_aborted
+    self->timer_armed_ = false;
+    self->start_flush();
+  });
+}
+
+std::size_t HistoryWriter::queued() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
+void HistoryWriter::arm_timer() {
+  if (timer_armed_ || flushing_) return;  // a flush in progress re-arms when it ends
+  timer_armed_ = true;
+  timer_.expires_after(limits_.flush_interval);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec) return;
+    self->timer_armed_ = false;
+    self->start_flush();
+  });
+}
+
+void HistoryWriter::start_flush() {
+  if (flushing_) {
+    flush_again_ = true;
+    return;
+  }
+  flushing_ = true;
+  flush_again_ = false;
+  pool_.run([self = shared_from_this()] { self->write_queued(); },
+            asio::bind_executor(strand_, [self = shared_from_this()](std::exception_ptr e, bool) {
+              self->flushing_ = false;
+              // e is PoolOverloaded at most (write_queued catches database errors): the events
+              // stay queued for the next attempt.
+              if (e) spdlog::warn("match history: flush could not start (blocking pool full); retrying");
+              if (self->queued() == 0) return;
+              if (self->flush_again_ && !e) self->start_flush();
+              else self->arm_timer();
+            }));
+}
+
+void HistoryWriter::drain_now() { write_queued(); }
+
+void HistoryWriter::write_queued() {
+  std::lock_guard writing(write_mu_);
+  std::vector<storage::HistoryEvent> events;
+  {
+    std::lock_guard lock(mu_);
+    events.swap(queue_);
+  }
+  for (std::size_t begin = 0; begin < events.size(); begin += kBatchEvents) {
+    auto end = std::min(events.size(), begin + kBatchEvents);
+    std::vector<storage::HistoryEvent> batch(std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(begin)),
+                                             std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(end)));
+    write_batch(batch);
+  }
+}
+
+void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
+  try {
+    db_.write_history(batch);
+    counters_.events_written += batch.size();
+    counters_.batches_written++;
+    return;
+  } catch (const std::exception& e) {
+    spdlog::warn("match history: a batch of {} event(s) failed ({}); writing them one by one", batch.size(), e.what());
+  }
+  // One bad event (say, a match whose lobby row is gone) must not cost the others.
+  for (auto& event : batch) {
+    try {
+      db_.write_history({event});
+      counters_.events_written++;
+      counters_.batches_written++;
+    } catch (const std::exception& e) {
+      counters_.write_errors++;
+      spdlog::warn("match history: could not store {} of match {}: {}",
+                   event.kind == storage::HistoryEvent::Kind::match_started ? "the start" : "the end", event.match_id,
+                   e.what());
+    }
+  }
+}
+
+}  // namespace swirl::lobby
