@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/reference_parser.hpp"
 #include "support/signal_samples.hpp"
 #include "swirl/lobby/json_scan.hpp"
 #include "swirl/lobby/lobby_record.hpp"
@@ -93,50 +94,6 @@ TEST_CASE("lobby settings: defaults, partial updates and errors naming the field
 
 namespace {
 
-// The previous parse_client_message (nlohmann DOM parse, `data` dumped again), kept verbatim as
-// the reference for the differential tests below.
-std::variant<ClientCommand, ProtocolError> reference_parse(std::string_view text, const std::string& from_user) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return ProtocolError{"invalid_json", "the message is not valid JSON"};
-  if (!j.is_object()) return ProtocolError{"invalid_json", "the message must be a JSON object"};
-  auto type_it = j.find("type");
-  if (type_it == j.end() || !type_it->is_string())
-    return ProtocolError{"unknown_type", "the message needs a string field \"type\""};
-  const auto& type = type_it->get_ref<const std::string&>();
-
-  if (type == "ready") {
-    auto r = j.find("ready");
-    if (r == j.end() || !r->is_boolean())
-      return ProtocolError{"invalid_message", "ready: the field \"ready\" must be true or false"};
-    return ClientCommand{ReadyCommand{r->get<bool>()}};
-  }
-  if (type == "signal") {
-    auto to = j.find("to");
-    if (to == j.end() || !to->is_string() || to->get_ref<const std::string&>().empty())
-      return ProtocolError{"invalid_message", "signal: the field \"to\" must be a user id"};
-    auto data = j.find("data");
-    if (data == j.end() || !data->is_object())
-      return ProtocolError{"invalid_message", "signal: the field \"data\" must be an object"};
-    std::string out;
-    out.reserve(text.size() + from_user.size() + 32);
-    out += R"({"type":"signal","from":)";
-    out += json(from_user).dump();
-    out += R"(,"data":)";
-    out += data->dump(-1, ' ', false, json::error_handler_t::replace);
-    out += '}';
-    return ClientCommand{SignalCommand{to->get<std::string>(), make_frame(std::move(out))}};
-  }
-  if (type == "leave_match") {
-    bool ready = false;
-    auto r = j.find("ready");
-    if (r != j.end()) {
-      if (!r->is_boolean()) return ProtocolError{"invalid_message", "leave_match: the field \"ready\" must be true or false"};
-      ready = r->get<bool>();
-    }
-    return ClientCommand{LeaveMatchCommand{ready}};
-  }
-  return ProtocolError{"unknown_type", "unknown message type \"" + type.substr(0, 64) + "\""};
-}
 
 const std::string not_json = "the message is not valid JSON";
 const std::string too_deep = "the message nests arrays and objects more than 128 levels deep";
@@ -172,7 +129,7 @@ std::size_t dom_depth(const json& j) {
 // How the scanner's verdict on `input` differs from the reference's: "" when it does not, or
 // only in the two documented ways (nesting cap, NUL after the value).
 std::string difference(const std::string& input, const std::string& from) {
-  auto expected = reference_parse(input, from);
+  auto expected = swirl::test::reference_parse(input, from);
   auto actual = parse_client_message(input, from);
   auto fail = [&](const std::string& why) { return why + "\n  input: " + shown(input); };
   const auto* exp_err = std::get_if<ProtocolError>(&expected);

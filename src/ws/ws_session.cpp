@@ -570,6 +570,12 @@ void WsSession::drop_unsent() {
 
 void WsSession::start_close(std::uint16_t code, std::string_view reason) {
   if (state_ == State::closed || close_queued_) return;
+  queue_close(code, reason);
+  if (state_ != State::closed) do_read();  // to see the client's close frame
+}
+
+// Our close frame goes last in the queue; nothing is queued after it.
+void WsSession::queue_close(std::uint16_t code, std::string_view reason) {
   state_ = State::closing;
   char buf[125];
   std::size_t n = write_close_payload(buf, code, reason);
@@ -577,7 +583,6 @@ void WsSession::start_close(std::uint16_t code, std::string_view reason) {
   close_queued_ = true;
   arm_close_deadline();
   schedule_flush();
-  if (state_ != State::closed) do_read();  // to see the client's close frame
 }
 
 void WsSession::fail(std::uint16_t code, std::string_view reason) {
@@ -589,13 +594,7 @@ void WsSession::fail(std::uint16_t code, std::string_view reason) {
   message_.clear();
   if (close_queued_) return;
   drop_unsent();
-  state_ = State::closing;
-  char buf[125];
-  std::size_t n = write_close_payload(buf, code, reason);
-  push(lobby::make_frame(std::string(buf, n)), Opcode::close, false, true);
-  close_queued_ = true;
-  arm_close_deadline();
-  schedule_flush();
+  queue_close(code, reason);
 }
 
 void WsSession::on_close_sent() {
