@@ -29,7 +29,7 @@ TEST_CASE("defaults match the documentation", "[config]") {
   CHECK(r.config->database_url == "sqlite:var/swirl.db");
   CHECK(r.config->http_max_body_bytes == 65536);
   CHECK(r.config->token_cache_ttl == std::chrono::milliseconds(5000));
-  CHECK(r.config->token_cache_size == 10000);
+  CHECK(r.config->token_cache_size == 2048);
   CHECK(r.config->history_flush_interval == std::chrono::milliseconds(100));
   CHECK(r.config->history_max_queued == 10000);
 }

@@ -104,7 +104,7 @@ const std::vector<Option>& options() {
        [](Config& c, const std::string& v) {
          c.token_cache_ttl = std::chrono::milliseconds(parse_unsigned("--token-cache-ttl-ms", v, 0, 3'600'000));
        }},
-      {"token-cache-size", "N", "tokens remembered at most; the oldest go first; 0 = no cache (default 10000)",
+      {"token-cache-size", "N", "tokens remembered at most; the oldest go first; 0 = no cache (default 2048)",
        size_opt(&Config::token_cache_size, "--token-cache-size", 0, 10'000'000)},
       {"history-flush-ms", "MS", "match history is written in one transaction per this interval (default 100)",
        [](Config& c, const std::string& v) {
