@@ -52,7 +52,7 @@ struct Sizes {
   std::vector<double> relay_rates{2000, 5000, 10000, 20000};
   double relay_seconds = 5;
   std::size_t storm_users = 10000, storm_lobbies = 100;
-  std::size_t churn_pairs = 1000, churn_warmup_pairs = 100, churn_slots = 200;
+  std::size_t churn_pairs = 1000, churn_warmup_pairs = 500, churn_slots = 200;  // warm-up fills bounded caches (SQLite pages, token cache)
   double churn_rate = 100;  // pairs per second
   std::size_t fanout_members = 5000;
   std::vector<double> fanout_rates{10, 100, 1000};

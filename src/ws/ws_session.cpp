@@ -31,6 +31,7 @@ constexpr int kMaxIov = 128;                                  // iovecs per send
 constexpr std::size_t kKeepPartialBytes = 4096;               // larger leftovers are freed once used
 constexpr std::size_t kKeepQueueSlots = 16;                   // a queue grown past this is freed when empty
 constexpr auto kActiveHold = std::chrono::seconds(2);          // quiet this long, a connection gives its read buffer back
+constexpr unsigned kReadsBeforeBuffer = 4;                    // reads (without a buffer) before a connection gets one
 constexpr std::uint16_t kProtocolError = 1002;
 constexpr std::uint16_t kInvalidPayload = 1007;
 constexpr std::uint16_t kTooBig = lobby::close_code::too_big;
@@ -162,6 +163,7 @@ void WsSession::on_read(boost::system::error_code ec, std::size_t n) {
   if (ec == asio::error::operation_aborted && demoting_) {
     // heartbeat() went idle: drop the buffer and wait without one.
     demoting_ = false;
+    reads_while_idle_ = 0;
     rx_buffer_.reset();
     counters_.read_buffers--;
     counters_.read_buffers_released++;
@@ -196,9 +198,10 @@ void WsSession::on_read(boost::system::error_code ec, std::size_t n) {
     if (!take_input(buf, static_cast<std::size_t>(got))) return;
     more = static_cast<std::size_t>(got) == kReadChunk;
   }
-  // A connection that talks reads into a buffer of its own: one system call less per message
-  // than peek-then-recv. heartbeat() takes the buffer back once it falls quiet.
-  if (!rx_buffer_ && state_ == State::open) {
+  // A connection that keeps talking reads into a buffer of its own: one system call less per
+  // message than peek-then-recv. One that sends a message or two (ready, leave) never gets one;
+  // heartbeat() takes the buffer back once a talker falls quiet.
+  if (!rx_buffer_ && state_ == State::open && ++reads_while_idle_ >= kReadsBeforeBuffer) {
     rx_buffer_.reset(new char[kActiveBufferBytes]);
     counters_.read_buffers++;
   }

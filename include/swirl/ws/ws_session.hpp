@@ -7,8 +7,8 @@
 //
 // Reading holds no buffer while idle: a pending "peek" (MSG_PEEK|MSG_TRUNC, which copies
 // nothing) waits for data, then one recv drains the socket into a per-thread buffer; only an
-// unfinished frame is copied into the session. Once a connection talks, it reads into a 16 KiB
-// buffer of its own (the reactor's read then carries the data: one system call less per
+// unfinished frame is copied into the session. Once a connection keeps talking (a fourth read),
+// it reads into a 16 KiB buffer of its own (the reactor's read then carries the data: one system call less per
 // message), and gives it back after 2 s of quiet (at the next heartbeat).
 //
 // Writing: the one bounded outgoing queue merges everything sent to this member (lobby events,
@@ -140,6 +140,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   // A connection that is talking reads into a buffer of its own (one system call less per
   // message); an idle one has none and waits with a peek that copies nothing.
   std::unique_ptr<char[]> rx_buffer_;
+  unsigned reads_while_idle_ = 0;  // reads since the buffer went back (or since the start)
 
   // Input that did not make a whole frame yet, and a fragmented message being assembled.
   std::string partial_;
