@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -495,10 +496,34 @@ int main(int argc, char** argv) {
     int port = argc >= 4 ? std::atoi(argv[3]) : 9100;
     return run_bare_relay(static_cast<std::uint16_t>(port));
   }
+  if (argc >= 2 && std::strcmp(argv[1], "report") == 0) {
+    // Re-renders docs/benchmarks.md and the plot from a run's raw figures (e.g. after editing
+    // bench/notes.md), without running anything: report FILE.json DOCS_DIR NOTES_FILE
+    if (argc != 5) {
+      std::fprintf(stderr, "usage: %s report RESULTS.json DOCS_DIR NOTES.md\n", argv[0]);
+      return 2;
+    }
+    try {
+      std::ifstream in(argv[2]);
+      json results = json::parse(in);
+      auto rows = evaluate(results);
+      char tmpl[] = "/tmp/swirl-report.XXXXXX";
+      const char* work = mkdtemp(tmpl);
+      if (!work) throw std::runtime_error("mkdtemp failed");
+      write_docs(results, rows, argv[3], work, argv[4]);
+      std::filesystem::remove_all(work);
+      std::printf("%s", summary_table_text(rows).c_str());
+      return 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "report failed: %s\n", e.what());
+      return 1;
+    }
+  }
   if (argc < 2 || std::strcmp(argv[1], "run") != 0) {
     std::fprintf(stderr, "usage: %s run --swirl-server BIN --peerjs-dir DIR --matcher BIN [--out FILE] [--docs DIR] "
-                 "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--smoke]\n       %s serve-bare --port N\n",
-                 argv[0], argv[0]);
+                 "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--smoke]\n       %s serve-bare --port N\n"
+                 "       %s report RESULTS.json DOCS_DIR NOTES.md\n",
+                 argv[0], argv[0], argv[0]);
     return 2;
   }
   Options o;
