@@ -127,7 +127,11 @@ TEST_CASE("live state shows members, readiness, matches and counters", "[owner][
   json state;
   CHECK(wait_until([&] {
     state = owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).json();
-    return state["members"].size() == 3 && state["matches"].size() == 1;
+    // Cy's `ready` travels on Cy's own socket: wait until the lobby has seen it too.
+    bool cy_ready = false;
+    for (const auto& m : state["members"])
+      if (m["id"] == cy.id) cy_ready = m["ready"] == true;
+    return state["members"].size() == 3 && state["matches"].size() == 1 && cy_ready;
   }));
   CHECK(state["live"] == true);
   CHECK(state["counters"]["matches_made"] == 1);

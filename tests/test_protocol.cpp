@@ -351,7 +351,9 @@ TEST_CASE("the scanner agrees with nlohmann::json on mutated browser signals", "
       "e", "E+", "1e999", "01", " ", "\t", "\r\n", std::string(1, '\0'), "\x01", "\x1f", "\x7f", "\xC3", "\xC3\xA9",
       "\xED\xA0\x80", "\xF0\x9F\x98\x80", "\xF4\x90\x80\x80", "\xFF", "true", "null", "fals", "\"type\":\"ready\",",
       "\"data\":[],", "\"to\":\"\",", "{\"a\":[", "\xEF\xBB\xBF"};
-  const std::string interesting_bytes = std::string("\"\\{}[],:0123456789-+.eEtfnu \t\r\n/\x00\x01\x1f\x7f", 41) +
+  // sizeof - 1: the literal holds a NUL, so its length has to come from its size.
+  static constexpr char kInteresting[] = "\"\\{}[],:0123456789-+.eEtfnu \t\r\n/\x00\x01\x1f\x7f";
+  const std::string interesting_bytes = std::string(kInteresting, sizeof kInteresting - 1) +
                                         "\x80\xBF\xC0\xC1\xC2\xDF\xE0\xED\xEF\xF0\xF4\xF5\xFF";
   struct Base {
     std::string text;
