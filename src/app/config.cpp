@@ -126,7 +126,7 @@ const std::vector<Option>& options() {
        ms_opt(&Config::resume_grace, "--resume-grace-ms")},
       {"ws-idle-timeout-ms", "MS", "a silent WebSocket is dropped after this long; pings go out at half of it (default 45000)",
        ms_opt(&Config::ws_idle_timeout, "--ws-idle-timeout-ms")},
-      {"ws-hello-timeout-ms", "MS", "time for a new WebSocket to authenticate (default 10000)",
+      {"ws-hello-timeout-ms", "MS", "time to write a new WebSocket's handshake response (default 10000)",
        ms_opt(&Config::ws_hello_timeout, "--ws-hello-timeout-ms")},
       {"ws-max-frame", "BYTES", "largest accepted WebSocket message; larger closes with 1009 (default 16384)",
        size_opt(&Config::ws_max_frame_bytes, "--ws-max-frame", 256, 16ULL << 20)},
