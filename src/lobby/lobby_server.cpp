@@ -160,12 +160,9 @@ void LobbyServer::do_join(JoinRequest& req) {
     }
     m.mailbox = req.mailbox;
     m.display_name = req.display_name;
-    if (was_away && !m.match_id.empty()) {
-      auto mit = matches_.find(m.match_id);
-      if (mit != matches_.end())
-        send_to_match_peers(mit->second, m.user_id,
-                            dump(json{{"type", "user_status"}, {"user_id", m.user_id}, {"status", "back"}}));
-    }
+    if (was_away && m.match)
+      send_to_match_peers(*m.match, m.user_id,
+                          dump(json{{"type", "user_status"}, {"user_id", m.user_id}, {"status", "back"}}));
   } else {
     if (static_cast<int>(members_.size()) >= record_.settings.max_members) {
       req.mailbox->deliver(make_frame(error_frame("lobby_full", "the lobby is full")));
@@ -249,7 +246,7 @@ void LobbyServer::relay_signal(Member& from, SignalCommand& signal) {
 }
 
 void LobbyServer::leave_match(Member& m, MatchEndReason reason, bool requested_ready, MatchEndReason reason_for_others) {
-  auto mit = matches_.find(m.match_id);
+  Match* match = m.match;
   std::string match_id = m.match_id;
   m.match_id.clear();
   m.match = nullptr;
@@ -258,16 +255,15 @@ void LobbyServer::leave_match(Member& m, MatchEndReason reason, bool requested_r
   if (ready) stamp_ready(m);
   if (m.mailbox)
     send(m, dump(json{{"type", "match_ended"}, {"match_id", match_id}, {"reason", to_string(reason)}, {"ready", ready}}));
-  if (mit != matches_.end()) {
-    Match& match = mit->second;
-    for (std::size_t i = 0; i < match.members.size(); ++i)
-      if (match.members[i] == m.user_id) {
-        match.members.erase(match.members.begin() + static_cast<std::ptrdiff_t>(i));
-        match.nodes.erase(match.nodes.begin() + static_cast<std::ptrdiff_t>(i));
+  if (match) {
+    for (std::size_t i = 0; i < match->members.size(); ++i)
+      if (match->members[i] == m.user_id) {
+        match->members.erase(match->members.begin() + static_cast<std::ptrdiff_t>(i));
+        match->nodes.erase(match->nodes.begin() + static_cast<std::ptrdiff_t>(i));
         break;
       }
-    if (match.members.size() >= 2) {
-      send_to_match_peers(match, m.user_id,
+    if (match->members.size() >= 2) {
+      send_to_match_peers(*match, m.user_id,
                           dump(json{{"type", "user_status"}, {"user_id", m.user_id}, {"status", "left_match"}}));
     } else {
       end_match(match_id, reason_for_others);
@@ -309,12 +305,9 @@ void LobbyServer::do_disconnected(const std::shared_ptr<Mailbox>& from, const st
   if (it == members_.end() || it->second.mailbox != from) return;  // already replaced or removed
   Member& m = it->second;
   m.mailbox.reset();
-  if (!m.match_id.empty()) {
-    auto mit = matches_.find(m.match_id);
-    if (mit != matches_.end())
-      send_to_match_peers(mit->second, user_id,
-                          dump(json{{"type", "user_status"}, {"user_id", user_id}, {"status", "reconnecting"}}));
-  }
+  if (m.match)
+    send_to_match_peers(*m.match, user_id,
+                        dump(json{{"type", "user_status"}, {"user_id", user_id}, {"status", "reconnecting"}}));
   m.grace_timer = std::make_unique<asio::steady_timer>(strand_, env_.config.resume_grace);
   m.grace_timer->async_wait([self = shared_from_this(), user_id](boost::system::error_code ec) {
     if (ec) return;
@@ -506,11 +499,8 @@ void LobbyServer::send(Member& m, std::string frame) {
 
 void LobbyServer::send_to_match_peers(const Match& match, const std::string& except_user, const std::string& frame) {
   Frame shared = make_frame(frame);
-  for (const auto& uid : match.members) {
-    if (uid == except_user) continue;
-    auto it = members_.find(uid);
-    if (it != members_.end() && it->second.mailbox) it->second.mailbox->deliver(shared);
-  }
+  for (std::size_t i = 0; i < match.members.size(); ++i)
+    if (match.members[i] != except_user && match.nodes[i]->mailbox) match.nodes[i]->mailbox->deliver(shared);
 }
 
 void LobbyServer::mark_status_dirty() {
@@ -561,10 +551,7 @@ std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
   json ice = json::array();
   if (!env_.config.ice_servers.empty()) ice.push_back({{"urls", env_.config.ice_servers}});
   json match = nullptr;
-  if (!m.match_id.empty()) {
-    auto mit = matches_.find(m.match_id);
-    if (mit != matches_.end()) match = json::parse(match_frame(mit->second, m.user_id));
-  }
+  if (m.match) match = json::parse(match_frame(*m.match, m.user_id));
   const auto& c = env_.config;
   return dump(json{
       {"type", "welcome"},

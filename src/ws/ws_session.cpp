@@ -303,13 +303,7 @@ bool WsSession::on_frame(const FrameHeader& h, char* payload) {
       if (!close_queued_) {
         // Echo the client's code; what is still unsent is dropped (RFC 6455 5.5.1).
         drop_unsent();
-        state_ = State::closing;
-        char buf[125];
-        std::size_t n = cp->code ? write_close_payload(buf, *cp->code, "") : 0;
-        push(lobby::make_frame(std::string(buf, n)), Opcode::close, false, true);
-        close_queued_ = true;
-        arm_close_deadline();
-        schedule_flush();
+        queue_close(cp->code, "");
       }
       return false;
     }
@@ -578,10 +572,10 @@ void WsSession::start_close(std::uint16_t code, std::string_view reason) {
 }
 
 // Our close frame goes last in the queue; nothing is queued after it.
-void WsSession::queue_close(std::uint16_t code, std::string_view reason) {
+void WsSession::queue_close(std::optional<std::uint16_t> code, std::string_view reason) {
   state_ = State::closing;
   char buf[125];
-  std::size_t n = write_close_payload(buf, code, reason);
+  std::size_t n = code ? write_close_payload(buf, *code, reason) : 0;  // no code: an empty payload
   push(lobby::make_frame(std::string(buf, n)), Opcode::close, false, true);
   close_queued_ = true;
   arm_close_deadline();

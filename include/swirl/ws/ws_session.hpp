@@ -112,7 +112,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
 
   void start_close(std::uint16_t code, std::string_view reason);
   void fail(std::uint16_t code, std::string_view reason);
-  void queue_close(std::uint16_t code, std::string_view reason);
+  void queue_close(std::optional<std::uint16_t> code, std::string_view reason);
   void on_close_sent();
   void arm_close_deadline();
   void finish();
