@@ -39,6 +39,9 @@ struct Options {
   bool smoke = false;
   int io_threads = 1;
   std::set<std::string> scenarios{"idle", "relay", "storm", "churn", "matcher", "fanout"};
+  std::set<std::string> servers{"swirl", "peerjs", "bare"};  // --servers: for experiments (docs need all)
+  std::vector<double> relay_rates;                            // --relay-rates: overrides the defaults
+  double relay_seconds = 0;                                   // --relay-seconds: overrides the default
 };
 
 struct User {
@@ -83,7 +86,10 @@ struct Sizes {
 
 class Bench {
  public:
-  explicit Bench(Options o) : opt_(std::move(o)), size_(opt_.smoke ? Sizes::smoke() : Sizes{}) {}
+  explicit Bench(Options o) : opt_(std::move(o)), size_(opt_.smoke ? Sizes::smoke() : Sizes{}) {
+    if (!opt_.relay_rates.empty()) size_.relay_rates = opt_.relay_rates;
+    if (opt_.relay_seconds > 0) size_.relay_seconds = opt_.relay_seconds;
+  }
   int run();
 
  private:
@@ -121,6 +127,11 @@ ServerProcess Bench::start(const std::string& kind) {
             "--database=sqlite:" + opt_.work_dir + "/swirl.db", "--log-level=warn",
             "--io-threads=" + std::to_string(opt_.io_threads), "--ws-rate=100000", "--ws-burst=100000",
             "--resume-grace-ms=1000", "--web-root=" + opt_.work_dir + "/no-web", "--db-max-pending=100000"};
+    // Extra server flags for experiments (e.g. SWIRL_BENCH_SWIRL_ARGS="--db-threads=1").
+    if (const char* extra = std::getenv("SWIRL_BENCH_SWIRL_ARGS")) {
+      std::istringstream words(extra);
+      for (std::string w; words >> w;) argv.push_back(w);
+    }
   } else if (kind == "peerjs") {
     argv = {"node", opt_.peerjs_dir + "/server.js", std::to_string(port)};
   } else {
@@ -447,7 +458,7 @@ int Bench::run() {
   int failures = 0;
   auto t0 = std::chrono::steady_clock::now();
   auto scenario = [&](const std::string& name, const std::string& kind, auto f) {
-    if (!opt_.scenarios.count(name)) return;
+    if (!opt_.scenarios.count(name) || !opt_.servers.count(kind)) return;
     try {
       json r = f();
       if (r.contains("errors")) ++failures;
@@ -521,7 +532,8 @@ int main(int argc, char** argv) {
   }
   if (argc < 2 || std::strcmp(argv[1], "run") != 0) {
     std::fprintf(stderr, "usage: %s run --swirl-server BIN --peerjs-dir DIR --matcher BIN [--out FILE] [--docs DIR] "
-                 "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--smoke]\n       %s serve-bare --port N\n"
+                 "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--servers swirl,peerjs,bare]\n"
+                 "           [--relay-rates 2000,5000] [--relay-seconds S] [--smoke]\n       %s serve-bare --port N\n"
                  "       %s report RESULTS.json DOCS_DIR NOTES.md\n",
                  argv[0], argv[0], argv[0]);
     return 2;
@@ -546,6 +558,15 @@ int main(int argc, char** argv) {
       o.scenarios.clear();
       std::stringstream ss(next());
       for (std::string s; std::getline(ss, s, ',');) o.scenarios.insert(s);
+    } else if (a == "--servers") {
+      o.servers.clear();
+      std::stringstream ss(next());
+      for (std::string s; std::getline(ss, s, ',');) o.servers.insert(s);
+    } else if (a == "--relay-rates") {
+      std::stringstream ss(next());
+      for (std::string s; std::getline(ss, s, ',');) o.relay_rates.push_back(std::stod(s));
+    } else if (a == "--relay-seconds") {
+      o.relay_seconds = std::stod(next());
     } else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;

@@ -1,5 +1,7 @@
 #include "swirl/ws/ws_session.hpp"
 
+#include "edge_recv.hpp"
+
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -147,13 +149,15 @@ void WsSession::do_read() {
   auto handler = asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
     self->on_read(ec, n);
   });
+  // edge::async_receive: after a short read (all that was there), the reactor waits for the
+  // next arrival instead of trying a recv() that would fail with EAGAIN (edge_recv.hpp). on_read
+  // keeps to its rule: it reads until a read comes back short before it gets here again.
   if (rx_buffer_) {
     // Active: the reactor reads straight into our buffer when data arrives.
-    socket_.async_receive(asio::buffer(rx_buffer_.get(), kActiveBufferBytes), std::move(handler));
+    edge::async_receive(socket_, rx_buffer_.get(), kActiveBufferBytes, 0, std::move(handler));
   } else {
     // Idle: wait for data without holding a buffer; MSG_PEEK|MSG_TRUNC copies nothing.
-    socket_.async_receive(asio::buffer(g_peek_sink, kReadChunk), asio::socket_base::message_peek | MSG_TRUNC,
-                          std::move(handler));
+    edge::async_receive(socket_, g_peek_sink, kReadChunk, MSG_PEEK | MSG_TRUNC, std::move(handler));
   }
 }
 
