@@ -30,6 +30,7 @@ TEST_CASE("defaults match the documentation", "[config]") {
   CHECK(r.config->http_max_body_bytes == 65536);
   CHECK(r.config->token_cache_ttl == std::chrono::milliseconds(5000));
   CHECK(r.config->token_cache_size == 2048);
+  CHECK(r.config->memory_trim_delay == std::chrono::milliseconds(1000));
   CHECK(r.config->history_flush_interval == std::chrono::milliseconds(100));
   CHECK(r.config->history_max_queued == 10000);
 }
@@ -45,6 +46,10 @@ TEST_CASE("cache and history limits are set by flags and environment, within bou
   CHECK_FALSE(parse_config({"--history-flush-ms=0"}, {}).config);
   CHECK_FALSE(parse_config({"--history-max-queued=0"}, {}).config);
   CHECK_FALSE(parse_config({"--token-cache-ttl-ms=3600001"}, {}).config);
+  CHECK(parse_config({}, {{"SWIRL_MEMORY_TRIM_DELAY_MS", "0"}}).config->memory_trim_delay == std::chrono::milliseconds(0));
+  CHECK(parse_config({"--memory-trim-delay-ms=2500"}, {}).config->memory_trim_delay == std::chrono::milliseconds(2500));
+  CHECK_FALSE(parse_config({"--memory-trim-delay-ms=-1"}, {}).config);
+  CHECK_FALSE(parse_config({"--memory-trim-delay-ms=3600001"}, {}).config);
 }
 
 TEST_CASE("environment sets options and flags win over it", "[config]") {

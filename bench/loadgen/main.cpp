@@ -372,10 +372,13 @@ json Bench::churn(const std::string& kind) {
   };
   // A warm-up round first, so caches (SQLite pages, allocator arenas) are in the baseline.
   run_cycles(make_cycles(size_.churn_warmup_pairs, "warm"));
-  settle(opt_.smoke ? 3500ms : 4500ms);  // resume grace (1 s) + lobby idle shutdown (2 s)
+  // Resume grace (1 s) + lobby idle shutdown (2 s) + the server's memory trim after lobbies
+  // stop (--memory-trim-delay-ms, 1 s) + margin.
+  const auto quiet = opt_.smoke ? 4500ms : 6000ms;
+  settle(quiet);
   auto base = sample_proc(r.server.pid);
   auto [rep, before, after] = run_cycles(make_cycles(size_.churn_pairs, "churn"));
-  settle(opt_.smoke ? 3500ms : 4500ms);
+  settle(quiet);
   auto end = sample_proc(r.server.pid);
   auto cpu = cpu_between(before, after);
   double cycles = 2.0 * std::max<double>(1, rep["pairs_completed"].get<double>());  // one cycle per user

@@ -36,11 +36,6 @@ asio::awaitable<OwnedLobby> owned_lobby(LobbyServices& s, http::RequestContext& 
   co_return OwnedLobby{std::move(user), std::move(*record)};
 }
 
-Json optional_body(const http::Request& req) {
-  if (req.body().empty()) return Json::object();
-  return http::parse_json_object(req);
-}
-
 std::string required_string(const Json& body, const std::string& field) {
   auto it = body.find(field);
   if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty())

@@ -49,6 +49,8 @@ void App::start() {
   token_cache_ = std::make_unique<auth::TokenCache>(config_.token_cache_ttl, config_.token_cache_size);
   services_ = std::make_unique<Services>(Services{config_, *pool_, *db_, *token_cache_});
   supervisor_ = std::make_shared<lobby::ApplicationSupervisor>(ioc_.get_executor(), config_, *pool_, *db_);
+  housekeeper_ = std::make_shared<Housekeeper>(ioc_, *pool_, *token_cache_, config_.memory_trim_delay);
+  supervisor_->on_lobby_removed([h = housekeeper_] { h->poke(); });
   lobby_services_ = std::make_unique<api::LobbyServices>(api::LobbyServices{*services_, supervisor_, ws_counters_});
   build_routes();
 

@@ -112,6 +112,11 @@ const std::vector<Option>& options() {
        }},
       {"history-max-queued", "N", "match history events waiting to be written before new ones are dropped (default 10000)",
        size_opt(&Config::history_max_queued, "--history-max-queued", 1, 10'000'000)},
+      {"memory-trim-delay-ms", "MS",
+       "after a lobby shuts down, free memory goes back to the OS this long later; 0 = never (default 1000)",
+       [](Config& c, const std::string& v) {
+         c.memory_trim_delay = std::chrono::milliseconds(parse_unsigned("--memory-trim-delay-ms", v, 0, 3'600'000));
+       }},
       {"http-max-body", "BYTES", "largest accepted request body; larger gets 413 (default 65536)",
        size_opt(&Config::http_max_body_bytes, "--http-max-body", 0, 64ULL << 20)},
       {"http-header-timeout-ms", "MS", "time allowed to receive a whole request (default 10000)",

@@ -43,6 +43,19 @@ void TokenCache::forget_user(const std::string& user_id) {
   if (auto it = by_user_.find(user_id); it != by_user_.end()) erase(it->second);
 }
 
+std::size_t TokenCache::purge_expired() {
+  std::lock_guard lock(mu_);
+  auto now = Clock::now();
+  std::size_t n = 0;
+  for (; !entries_.empty() && entries_.front().expires <= now; ++n) erase(entries_.begin());
+  if (entries_.empty()) {
+    // The tables' bucket arrays keep the size of the busiest moment: start again small.
+    decltype(by_hash_)().swap(by_hash_);
+    decltype(by_user_)().swap(by_user_);
+  }
+  return n;
+}
+
 void TokenCache::erase(std::list<Entry>::iterator it) {
   by_hash_.erase(it->token_hash);
   by_user_.erase(it->user.id);

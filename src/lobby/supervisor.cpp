@@ -10,7 +10,6 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
                                              storage::Database& db)
     : io_executor_(executor),
       strand_(asio::make_strand(executor)),
-      config_(config),
       pool_(pool),
       db_(db),
       history_(std::make_shared<HistoryWriter>(executor, pool, db,
@@ -106,6 +105,7 @@ void ApplicationSupervisor::removed(const std::string& lobby_id, const LobbyServ
   live_count_--;
   history_->flush_soon();  // its matches reach the database now, not at the end of the interval
   for (auto& r : pending) do_attach(std::move(r));
+  if (on_removed_) on_removed_();
 }
 
 void ApplicationSupervisor::shutdown() {

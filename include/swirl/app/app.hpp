@@ -11,6 +11,7 @@
 #include "swirl/api/lobbies_api.hpp"
 #include "swirl/app/blocking_pool.hpp"
 #include "swirl/app/config.hpp"
+#include "swirl/app/housekeeping.hpp"
 #include "swirl/app/services.hpp"
 #include "swirl/http/http_server.hpp"
 #include "swirl/http/router.hpp"
@@ -39,6 +40,7 @@ class App {
   auth::TokenCache& token_cache() { return *token_cache_; }
   lobby::ApplicationSupervisor& supervisor() { return *supervisor_; }
   ws::WsCounters& ws_counters() { return ws_counters_; }
+  Housekeeper& housekeeper() { return *housekeeper_; }
 
  private:
   void build_routes();
@@ -50,6 +52,7 @@ class App {
   boost::asio::io_context ioc_;
   std::unique_ptr<BlockingPool> pool_;
   std::unique_ptr<auth::TokenCache> token_cache_;
+  std::shared_ptr<Housekeeper> housekeeper_;
   std::unique_ptr<Services> services_;
   std::shared_ptr<lobby::ApplicationSupervisor> supervisor_;
   std::unique_ptr<api::LobbyServices> lobby_services_;

@@ -36,6 +36,9 @@ struct Config {
   // Match history written behind the matches (lobby/history_writer.hpp).
   std::chrono::milliseconds history_flush_interval{100};
   std::size_t history_max_queued = 10'000;
+  // After a lobby shuts down, free heap pages go back to the OS this much later (one pass for
+  // all lobbies that stop meanwhile; app/housekeeping.hpp). 0 = never.
+  std::chrono::milliseconds memory_trim_delay{1'000};
 
   std::string public_url;  // e.g. https://swirl.example.org; empty = derived from the Host header
   bool test_hooks = false; // fault injection; refused unless compiled with SWIRL_TEST_HOOKS

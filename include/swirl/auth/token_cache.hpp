@@ -42,6 +42,9 @@ class TokenCache {
   void put(const std::string& token_hash, const storage::User& user, std::uint64_t generation);
   // The user changed (renamed; deleted or token revoked if that is ever added): drop it now.
   void forget_user(const std::string& user_id);
+  // Drops every entry past its time (put() does so as it goes; this is for quiet spells).
+  // Returns how many went.
+  std::size_t purge_expired();
 
   bool enabled() const { return ttl_.count() > 0 && capacity_ > 0; }
   std::size_t size() const;

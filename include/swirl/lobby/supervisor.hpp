@@ -58,6 +58,9 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   void stop_all_now();
 
   LobbyCounters& counters() { return counters_; }
+  // Called (on the supervisor's strand) each time a lobby has shut down and let go of its
+  // memory; set before the first join. App uses it to give memory back (app/housekeeping.hpp).
+  void on_lobby_removed(std::function<void()> f) { on_removed_ = std::move(f); }
   HistoryWriter& history() { return *history_; }
   std::size_t live_lobbies() const { return live_count_.load(); }
 
@@ -87,7 +90,6 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
 
   boost::asio::any_io_executor io_executor_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
-  const Config& config_;
   BlockingPool& pool_;
   storage::Database& db_;
   LobbyCounters counters_;
@@ -95,6 +97,7 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   LobbyEnvironment env_;
   std::unordered_map<std::string, Entry> lobbies_;
   std::atomic<std::size_t> live_count_{0};
+  std::function<void()> on_removed_;
 };
 
 namespace detail {
