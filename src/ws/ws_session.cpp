@@ -1,6 +1,6 @@
 #include "swirl/ws/ws_session.hpp"
 
-#include "edge_recv.hpp"
+#include "swirl/ws/edge_recv.hpp"
 
 #include <sys/socket.h>
 #include <sys/uio.h>

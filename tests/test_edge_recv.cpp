@@ -1,0 +1,155 @@
+// edge::async_receive (ws/edge_recv.hpp): a receive that tells Asio's reactor when a read
+// drained the socket. What must hold: a short read leaves the next receive waiting for new
+// data, and data that arrives while no receive is queued is still seen; a read that fills the
+// buffer leaves the rest to the next receive without new data; close and cancel complete a
+// queued receive with operation_aborted; EOF and a closed socket come through as errors.
+#include <catch2/catch.hpp>
+
+#include <sys/socket.h>
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+
+#include "swirl/ws/edge_recv.hpp"
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using Socket = asio::basic_stream_socket<tcp, asio::io_context::executor_type>;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Result {
+  boost::system::error_code ec;
+  std::size_t n = 0;
+};
+
+// A connected loopback pair: `server` is read with edge::async_receive, `client` writes.
+struct Pair {
+  asio::io_context ioc{1};
+  std::vector<Result> results;  // completions, in order
+  Socket server{ioc.get_executor()};
+  tcp::socket client{ioc};
+
+  Pair() {
+    tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    client.connect(acceptor.local_endpoint());
+    server = Socket(ioc.get_executor(), tcp::v4(), acceptor.accept().release());
+  }
+  void send(const std::string& bytes) { asio::write(client, asio::buffer(bytes)); }
+  void start(char* buf, std::size_t size, int flags = 0) {
+    swirl::ws::edge::async_receive(server, buf, size, flags,
+                                   [this](boost::system::error_code ec, std::size_t n) { results.push_back({ec, n}); });
+  }
+  // Runs the io_context until `count` receives have completed or `limit` has passed.
+  bool run_until(std::size_t count, std::chrono::milliseconds limit = 2s) {
+    ioc.restart();
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (results.size() < count && std::chrono::steady_clock::now() < deadline) ioc.run_one_for(10ms);
+    return results.size() >= count;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("after a short read the next receive waits for new data, and gets it", "[ws][edge_recv]") {
+  Pair p;
+  std::array<char, 4096> buf{};
+  p.send(std::string(100, 'a'));
+  p.start(buf.data(), buf.size());
+  REQUIRE(p.run_until(1));
+  CHECK_FALSE(p.results[0].ec);
+  CHECK(p.results[0].n == 100);
+
+  p.start(buf.data(), buf.size());
+  CHECK_FALSE(p.run_until(2, 100ms));  // nothing there: it stays queued
+  p.send(std::string(50, 'b'));
+  REQUIRE(p.run_until(2));  // the reactor's event completes it
+  CHECK_FALSE(p.results[1].ec);
+  CHECK(p.results[1].n == 50);
+  CHECK(std::string(buf.data(), 50) == std::string(50, 'b'));
+}
+
+TEST_CASE("data that arrives while no receive is queued is seen by the next one", "[ws][edge_recv]") {
+  Pair p;
+  std::array<char, 4096> buf{};
+  for (std::size_t round = 0; round < 50; ++round) {
+    // The previous read was short (socket marked drained); these bytes arrive before the next
+    // receive starts, so only the reactor's event can tell it about them.
+    std::string chunk(10 + round, static_cast<char>('a' + round % 26));
+    p.send(chunk);
+    p.start(buf.data(), buf.size());
+    REQUIRE(p.run_until(round + 1));
+    REQUIRE_FALSE(p.results[round].ec);
+    CHECK(p.results[round].n == chunk.size());
+  }
+  // And bytes sent just after a receive was queued.
+  p.start(buf.data(), buf.size());
+  p.send("late");
+  REQUIRE(p.run_until(51));
+  CHECK(p.results[50].n == 4);
+}
+
+TEST_CASE("a read that fills the buffer leaves the rest to the next receive", "[ws][edge_recv]") {
+  Pair p;
+  std::array<char, 100> buf{};
+  p.send(std::string(250, 'x'));
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < 3; ++i) {
+    p.start(buf.data(), buf.size());
+    REQUIRE(p.run_until(i + 1));  // no new data arrives: the rest is read without an event
+    REQUIRE_FALSE(p.results[i].ec);
+    total += p.results[i].n;
+  }
+  CHECK(total == 250);
+}
+
+TEST_CASE("close and cancel end a queued receive; the peer's close is EOF", "[ws][edge_recv]") {
+  std::array<char, 64> buf{};
+  Pair p;
+  SECTION("close") {
+    p.start(buf.data(), buf.size());
+    p.server.close();
+    REQUIRE(p.run_until(1));
+    CHECK(p.results[0].ec == asio::error::operation_aborted);
+  }
+  SECTION("cancel, and the socket reads on afterwards") {
+    p.start(buf.data(), buf.size());
+    p.server.cancel();
+    REQUIRE(p.run_until(1));
+    CHECK(p.results[0].ec == asio::error::operation_aborted);
+    p.send("again");
+    p.start(buf.data(), buf.size());
+    REQUIRE(p.run_until(2));
+    CHECK(p.results[1].n == 5);
+  }
+  SECTION("the client closes") {
+    p.start(buf.data(), buf.size());
+    p.client.close();
+    REQUIRE(p.run_until(1));
+    CHECK(p.results[0].ec == asio::error::eof);
+  }
+  SECTION("a socket already closed") {
+    p.server.close();
+    p.start(buf.data(), buf.size());
+    REQUIRE(p.run_until(1));
+    CHECK(p.results[0].ec == asio::error::bad_descriptor);
+  }
+}
+
+TEST_CASE("MSG_PEEK|MSG_TRUNC reports what is readable without consuming it", "[ws][edge_recv]") {
+  Pair p;
+  static char sink[65536];
+  p.send(std::string(300, 'p'));
+  p.start(sink, sizeof sink, MSG_PEEK | MSG_TRUNC);
+  REQUIRE(p.run_until(1));
+  CHECK(p.results[0].n == 300);
+  std::array<char, 512> buf{};
+  CHECK(p.server.receive(asio::buffer(buf)) == 300);  // still there
+}
