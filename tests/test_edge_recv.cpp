@@ -110,7 +110,7 @@ TEST_CASE("a read that fills the buffer leaves the rest to the next receive", "[
   CHECK(total == 250);
 }
 
-TEST_CASE("close and cancel end a queued receive; the peer's close is EOF", "[ws][edge_recv]") {
+TEST_CASE("close and cancel end a queued receive, the peer's close is EOF", "[ws][edge_recv]") {
   std::array<char, 64> buf{};
   Pair p;
   SECTION("close") {

@@ -134,7 +134,7 @@ TEMPLATE_TEST_CASE("stopping the server writes the history still queued", "[hist
   CHECK(matches_in(url, lobby) == 1);
 }
 
-TEMPLATE_TEST_CASE("a full history queue drops new events and counts them; the matches go on", "[history][limits]",
+TEMPLATE_TEST_CASE("a full history queue drops new events and counts them, the matches go on", "[history][limits]",
                    SqliteBackend, PostgresBackend) {
   std::string url = fresh_database_url(TestType::value);
   std::string lobby;
@@ -159,7 +159,7 @@ TEMPLATE_TEST_CASE("a full history queue drops new events and counts them; the m
   CHECK(matches_in(url, lobby, " AND ended_at IS NULL") == 1);  // the dropped end never arrived
 }
 
-TEMPLATE_TEST_CASE("a history batch that fails is retried event by event; what still fails is counted",
+TEMPLATE_TEST_CASE("a history batch that fails is retried event by event, what still fails is counted",
                    "[history][storage][failure]", SqliteBackend, PostgresBackend) {
   TestServer server(TestType::value, [](swirl::Config& c) {
     c.history_flush_interval = kNeverByTimer;

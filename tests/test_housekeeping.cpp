@@ -90,7 +90,7 @@ TEMPLATE_TEST_CASE("lobbies that shut down start one housekeeping pass after the
   TestServer server(TestType::value, [](swirl::Config& c) {
     c.resume_grace = std::chrono::milliseconds(100);
     c.lobby_idle_shutdown = std::chrono::milliseconds(100);
-    c.token_cache_ttl = std::chrono::milliseconds(50);
+    c.token_cache_ttl = std::chrono::milliseconds(200);
     c.memory_trim_delay = std::chrono::milliseconds(300);
   });
   Interactions it(server);
@@ -102,15 +102,16 @@ TEMPLATE_TEST_CASE("lobbies that shut down start one housekeeping pass after the
   bob.join(second);
   auto& app = server.app();
   const auto& counters = app.housekeeper().counters();
-  CHECK(app.token_cache().size() == 2);
-  CHECK(counters.passes.load() == 0);  // nothing has stopped yet
+  CHECK(app.token_cache().size() >= 1);  // (Ada's may have gone already if setup took 200 ms)
+  CHECK(counters.passes.load() == 0);    // nothing has stopped yet
 
   ada.ws->close();
   bob.ws->close();
   CHECK(wait_until([&] { return app.supervisor().live_lobbies() == 0; }));
   CHECK(wait_until([&] { return counters.passes.load() >= 1; }));
-  // Both tokens were past their 50 ms by then: the pass dropped them.
-  CHECK(counters.token_entries_expired.load() == 2);
+  // The pass came at least grace + idle + delay (500 ms) after the last sign-in, past the
+  // tokens' 200 ms: it dropped what was left of them, and nothing signed in since.
+  CHECK(counters.token_entries_expired.load() >= 1);
   CHECK(app.token_cache().size() == 0);
 }
 

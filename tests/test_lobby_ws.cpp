@@ -264,7 +264,7 @@ TEMPLATE_TEST_CASE("repeat avoidance survives a lobby restart", "[lobby][ws][mat
   CHECK(server.app().supervisor().counters().lobbies_spawned.load() == 2);
 }
 
-TEST_CASE("a dropped member resumes within the grace period; otherwise the peer's match ends", "[lobby][ws][resume]") {
+TEST_CASE("a dropped member resumes within the grace period, otherwise the peer's match ends", "[lobby][ws][resume]") {
   TestServer server(Backend::sqlite, [](swirl::Config& c) { c.resume_grace = std::chrono::milliseconds(1500); });
   Interactions it(server);
   auto& ada = it.user("Ada");
@@ -309,7 +309,7 @@ TEST_CASE("an idle lobby shuts down and a later join respawns it", "[lobby][ws][
   CHECK(server.app().supervisor().counters().lobbies_spawned.load() == 2);
 }
 
-TEST_CASE("a fault in one lobby tears down that lobby alone; another keeps relaying without loss",
+TEST_CASE("a fault in one lobby tears down that lobby alone, another keeps relaying without loss",
           "[lobby][ws][isolation]") {
   // A burst of 300 signals at once: room in the queues so the only thing under test is isolation.
   TestServer server(Backend::sqlite, [](swirl::Config& c) {

@@ -165,7 +165,7 @@ TEST_CASE("no repeat while a fresh partner is ready", "[matchmaking]") {
   CHECK(groups == Groups{{0, 3}, {1, 2}});
 }
 
-TEST_CASE("wait never repeats; repeat waits for the delay", "[matchmaking]") {
+TEST_CASE("wait never repeats, repeat waits for the delay", "[matchmaking]") {
   MatchHistory h;
   h.record(0, 1, 10'000);
   auto ready = ready_in_order(2);

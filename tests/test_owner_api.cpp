@@ -149,7 +149,7 @@ TEST_CASE("live state shows members, readiness, matches and counters", "[owner][
   CHECK(state["matches"][0]["age_seconds"].get<double>() >= 0);
 }
 
-TEST_CASE("kick closes the member's socket; a ban keeps them out until it ends", "[owner][kick]") {
+TEST_CASE("kick closes the member's socket, a ban keeps them out until it ends", "[owner][kick]") {
   TestServer server(Backend::sqlite);
   Interactions it(server);
   auto& owner = it.user("Olga");
@@ -223,7 +223,7 @@ TEST_CASE("a settings change is applied live: the next match uses the new group 
   CHECK(owner.http->get("/api/lobbies/" + lobby).json()["settings"]["group_size"] == 3);
 }
 
-TEST_CASE("lock refuses newcomers while members stay; unlock lets them in", "[owner][lock]") {
+TEST_CASE("lock refuses newcomers while members stay, unlock lets them in", "[owner][lock]") {
   TestServer server(Backend::sqlite);
   Interactions it(server);
   auto& owner = it.user("Olga");
@@ -246,7 +246,7 @@ TEST_CASE("lock refuses newcomers while members stay; unlock lets them in", "[ow
   CHECK(bob.join(lobby).wait_for_type("welcome")["lobby"]["status"] == "open");
 }
 
-TEST_CASE("announce reaches every member; end a match; transfer ownership", "[owner][announce]") {
+TEST_CASE("announce reaches every member, end a match, transfer ownership", "[owner][announce]") {
   TestServer server(Backend::sqlite);
   Interactions it(server);
   auto& owner = it.user("Olga");
