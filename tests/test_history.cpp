@@ -79,7 +79,7 @@ TEMPLATE_TEST_CASE("history still queued is written in one transaction when its 
   ada.ws.reset();
   bob.ws.reset();
   ada.join(lobby);
-  ada.ready();
+  ada.ready_seen();  // before the others come, or Bob, ready second, could have waited longest
   bob.join(lobby);
   bob.ready();
   cy.join(lobby);

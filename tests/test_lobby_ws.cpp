@@ -253,7 +253,7 @@ TEMPLATE_TEST_CASE("repeat avoidance survives a lobby restart", "[lobby][ws][mat
   bob.ws.reset();
 
   ada.join(lobby);
-  ada.ready();
+  ada.ready_seen();
   bob.join(lobby);
   bob.ready();
   cy.join(lobby);

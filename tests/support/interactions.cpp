@@ -26,6 +26,16 @@ WsClient& SimUser::socket(const char* what) {
 
 void SimUser::ready(bool r) { socket("ready").send({{"type", "ready"}, {"ready", r}}); }
 
+void SimUser::ready_seen(bool r) {
+  ready(r);
+  socket("ready").wait_for([&](const json& m) {
+    if (m["type"] != "lobby_status") return false;
+    for (const auto& x : m["members"])
+      if (x["id"] == id && x["ready"] == r) return true;
+    return false;
+  });
+}
+
 void SimUser::signal(const std::string& to, const json& data) {
   socket("signal").send({{"type", "signal"}, {"to", to}, {"data", data}});
 }

@@ -29,6 +29,11 @@ struct SimUser {
   // way a second browser tab takes over.
   WsClient& join(const std::string& lobby_id, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void ready(bool r = true);  // sends {"type":"ready","ready":r}
+  // ready(r), then waits until a lobby_status shows the user ready == r (any status on this
+  // connection counts, so use it to change the state). For tests whose outcome depends on who
+  // became ready first: the client's write can lag behind other users' actions on a loaded
+  // machine.
+  void ready_seen(bool r = true);
   void signal(const std::string& to, const nlohmann::json& data);
   // {"type":"leave_match"} with "ready" only when given (the server's default is false).
   void leave_match(std::optional<bool> ready = std::nullopt);
