@@ -179,7 +179,12 @@ TEMPLATE_TEST_CASE("a history batch that fails is retried event by event, what s
   exec_sql(server.database_url(), "DROP TABLE match_pairs");
   ada.ws->close();
   bob.ws->close();
-  CHECK(wait_until([&] { return history.queued() == 0 && history.counters().write_errors.load() == 1; }));
+  // The retry counts the failed start before it writes the end: wait for both.
+  CHECK(wait_until([&] {
+    return history.queued() == 0 && history.counters().write_errors.load() == 1 &&
+           history.counters().events_written.load() == 1;
+  }));
+  CHECK(history.counters().write_errors.load() == 1);
   CHECK(history.counters().events_written.load() == 1);
   CHECK(matches_in(server.database_url(), lobby) == 0);  // rolled back with its pair
 }

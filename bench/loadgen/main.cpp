@@ -18,8 +18,6 @@
 #include <fstream>
 #include <iostream>
 #include <set>
-#include <map>
-#include <memory>
 #include <sstream>
 #include <thread>
 
@@ -44,7 +42,6 @@ struct Options {
   std::set<std::string> servers{"swirl", "peerjs", "bare"};  // --servers: for experiments (docs need all)
   std::vector<double> relay_rates;                            // --relay-rates: overrides the defaults
   double relay_seconds = 0;                                   // --relay-seconds: overrides the default
-  std::size_t relay_repeats = 0;                              // --relay-repeats: overrides the default
 };
 
 struct User {
@@ -58,7 +55,6 @@ struct Sizes {
   std::size_t relay_pairs = 500;
   std::vector<double> relay_rates{2000, 5000, 10000, 20000};
   double relay_seconds = 5;
-  std::size_t relay_repeats = 2;  // sweeps over all rates and servers; figures are the mean
   std::size_t storm_users = 10000, storm_lobbies = 100;
   std::size_t churn_pairs = 1000, churn_warmup_pairs = 500, churn_slots = 200;  // warm-up fills bounded caches (SQLite pages, token cache)
   double churn_rate = 100;  // pairs per second
@@ -75,7 +71,6 @@ struct Sizes {
     s.relay_pairs = 10;
     s.relay_rates = {400};
     s.relay_seconds = 1;
-    s.relay_repeats = 1;
     s.storm_users = 100;
     s.storm_lobbies = 2;
     s.churn_pairs = 20;
@@ -94,7 +89,6 @@ class Bench {
   explicit Bench(Options o) : opt_(std::move(o)), size_(opt_.smoke ? Sizes::smoke() : Sizes{}) {
     if (!opt_.relay_rates.empty()) size_.relay_rates = opt_.relay_rates;
     if (opt_.relay_seconds > 0) size_.relay_seconds = opt_.relay_seconds;
-    if (opt_.relay_repeats > 0) size_.relay_repeats = opt_.relay_repeats;
   }
   int run();
 
@@ -111,8 +105,7 @@ class Bench {
   }
 
   json idle(const std::string& kind);
-  std::map<std::string, json> relay_all(const std::vector<std::string>& kinds);
-  static json mean_report(const std::vector<json>& reps);
+  json relay(const std::string& kind);
   json storm();
   json churn(const std::string& kind);
   json fanout();
@@ -268,103 +261,33 @@ json Bench::idle(const std::string& kind) {
 
 // --- 2. relay -------------------------------------------------------------------------------------
 
-// Every server is started and its pairs matched first. Then each rate runs on each server in
-// turn (Swirl, PeerJS, bare, then the next rate), and the whole sweep runs `relay_repeats`
-// times. A drift of the machine (other load, where the scheduler puts the threads) so falls on
-// all servers alike. A rate's figures are the mean over its repeats (latency max: the largest).
-std::map<std::string, json> Bench::relay_all(const std::vector<std::string>& kinds) {
-  std::map<std::string, std::unique_ptr<Running>> running;
-  std::map<std::string, json> out;
-  for (const auto& kind : kinds) {
-    try {
-      auto r = std::make_unique<Running>();  // built in place: a moved-from Running would stop the server
-      r->server = start(kind);
-      std::vector<ConnSpec> specs;
-      std::size_t n = 2 * size_.relay_pairs;
-      if (kind == "swirl") {
-        auto lobby = create_lobbies(r->server.port, 1, {{"max_members", 10000}, {"group_size", 2}}).at(0);
-        for (std::size_t i = 0; i < n; ++i) specs.push_back(swirl_spec(lobby, users_[i]));
-      } else {
-        for (std::size_t i = 0; i < n; ++i)
-          specs.push_back(peer_spec(kind, "relay" + std::to_string(i), "relay" + std::to_string(i ^ 1)));
-      }
-      r->workers.push_back(fork_worker(relay_worker, {{"port", r->server.port}, {"target", kind}, {"specs", specs},
-                                                       {"server_pid", r->server.pid}}));
-      auto ready = wait_report(r->workers[0], 120s);
-      out[kind] = {{"pairs", ready["pairs"]}, {"rates", json::array()}, {"repeats", size_.relay_repeats}};
-      if (ready["pairs"].get<std::size_t>() != size_.relay_pairs) out[kind]["errors"] = "not every pair was matched";
-      running[kind] = std::move(r);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "  %s/relay FAILED to start: %s\n", kind.c_str(), e.what());
-      out[kind] = {{"errors", e.what()}};
-    }
+json Bench::relay(const std::string& kind) {
+  Running r{start(kind), {}};
+  std::vector<ConnSpec> specs;
+  std::size_t n = 2 * size_.relay_pairs;
+  if (kind == "swirl") {
+    auto lobby = create_lobbies(r.server.port, 1, {{"max_members", 10000}, {"group_size", 2}}).at(0);
+    for (std::size_t i = 0; i < n; ++i) specs.push_back(swirl_spec(lobby, users_[i]));
+  } else {
+    for (std::size_t i = 0; i < n; ++i)
+      specs.push_back(peer_spec(kind, "relay" + std::to_string(i), "relay" + std::to_string(i ^ 1)));
   }
-  std::map<std::string, std::vector<std::vector<json>>> reports;  // kind -> rate -> repeats
-  for (std::size_t rep = 0; rep < size_.relay_repeats; ++rep)
-    for (std::size_t i = 0; i < size_.relay_rates.size(); ++i)
-      for (const auto& kind : kinds) {
-        if (!running.count(kind)) continue;
-        double rate = size_.relay_rates[i];
-        auto& w = running[kind]->workers[0];
-        try {
-          send_command(w, {{"cmd", "rate"}, {"rate", rate}, {"seconds", size_.relay_seconds}, {"warmup_s", opt_.smoke ? 0.2 : 1.0}});
-          auto r = wait_report(w, std::chrono::seconds(static_cast<int>(size_.relay_seconds * 4 + 20)));
-          std::printf("  %-6s relay %6.0f/s (%zu/%zu): delivered %.4f, p50 %.3f p99 %.3f max %.3f ms, CPU %.2f us/msg (user %.2f, sys %.2f)\n",
-                      kind.c_str(), rate, rep + 1, size_.relay_repeats, r["delivered"].get<double>(),
-                      r["latency"].value("p50_ms", 0.0), r["latency"].value("p99_ms", 0.0), r["latency"].value("max_ms", 0.0),
-                      r["cpu_us_per_msg"].get<double>(), r["user_us_per_msg"].get<double>(), r["sys_us_per_msg"].get<double>());
-          std::fflush(stdout);
-          auto& per_rate = reports[kind];
-          per_rate.resize(size_.relay_rates.size());
-          per_rate[i].push_back(r);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "  %s relay %.0f/s FAILED: %s\n", kind.c_str(), rate, e.what());
-          out[kind]["errors"] = e.what();
-        }
-      }
-  for (auto& [kind, per_rate] : reports)
-    for (const auto& reps : per_rate)
-      if (!reps.empty()) out[kind]["rates"].push_back(mean_report(reps));
-  for (auto& [kind, r] : running) send_command(r->workers[0], {{"cmd", "stop"}});
+  r.workers.push_back(fork_worker(relay_worker, {{"port", r.server.port}, {"target", kind}, {"specs", specs},
+                                                  {"server_pid", r.server.pid}}));
+  auto ready = wait_report(r.workers[0], 120s);
+  json out = {{"pairs", ready["pairs"]}, {"rates", json::array()}};
+  if (ready["pairs"].get<std::size_t>() != size_.relay_pairs) out["errors"] = "not every pair was matched";
+  for (double rate : size_.relay_rates) {
+    send_command(r.workers[0], {{"cmd", "rate"}, {"rate", rate}, {"seconds", size_.relay_seconds}, {"warmup_s", opt_.smoke ? 0.2 : 1.0}});
+    auto rep = wait_report(r.workers[0], std::chrono::seconds(static_cast<int>(size_.relay_seconds * 4 + 20)));
+    std::printf("  %-6s relay %6.0f/s: delivered %.4f, p50 %.3f p99 %.3f max %.3f ms, CPU %.2f us/msg (user %.2f, sys %.2f)\n",
+                kind.c_str(), rate, rep["delivered"].get<double>(), rep["latency"].value("p50_ms", 0.0),
+                rep["latency"].value("p99_ms", 0.0), rep["latency"].value("max_ms", 0.0),
+                rep["cpu_us_per_msg"].get<double>(), rep["user_us_per_msg"].get<double>(), rep["sys_us_per_msg"].get<double>());
+    out["rates"].push_back(rep);
+  }
+  send_command(r.workers[0], {{"cmd", "stop"}});
   return out;
-}
-
-// The mean of several reports of one rate: sums for counts, means for CPU and latency
-// percentiles, the largest for maxima.
-json Bench::mean_report(const std::vector<json>& reps) {
-  json m = reps.front();
-  double n = static_cast<double>(reps.size());
-  auto mean = [&](auto get) {
-    double s = 0;
-    for (const auto& r : reps) s += get(r);
-    return s / n;
-  };
-  auto largest = [&](auto get) {
-    double s = 0;
-    for (const auto& r : reps) s = std::max(s, get(r));
-    return s;
-  };
-  std::uint64_t sent = 0, received = 0, errors = 0;
-  for (const auto& r : reps) {
-    sent += r.value("sent", std::uint64_t{0});
-    received += r.value("received", std::uint64_t{0});
-    errors += r.value("errors", std::uint64_t{0});
-  }
-  m["sent"] = sent;
-  m["received"] = received;
-  m["errors"] = errors;
-  m["delivered"] = sent ? static_cast<double>(received) / static_cast<double>(sent) : 0.0;
-  for (const char* k : {"cpu_us_per_msg", "user_us_per_msg", "sys_us_per_msg", "cpu_total_ms"})
-    m[k] = mean([&](const json& r) { return r.value(k, 0.0); });
-  m["generator_max_lag_ms"] = largest([](const json& r) { return r.value("generator_max_lag_ms", 0.0); });
-  for (auto it = m["latency"].begin(); it != m["latency"].end(); ++it) {
-    if (!it->is_number()) continue;
-    const std::string key = it.key();
-    auto get = [&key](const json& r) { return r["latency"].value(key, 0.0); };
-    *it = key == "max_ms" ? largest(get) : key == "count" ? mean(get) * n : mean(get);
-  }
-  m["repeats"] = reps.size();
-  return m;
 }
 
 // --- 3. join storm --------------------------------------------------------------------------------
@@ -552,16 +475,10 @@ int Bench::run() {
   std::printf("== idle hold\n");
   scenario("idle", "swirl", [&] { return idle("swirl"); });
   scenario("idle", "peerjs", [&] { return idle("peerjs"); });
-  std::printf("== relay (servers in turn at each rate)\n");
-  if (opt_.scenarios.count("relay")) {
-    std::vector<std::string> kinds;
-    for (const char* k : {"swirl", "peerjs", "bare"})
-      if (opt_.servers.count(k)) kinds.push_back(k);
-    for (auto& [kind, r] : relay_all(kinds)) {
-      if (r.contains("errors")) ++failures;
-      results["relay"][kind] = r;
-    }
-  }
+  std::printf("== relay\n");
+  scenario("relay", "swirl", [&] { return relay("swirl"); });
+  scenario("relay", "peerjs", [&] { return relay("peerjs"); });
+  scenario("relay", "bare", [&] { return relay("bare"); });
   std::printf("== join storm\n");
   scenario("storm", "swirl", [&] { return storm(); });
   std::printf("== churn\n");
@@ -619,7 +536,7 @@ int main(int argc, char** argv) {
   if (argc < 2 || std::strcmp(argv[1], "run") != 0) {
     std::fprintf(stderr, "usage: %s run --swirl-server BIN --peerjs-dir DIR --matcher BIN [--out FILE] [--docs DIR] "
                  "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--servers swirl,peerjs,bare]\n"
-                 "           [--relay-rates 2000,5000] [--relay-seconds S] [--relay-repeats N] [--smoke]\n       %s serve-bare --port N\n"
+                 "           [--relay-rates 2000,5000] [--relay-seconds S] [--smoke]\n       %s serve-bare --port N\n"
                  "       %s report RESULTS.json DOCS_DIR NOTES.md\n",
                  argv[0], argv[0], argv[0]);
     return 2;
@@ -653,8 +570,6 @@ int main(int argc, char** argv) {
       for (std::string s; std::getline(ss, s, ',');) o.relay_rates.push_back(std::stod(s));
     } else if (a == "--relay-seconds") {
       o.relay_seconds = std::stod(next());
-    } else if (a == "--relay-repeats") {
-      o.relay_repeats = std::stoul(next());
     } else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;

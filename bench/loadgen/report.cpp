@@ -255,10 +255,7 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
   md << "\n## 2. Relay\n\nMatched pairs exchange a realistic negotiation (one ~3 KB offer, one ~2.5 KB answer, 8 ICE candidates of ~200 B each way),"
         " open loop at a fixed offered rate, round-robin over the pairs. Latency is sender clock to receiver clock (CLOCK_MONOTONIC, same machine)."
         " CPU is the server's, per delivered message; the user/system split follows the tick counters. `bare` is a Beast relay with no"
-        " application logic (`swirl_loadgen serve-bare`), the floor for system CPU. All three servers hold their pairs at once and"
-        " take turns at each rate (Swirl, PeerJS, bare, next rate); the sweep runs "
-     << (r.contains("relay") && r["relay"].contains("swirl") ? r["relay"]["swirl"].value("repeats", 1) : 1)
-     << " time(s), and each row is the mean over the sweeps (max: the largest).\n\n"
+        " application logic (`swirl_loadgen serve-bare`), the floor for system CPU.\n\n"
      << "| server | pairs | rate (msg/s) | delivered | p50 / p99 / max (ms) | CPU µs/msg | user | system | generator lag max (ms) |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const char* kind : {"swirl", "peerjs", "bare"})
     if (r.contains("relay") && r["relay"].contains(kind) && r["relay"][kind].contains("rates"))
