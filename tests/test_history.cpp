@@ -14,14 +14,11 @@ namespace {
 
 constexpr auto kNeverByTimer = std::chrono::milliseconds(3'600'000);  // only explicit flushes write
 
-// Both join, both get ready, both are matched; returns a's `match` message.
-json match_pair(const std::string& lobby, SimUser& a, SimUser& b) {
-  a.join(lobby);
-  b.join(lobby);
-  a.ready();
-  b.ready();
-  b.ws->wait_for_type("match");
-  return a.ws->wait_for_type("match");
+// Lobbies stop soon after their members leave, and only a stop (or a read) flushes history.
+void quick_stop_no_timer_flush(swirl::Config& c) {
+  c.history_flush_interval = kNeverByTimer;
+  c.resume_grace = std::chrono::milliseconds(300);
+  c.lobby_idle_shutdown = std::chrono::milliseconds(300);
 }
 
 std::int64_t matches_in(const std::string& url, const std::string& lobby, const std::string& extra = "") {
@@ -51,11 +48,7 @@ TEMPLATE_TEST_CASE("match history reaches the database within the flush interval
 
 TEMPLATE_TEST_CASE("history still queued is written in one transaction when its lobby stops, before it respawns",
                    "[history][storage][supervisor]", SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value, [](swirl::Config& c) {
-    c.history_flush_interval = kNeverByTimer;
-    c.resume_grace = std::chrono::milliseconds(300);
-    c.lobby_idle_shutdown = std::chrono::milliseconds(300);
-  });
+  TestServer server(TestType::value, quick_stop_no_timer_flush);
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");
@@ -89,11 +82,7 @@ TEMPLATE_TEST_CASE("history still queued is written in one transaction when its 
 
 TEMPLATE_TEST_CASE("a lobby that respawns before the flush still loads every queued match", "[history][storage][supervisor]",
                    SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value, [](swirl::Config& c) {
-    c.history_flush_interval = kNeverByTimer;
-    c.resume_grace = std::chrono::milliseconds(300);
-    c.lobby_idle_shutdown = std::chrono::milliseconds(300);
-  });
+  TestServer server(TestType::value, quick_stop_no_timer_flush);
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");
@@ -161,11 +150,7 @@ TEMPLATE_TEST_CASE("a full history queue drops new events and counts them, the m
 
 TEMPLATE_TEST_CASE("a history batch that fails is retried event by event, what still fails is counted",
                    "[history][storage][failure]", SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value, [](swirl::Config& c) {
-    c.history_flush_interval = kNeverByTimer;
-    c.resume_grace = std::chrono::milliseconds(300);
-    c.lobby_idle_shutdown = std::chrono::milliseconds(300);
-  });
+  TestServer server(TestType::value, quick_stop_no_timer_flush);
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");

@@ -20,16 +20,6 @@ auto fast_timers = [](swirl::Config& c) {
 
 std::string peer_of(const json& match) { return match.at("peers").at(0).at("id").get<std::string>(); }
 
-// Both join, both get ready, both are matched; returns a's `match` message.
-json match_pair(const std::string& lobby, SimUser& a, SimUser& b) {
-  a.join(lobby);
-  b.join(lobby);
-  a.ready();
-  b.ready();
-  b.ws->wait_for_type("match");
-  return a.ws->wait_for_type("match");
-}
-
 bool status_lists(const json& m, std::initializer_list<std::string> ids) {
   if (m.value("type", "") != "lobby_status") return false;
   std::set<std::string> present;
@@ -435,13 +425,7 @@ TEST_CASE("malformed and unknown messages get errors and keep the connection", "
                                           "invalid_message"});
   for (const auto& x : e) CHECK_FALSE(x["message"].get<std::string>().empty());
   CHECK_FALSE(ws.closed());
-  ada.ready();
-  ws.wait_for([&](const json& m) {
-    if (m["type"] != "lobby_status") return false;
-    for (const auto& x : m["members"])
-      if (x["id"] == ada.id && x["ready"] == true) return true;
-    return false;
-  });
+  ada.ready_seen();
 }
 
 TEST_CASE("groups of three form a mesh with consistent roles", "[lobby][ws][matchmaking]") {

@@ -24,6 +24,15 @@ WsClient& SimUser::socket(const char* what) {
   return *ws;
 }
 
+json match_pair(const std::string& lobby, SimUser& a, SimUser& b) {
+  a.join(lobby);
+  b.join(lobby);
+  a.ready();
+  b.ready();
+  b.ws->wait_for_type("match");
+  return a.ws->wait_for_type("match");
+}
+
 void SimUser::ready(bool r) { socket("ready").send({{"type", "ready"}, {"ready", r}}); }
 
 void SimUser::ready_seen(bool r) {

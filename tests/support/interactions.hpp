@@ -42,6 +42,9 @@ struct SimUser {
   WsClient& socket(const char* what);
 };
 
+// Both join `lobby`, both get ready, both are matched; returns a's `match` message.
+nlohmann::json match_pair(const std::string& lobby, SimUser& a, SimUser& b);
+
 // Opens /api/lobbies/{lobby_id}/ws expecting the server to refuse the upgrade, and returns
 // the refusal (status and JSON error). Throws if the connection is accepted.
 HandshakeRefused refused_join(unsigned short port, const std::string& lobby_id, std::optional<std::string> token);
