@@ -21,6 +21,14 @@ void quick_stop_no_timer_flush(swirl::Config& c) {
   c.lobby_idle_shutdown = std::chrono::milliseconds(300);
 }
 
+// a and b are matched, then a leaves the match (not ready again) and b hears of it: the
+// history queue then holds the match's start and its end.
+void meet_and_part(const std::string& lobby, SimUser& a, SimUser& b) {
+  match_pair(lobby, a, b);
+  a.leave_match(false);
+  b.ws->wait_for_type("match_ended");
+}
+
 std::int64_t matches_in(const std::string& url, const std::string& lobby, const std::string& extra = "") {
   return query_int(url, "SELECT COUNT(*) FROM matches WHERE lobby_id = '" + lobby + "'" + extra);
 }
@@ -55,9 +63,7 @@ TEMPLATE_TEST_CASE("history still queued is written in one transaction when its 
   auto& cy = it.user("Cy");
   auto lobby = it.create_lobby(ada);
   auto& history = server.app().supervisor().history();
-  match_pair(lobby, ada, bob);
-  ada.leave_match(false);
-  bob.ws->wait_for_type("match_ended");
+  meet_and_part(lobby, ada, bob);
   CHECK(wait_until([&] { return history.queued() == 2; }));  // started + ended, nothing written yet
   CHECK(matches_in(server.database_url(), lobby) == 0);
 
@@ -156,9 +162,7 @@ TEMPLATE_TEST_CASE("a history batch that fails is retried event by event, what s
   auto& bob = it.user("Bob");
   auto lobby = it.create_lobby(ada);
   auto& history = server.app().supervisor().history();
-  match_pair(lobby, ada, bob);
-  ada.leave_match(false);
-  bob.ws->wait_for_type("match_ended");
+  meet_and_part(lobby, ada, bob);
   CHECK(wait_until([&] { return history.queued() == 2; }));
   // The pairs table is gone: the match's start (row + pair) fails, its end (an UPDATE) does not.
   exec_sql(server.database_url(), "DROP TABLE match_pairs");
