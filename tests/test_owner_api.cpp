@@ -149,6 +149,57 @@ TEST_CASE("live state shows members, readiness, matches and counters", "[owner][
   CHECK(state["matches"][0]["age_seconds"].get<double>() >= 0);
 }
 
+TEST_CASE("a running lobby forgets users who left without meeting anyone, and remembers who met", "[owner][state][lobby]") {
+  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+    c.resume_grace = std::chrono::milliseconds(100);
+    c.lobby_idle_shutdown = std::chrono::milliseconds(60'000);
+  });
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto lobby = it.create_lobby(owner);
+  auto counters = [&] { return owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).json()["counters"]; };
+  auto members = [&] { return owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).json()["members"].size(); };
+
+  match_pair(lobby, ada, bob);
+  ada.leave_match(false);
+  bob.ws->wait_for_type("match_ended");
+  bob.ready_seen(false);
+  // Passers-by who look in and go: each is remembered only while present.
+  for (const char* name : {"Cy", "Dee", "Eli", "Fay"}) {
+    auto& p = it.user(name);
+    p.join(lobby);
+    CHECK(counters()["users_remembered"] == 3);
+    p.ws->close();
+    p.ws.reset();
+    CHECK(wait_until([&] { return members() == 2; }));
+    CHECK(counters()["users_remembered"] == 2);
+  }
+  // Ada and Bob leave too: their meeting is history the matcher keeps.
+  ada.ws->close();
+  bob.ws->close();
+  CHECK(wait_until([&] { return members() == 0; }));
+  CHECK(counters()["users_remembered"] == 2);
+  CHECK(counters()["pairs_met"] == 1);
+
+  // A newcomer takes a reused id with a clean slate; Ada and Bob still count as having met,
+  // so the newcomer is matched with whichever of them waited longest, and the other waits.
+  auto& gus = it.user("Gus");
+  ada.ws.reset();
+  bob.ws.reset();
+  ada.join(lobby);
+  bob.join(lobby);
+  gus.join(lobby);
+  ada.ready_seen();
+  bob.ready_seen();
+  gus.ready();
+  auto m = gus.ws->wait_for_type("match");
+  CHECK(m["peers"][0]["id"] == ada.id);
+  CHECK(counters()["users_remembered"] == 3);
+  CHECK(counters()["pairs_met"] == 2);
+}
+
 TEST_CASE("kick closes the member's socket, a ban keeps them out until it ends", "[owner][kick]") {
   TestServer server(Backend::sqlite);
   Interactions it(server);

@@ -38,9 +38,28 @@ LobbyServer::~LobbyServer() = default;
 std::int64_t LobbyServer::now_ms() const { return storage::now_ms(); }
 
 MemberId LobbyServer::member_id_for(const std::string& user_id) {
-  auto [it, inserted] = member_ids_.try_emplace(user_id, static_cast<MemberId>(member_users_.size()));
-  if (inserted) member_users_.push_back(user_id);
+  auto next = free_mids_.empty() ? static_cast<MemberId>(member_users_.size()) : free_mids_.back();
+  auto [it, inserted] = member_ids_.try_emplace(user_id, next);
+  if (inserted) {
+    if (next == member_users_.size()) {
+      member_users_.push_back(user_id);
+    } else {
+      free_mids_.pop_back();
+      member_users_[next] = user_id;
+    }
+  }
   return it->second;
+}
+
+void LobbyServer::forget_if_unmatched(MemberId mid) {
+  // Someone who met nobody here leaves nothing for the matcher to remember: their dense id goes
+  // back for reuse, so a lobby that runs for weeks keeps only the users with match history (which
+  // is what a fresh actor would load from the database), not everyone who ever looked in.
+  if (history_.partners(mid) != 0) return;
+  history_.forget(mid);
+  member_ids_.erase(member_users_[mid]);
+  std::string().swap(member_users_[mid]);
+  free_mids_.push_back(mid);
 }
 
 void LobbyServer::start() {
@@ -333,7 +352,9 @@ void LobbyServer::remove_member(const std::string& user_id, MatchEndReason reaso
   }
   if (m.grace_timer) m.grace_timer->cancel();
   member_nodes_[m.mid] = nullptr;
+  auto mid = m.mid;
   members_.erase(it);
+  forget_if_unmatched(mid);
   mark_status_dirty();
   update_idle_timer();
 }
@@ -412,7 +433,9 @@ bool LobbyServer::kick(const std::string& user_id, int ban_seconds) {
   }
   if (m.grace_timer) m.grace_timer->cancel();
   member_nodes_[m.mid] = nullptr;
+  auto mid = m.mid;
   members_.erase(it);
+  forget_if_unmatched(mid);
   mark_status_dirty();
   update_idle_timer();
   return true;
@@ -507,7 +530,14 @@ void LobbyServer::mark_status_dirty() {
   if (status_pending_) return;
   status_pending_ = true;
   auto due = last_status_ + status_interval(members_.size());
-  status_timer_.expires_at(std::max(due, std::chrono::steady_clock::now()));
+  if (due <= std::chrono::steady_clock::now()) {
+    // Due already: after the handlers queued now, so one burst of changes makes one snapshot.
+    // A post, not a timer at "now": arming the timer costs a timerfd_settime and an extra
+    // trip through epoll for every snapshot of a small lobby.
+    asio::post(strand_, [self = shared_from_this()] { self->guarded([&] { self->broadcast_status(); }); });
+    return;
+  }
+  status_timer_.expires_at(due);
   status_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
     self->guarded([&] { self->broadcast_status(); });
@@ -603,7 +633,11 @@ json LobbyServer::state_json() const {
     }
     matches.push_back({{"id", mid}, {"match_id", mid}, {"members", people}, {"age_seconds", (now - match.created_at_ms) / 1000.0}});
   }
-  return json{{"members", members}, {"matches", matches}, {"counters", {{"matches_made", matches_made_}, {"repeats_avoided", repeats_avoided_}, {"pairs_met", history_.pair_count()}}}};
+  json counters = {{"matches_made", matches_made_},
+                   {"repeats_avoided", repeats_avoided_},
+                   {"pairs_met", history_.pair_count()},
+                   {"users_remembered", member_ids_.size()}};
+  return json{{"members", members}, {"matches", matches}, {"counters", counters}};
 }
 
 }  // namespace swirl::lobby

@@ -199,6 +199,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void update_idle_timer();
   void schedule_heartbeat();
   MemberId member_id_for(const std::string& user_id);
+  void forget_if_unmatched(MemberId mid);  // after `mid`'s member left
   std::int64_t now_ms() const;
 
   LobbyStrand strand_;
@@ -217,8 +218,11 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
 
   MatchHistory history_;
   std::unordered_map<std::string, std::int64_t> bans_;  // user id -> banned until (Unix ms)
-  std::unordered_map<std::string, MemberId> member_ids_;  // user id -> dense id (kept after leaving)
-  std::vector<std::string> member_users_;                  // dense id -> user id
+  // user id -> dense id, for members and for those who left after meeting someone here (their
+  // history steers the matcher if they come back); ids of others who left are reused.
+  std::unordered_map<std::string, MemberId> member_ids_;
+  std::vector<std::string> member_users_;                  // dense id -> user id ("" while free)
+  std::vector<MemberId> free_mids_;                        // dense ids given back, reused first
   std::vector<Member*> member_nodes_;                      // dense id -> entry in members_, or null
 
   bool matching_scheduled_ = false;
