@@ -1,6 +1,13 @@
 // Display-name rules and token helpers on their own.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <set>
+#include <thread>
+
 #include "swirl/auth/tokens.hpp"
 #include "swirl/users/display_name.hpp"
 
@@ -46,6 +53,52 @@ TEST_CASE("display names that break a rule say which", "[validation]") {
   CHECK_THAT(err("\xED\xA0\x80"), Catch::Contains("UTF-8"));      // surrogate
   CHECK_THAT(err("\xF4\x90\x80\x80"), Catch::Contains("UTF-8"));  // above U+10FFFF
   CHECK_THAT(err("abc\xE6\xBC"), Catch::Contains("UTF-8"));       // truncated
+}
+
+TEST_CASE("ids from the buffered random source are distinct across refills, threads and a fork", "[validation][auth]") {
+  // 12-byte ids come 42 to a 512-byte refill: 20,000 of them span ~480 refills.
+  std::set<std::string> seen;
+  std::array<std::size_t, 64> first_char{};
+  for (int i = 0; i < 20000; ++i) {
+    auto id = swirl::auth::new_id();
+    REQUIRE(id.size() == 16);
+    CHECK(seen.insert(id).second);
+    const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    first_char[alphabet.find(id[0])]++;
+  }
+  // Uniform over 64 symbols: ~312 each; a stuck or repeating buffer would be far off.
+  for (auto n : first_char) {
+    CHECK(n > 200);
+    CHECK(n < 450);
+  }
+  std::vector<std::string> other(2000);
+  std::thread t([&] {
+    for (auto& id : other) id = swirl::auth::new_id();
+  });
+  t.join();
+  for (const auto& id : other) CHECK(seen.count(id) == 0);
+
+  // After a fork, parent and child must not hand out the same buffered bytes.
+  (void)swirl::auth::new_id();  // the buffer holds unused bytes now
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    auto id = swirl::auth::new_id();
+    ssize_t w = write(fds[1], id.data(), id.size());
+    _exit(w == static_cast<ssize_t>(id.size()) ? 0 : 1);
+  }
+  auto mine = swirl::auth::new_id();
+  char child[16];
+  ssize_t got = read(fds[0], child, sizeof child);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(fds[0]);
+  close(fds[1]);
+  REQUIRE(got == 16);
+  CHECK(WIFEXITED(status));
+  CHECK(std::string(child, 16) != mine);
 }
 
 TEST_CASE("tokens are long, random and only their hash is comparable", "[validation][auth]") {

@@ -3,9 +3,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
+#include <atomic>
+#include <cstring>
+#include <memory>
 #include <stdexcept>
-#include <vector>
 
 namespace swirl::auth {
 namespace {
@@ -34,22 +37,73 @@ std::string base64url(const unsigned char* data, std::size_t n) {
   }
   return out;
 }
+
+// Random bytes are taken from OpenSSL's CSPRNG a buffer at a time: each RAND_bytes call costs
+// a DRBG generate (cipher re-init) and a getpid() for fork detection, 2-5 us here, which a
+// 12-byte match id paid in full on the lobby's strand. Bytes handed out are wiped from the
+// buffer. A fork (the server never forks, but a library or test might) bumps the generation so
+// neither process hands out the other's bytes.
+constexpr std::size_t kRandomBufferBytes = 512;
+std::atomic<unsigned> g_fork_generation{0};
+
+void random_bytes(unsigned char* out, std::size_t n) {
+  static const bool atfork_registered = [] {
+    pthread_atfork(nullptr, nullptr, [] { g_fork_generation.fetch_add(1, std::memory_order_relaxed); });
+    return true;
+  }();
+  (void)atfork_registered;
+  struct Buffer {
+    unsigned char bytes[kRandomBufferBytes];
+    std::size_t used = kRandomBufferBytes;  // nothing buffered yet
+    unsigned generation = 0;
+    ~Buffer() { OPENSSL_cleanse(bytes, sizeof bytes); }
+  };
+  thread_local Buffer buf;
+  if (n > kRandomBufferBytes / 4) {  // large requests go straight through
+    if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("the system random number generator failed");
+    return;
+  }
+  unsigned generation = g_fork_generation.load(std::memory_order_relaxed);
+  if (buf.generation != generation) {
+    OPENSSL_cleanse(buf.bytes, sizeof buf.bytes);
+    buf.used = kRandomBufferBytes;
+    buf.generation = generation;
+  }
+  if (kRandomBufferBytes - buf.used < n) {
+    if (RAND_bytes(buf.bytes, static_cast<int>(sizeof buf.bytes)) != 1)
+      throw std::runtime_error("the system random number generator failed");
+    buf.used = 0;
+  }
+  std::memcpy(out, buf.bytes + buf.used, n);
+  OPENSSL_cleanse(buf.bytes + buf.used, n);
+  buf.used += n;
+}
 }  // namespace
 
 std::string random_base64url(std::size_t bytes) {
-  std::vector<unsigned char> buf(bytes);
-  if (RAND_bytes(buf.data(), static_cast<int>(buf.size())) != 1)
-    throw std::runtime_error("the system random number generator failed");
-  return base64url(buf.data(), buf.size());
+  unsigned char small[kRandomBufferBytes / 4];
+  std::unique_ptr<unsigned char[]> large;
+  unsigned char* buf = small;
+  if (bytes > sizeof small) {
+    large.reset(new unsigned char[bytes]);
+    buf = large.get();
+  }
+  random_bytes(buf, bytes);
+  auto out = base64url(buf, bytes);
+  OPENSSL_cleanse(buf, bytes);
+  return out;
 }
 
 std::string new_token() { return random_base64url(kTokenBytes); }
 std::string new_id(std::size_t bytes) { return random_base64url(bytes); }
 
 std::string sha256_hex(std::string_view data) {
+  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up again on every digest.
+  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (!sha256) throw std::runtime_error("sha256 is not available");
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr) != 1)
+  if (EVP_Digest(data.data(), data.size(), digest, &len, sha256, nullptr) != 1)
     throw std::runtime_error("sha256 failed");
   static constexpr char hex[] = "0123456789abcdef";
   std::string out;

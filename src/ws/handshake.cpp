@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <stdexcept>
+
 #include <boost/beast/core/string.hpp>
 
 namespace swirl::ws {
@@ -61,8 +63,12 @@ std::string accept_key(std::string_view key) {
   input.reserve(key.size() + kGuid.size());
   input.append(key);
   input.append(kGuid);
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  // Fetched once: SHA1() makes OpenSSL 3 look the algorithm up again on every call.
+  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (!sha1 || EVP_Digest(input.data(), input.size(), digest, &len, sha1, nullptr) != 1 || len != SHA_DIGEST_LENGTH)
+    throw std::runtime_error("sha1 is not available");
   unsigned char out[32];
   int n = EVP_EncodeBlock(out, digest, SHA_DIGEST_LENGTH);
   return std::string(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
