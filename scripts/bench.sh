@@ -17,7 +17,7 @@
 #                           and leaves docs/benchmarks.md and the plot alone
 #   SWIRL_BENCH_SWIRL_ARGS  extra swirl-server flags for an experiment, e.g. "--db-threads=1"
 #
-# For experiments, swirl_loadgen also takes --servers swirl,peerjs,bare (which servers to run),
+# For experiments, swirl_loadgen also takes --servers swirl,peerjs,bare,uring (which servers to run),
 # --relay-rates 5000,20000 and --relay-seconds S, e.g.
 #   SWIRL_BENCH_NO_DOCS=1 scripts/bench.sh --scenarios relay --servers swirl,bare --out /tmp/r.json
 set -euo pipefail

@@ -13,7 +13,7 @@ MODE=${1:-release}
 
 APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   clang libboost1.81-dev libpqxx-dev nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev libssl-dev
-  nodejs npm)
+  liburing-dev nodejs npm)
 if [ "$MODE" = test ]; then
   APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps)
 fi

@@ -28,5 +28,18 @@ if [ -f tests/e2e/package.json ]; then
   (cd tests/e2e && SWIRL_SERVER_BINARY="$ROOT/build/test/swirl-server" SWIRL_WEB_ROOT="$ROOT/web/dist" npm test) || status=1
 fi
 
+# The benchmark suite at tiny sizes (about a minute), so the bench command keeps working; its
+# numbers mean nothing and nothing is timed. Uses the test build's binaries.
+echo "== bench smoke =="
+if [ ! -d bench/peerjs/node_modules ] || [ bench/peerjs/package-lock.json -nt bench/peerjs/node_modules/.package-lock.json ]; then
+  (cd bench/peerjs && npm ci --no-audit --no-fund)
+fi
+SMOKE_DIR=$(mktemp -d /tmp/swirl-bench-smoke.XXXXXX)
+build/test/bench/swirl_loadgen run --swirl-server "$ROOT/build/test/swirl-server" --peerjs-dir "$ROOT/bench/peerjs" \
+  --matcher "$ROOT/build/test/bench/swirl_bench_matcher" --work-dir "$SMOKE_DIR" --out "$SMOKE_DIR/smoke.json" --smoke \
+  > "$SMOKE_DIR/log" 2>&1 || { cat "$SMOKE_DIR/log"; status=1; }
+grep -E "^== |relay|churn|FAILED" "$SMOKE_DIR/log" | head -40 || true
+rm -rf "$SMOKE_DIR"
+
 if [ $status -ne 0 ]; then echo "test: FAILED"; else echo "test: all suites passed"; fi
 exit $status

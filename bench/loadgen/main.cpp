@@ -3,6 +3,7 @@
 //   swirl_loadgen run --swirl-server BIN --peerjs-dir DIR --matcher BIN --out FILE.json [--smoke]
 //                     [--io-threads N] [--scenarios idle,relay,storm,churn,matcher,fanout]
 //   swirl_loadgen serve-bare --port N        (the bare relay, started by `run` itself)
+//   swirl_loadgen serve-uring --port N       (the same relay on io_uring, likewise)
 //
 // `run` starts each server as a child process, drives it from forked worker processes
 // (a process may hold at most 20,000 open files here), measures the server from outside
@@ -22,6 +23,7 @@
 #include <thread>
 
 #include "bare_relay.hpp"
+#include "uring_relay.hpp"
 #include "proc_stats.hpp"
 #include "report.hpp"
 #include "scenarios.hpp"
@@ -39,7 +41,7 @@ struct Options {
   bool smoke = false;
   int io_threads = 1;
   std::set<std::string> scenarios{"idle", "relay", "storm", "churn", "matcher", "fanout"};
-  std::set<std::string> servers{"swirl", "peerjs", "bare"};  // --servers: for experiments (docs need all)
+  std::set<std::string> servers{"swirl", "peerjs", "bare", "uring"};  // --servers: for experiments (docs need all)
   std::vector<double> relay_rates;                            // --relay-rates: overrides the defaults
   double relay_seconds = 0;                                   // --relay-seconds: overrides the default
 };
@@ -100,7 +102,7 @@ class Bench {
     return {"/api/lobbies/" + lobby + "/ws", "swirl.v1, swirl.token." + u.token, u.id};
   }
   static ConnSpec peer_spec(const std::string& kind, const std::string& id, const std::string& peer = "") {
-    if (kind == "bare") return {"/peerjs?id=" + id + "&peer=" + peer, "", id};
+    if (kind == "bare" || kind == "uring") return {"/peerjs?id=" + id + "&peer=" + peer, "", id};
     return {"/peerjs?key=peerjs&id=" + id + "&token=t" + id, "", id};
   }
 
@@ -138,7 +140,7 @@ ServerProcess Bench::start(const std::string& kind) {
     char self[4096];
     auto n = readlink("/proc/self/exe", self, sizeof self - 1);
     self[n > 0 ? n : 0] = 0;
-    argv = {self, "serve-bare", "--port", std::to_string(port)};
+    argv = {self, kind == "uring" ? "serve-uring" : "serve-bare", "--port", std::to_string(port)};
   }
   auto p = start_process(kind, argv, port, log);
   if (kind == "swirl") ensure_users(port);
@@ -479,6 +481,11 @@ int Bench::run() {
   scenario("relay", "swirl", [&] { return relay("swirl"); });
   scenario("relay", "peerjs", [&] { return relay("peerjs"); });
   scenario("relay", "bare", [&] { return relay("bare"); });
+  if (uring_relay_available()) {
+    scenario("relay", "uring", [&] { return relay("uring"); });
+  } else if (opt_.servers.count("uring")) {
+    std::printf("  uring  relay: skipped (built without liburing, or io_uring is disabled here)\n");
+  }
   std::printf("== join storm\n");
   scenario("storm", "swirl", [&] { return storm(); });
   std::printf("== churn\n");
@@ -510,6 +517,10 @@ int main(int argc, char** argv) {
     int port = argc >= 4 ? std::atoi(argv[3]) : 9100;
     return run_bare_relay(static_cast<std::uint16_t>(port));
   }
+  if (argc >= 2 && std::strcmp(argv[1], "serve-uring") == 0) {
+    int port = argc >= 4 ? std::atoi(argv[3]) : 9100;
+    return run_uring_relay(static_cast<std::uint16_t>(port));
+  }
   if (argc >= 2 && std::strcmp(argv[1], "report") == 0) {
     // Re-renders docs/benchmarks.md and the plot from a run's raw figures (e.g. after editing
     // bench/notes.md), without running anything: report FILE.json DOCS_DIR NOTES_FILE
@@ -535,8 +546,8 @@ int main(int argc, char** argv) {
   }
   if (argc < 2 || std::strcmp(argv[1], "run") != 0) {
     std::fprintf(stderr, "usage: %s run --swirl-server BIN --peerjs-dir DIR --matcher BIN [--out FILE] [--docs DIR] "
-                 "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--servers swirl,peerjs,bare]\n"
-                 "           [--relay-rates 2000,5000] [--relay-seconds S] [--smoke]\n       %s serve-bare --port N\n"
+                 "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--servers swirl,peerjs,bare,uring]\n"
+                 "           [--relay-rates 2000,5000] [--relay-seconds S] [--smoke]\n       %s serve-bare|serve-uring --port N\n"
                  "       %s report RESULTS.json DOCS_DIR NOTES.md\n",
                  argv[0], argv[0], argv[0]);
     return 2;

@@ -179,7 +179,7 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
   std::string data = work_dir + "/latency.dat";
   {
     std::ofstream d(data);
-    for (const char* kind : {"swirl", "peerjs", "bare"}) {
+    for (const char* kind : {"swirl", "peerjs", "bare", "uring"}) {
       d << "# " << kind << "\n";
       if (r.contains("relay") && r["relay"].contains(kind) && r["relay"][kind].contains("rates"))
         for (const auto& row : r["relay"][kind]["rates"])
@@ -202,7 +202,10 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
       << "'' index 0 using 1:3 with linespoints lw 2 dt 2 lc rgb '#1f77b4' title 'Swirl p99', "
       << "'' index 1 using 1:2 with linespoints lw 2 lc rgb '#d62728' title 'PeerJS p50', "
       << "'' index 1 using 1:3 with linespoints lw 2 dt 2 lc rgb '#d62728' title 'PeerJS p99', "
-      << "'' index 2 using 1:3 with linespoints lw 1 dt 3 lc rgb '#7f7f7f' title 'bare Beast relay p99'\n";
+      << "'' index 2 using 1:3 with linespoints lw 1 dt 3 lc rgb '#7f7f7f' title 'bare Beast relay p99'";
+    if (r.contains("relay") && r["relay"].contains("uring") && r["relay"]["uring"].contains("rates"))
+      g << ", '' index 3 using 1:3 with linespoints lw 1 dt 4 lc rgb '#2ca02c' title 'bare io_uring relay p99'";
+    g << "\n";
   }
   if (std::system(("gnuplot " + script).c_str()) != 0) std::fprintf(stderr, "gnuplot failed; the plot was not updated\n");
 
@@ -255,9 +258,11 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
   md << "\n## 2. Relay\n\nMatched pairs exchange a realistic negotiation (one ~3 KB offer, one ~2.5 KB answer, 8 ICE candidates of ~200 B each way),"
         " open loop at a fixed offered rate, round-robin over the pairs. Latency is sender clock to receiver clock (CLOCK_MONOTONIC, same machine)."
         " CPU is the server's, per delivered message; the user/system split follows the tick counters. `bare` is a Beast relay with no"
-        " application logic (`swirl_loadgen serve-bare`), the floor for system CPU.\n\n"
+        " application logic (`swirl_loadgen serve-bare`), the floor for system CPU. `uring` is the same relay written straight on io_uring"
+        " (`serve-uring`: one io_uring_enter per loop instead of epoll_wait + read + write), the floor for a relay with the fewest"
+        " system calls on this machine.\n\n"
      << "| server | pairs | rate (msg/s) | delivered | p50 / p99 / max (ms) | CPU µs/msg | user | system | generator lag max (ms) |\n|---|---|---|---|---|---|---|---|---|\n";
-  for (const char* kind : {"swirl", "peerjs", "bare"})
+  for (const char* kind : {"swirl", "peerjs", "bare", "uring"})
     if (r.contains("relay") && r["relay"].contains(kind) && r["relay"][kind].contains("rates"))
       for (const auto& s : r["relay"][kind]["rates"])
         md << "| " << kind << " | " << r["relay"][kind]["pairs"] << " | " << fmt(num(s, "rate"), 0) << " | " << fmt(100 * num(s, "delivered"), 3)
