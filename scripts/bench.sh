@@ -16,6 +16,8 @@
 #   SWIRL_BENCH_NO_DOCS=1   a full run that writes only the JSON (bench/results/latest.json)
 #                           and leaves docs/benchmarks.md and the plot alone
 #   SWIRL_BENCH_SWIRL_ARGS  extra swirl-server flags for an experiment, e.g. "--db-threads=1"
+#   SWIRL_BENCH_NO_PERF=1   skip the relay's perf-sampled user/system split (and its extra
+#                           3 s window per rate)
 #
 # For experiments, swirl_loadgen also takes --servers swirl,peerjs,bare,uring (which servers to run),
 # --relay-rates 5000,20000 and --relay-seconds S, e.g.
@@ -27,11 +29,15 @@ ROOT=$PWD
 SMOKE=0
 for a in "$@"; do [ "$a" = --smoke ] && SMOKE=1; done
 
-# Packages: the build toolchain through setup.sh's list; gnuplot for the plot.
-if ! command -v gnuplot >/dev/null; then
+# Packages: the build toolchain through setup.sh's list; gnuplot for the plot; perf for the
+# sampled user/system split of the relay (the bench runs without it and says so).
+BENCH_PACKAGES=()
+command -v gnuplot >/dev/null || BENCH_PACKAGES+=(gnuplot-nox)
+command -v perf >/dev/null || BENCH_PACKAGES+=(linux-perf)
+if [ ${#BENCH_PACKAGES[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends gnuplot-nox
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${BENCH_PACKAGES[@]}"
 fi
 if ! command -v clang++ >/dev/null || ! command -v node >/dev/null; then
   scripts/setup.sh release

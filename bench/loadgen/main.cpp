@@ -275,17 +275,21 @@ json Bench::relay(const std::string& kind) {
       specs.push_back(peer_spec(kind, "relay" + std::to_string(i), "relay" + std::to_string(i ^ 1)));
   }
   r.workers.push_back(fork_worker(relay_worker, {{"port", r.server.port}, {"target", kind}, {"specs", specs},
-                                                  {"server_pid", r.server.pid}}));
+                                                  {"server_pid", r.server.pid}, {"sample_split", std::getenv("SWIRL_BENCH_NO_PERF") == nullptr},
+                                                  {"work_dir", opt_.work_dir}}));
   auto ready = wait_report(r.workers[0], 120s);
   json out = {{"pairs", ready["pairs"]}, {"rates", json::array()}};
   if (ready["pairs"].get<std::size_t>() != size_.relay_pairs) out["errors"] = "not every pair was matched";
   for (double rate : size_.relay_rates) {
     send_command(r.workers[0], {{"cmd", "rate"}, {"rate", rate}, {"seconds", size_.relay_seconds}, {"warmup_s", opt_.smoke ? 0.2 : 1.0}});
     auto rep = wait_report(r.workers[0], std::chrono::seconds(static_cast<int>(size_.relay_seconds * 4 + 20)));
-    std::printf("  %-6s relay %6.0f/s: delivered %.4f, p50 %.3f p99 %.3f max %.3f ms, CPU %.2f us/msg (user %.2f, sys %.2f)\n",
+    std::printf("  %-6s relay %6.0f/s: delivered %.4f, p50 %.3f p99 %.3f max %.3f ms, CPU %.2f us/msg (user %.2f, sys %.2f;"
+                " sampled user %.2f)\n",
                 kind.c_str(), rate, rep["delivered"].get<double>(), rep["latency"].value("p50_ms", 0.0),
                 rep["latency"].value("p99_ms", 0.0), rep["latency"].value("max_ms", 0.0),
-                rep["cpu_us_per_msg"].get<double>(), rep["user_us_per_msg"].get<double>(), rep["sys_us_per_msg"].get<double>());
+                rep["cpu_us_per_msg"].get<double>(), rep["user_us_per_msg"].get<double>(), rep["sys_us_per_msg"].get<double>(),
+                rep.value("sampled_user_us_per_msg", -1.0));
+    if (rep.contains("sampled_error")) std::printf("         (no sampled split: %s)\n", rep["sampled_error"].get<std::string>().c_str());
     out["rates"].push_back(rep);
   }
   send_command(r.workers[0], {{"cmd", "stop"}});
