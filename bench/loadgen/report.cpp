@@ -295,7 +295,7 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
        << fmt(num(s, "server_sys_s")) << ") |\n";
   }
   md << "\n## 4. Churn\n\nPairs start at a steady rate. Swirl: connect → join → ready → match → leave_match → close (both sides); PeerJS: connect → OPEN → close."
-        " CPU is per user cycle. \"After\" is sampled 6 s after the last cycle, once resume grace (1 s), lobby idle shutdown (2 s) and the memory trim that follows (1 s) have passed; the baseline is sampled the same way after a warm-up round.\n\n"
+        " CPU is per user cycle. \"After\" is sampled 6 s after the last cycle, once resume grace (1 s), lobby idle shutdown (2 s) and the memory trim that follows (1 s) have passed; the baseline is sampled the same way after a warm-up round of 2000 pairs (it fills the bounded caches: SQLite pages, tokens).\n\n"
      << "| server | pairs | pairs/s | completed | failed | cycle p50 / p99 (ms) | CPU ms/cycle (user / sys) | RSS base → peak → after (KiB) | fds base → peak → after |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const char* kind : {"swirl", "peerjs"})
     if (r.contains("churn") && r["churn"].contains(kind) && r["churn"][kind].contains("cpu_ms_per_cycle")) {
