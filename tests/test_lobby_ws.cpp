@@ -87,6 +87,39 @@ TEMPLATE_TEST_CASE("join: welcome, then everyone gets lobby_status", "[lobby][ws
   CHECK(it.server().client().get("/api/lobbies/" + lobby).json()["member_count"] == 2);
 }
 
+TEST_CASE("welcome carries the lobby, its current settings, ICE servers and the limits", "[lobby][ws][protocol]") {
+  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+    c.ice_servers = {"stun:127.0.0.1:3478", "turn:127.0.0.1:3478?transport=udp"};
+    c.ws_max_frame_bytes = 12345;
+    c.ws_rate_per_second = 40;
+    c.ws_rate_burst = 80;
+    c.resume_grace = std::chrono::milliseconds(7000);
+  });
+  Interactions it(server);
+  auto& owner = it.user("Olga \"the owner\"");
+  auto& ada = it.user("Ada");
+  auto lobby = it.create_lobby(owner);
+  auto w = ada.join(lobby).wait_for_type("welcome");
+  CHECK(w["protocol"] == 1);
+  CHECK(w["user"] == json{{"id", ada.id}, {"display_name", "Ada"}});
+  CHECK(w["lobby"]["id"] == lobby);
+  CHECK(w["lobby"]["owner_id"] == owner.id);
+  CHECK(w["lobby"]["status"] == "open");
+  CHECK(w["lobby"]["name"] == server.client().get("/api/lobbies/" + lobby).json()["name"]);
+  CHECK(w["lobby"]["settings"] == server.client().get("/api/lobbies/" + lobby).json()["settings"]);
+  CHECK(w["ice_servers"] == json::parse(R"([{"urls":["stun:127.0.0.1:3478","turn:127.0.0.1:3478?transport=udp"]}])"));
+  CHECK(w["resumed"] == false);
+  CHECK(w["you"] == json{{"ready", false}, {"match", nullptr}});
+  CHECK(w["limits"] == json{{"max_message_bytes", 12345}, {"messages_per_second", 40}, {"burst", 80}, {"resume_grace_seconds", 7}});
+
+  // Settings changed live reach the next welcome.
+  REQUIRE(owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"group_size", 3}}, owner.token).status == 200);
+  auto& bob = it.user("Bob");
+  auto w2 = bob.join(lobby).wait_for_type("welcome");
+  CHECK(w2["lobby"]["settings"]["group_size"] == 3);
+  CHECK(w2["lobby"]["settings"] == server.client().get("/api/lobbies/" + lobby).json()["settings"]);
+}
+
 TEST_CASE("refused before the upgrade: no token, bad token, unknown lobby", "[lobby][ws][auth]") {
   TestServer server(Backend::sqlite);
   Interactions it(server);

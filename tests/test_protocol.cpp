@@ -13,6 +13,7 @@
 
 #include "support/reference_parser.hpp"
 #include "support/signal_samples.hpp"
+#include "swirl/lobby/json_out.hpp"
 #include "swirl/lobby/json_scan.hpp"
 #include "swirl/lobby/lobby_record.hpp"
 #include "swirl/lobby/protocol.hpp"
@@ -440,4 +441,44 @@ TEST_CASE("the scanner's own limits and quirks", "[protocol][scanner]") {
   CHECK(found[0].raw == R"({"k":1})");
   CHECK(json_scan::scan(R"([{"k":1}])", wanted, found = {}) == json_scan::Verdict::not_object);
   CHECK(found[0].kind == json_scan::Kind::absent);
+}
+
+TEST_CASE("JsonOut writes what nlohmann::json reads back, escaping like its dump", "[protocol][json_out]") {
+  const std::vector<std::string> strings = {
+      "", "plain", "quote \" and backslash \\", "tab\tnewline\nreturn\rbell\a", std::string("nul\0inside", 10),
+      "\x01\x1f\x7f", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "/slash/ and <tags>", std::string(300, 'x')};
+  for (const auto& str : strings) {
+    JsonOut j;
+    j.begin_object().key(str).value(str).end_object();
+    auto parsed = nlohmann::json::parse(j.str());
+    INFO(j.str());
+    CHECK(parsed == nlohmann::json{{str, str}});
+    // Byte for byte what nlohmann's dump writes for the same document.
+    CHECK(j.str() == nlohmann::json{{str, str}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  // Invalid UTF-8 becomes U+FFFD per bad byte; the frame stays valid JSON.
+  for (std::string bad : {std::string("\xFF"), std::string("a\xC3"), std::string("\xED\xA0\x80"), std::string("\xC0\xAF"),
+                          std::string("\xF4\x90\x80\x80"), std::string("ok\xE2\x82")}) {
+    JsonOut j;
+    j.value(bad);
+    INFO(j.str());
+    auto parsed = nlohmann::json::parse(j.str());
+    REQUIRE(parsed.is_string());
+    CHECK(parsed.get<std::string>().find("\xEF\xBF\xBD") != std::string::npos);
+  }
+  // Structure: commas between members and elements, nesting, every value kind.
+  JsonOut j;
+  j.begin_object()
+      .key("a").begin_array().value(1).value(-2).value(std::uint64_t{18446744073709551615ULL}).value(std::int64_t{-9223372036854775807 - 1}).end_array()
+      .key("b").begin_object().end_object()
+      .key("c").begin_array().end_array()
+      .key("d").null()
+      .key("e").value(true)
+      .key("f").value(false)
+      .key("g").raw(R"({"x":[1,2]})")
+      .key("h").begin_array().begin_object().key("k").value("v").end_object().begin_object().end_object().end_array()
+      .end_object();
+  auto expected = nlohmann::json::parse(R"({"a":[1,-2,18446744073709551615,-9223372036854775808],"b":{},"c":[],"d":null,"e":true,
+                                           "f":false,"g":{"x":[1,2]},"h":[{"k":"v"},{}]})");
+  CHECK(nlohmann::json::parse(j.str()) == expected);
 }

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "swirl/auth/tokens.hpp"
+#include "swirl/lobby/json_out.hpp"
 #include "swirl/util/iso8601.hpp"
 
 namespace swirl::lobby {
@@ -411,6 +412,7 @@ void LobbyServer::run_matching() {
 
 void LobbyServer::apply_settings(const LobbySettings& settings) {
   record_.settings = settings;
+  settings_json_.clear();
   mark_status_dirty();
   schedule_matching();
 }
@@ -568,52 +570,94 @@ std::string LobbyServer::status_frame() const {
   } else {
     std::sort(listed.begin(), listed.end(), by_seq);
   }
-  json members = json::array();
+  JsonOut j(160 + 96 * listed.size());
+  j.begin_object()
+      .key("type").value("lobby_status")
+      .key("lobby_id").value(id_)
+      .key("status").value(to_string(record_.status))
+      .key("member_count").value(static_cast<std::uint64_t>(members_.size()))
+      .key("ready_count").value(static_cast<std::uint64_t>(ready))
+      .key("truncated").value(truncated)
+      .key("members").begin_array();
   for (const Member* m : listed)
-    members.push_back({{"id", m->user_id}, {"display_name", m->display_name}, {"ready", m->ready},
-                       {"in_match", !m->match_id.empty()}, {"connected", m->mailbox != nullptr}});
-  return dump(json{{"type", "lobby_status"}, {"lobby_id", id_}, {"status", to_string(record_.status)},
-                   {"member_count", members_.size()}, {"ready_count", ready}, {"truncated", truncated},
-                   {"members", std::move(members)}});
+    j.begin_object()
+        .key("id").value(m->user_id)
+        .key("display_name").value(m->display_name)
+        .key("ready").value(m->ready)
+        .key("in_match").value(!m->match_id.empty())
+        .key("connected").value(m->mailbox != nullptr)
+        .end_object();
+  j.end_array().end_object();
+  return j.take();
 }
 
 std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
-  json ice = json::array();
-  if (!env_.config.ice_servers.empty()) ice.push_back({{"urls", env_.config.ice_servers}});
-  json match = nullptr;
-  if (m.match) match = json::parse(match_frame(*m.match, m.user_id));
   const auto& c = env_.config;
-  return dump(json{
-      {"type", "welcome"},
-      {"protocol", 1},
-      {"user", {{"id", m.user_id}, {"display_name", m.display_name}}},
-      {"lobby",
-       {{"id", id_}, {"name", record_.name}, {"owner_id", record_.owner_id}, {"status", to_string(record_.status)},
-        {"settings", record_.settings.to_json()}}},
-      {"ice_servers", ice},
-      {"resumed", resumed},
-      {"you", {{"ready", m.ready}, {"match", match}}},
-      {"limits",
-       {{"max_message_bytes", c.ws_max_frame_bytes},
-        {"messages_per_second", c.ws_rate_per_second},
-        {"burst", c.ws_rate_burst},
-        {"resume_grace_seconds", std::chrono::duration_cast<std::chrono::seconds>(c.resume_grace).count()}}}});
+  if (settings_json_.empty()) settings_json_ = dump(record_.settings.to_json());
+  JsonOut j(640 + settings_json_.size());
+  j.begin_object()
+      .key("type").value("welcome")
+      .key("protocol").value(1)
+      .key("user").begin_object().key("id").value(m.user_id).key("display_name").value(m.display_name).end_object()
+      .key("lobby").begin_object()
+      .key("id").value(id_)
+      .key("name").value(record_.name)
+      .key("owner_id").value(record_.owner_id)
+      .key("status").value(to_string(record_.status))
+      .key("settings").raw(settings_json_)
+      .end_object()
+      .key("ice_servers").begin_array();
+  if (!c.ice_servers.empty()) {
+    j.begin_object().key("urls").begin_array();
+    for (const auto& url : c.ice_servers) j.value(url);
+    j.end_array().end_object();
+  }
+  j.end_array()
+      .key("resumed").value(resumed)
+      .key("you").begin_object().key("ready").value(m.ready).key("match");
+  if (m.match) {
+    write_match(j, *m.match, m.user_id);
+  } else {
+    j.null();
+  }
+  j.end_object()
+      .key("limits").begin_object()
+      .key("max_message_bytes").value(static_cast<std::uint64_t>(c.ws_max_frame_bytes))
+      .key("messages_per_second").value(c.ws_rate_per_second)
+      .key("burst").value(c.ws_rate_burst)
+      .key("resume_grace_seconds")
+      .value(static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(c.resume_grace).count()))
+      .end_object()
+      .end_object();
+  return j.take();
+}
+
+void LobbyServer::write_match(JsonOut& j, const Match& match, const std::string& for_user) const {
+  auto pos = std::find(match.members.begin(), match.members.end(), for_user) - match.members.begin();
+  j.begin_object()
+      .key("type").value("match")
+      .key("match_id").value(match.id)
+      .key("created_at").value(iso8601(match.created_at_ms))
+      .key("peers").begin_array();
+  for (std::size_t k = 0; k < match.members.size(); ++k) {
+    if (static_cast<std::ptrdiff_t>(k) == pos) continue;
+    const auto& uid = match.members[k];
+    const Member* peer = match.nodes[k];
+    bool me_first = pos < static_cast<std::ptrdiff_t>(k);
+    j.begin_object()
+        .key("id").value(uid)
+        .key("display_name").value(peer ? std::string_view(peer->display_name) : std::string_view())
+        .key("offerer").value(me_first ? for_user : uid)
+        .key("polite").value(me_first ? uid : for_user)
+        .end_object();
+  }
+  j.end_array().end_object();
 }
 
 std::string LobbyServer::match_frame(const Match& match, const std::string& for_user) const {
-  auto pos = std::find(match.members.begin(), match.members.end(), for_user) - match.members.begin();
-  json peers = json::array();
-  for (std::size_t j = 0; j < match.members.size(); ++j) {
-    if (static_cast<std::ptrdiff_t>(j) == pos) continue;
-    const auto& uid = match.members[j];
-    auto it = members_.find(uid);
-    bool me_first = pos < static_cast<std::ptrdiff_t>(j);
-    peers.push_back({{"id", uid},
-                     {"display_name", it == members_.end() ? "" : it->second.display_name},
-                     {"offerer", me_first ? for_user : uid},
-                     {"polite", me_first ? uid : for_user}});
-  }
-  return dump(json{{"type", "match"}, {"match_id", match.id}, {"created_at", iso8601(match.created_at_ms)}, {"peers", peers}});
+  JsonOut j(320);
+  write_match(j, match, for_user);
+  return j.take();
 }
 
 json LobbyServer::state_json() const {

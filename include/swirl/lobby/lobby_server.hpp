@@ -34,6 +34,7 @@
 namespace swirl::lobby {
 
 class LobbyServer;
+class JsonOut;
 
 // Process-wide counters, ready to become metrics.
 struct LobbyCounters {
@@ -194,6 +195,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   std::string status_frame() const;
   std::string welcome_frame(const Member& m, bool resumed) const;
   std::string match_frame(const Match& match, const std::string& for_user) const;
+  void write_match(JsonOut& out, const Match& match, const std::string& for_user) const;
   void send(Member& m, std::string frame);
   void send_to_match_peers(const Match& match, const std::string& except_user, const std::string& frame);
   void update_idle_timer();
@@ -227,6 +229,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
 
   bool matching_scheduled_ = false;
   bool status_pending_ = false;
+  mutable std::string settings_json_;  // record_.settings as JSON, for welcome; "" until needed
   std::chrono::steady_clock::time_point last_status_{};
   boost::asio::steady_timer status_timer_;
   boost::asio::steady_timer idle_timer_;

@@ -1,0 +1,96 @@
+#pragma once
+// Writes JSON straight into a string, without building a DOM first: for the frames a lobby
+// builds on every join, match and status change (welcome, match, lobby_status). nlohmann::json
+// allocates a node per value and a std::map per object for those; this appends.
+//
+// The output is what nlohmann's dump(-1, ' ', false, error_handler_t::replace) accepts as the
+// same document: strings are escaped the same way (", \, control characters; other UTF-8 kept
+// as is), and bytes that are not valid UTF-8 become U+FFFD instead of breaking the frame.
+// Keys come out in the order they are written.
+//
+//   JsonOut j;
+//   j.begin_object().key("type").value("match").key("peers").begin_array();
+//   ...
+//   j.end_array().end_object();
+//   std::string frame = j.take();
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace swirl::lobby {
+
+class JsonOut {
+ public:
+  explicit JsonOut(std::size_t reserve = 256) { out_.reserve(reserve); }
+
+  JsonOut& begin_object() { return open('{'); }
+  JsonOut& end_object() { return close('}'); }
+  JsonOut& begin_array() { return open('['); }
+  JsonOut& end_array() { return close(']'); }
+
+  JsonOut& key(std::string_view name) {
+    separate();
+    append_string(out_, name);
+    out_ += ':';
+    need_comma_ = false;
+    return *this;
+  }
+  JsonOut& value(std::string_view s) {
+    separate();
+    append_string(out_, s);
+    return done();
+  }
+  JsonOut& value(const char* s) { return value(std::string_view(s)); }
+  JsonOut& value(bool b) {
+    separate();
+    out_ += b ? "true" : "false";
+    return done();
+  }
+  JsonOut& value(std::int64_t n);
+  JsonOut& value(std::uint64_t n);
+  JsonOut& value(int n) { return value(static_cast<std::int64_t>(n)); }
+  JsonOut& value(unsigned n) { return value(static_cast<std::uint64_t>(n)); }
+  JsonOut& null() {
+    separate();
+    out_ += "null";
+    return done();
+  }
+  // A value that is already JSON (e.g. cached settings), written as is.
+  JsonOut& raw(std::string_view json) {
+    separate();
+    out_ += json;
+    return done();
+  }
+
+  const std::string& str() const { return out_; }
+  std::string take() { return std::move(out_); }
+
+  // Appends `s` as a quoted JSON string.
+  static void append_string(std::string& out, std::string_view s);
+
+ private:
+  JsonOut& open(char c) {
+    separate();
+    out_ += c;
+    need_comma_ = false;
+    return *this;
+  }
+  JsonOut& close(char c) {
+    out_ += c;
+    return done();
+  }
+  void separate() {
+    if (need_comma_) out_ += ',';
+  }
+  JsonOut& done() {
+    need_comma_ = true;
+    return *this;
+  }
+
+  std::string out_;
+  bool need_comma_ = false;
+};
+
+}  // namespace swirl::lobby
