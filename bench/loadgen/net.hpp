@@ -108,4 +108,8 @@ json percentiles_ms(std::vector<std::int64_t>& samples_ns);
 // Parses the integer after `key` (e.g. "\"bench_t\":") in a message; -1 when absent.
 std::int64_t find_int(std::string_view text, std::string_view key);
 
+// The value of `name` in a request target's query ("/peerjs?id=a&peer=b"); "" when absent.
+// For the reference relays, which take their ids from the URL.
+std::string query_param(std::string_view target, std::string_view name);
+
 }  // namespace bench

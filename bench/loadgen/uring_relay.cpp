@@ -35,6 +35,8 @@ int run_uring_relay(std::uint16_t) {
 #include <boost/beast/core/detail/base64.hpp>
 #include <boost/uuid/detail/sha1.hpp>
 
+#include "net.hpp"
+
 namespace bench {
 
 namespace {
@@ -213,21 +215,6 @@ class Relay {
         release(c);
         return;
     }
-  }
-
-  static std::string query_param(std::string_view target, std::string_view name) {
-    auto q = target.find('?');
-    if (q == std::string_view::npos) return {};
-    auto rest = target.substr(q + 1);
-    while (!rest.empty()) {
-      auto amp = rest.find('&');
-      auto item = rest.substr(0, amp);
-      auto eq = item.find('=');
-      if (eq != std::string_view::npos && item.substr(0, eq) == name) return std::string(item.substr(eq + 1));
-      if (amp == std::string_view::npos) break;
-      rest.remove_prefix(amp + 1);
-    }
-    return {};
   }
 
   // The opening handshake: false until the request is complete.

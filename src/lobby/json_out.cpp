@@ -77,15 +77,11 @@ void JsonOut::append_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-JsonOut& JsonOut::value(std::int64_t n) {
-  separate();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, n);
-  out_.append(buf, static_cast<std::size_t>(r.ptr - buf));
-  return done();
-}
+JsonOut& JsonOut::value(std::int64_t n) { return integer(n); }
+JsonOut& JsonOut::value(std::uint64_t n) { return integer(n); }
 
-JsonOut& JsonOut::value(std::uint64_t n) {
+template <typename Int>
+JsonOut& JsonOut::integer(Int n) {
   separate();
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, n);

@@ -71,6 +71,8 @@ class JsonOut {
   static void append_string(std::string& out, std::string_view s);
 
  private:
+  template <typename Int>
+  JsonOut& integer(Int n);
   JsonOut& open(char c) {
     separate();
     out_ += c;
