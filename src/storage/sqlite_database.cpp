@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <mutex>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -33,13 +34,18 @@ class Connection {
       throw DatabaseUnavailable("cannot open SQLite database " + path + ": " + msg);
     }
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=NORMAL");
-    exec("PRAGMA foreign_keys=ON");
-    // 512 KiB of page cache per connection (SQLite's default is 2 MiB): the pool has one
-    // connection per thread, the operating system caches the file anyway, and the server's
-    // memory stays flat once this small cache is warm.
-    exec("PRAGMA cache_size=-512");
+    try {
+      enable_wal();
+      exec("PRAGMA synchronous=NORMAL");
+      exec("PRAGMA foreign_keys=ON");
+      // 512 KiB of page cache per connection (SQLite's default is 2 MiB): the pool has one
+      // connection per thread, the operating system caches the file anyway, and the server's
+      // memory stays flat once this small cache is warm.
+      exec("PRAGMA cache_size=-512");
+    } catch (...) {
+      sqlite3_close_v2(db_);
+      throw;
+    }
   }
   ~Connection() {
     for (auto& [sql, stmt] : prepared_) sqlite3_finalize(stmt);
@@ -53,10 +59,31 @@ class Connection {
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
       std::string msg = err ? err : sqlite3_errmsg(db_);
       sqlite3_free(err);
-      throw std::runtime_error("sqlite: " + msg);
+      throw std::runtime_error("sqlite: " + msg + " (in: " + sql.substr(0, 60) + ")");
     }
   }
   sqlite3* get() { return db_; }
+
+ private:
+  // Switching a database to WAL needs its exclusive lock, and SQLite answers SQLITE_BUSY at
+  // once, without the busy handler, while another process is opening or switching the same
+  // database (two servers starting on a fresh file: "database is locked"). Retry for as long
+  // as a writer would wait for the lock.
+  void enable_wal() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    auto pause = std::chrono::milliseconds(2);
+    for (;;) {
+      int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) return;
+      bool busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+      if (!busy || std::chrono::steady_clock::now() + pause > deadline)
+        throw std::runtime_error(std::string("sqlite: ") + sqlite3_errmsg(db_) + " (in: PRAGMA journal_mode=WAL)");
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+  }
+
+ public:
 
   // The statement for `sql`, compiled once per connection and kept: parsing and planning cost
   // more than running our small queries. `sql` must be a string literal (its text is the key
