@@ -32,6 +32,7 @@ LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, 
       heartbeat_timer_(strand_) {
   for (const auto& p : history) history_.record(member_id_for(p.user_a), member_id_for(p.user_b), p.last_met_at_ms);
   for (const auto& [user, until] : bans) bans_[user] = until;
+  settings_json_ = dump(record_.settings.to_json());
 }
 
 LobbyServer::~LobbyServer() = default;
@@ -52,15 +53,23 @@ MemberId LobbyServer::member_id_for(const std::string& user_id) {
   return it->second;
 }
 
-void LobbyServer::forget_if_unmatched(MemberId mid) {
+void LobbyServer::erase_member(std::unordered_map<std::string, Member>::iterator it) {
+  Member& m = it->second;
+  if (m.grace_timer) m.grace_timer->cancel();
+  MemberId mid = m.mid;
+  member_nodes_[mid] = nullptr;
+  members_.erase(it);
   // Someone who met nobody here leaves nothing for the matcher to remember: their dense id goes
   // back for reuse, so a lobby that runs for weeks keeps only the users with match history (which
   // is what a fresh actor would load from the database), not everyone who ever looked in.
-  if (history_.partners(mid) != 0) return;
-  history_.forget(mid);
-  member_ids_.erase(member_users_[mid]);
-  std::string().swap(member_users_[mid]);
-  free_mids_.push_back(mid);
+  if (history_.partners(mid) == 0) {
+    history_.forget(mid);
+    member_ids_.erase(member_users_[mid]);
+    std::string().swap(member_users_[mid]);
+    free_mids_.push_back(mid);
+  }
+  mark_status_dirty();
+  update_idle_timer();
 }
 
 void LobbyServer::start() {
@@ -351,13 +360,7 @@ void LobbyServer::remove_member(const std::string& user_id, MatchEndReason reaso
     leave_match(m, MatchEndReason::left, false, reason_for_others);
     m.mailbox = std::move(mailbox);
   }
-  if (m.grace_timer) m.grace_timer->cancel();
-  member_nodes_[m.mid] = nullptr;
-  auto mid = m.mid;
-  members_.erase(it);
-  forget_if_unmatched(mid);
-  mark_status_dirty();
-  update_idle_timer();
+  erase_member(it);
 }
 
 void LobbyServer::update_idle_timer() {
@@ -412,7 +415,7 @@ void LobbyServer::run_matching() {
 
 void LobbyServer::apply_settings(const LobbySettings& settings) {
   record_.settings = settings;
-  settings_json_.clear();
+  settings_json_ = dump(record_.settings.to_json());
   mark_status_dirty();
   schedule_matching();
 }
@@ -433,13 +436,7 @@ bool LobbyServer::kick(const std::string& user_id, int ban_seconds) {
     send(m, dump(kicked));
     m.mailbox->close(close_code::kicked, "kicked");
   }
-  if (m.grace_timer) m.grace_timer->cancel();
-  member_nodes_[m.mid] = nullptr;
-  auto mid = m.mid;
-  members_.erase(it);
-  forget_if_unmatched(mid);
-  mark_status_dirty();
-  update_idle_timer();
+  erase_member(it);
   return true;
 }
 
@@ -593,7 +590,6 @@ std::string LobbyServer::status_frame() const {
 
 std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
   const auto& c = env_.config;
-  if (settings_json_.empty()) settings_json_ = dump(record_.settings.to_json());
   JsonOut j(640 + settings_json_.size());
   j.begin_object()
       .key("type").value("welcome")

@@ -201,7 +201,9 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void update_idle_timer();
   void schedule_heartbeat();
   MemberId member_id_for(const std::string& user_id);
-  void forget_if_unmatched(MemberId mid);  // after `mid`'s member left
+  // Removes a member's entry (after any match was left); forgets their dense id when they met
+  // nobody here. Then the status and idle timer follow.
+  void erase_member(std::unordered_map<std::string, Member>::iterator it);
   std::int64_t now_ms() const;
 
   LobbyStrand strand_;
@@ -229,7 +231,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
 
   bool matching_scheduled_ = false;
   bool status_pending_ = false;
-  mutable std::string settings_json_;  // record_.settings as JSON, for welcome; "" until needed
+  std::string settings_json_;  // record_.settings as JSON, for welcome; kept with the settings
   std::chrono::steady_clock::time_point last_status_{};
   boost::asio::steady_timer status_timer_;
   boost::asio::steady_timer idle_timer_;
