@@ -11,7 +11,7 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  auto parsed = swirl::parse_config(args, swirl::environment_map());
+  auto parsed = swirl::core::parse_config(args, swirl::core::environment_map());
   if (!parsed.config) {
     (parsed.exit_code ? std::cerr : std::cout) << parsed.message;
     return parsed.exit_code;

@@ -5,9 +5,9 @@
 #include <cstdio>
 #include <memory>
 
-#include "swirl/app/config.hpp"
+#include "swirl/core/config.hpp"
 
-using swirl::parse_config;
+using swirl::core::parse_config;
 
 namespace {
 std::pair<int, std::string> run_command(const std::string& cmd) {

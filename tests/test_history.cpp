@@ -1,4 +1,4 @@
-// The match history, written behind the matches in batches (lobby/history_writer.hpp),
+// The match history, written behind the matches in batches (storage/history_writer.hpp),
 // black-box on both backends: when it reaches the database, that nothing queued is lost on a
 // lobby restart or a server stop, and the queue's bound and failure counting.
 #include <catch2/catch.hpp>
@@ -15,7 +15,7 @@ namespace {
 constexpr auto kNeverByTimer = std::chrono::milliseconds(3'600'000);  // only explicit flushes write
 
 // Lobbies stop soon after their members leave, and only a stop (or a read) flushes history.
-void quick_stop_no_timer_flush(swirl::Config& c) {
+void quick_stop_no_timer_flush(swirl::core::Config& c) {
   c.history_flush_interval = kNeverByTimer;
   c.resume_grace = std::chrono::milliseconds(300);
   c.lobby_idle_shutdown = std::chrono::milliseconds(300);
@@ -37,7 +37,7 @@ std::int64_t matches_in(const std::string& url, const std::string& lobby, const 
 
 TEMPLATE_TEST_CASE("match history reaches the database within the flush interval, ended matches included",
                    "[history][storage]", SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value, [](swirl::Config& c) { c.history_flush_interval = std::chrono::milliseconds(50); });
+  TestServer server(TestType::value, [](swirl::core::Config& c) { c.history_flush_interval = std::chrono::milliseconds(50); });
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");
@@ -116,7 +116,7 @@ TEMPLATE_TEST_CASE("stopping the server writes the history still queued", "[hist
   std::string url = fresh_database_url(TestType::value);
   std::string lobby;
   {
-    TestServer server(url, [](swirl::Config& c) { c.history_flush_interval = kNeverByTimer; });
+    TestServer server(url, [](swirl::core::Config& c) { c.history_flush_interval = kNeverByTimer; });
     Interactions it(server);
     auto& ada = it.user("Ada");
     auto& bob = it.user("Bob");
@@ -134,7 +134,7 @@ TEMPLATE_TEST_CASE("a full history queue drops new events and counts them, the m
   std::string url = fresh_database_url(TestType::value);
   std::string lobby;
   {
-    TestServer server(url, [](swirl::Config& c) {
+    TestServer server(url, [](swirl::core::Config& c) {
       c.history_flush_interval = kNeverByTimer;
       c.history_max_queued = 1;
     });

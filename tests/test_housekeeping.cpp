@@ -14,7 +14,7 @@
 #include "support/interactions.hpp"
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
-#include "swirl/app/blocking_pool.hpp"
+#include "swirl/core/blocking_pool.hpp"
 #include "swirl/app/housekeeping.hpp"
 #include "swirl/auth/token_cache.hpp"
 
@@ -53,7 +53,7 @@ TEST_CASE("the token cache drops expired entries on request, and only those", "[
 
 TEST_CASE("a housekeeping pass gives free heap pages back to the operating system", "[housekeeping][memory]") {
   boost::asio::io_context ioc;
-  swirl::BlockingPool pool(1, 16);
+  swirl::core::BlockingPool pool(1, 16);
   swirl::auth::TokenCache tokens(std::chrono::milliseconds(5000), 16);
   auto keeper = std::make_shared<swirl::Housekeeper>(ioc, pool, tokens, std::chrono::milliseconds(1000));
 
@@ -87,7 +87,7 @@ TEST_CASE("a housekeeping pass gives free heap pages back to the operating syste
 
 TEMPLATE_TEST_CASE("lobbies that shut down start one housekeeping pass after the delay", "[housekeeping][supervisor]",
                    SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value, [](swirl::Config& c) {
+  TestServer server(TestType::value, [](swirl::core::Config& c) {
     c.resume_grace = std::chrono::milliseconds(100);
     c.lobby_idle_shutdown = std::chrono::milliseconds(100);
     c.token_cache_ttl = std::chrono::milliseconds(200);
@@ -116,7 +116,7 @@ TEMPLATE_TEST_CASE("lobbies that shut down start one housekeeping pass after the
 }
 
 TEMPLATE_TEST_CASE("with --memory-trim-delay-ms=0 no housekeeping pass runs", "[housekeeping][config]", SqliteBackend) {
-  TestServer server(TestType::value, [](swirl::Config& c) {
+  TestServer server(TestType::value, [](swirl::core::Config& c) {
     c.resume_grace = std::chrono::milliseconds(50);
     c.lobby_idle_shutdown = std::chrono::milliseconds(50);
     c.memory_trim_delay = std::chrono::milliseconds(0);

@@ -53,7 +53,7 @@ TEST_CASE("unknown API paths are JSON 404s and wrong methods are JSON 405s", "[h
 }
 
 TEST_CASE("request bodies over the limit get 413 and nothing is created", "[http][limits]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) { c.http_max_body_bytes = 1024; });
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.http_max_body_bytes = 1024; });
   auto http = server.client();
   std::string big = R"({"display_name":"Ada","pad":")" + std::string(2000, 'x') + "\"}";
   auto r = http.request("POST", "/api/users", big);
@@ -93,7 +93,7 @@ TEST_CASE("keep-alive serves many requests on one connection", "[http]") {
 }
 
 TEST_CASE("a client that never finishes its request is disconnected at the header timeout", "[http][limits]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) { c.http_header_timeout = std::chrono::milliseconds(300); });
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.http_header_timeout = std::chrono::milliseconds(300); });
   auto started = std::chrono::steady_clock::now();
   auto raw = raw_exchange(server.port(), "GET /api/health HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(5));
   auto waited = std::chrono::steady_clock::now() - started;
@@ -103,7 +103,7 @@ TEST_CASE("a client that never finishes its request is disconnected at the heade
 
 TEST_CASE("static files: MIME types, ETag and 304, cache policy, HEAD", "[http][static]") {
   WebRoot root;
-  TestServer server(Backend::sqlite, [&](swirl::Config& c) {
+  TestServer server(Backend::sqlite, [&](swirl::core::Config& c) {
     c.web_root = (root.dir / "web").string();
     c.model_dir = (root.dir / "models").string();
   });
@@ -144,7 +144,7 @@ TEST_CASE("static files: MIME types, ETag and 304, cache policy, HEAD", "[http][
 
 TEST_CASE("SPA fallback serves index.html for client routes but not for assets or the API", "[http][static]") {
   WebRoot root;
-  TestServer server(Backend::sqlite, [&](swirl::Config& c) {
+  TestServer server(Backend::sqlite, [&](swirl::core::Config& c) {
     c.web_root = (root.dir / "web").string();
     c.model_dir = (root.dir / "models").string();
   });
@@ -171,7 +171,7 @@ TEST_CASE("SPA fallback serves index.html for client routes but not for assets o
 
 TEST_CASE("without a built client the server shows a placeholder page", "[http][static]") {
   auto empty = temp_dir();
-  TestServer server(Backend::sqlite, [&](swirl::Config& c) { c.web_root = empty; });
+  TestServer server(Backend::sqlite, [&](swirl::core::Config& c) { c.web_root = empty; });
   auto r = server.client().get("/");
   CHECK(r.status == 200);
   CHECK_THAT(r.body, Catch::Contains("Swirl"));

@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-auto fast_timers = [](swirl::Config& c) {
+auto fast_timers = [](swirl::core::Config& c) {
   c.resume_grace = std::chrono::milliseconds(1000);
   c.lobby_idle_shutdown = std::chrono::milliseconds(1000);
 };
@@ -88,7 +88,7 @@ TEMPLATE_TEST_CASE("join: welcome, then everyone gets lobby_status", "[lobby][ws
 }
 
 TEST_CASE("welcome carries the lobby, its current settings, ICE servers and the limits", "[lobby][ws][protocol]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
     c.ice_servers = {"stun:127.0.0.1:3478", "turn:127.0.0.1:3478?transport=udp"};
     c.ws_max_frame_bytes = 12345;
     c.ws_rate_per_second = 40;
@@ -288,7 +288,7 @@ TEMPLATE_TEST_CASE("repeat avoidance survives a lobby restart", "[lobby][ws][mat
 }
 
 TEST_CASE("a dropped member resumes within the grace period, otherwise the peer's match ends", "[lobby][ws][resume]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) { c.resume_grace = std::chrono::milliseconds(1500); });
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.resume_grace = std::chrono::milliseconds(1500); });
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");
@@ -335,7 +335,7 @@ TEST_CASE("an idle lobby shuts down and a later join respawns it", "[lobby][ws][
 TEST_CASE("a fault in one lobby tears down that lobby alone, another keeps relaying without loss",
           "[lobby][ws][isolation]") {
   // A burst of 300 signals at once: room in the queues so the only thing under test is isolation.
-  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
     c.ws_rate_per_second = 100000;
     c.ws_rate_burst = 100000;
     c.ws_queue_max_messages = 4096;
@@ -381,7 +381,7 @@ TEST_CASE("a fault in one lobby tears down that lobby alone, another keeps relay
 }
 
 TEST_CASE("a client that stops reading is closed as too slow, with the queue bounded", "[lobby][ws][limits]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
     c.ws_rate_per_second = 100000;
     c.ws_rate_burst = 100000;
     c.ws_queue_max_messages = 64;
@@ -407,7 +407,7 @@ TEST_CASE("a client that stops reading is closed as too slow, with the queue bou
 }
 
 TEST_CASE("an oversized frame closes with 1009", "[lobby][ws][limits]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) { c.ws_max_frame_bytes = 4096; });
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.ws_max_frame_bytes = 4096; });
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto lobby = it.create_lobby(ada);
@@ -418,7 +418,7 @@ TEST_CASE("an oversized frame closes with 1009", "[lobby][ws][limits]") {
 }
 
 TEST_CASE("a flood gets rate_limited errors, then a 1008 close", "[lobby][ws][limits]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
     c.ws_rate_per_second = 10;
     c.ws_rate_burst = 10;
   });
@@ -489,7 +489,7 @@ TEST_CASE("groups of three form a mesh with consistent roles", "[lobby][ws][matc
 }
 
 TEST_CASE("a peer that stops answering pings is dropped after the idle timeout", "[lobby][ws][limits]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
     c.ws_idle_timeout = std::chrono::milliseconds(600);
     c.resume_grace = std::chrono::milliseconds(60'000);
   });

@@ -378,7 +378,7 @@ TEST_CASE("randomized histories respect the repeat rule", "[matchmaking][propert
 TEST_CASE("readiness after a match ends follows the protocol table", "[matchmaking][readiness]") {
   using swirl::lobby::MatchEndReason;
   using swirl::lobby::ready_after_match_end;
-  using swirl::lobby::to_string;
+  using swirl::storage::to_string;
 
   CHECK(ready_after_match_end(MatchEndReason::left, true));
   CHECK_FALSE(ready_after_match_end(MatchEndReason::left, false));

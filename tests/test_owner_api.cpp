@@ -150,7 +150,7 @@ TEST_CASE("live state shows members, readiness, matches and counters", "[owner][
 }
 
 TEST_CASE("a running lobby forgets users who left without meeting anyone, and remembers who met", "[owner][state][lobby]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) {
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
     c.resume_grace = std::chrono::milliseconds(100);
     c.lobby_idle_shutdown = std::chrono::milliseconds(60'000);
   });

@@ -13,13 +13,17 @@
 
 #include "support/reference_parser.hpp"
 #include "support/signal_samples.hpp"
-#include "swirl/lobby/json_out.hpp"
-#include "swirl/lobby/json_scan.hpp"
-#include "swirl/lobby/lobby_record.hpp"
+#include "swirl/json/out.hpp"
+#include "swirl/json/scan.hpp"
+#include "swirl/lobby/matchmaking.hpp"
 #include "swirl/lobby/protocol.hpp"
+#include "swirl/storage/records.hpp"
 
 using namespace swirl::lobby;
 using nlohmann::json;
+using swirl::json::JsonOut;
+using swirl::storage::LobbySettings;
+using swirl::storage::SettingsError;
 
 namespace {
 ProtocolError error_of(std::string_view text) {
@@ -68,7 +72,7 @@ TEST_CASE("lobby settings: defaults, partial updates and errors naming the field
   auto s = std::get<LobbySettings>(ok);
   CHECK(s.group_size == 4);
   CHECK(s.when_exhausted == WhenExhausted::repeat);
-  CHECK(s.match_rules().repeat_after_ms == 60000);
+  CHECK(match_rules(s).repeat_after_ms == 60000);
   CHECK(s.max_members == base.max_members);
 
   auto field_of = [&](const json& patch) {
@@ -435,12 +439,12 @@ TEST_CASE("the scanner's own limits and quirks", "[protocol][scanner]") {
   CHECK(error_of("{\"type\":\"ready\"}\xC3\xA9").message == not_json);
 
   std::array<std::string_view, 1> wanted{"k"};
-  std::array<json_scan::Value, 1> found{};
-  CHECK(json_scan::scan(R"({"k":{"k":1},"j":2})", wanted, found) == json_scan::Verdict::object);
-  CHECK(found[0].kind == json_scan::Kind::object);
+  std::array<swirl::json::Value, 1> found{};
+  CHECK(swirl::json::scan(R"({"k":{"k":1},"j":2})", wanted, found) == swirl::json::Verdict::object);
+  CHECK(found[0].kind == swirl::json::Kind::object);
   CHECK(found[0].raw == R"({"k":1})");
-  CHECK(json_scan::scan(R"([{"k":1}])", wanted, found = {}) == json_scan::Verdict::not_object);
-  CHECK(found[0].kind == json_scan::Kind::absent);
+  CHECK(swirl::json::scan(R"([{"k":1}])", wanted, found = {}) == swirl::json::Verdict::not_object);
+  CHECK(found[0].kind == swirl::json::Kind::absent);
 }
 
 TEST_CASE("JsonOut writes what nlohmann::json reads back, escaping like its dump", "[protocol][json_out]") {

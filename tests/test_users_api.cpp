@@ -163,7 +163,7 @@ TEMPLATE_TEST_CASE("the token cache answers repeat calls, and a rename is seen a
 TEMPLATE_TEST_CASE("a token changed behind the server's back stops working within the cache TTL", "[users][auth][cache]",
                    SqliteBackend, PostgresBackend) {
   SECTION("with a TTL") {
-    TestServer server(TestType::value, [](swirl::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(300); });
+    TestServer server(TestType::value, [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(300); });
     auto http = server.client();
     auto [id, created_token] = http.create_user("Ada");
     const std::string token = created_token;  // a lambda below uses it
@@ -174,7 +174,7 @@ TEMPLATE_TEST_CASE("a token changed behind the server's back stops working withi
     CHECK(std::chrono::steady_clock::now() - changed < std::chrono::seconds(3));
   }
   SECTION("without the cache (TTL 0) at once") {
-    TestServer server(TestType::value, [](swirl::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(0); });
+    TestServer server(TestType::value, [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(0); });
     auto http = server.client();
     auto [id, created_token] = http.create_user("Ada");
     const std::string token = created_token;  // a lambda below uses it
@@ -187,7 +187,7 @@ TEMPLATE_TEST_CASE("a token changed behind the server's back stops working withi
 
 TEMPLATE_TEST_CASE("the token cache holds at most --token-cache-size users, the oldest going first", "[users][auth][cache][limits]",
                    SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value, [](swirl::Config& c) { c.token_cache_size = 2; });
+  TestServer server(TestType::value, [](swirl::core::Config& c) { c.token_cache_size = 2; });
   auto& cache = server.app().token_cache();
   auto http = server.client();
   auto ada = http.create_user("Ada");

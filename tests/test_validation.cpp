@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "swirl/auth/tokens.hpp"
+#include "swirl/core/random.hpp"
 #include "swirl/users/display_name.hpp"
 
 using swirl::users::NameError;
@@ -60,7 +61,7 @@ TEST_CASE("ids from the buffered random source are distinct across refills, thre
   std::set<std::string> seen;
   std::array<std::size_t, 64> first_char{};
   for (int i = 0; i < 20000; ++i) {
-    auto id = swirl::auth::new_id();
+    auto id = swirl::core::new_id();
     REQUIRE(id.size() == 16);
     CHECK(seen.insert(id).second);
     const std::string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -73,23 +74,23 @@ TEST_CASE("ids from the buffered random source are distinct across refills, thre
   }
   std::vector<std::string> other(2000);
   std::thread t([&] {
-    for (auto& id : other) id = swirl::auth::new_id();
+    for (auto& id : other) id = swirl::core::new_id();
   });
   t.join();
   for (const auto& id : other) CHECK(seen.count(id) == 0);
 
   // After a fork, parent and child must not hand out the same buffered bytes.
-  (void)swirl::auth::new_id();  // the buffer holds unused bytes now
+  (void)swirl::core::new_id();  // the buffer holds unused bytes now
   int fds[2];
   REQUIRE(pipe(fds) == 0);
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    auto id = swirl::auth::new_id();
+    auto id = swirl::core::new_id();
     ssize_t w = write(fds[1], id.data(), id.size());
     _exit(w == static_cast<ssize_t>(id.size()) ? 0 : 1);
   }
-  auto mine = swirl::auth::new_id();
+  auto mine = swirl::core::new_id();
   char child[16];
   ssize_t got = read(fds[0], child, sizeof child);
   int status = 0;

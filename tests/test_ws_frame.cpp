@@ -363,7 +363,7 @@ TEST_CASE("protocol violations close the connection with 1002 or 1007", "[ws][wi
 }
 
 TEST_CASE("a message over the size limit is refused from its header alone", "[ws][wire][limits]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) { c.ws_max_frame_bytes = 1024; });
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.ws_max_frame_bytes = 1024; });
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto lobby = it.create_lobby(ada);
@@ -382,7 +382,7 @@ TEST_CASE("a message over the size limit is refused from its header alone", "[ws
 }
 
 TEST_CASE("a connection that falls quiet gives its read buffer back and still hears the next message", "[ws][wire]") {
-  TestServer server(Backend::sqlite, [](swirl::Config& c) { c.ws_idle_timeout = std::chrono::milliseconds(800); });
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.ws_idle_timeout = std::chrono::milliseconds(800); });
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto lobby = it.create_lobby(ada);

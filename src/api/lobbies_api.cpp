@@ -12,6 +12,8 @@
 
 #include "swirl/api/users_api.hpp"
 #include "swirl/auth/tokens.hpp"
+#include "swirl/core/clock.hpp"
+#include "swirl/core/random.hpp"
 #include "swirl/users/display_name.hpp"
 #include "swirl/ws/handshake.hpp"
 
@@ -33,7 +35,7 @@ bool valid_lobby_id(const std::string& id) {
   return true;
 }
 
-std::string invite_url(const Config& config, const http::Request& req, const std::string& id) {
+std::string invite_url(const core::Config& config, const http::Request& req, const std::string& id) {
   std::string base = config.public_url;
   if (base.empty()) {
     auto host = req[http::bhttp::field::host];
@@ -43,9 +45,9 @@ std::string invite_url(const Config& config, const http::Request& req, const std
   return base + "/l/" + id;
 }
 
-Json lobby_public_json(const lobby::LobbyRecord& l, std::size_t member_count) {
-  return Json{{"id", l.id}, {"name", l.name}, {"status", lobby::to_string(l.status)}, {"member_count", member_count},
-              {"settings", l.settings.to_json()}, {"created_at", iso8601(l.created_at_ms)}};
+Json lobby_public_json(const storage::LobbyRecord& l, std::size_t member_count) {
+  return Json{{"id", l.id}, {"name", l.name}, {"status", storage::to_string(l.status)}, {"member_count", member_count},
+              {"settings", l.settings.to_json()}, {"created_at", core::iso8601(l.created_at_ms)}};
 }
 
 // The token from "Sec-WebSocket-Protocol: swirl.v1, swirl.token.<TOKEN>" or the Authorization header.
@@ -67,7 +69,7 @@ std::optional<std::string> ws_token(const http::Request& req) {
 }
 
 struct Admission {
-  std::optional<lobby::LobbyRecord> record;
+  std::optional<storage::LobbyRecord> record;
   std::optional<std::int64_t> banned_until;
   bool live = false;
   bool already_member = false;
@@ -126,13 +128,13 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     user = co_await authenticate_token(s.base, *token);
     auto a = co_await admission(s, lobby_id, user.id, true);
     if (!a.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
-    if (a.record->status == lobby::LobbyStatus::closed)
+    if (a.record->status == storage::LobbyStatus::closed)
       throw ApiError(Status::conflict, "lobby_closed", "this lobby has been closed by its owner");
-    if (a.banned_until && *a.banned_until > storage::now_ms())
+    if (a.banned_until && *a.banned_until > core::now_ms())
       throw ApiError(Status::forbidden, "banned",
                      "you were removed from this lobby; you may rejoin in " +
-                         std::to_string((*a.banned_until - storage::now_ms() + 999) / 1000) + " s (retry_after)");
-    if (a.record->status == lobby::LobbyStatus::locked && !a.already_member)
+                         std::to_string((*a.banned_until - core::now_ms() + 999) / 1000) + " s (retry_after)");
+    if (a.record->status == storage::LobbyStatus::locked && !a.already_member)
       throw ApiError(Status::locked, "lobby_locked", "this lobby is locked: no new members for now");
     if (!a.already_member && static_cast<int>(a.members) >= a.record->settings.max_members)
       throw ApiError(Status::conflict, "lobby_full", "this lobby is full");
@@ -140,7 +142,7 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     refusal = refuse(e.status(), e.code(), e.what());
   } catch (const storage::DatabaseUnavailable& e) {
     refusal = refuse(Status::service_unavailable, "database_unavailable", e.what());
-  } catch (const PoolOverloaded& e) {
+  } catch (const core::PoolOverloaded& e) {
     refusal = refuse(Status::service_unavailable, "overloaded", e.what());
   } catch (const std::exception& e) {
     spdlog::error("websocket upgrade failed: {}", e.what());
@@ -207,24 +209,24 @@ void register_lobby_routes(http::Router& router, LobbyServices& s) {
       msg.replace(0, std::string("display_name").size(), "name");
       throw ApiError(Status::bad_request, "invalid_name", msg);
     }
-    lobby::LobbySettings settings;
+    storage::LobbySettings settings;
     settings.idle_shutdown_seconds =
         static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(s.base.config.lobby_idle_shutdown).count());
     if (auto it = body.find("settings"); it != body.end()) {
-      auto applied = lobby::apply_settings(settings, *it);
-      if (auto* err = std::get_if<lobby::SettingsError>(&applied))
+      auto applied = storage::apply_settings(settings, *it);
+      if (auto* err = std::get_if<storage::SettingsError>(&applied))
         throw ApiError(Status::bad_request, "invalid_settings", "settings." + err->field + ": " + err->message);
-      settings = std::get<lobby::LobbySettings>(applied);
+      settings = std::get<storage::LobbySettings>(applied);
     }
     for (auto it = body.begin(); it != body.end(); ++it)
       if (it.key() != "name" && it.key() != "settings")
         throw ApiError(Status::bad_request, "invalid_field", "unknown field '" + it.key() + "'");
-    lobby::LobbyRecord record;
-    record.id = auth::new_id(kLobbyIdBytes);
+    storage::LobbyRecord record;
+    record.id = core::new_id(kLobbyIdBytes);
     record.name = std::get<std::string>(name);
     record.owner_id = user.id;
     record.settings = settings;
-    record.created_at_ms = storage::now_ms();
+    record.created_at_ms = core::now_ms();
     auto& db = s.base.db;
     auto job = [&db, record] { db.create_lobby(record); };
     auto op = s.base.pool.run(std::move(job));
@@ -245,10 +247,10 @@ void register_lobby_routes(http::Router& router, LobbyServices& s) {
       if (auto token = auth::bearer_token(header)) caller = (co_await authenticate_token(s.base, *token)).id;
     auto a = co_await admission(s, id, caller, false);
     if (!a.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
-    if (a.banned_until && *a.banned_until > storage::now_ms())
+    if (a.banned_until && *a.banned_until > core::now_ms())
       throw ApiError(Status::forbidden, "banned",
                      "you were removed from this lobby; you may rejoin in " +
-                         std::to_string((*a.banned_until - storage::now_ms() + 999) / 1000) + " s (retry_after)");
+                         std::to_string((*a.banned_until - core::now_ms() + 999) / 1000) + " s (retry_after)");
     co_return http::json_response(ctx.request, Status::ok, lobby_public_json(*a.record, a.members));
   });
 

@@ -1,6 +1,7 @@
 #include "swirl/api/owner_api.hpp"
 
 #include "swirl/api/users_api.hpp"
+#include "swirl/core/clock.hpp"
 #include "swirl/users/display_name.hpp"
 
 namespace swirl::api {
@@ -17,7 +18,7 @@ constexpr std::size_t kMaxAnnouncementChars = 500;
 
 struct OwnedLobby {
   storage::User owner;
-  lobby::LobbyRecord record;
+  storage::LobbyRecord record;
 };
 
 // Authenticates the caller and loads the lobby: 401 / 404 / 403 (not the owner) / 409 (closed,
@@ -31,7 +32,7 @@ asio::awaitable<OwnedLobby> owned_lobby(LobbyServices& s, http::RequestContext& 
   auto record = co_await std::move(op);
   if (!record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
   if (record->owner_id != user.id) throw ApiError(Status::forbidden, "not_owner", "only the lobby's owner may do this");
-  if (changes && record->status == lobby::LobbyStatus::closed)
+  if (changes && record->status == storage::LobbyStatus::closed)
     throw ApiError(Status::conflict, "lobby_closed", "this lobby is closed; it cannot be changed any more");
   co_return OwnedLobby{std::move(user), std::move(*record)};
 }
@@ -49,15 +50,15 @@ asio::awaitable<void> on_db(LobbyServices& s, F f) {
   co_await std::move(op);
 }
 
-asio::awaitable<http::Response> set_status(LobbyServices& s, http::RequestContext& ctx, lobby::LobbyStatus status) {
+asio::awaitable<http::Response> set_status(LobbyServices& s, http::RequestContext& ctx, storage::LobbyStatus status) {
   auto owned = co_await owned_lobby(s, ctx, true);
   auto& db = s.base.db;
-  co_await on_db(s, [&db, id = owned.record.id, status] { db.set_lobby_status(id, status, storage::now_ms()); });
+  co_await on_db(s, [&db, id = owned.record.id, status] { db.set_lobby_status(id, status, core::now_ms()); });
   co_await s.supervisor->ask(owned.record.id, [status](LobbyServer& l) {
     l.set_status(status);
     return true;
   });
-  co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", lobby::to_string(status)}});
+  co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", storage::to_string(status)}});
 }
 
 }  // namespace
@@ -85,7 +86,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     }
     out["id"] = owned.record.id;
     out["name"] = owned.record.name;
-    out["status"] = lobby::to_string(owned.record.status);
+    out["status"] = storage::to_string(owned.record.status);
     out["owner_id"] = owned.record.owner_id;
     out["settings"] = owned.record.settings.to_json();
     co_return http::json_response(ctx.request, Status::ok, out);
@@ -94,10 +95,10 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
   router.add(verb::patch, "/api/lobbies/{id}/settings", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto owned = co_await owned_lobby(s, ctx, true);
     Json body = http::parse_json_object(ctx.request);
-    auto applied = lobby::apply_settings(owned.record.settings, body);
-    if (auto* err = std::get_if<lobby::SettingsError>(&applied))
+    auto applied = storage::apply_settings(owned.record.settings, body);
+    if (auto* err = std::get_if<storage::SettingsError>(&applied))
       throw ApiError(Status::bad_request, "invalid_settings", err->field + ": " + err->message);
-    auto settings = std::get<lobby::LobbySettings>(applied);
+    auto settings = std::get<storage::LobbySettings>(applied);
     auto& db = s.base.db;
     co_await on_db(s, [&db, id = owned.record.id, settings] { db.update_lobby_settings(id, settings); });
     auto live = co_await s.supervisor->ask(owned.record.id, [settings](LobbyServer& l) {
@@ -123,7 +124,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     std::int64_t until = 0;
     if (ban_seconds > 0) {
       auto& db = s.base.db;
-      until = storage::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000;
+      until = core::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000;
       co_await on_db(s, [&db, id = owned.record.id, user_id, until] { db.ban(id, user_id, until); });
     }
     // A live (or loading) lobby keeps its bans in memory: it learns this one before it kicks.
@@ -150,10 +151,10 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
              });
 
   router.add(verb::post, "/api/lobbies/{id}/lock", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-    co_return co_await set_status(s, ctx, lobby::LobbyStatus::locked);
+    co_return co_await set_status(s, ctx, storage::LobbyStatus::locked);
   });
   router.add(verb::post, "/api/lobbies/{id}/unlock", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-    co_return co_await set_status(s, ctx, lobby::LobbyStatus::open);
+    co_return co_await set_status(s, ctx, storage::LobbyStatus::open);
   });
 
   router.add(verb::post, "/api/lobbies/{id}/announce", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
@@ -176,7 +177,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
   router.add(verb::post, "/api/lobbies/{id}/close", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto owned = co_await owned_lobby(s, ctx, true);
     auto& db = s.base.db;
-    co_await on_db(s, [&db, id = owned.record.id] { db.set_lobby_status(id, lobby::LobbyStatus::closed, storage::now_ms()); });
+    co_await on_db(s, [&db, id = owned.record.id] { db.set_lobby_status(id, storage::LobbyStatus::closed, core::now_ms()); });
     co_await s.supervisor->ask(owned.record.id, [](LobbyServer& l) {
       l.close_for_good();
       return true;

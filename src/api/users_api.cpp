@@ -3,6 +3,8 @@
 #include <ctime>
 
 #include "swirl/auth/tokens.hpp"
+#include "swirl/core/clock.hpp"
+#include "swirl/core/random.hpp"
 #include "swirl/users/display_name.hpp"
 
 namespace swirl::api {
@@ -32,8 +34,8 @@ ApiError unauthorized(const std::string& code, const std::string& message) {
 }  // namespace
 
 Json user_json(const storage::User& u) {
-  return Json{{"id", u.id}, {"display_name", u.display_name}, {"created_at", iso8601(u.created_at_ms)},
-              {"last_seen_at", iso8601(u.last_seen_at_ms)}};
+  return Json{{"id", u.id}, {"display_name", u.display_name}, {"created_at", core::iso8601(u.created_at_ms)},
+              {"last_seen_at", core::iso8601(u.last_seen_at_ms)}};
 }
 
 boost::asio::awaitable<storage::User> authenticate_token(Services& services, const std::string& token) {
@@ -42,12 +44,12 @@ boost::asio::awaitable<storage::User> authenticate_token(Services& services, con
   // A cached user is good unless last_seen_at is due for its once-a-minute update, which the
   // database path below does.
   auto cached = services.tokens.find(hash);
-  if (cached.user && storage::now_ms() - cached.user->last_seen_at_ms < kLastSeenResolutionMs) co_return *cached.user;
+  if (cached.user && core::now_ms() - cached.user->last_seen_at_ms < kLastSeenResolutionMs) co_return *cached.user;
   auto& db = services.db;
   auto user = co_await services.pool.run([&db, hash]() -> std::optional<storage::User> {
     auto u = db.find_user_by_token_hash(hash);
     if (u) {
-      auto now = storage::now_ms();
+      auto now = core::now_ms();
       if (now - u->last_seen_at_ms >= kLastSeenResolutionMs) {
         db.touch_user(u->id, now);
         u->last_seen_at_ms = now;
@@ -77,8 +79,8 @@ void register_user_routes(http::Router& router, Services& s) {
     auto& db = s.db;
     auto user = co_await s.pool.run([&db, name, hash] {
       for (int attempt = 1;; ++attempt) {
-        auto now = storage::now_ms();
-        storage::User u{auth::new_id(), name, now, now};
+        auto now = core::now_ms();
+        storage::User u{core::new_id(), name, now, now};
         try {
           db.create_user(u, hash);
           return u;

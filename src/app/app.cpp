@@ -20,7 +20,7 @@ Run <code>scripts/setup.sh</code> (or <code>npm run build</code> in <code>web/</
 
 }  // namespace
 
-void setup_logging(const Config& config) {
+void setup_logging(const core::Config& config) {
   auto logger = spdlog::stderr_color_mt("swirl");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(config.log_level));
@@ -32,7 +32,7 @@ void setup_logging(const Config& config) {
 
 // With one io thread, tell Asio so: its scheduler then keeps handlers posted from that thread
 // in a thread-private queue (still safe for posts from the database threads).
-App::App(Config config)
+App::App(core::Config config)
     : config_(std::move(config)), ioc_(config_.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT) {}
 
 App::~App() { stop(); }
@@ -45,9 +45,9 @@ void App::start() {
   int applied = db_->migrate();
   spdlog::info("database {} ready ({} migration(s) applied now)", db_->backend(), applied);
 
-  pool_ = std::make_unique<BlockingPool>(config_.db_threads, config_.db_max_pending);
+  pool_ = std::make_unique<core::BlockingPool>(config_.db_threads, config_.db_max_pending);
   token_cache_ = std::make_unique<auth::TokenCache>(config_.token_cache_ttl, config_.token_cache_size);
-  services_ = std::make_unique<Services>(Services{config_, *pool_, *db_, *token_cache_});
+  services_ = std::make_unique<api::Services>(api::Services{config_, *pool_, *db_, *token_cache_});
   supervisor_ = std::make_shared<lobby::ApplicationSupervisor>(ioc_.get_executor(), config_, *pool_, *db_);
   housekeeper_ = std::make_shared<Housekeeper>(ioc_, *pool_, *token_cache_, config_.memory_trim_delay);
   supervisor_->on_lobby_removed([h = housekeeper_] { h->poke(); });

@@ -9,7 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-#include "swirl/app/blocking_pool.hpp"
+#include "swirl/core/blocking_pool.hpp"
 #include "swirl/auth/token_cache.hpp"
 
 namespace swirl {
@@ -25,7 +25,7 @@ std::uint64_t resident_kib() {
   return static_cast<std::uint64_t>(resident) * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE)) / 1024;
 }
 
-Housekeeper::Housekeeper(asio::io_context& ioc, BlockingPool& pool, auth::TokenCache& tokens,
+Housekeeper::Housekeeper(asio::io_context& ioc, core::BlockingPool& pool, auth::TokenCache& tokens,
                          std::chrono::milliseconds delay)
     : strand_(asio::make_strand(ioc.get_executor())), timer_(strand_), pool_(pool), tokens_(tokens), delay_(delay) {}
 

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "swirl/app/blocking_pool.hpp"
+#include "swirl/core/blocking_pool.hpp"
 #include "swirl/storage/database.hpp"
 
 namespace swirl::http {
@@ -110,7 +110,7 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, std::strin
     co_return error_response(req, e.status(), e.code(), e.what());
   } catch (const storage::DatabaseUnavailable& e) {
     co_return error_response(req, Status::service_unavailable, "database_unavailable", e.what());
-  } catch (const PoolOverloaded& e) {
+  } catch (const core::PoolOverloaded& e) {
     co_return error_response(req, Status::service_unavailable, "overloaded", e.what());
   } catch (const std::exception& e) {
     spdlog::error("handler for {} {} failed: {}", std::string(req.method_string()), std::string(req.target()), e.what());

@@ -82,7 +82,7 @@ std::string mime_type_for(const std::string& ext_in) {
   return it == types.end() ? "application/octet-stream" : it->second;
 }
 
-StaticFiles::StaticFiles(fs::path root, BlockingPool& pool, bool spa_fallback, std::string placeholder_html)
+StaticFiles::StaticFiles(fs::path root, core::BlockingPool& pool, bool spa_fallback, std::string placeholder_html)
     : root_(std::move(root)), pool_(pool), spa_fallback_(spa_fallback), placeholder_html_(std::move(placeholder_html)) {}
 
 boost::asio::awaitable<Response> StaticFiles::serve(const Request& req, std::vector<std::string> segments) const {

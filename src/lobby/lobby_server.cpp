@@ -5,9 +5,10 @@
 #include <boost/asio/bind_executor.hpp>
 #include <spdlog/spdlog.h>
 
-#include "swirl/auth/tokens.hpp"
-#include "swirl/lobby/json_out.hpp"
-#include "swirl/util/iso8601.hpp"
+#include "swirl/core/clock.hpp"
+#include "swirl/core/iso8601.hpp"
+#include "swirl/core/random.hpp"
+#include "swirl/json/out.hpp"
 
 namespace swirl::lobby {
 namespace asio = boost::asio;
@@ -21,8 +22,8 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 }  // namespace
 
-LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, LobbyRecord record,
-                         const std::vector<PairRecord>& history, const Bans& bans)
+LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, storage::LobbyRecord record,
+                         const std::vector<storage::PairRecord>& history, const Bans& bans)
     : strand_(asio::make_strand(static_cast<asio::io_context&>(asio::query(executor, asio::execution::context)))),
       env_(env),
       id_(record.id),
@@ -37,7 +38,7 @@ LobbyServer::LobbyServer(asio::any_io_executor executor, LobbyEnvironment& env, 
 
 LobbyServer::~LobbyServer() = default;
 
-std::int64_t LobbyServer::now_ms() const { return storage::now_ms(); }
+std::int64_t LobbyServer::now_ms() const { return core::now_ms(); }
 
 MemberId LobbyServer::member_id_for(const std::string& user_id) {
   auto next = free_mids_.empty() ? static_cast<MemberId>(member_users_.size()) : free_mids_.back();
@@ -395,7 +396,7 @@ void LobbyServer::run_matching() {
   for (const auto& [uid, m] : members_)
     if (m.ready && m.mailbox && m.match_id.empty()) ready.push_back({m.mid, m.ready_since_ms, m.ready_order});
   if (static_cast<int>(ready.size()) < record_.settings.group_size) return;
-  auto groups = find_matches(ready, history_, record_.settings.match_rules(), now_ms());
+  auto groups = find_matches(ready, history_, match_rules(record_.settings), now_ms());
   for (const auto& g : groups) create_match(g);
   // Those left waiting although someone they had met was free: a repeat the rules avoided.
   constexpr std::size_t kRepeatCheckLimit = 64;
@@ -413,14 +414,14 @@ void LobbyServer::run_matching() {
         }
 }
 
-void LobbyServer::apply_settings(const LobbySettings& settings) {
+void LobbyServer::apply_settings(const storage::LobbySettings& settings) {
   record_.settings = settings;
   settings_json_ = dump(record_.settings.to_json());
   mark_status_dirty();
   schedule_matching();
 }
 
-void LobbyServer::set_status(LobbyStatus status) {
+void LobbyServer::set_status(storage::LobbyStatus status) {
   record_.status = status;
   mark_status_dirty();
 }
@@ -460,7 +461,7 @@ bool LobbyServer::end_match_by_owner(const std::string& match_id) {
 }
 
 std::size_t LobbyServer::announce(const std::string& message) {
-  Frame frame = make_frame(dump(json{{"type", "announcement"}, {"message", message}, {"at", iso8601(now_ms())}}));
+  Frame frame = make_frame(dump(json{{"type", "announcement"}, {"message", message}, {"at", core::iso8601(now_ms())}}));
   std::size_t n = 0;
   for (auto& [uid, m] : members_)
     if (m.mailbox) {
@@ -471,7 +472,7 @@ std::size_t LobbyServer::announce(const std::string& message) {
 }
 
 void LobbyServer::close_for_good() {
-  record_.status = LobbyStatus::closed;
+  record_.status = storage::LobbyStatus::closed;
   stop(make_frame(dump(json{{"type", "lobby_closed"}, {"message", "The owner closed this lobby."}})), close_code::lobby_closed,
        "lobby closed");
   env_.counters.lobbies_stopped++;
@@ -481,7 +482,7 @@ void LobbyServer::close_for_good() {
 void LobbyServer::create_match(const std::vector<MemberId>& group) {
   auto now = now_ms();
   Match match;
-  match.id = auth::new_id();
+  match.id = core::new_id();
   match.created_at_ms = now;
   for (MemberId mid : group) {
     match.members.push_back(member_users_.at(mid));
@@ -567,7 +568,7 @@ std::string LobbyServer::status_frame() const {
   } else {
     std::sort(listed.begin(), listed.end(), by_seq);
   }
-  JsonOut j(160 + 96 * listed.size());
+  swirl::json::JsonOut j(160 + 96 * listed.size());
   j.begin_object()
       .key("type").value("lobby_status")
       .key("lobby_id").value(id_)
@@ -590,7 +591,7 @@ std::string LobbyServer::status_frame() const {
 
 std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
   const auto& c = env_.config;
-  JsonOut j(640 + settings_json_.size());
+  swirl::json::JsonOut j(640 + settings_json_.size());
   j.begin_object()
       .key("type").value("welcome")
       .key("protocol").value(1)
@@ -628,12 +629,12 @@ std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
   return j.take();
 }
 
-void LobbyServer::write_match(JsonOut& j, const Match& match, const std::string& for_user) const {
+void LobbyServer::write_match(swirl::json::JsonOut& j, const Match& match, const std::string& for_user) const {
   auto pos = std::find(match.members.begin(), match.members.end(), for_user) - match.members.begin();
   j.begin_object()
       .key("type").value("match")
       .key("match_id").value(match.id)
-      .key("created_at").value(iso8601(match.created_at_ms))
+      .key("created_at").value(core::iso8601(match.created_at_ms))
       .key("peers").begin_array();
   for (std::size_t k = 0; k < match.members.size(); ++k) {
     if (static_cast<std::ptrdiff_t>(k) == pos) continue;
@@ -651,7 +652,7 @@ void LobbyServer::write_match(JsonOut& j, const Match& match, const std::string&
 }
 
 std::string LobbyServer::match_frame(const Match& match, const std::string& for_user) const {
-  JsonOut j(320);
+  swirl::json::JsonOut j(320);
   write_match(j, match, for_user);
   return j.take();
 }
@@ -663,7 +664,7 @@ json LobbyServer::state_json() const {
     members.push_back({{"id", uid}, {"display_name", m.display_name}, {"ready", m.ready},
                        {"connection", m.mailbox ? "connected" : "reconnecting"}, {"match_id", m.match_id.empty() ? json() : json(m.match_id)},
                        {"waiting_seconds", m.ready && m.match_id.empty() ? (now - m.ready_since_ms) / 1000.0 : 0.0},
-                       {"joined_at", iso8601(m.joined_at_ms)}});
+                       {"joined_at", core::iso8601(m.joined_at_ms)}});
   json matches = json::array();
   for (const auto& [mid, match] : matches_) {
     json people = json::array();

@@ -412,4 +412,9 @@ std::vector<std::vector<MemberId>> find_matches(std::span<const Candidate> ready
   return Matcher(ready, history, rules, now_ms).run();
 }
 
+MatchRules match_rules(const storage::LobbySettings& settings) {
+  return MatchRules{settings.group_size, settings.when_exhausted,
+                    static_cast<std::int64_t>(settings.repeat_after_seconds) * 1000};
+}
+
 }  // namespace swirl::lobby

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "swirl/lobby/json_scan.hpp"
+#include "swirl/json/scan.hpp"
 
 namespace swirl::lobby {
 
@@ -21,8 +21,8 @@ namespace {
 enum Field : std::size_t { type_field, to_field, data_field, ready_field, field_count };
 constexpr std::array<std::string_view, field_count> field_names{"type", "to", "data", "ready"};
 
-bool is_boolean(const json_scan::Value& v) {
-  return v.kind == json_scan::Kind::true_value || v.kind == json_scan::Kind::false_value;
+bool is_boolean(const swirl::json::Value& v) {
+  return v.kind == swirl::json::Kind::true_value || v.kind == swirl::json::Kind::false_value;
 }
 
 // {"type":"signal","from":<from_user>,"data":<data exactly as received>}, in one allocation.
@@ -30,9 +30,9 @@ std::string signal_frame(const std::string& from_user, std::string_view data) {
   constexpr std::string_view head = R"({"type":"signal","from":)";
   constexpr std::string_view middle = R"(,"data":)";
   std::string out;
-  out.reserve(head.size() + json_scan::quoted_size(from_user) + middle.size() + data.size() + 1);
+  out.reserve(head.size() + swirl::json::quoted_size(from_user) + middle.size() + data.size() + 1);
   out += head;
-  json_scan::append_quoted(out, from_user);
+  swirl::json::append_quoted(out, from_user);
   out += middle;
   out += data;
   out += '}';
@@ -42,37 +42,37 @@ std::string signal_frame(const std::string& from_user, std::string_view data) {
 }  // namespace
 
 std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view text, const std::string& from_user) {
-  using json_scan::Kind;
-  std::array<json_scan::Value, field_count> f{};
-  switch (json_scan::scan(text, field_names, f)) {
-    case json_scan::Verdict::invalid:
+  using swirl::json::Kind;
+  std::array<swirl::json::Value, field_count> f{};
+  switch (swirl::json::scan(text, field_names, f)) {
+    case swirl::json::Verdict::invalid:
       return ProtocolError{"invalid_json", "the message is not valid JSON"};
-    case json_scan::Verdict::too_deep:
+    case swirl::json::Verdict::too_deep:
       return ProtocolError{"invalid_json", "the message nests arrays and objects more than " +
-                                               std::to_string(json_scan::max_depth) + " levels deep"};
-    case json_scan::Verdict::not_object:
+                                               std::to_string(swirl::json::max_depth) + " levels deep"};
+    case swirl::json::Verdict::not_object:
       return ProtocolError{"invalid_json", "the message must be a JSON object"};
-    case json_scan::Verdict::object:
+    case swirl::json::Verdict::object:
       break;
   }
   const auto& type = f[type_field];
   if (type.kind != Kind::string) return ProtocolError{"unknown_type", "the message needs a string field \"type\""};
 
-  if (json_scan::decoded_equals(type, "signal")) {
+  if (swirl::json::decoded_equals(type, "signal")) {
     const auto& to = f[to_field];
     // Every escape decodes to at least one byte, so an empty raw string is the only empty one.
     if (to.kind != Kind::string || to.raw.empty())
       return ProtocolError{"invalid_message", "signal: the field \"to\" must be a user id"};
     if (f[data_field].kind != Kind::object)
       return ProtocolError{"invalid_message", "signal: the field \"data\" must be an object"};
-    return ClientCommand{SignalCommand{json_scan::decode(to), make_frame(signal_frame(from_user, f[data_field].raw))}};
+    return ClientCommand{SignalCommand{swirl::json::decode(to), make_frame(signal_frame(from_user, f[data_field].raw))}};
   }
-  if (json_scan::decoded_equals(type, "ready")) {
+  if (swirl::json::decoded_equals(type, "ready")) {
     if (!is_boolean(f[ready_field]))
       return ProtocolError{"invalid_message", "ready: the field \"ready\" must be true or false"};
     return ClientCommand{ReadyCommand{f[ready_field].kind == Kind::true_value}};
   }
-  if (json_scan::decoded_equals(type, "leave_match")) {
+  if (swirl::json::decoded_equals(type, "leave_match")) {
     bool ready = false;
     if (f[ready_field].kind != Kind::absent) {
       if (!is_boolean(f[ready_field]))
@@ -81,7 +81,7 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
     }
     return ClientCommand{LeaveMatchCommand{ready}};
   }
-  return ProtocolError{"unknown_type", "unknown message type \"" + json_scan::decode(type).substr(0, 64) + "\""};
+  return ProtocolError{"unknown_type", "unknown message type \"" + swirl::json::decode(type).substr(0, 64) + "\""};
 }
 
 }  // namespace swirl::lobby

@@ -1,19 +1,21 @@
 #include "swirl/lobby/supervisor.hpp"
 
+#include "swirl/core/clock.hpp"
+
 #include <boost/asio/bind_executor.hpp>
 #include <spdlog/spdlog.h>
 
 namespace swirl::lobby {
 namespace asio = boost::asio;
 
-ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, const Config& config, BlockingPool& pool,
+ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, const core::Config& config, core::BlockingPool& pool,
                                              storage::Database& db)
     : io_executor_(executor),
       strand_(asio::make_strand(executor)),
       pool_(pool),
       db_(db),
-      history_(std::make_shared<HistoryWriter>(executor, pool, db,
-                                               HistoryLimits{config.history_flush_interval, config.history_max_queued})),
+      history_(std::make_shared<storage::HistoryWriter>(executor, pool, db,
+                                               storage::HistoryLimits{config.history_flush_interval, config.history_max_queued})),
       env_{config, pool, db, counters_, *history_, {}, {}, {}} {
   // The lobby calls these on its own strand; the registry is only touched on ours. The
   // supervisor outlives every lobby (App stops the io_context before destroying it).
@@ -65,7 +67,7 @@ void ApplicationSupervisor::spawn(const std::string& lobby_id) {
     // Matches of an earlier actor of this lobby may still be queued: store them before reading.
     history->drain_now();
     out.pairs = db.load_pairs(lobby_id);
-    out.bans = db.load_bans(lobby_id, storage::now_ms());
+    out.bans = db.load_bans(lobby_id, core::now_ms());
     return out;
   }, asio::bind_executor(strand_, [self = shared_from_this(), lobby_id](std::exception_ptr e, Loaded loaded) {
     self->loaded(lobby_id, e, std::move(loaded));
@@ -78,7 +80,7 @@ void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_p
   auto pending = std::move(it->second.pending);
   auto waiters = std::move(it->second.waiters);
   auto& record = data.record;
-  if (error || !record || record->status == LobbyStatus::closed) {
+  if (error || !record || record->status == storage::LobbyStatus::closed) {
     lobbies_.erase(it);
     for (auto& w : waiters) w(nullptr);
     std::string code = error ? "lobby_unavailable" : (!record ? "lobby_not_found" : "lobby_closed");

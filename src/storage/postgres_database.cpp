@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "backends.hpp"
+#include "swirl/core/clock.hpp"
 #include "swirl/storage/migrations.hpp"
 
 #include <nlohmann/json.hpp>
@@ -42,14 +43,14 @@ User read_user(const pqxx::row& r) {
   return User{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>(), r[3].as<std::int64_t>()};
 }
 
-lobby::LobbyRecord read_lobby(const pqxx::row& r) {
-  lobby::LobbyRecord l;
+storage::LobbyRecord read_lobby(const pqxx::row& r) {
+  storage::LobbyRecord l;
   l.id = r[0].as<std::string>();
   l.name = r[1].as<std::string>();
   l.owner_id = r[2].as<std::string>();
-  auto parsed = lobby::apply_settings(lobby::LobbySettings{}, nlohmann::json::parse(r[3].as<std::string>(), nullptr, false));
-  if (auto* ok = std::get_if<lobby::LobbySettings>(&parsed)) l.settings = *ok;
-  l.status = lobby::lobby_status_from(r[4].as<std::string>()).value_or(lobby::LobbyStatus::open);
+  auto parsed = storage::apply_settings(storage::LobbySettings{}, nlohmann::json::parse(r[3].as<std::string>(), nullptr, false));
+  if (auto* ok = std::get_if<storage::LobbySettings>(&parsed)) l.settings = *ok;
+  l.status = storage::lobby_status_from(r[4].as<std::string>()).value_or(storage::LobbyStatus::open);
   l.created_at_ms = r[5].as<std::int64_t>();
   return l;
 }
@@ -75,7 +76,7 @@ class PostgresDatabase final : public Database {
         if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
         w.exec(m.sql);
         w.exec_params("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                      m.version, m.name, now_ms());
+                      m.version, m.name, core::now_ms());
         ++count;
       }
       w.commit();
@@ -141,19 +142,19 @@ class PostgresDatabase final : public Database {
     });
   }
 
-  void create_lobby(const lobby::LobbyRecord& l) override {
+  void create_lobby(const storage::LobbyRecord& l) override {
     with_connection([&](pqxx::connection& c) {
       pqxx::work w(c);
       w.exec_params("INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    l.id, l.name, l.owner_id, l.settings.to_json().dump(), std::string(lobby::to_string(l.status)),
+                    l.id, l.name, l.owner_id, l.settings.to_json().dump(), std::string(storage::to_string(l.status)),
                     l.created_at_ms);
       w.commit();
       return 0;
     });
   }
 
-  std::optional<lobby::LobbyRecord> find_lobby(const std::string& id) override {
-    return with_connection([&](pqxx::connection& c) -> std::optional<lobby::LobbyRecord> {
+  std::optional<storage::LobbyRecord> find_lobby(const std::string& id) override {
+    return with_connection([&](pqxx::connection& c) -> std::optional<storage::LobbyRecord> {
       pqxx::read_transaction w(c);
       auto r = w.exec_params("SELECT id, name, owner_id, settings, status, created_at FROM lobbies WHERE id = $1", id);
       if (r.empty()) return std::nullopt;
@@ -161,10 +162,10 @@ class PostgresDatabase final : public Database {
     });
   }
 
-  std::vector<lobby::PairRecord> load_pairs(const std::string& lobby_id) override {
+  std::vector<storage::PairRecord> load_pairs(const std::string& lobby_id) override {
     return with_connection([&](pqxx::connection& c) {
       pqxx::read_transaction w(c);
-      std::vector<lobby::PairRecord> out;
+      std::vector<storage::PairRecord> out;
       for (const auto& r : w.exec_params("SELECT user_a, user_b, last_met_at FROM match_pairs WHERE lobby_id = $1", lobby_id))
         out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>()});
       return out;
@@ -195,13 +196,13 @@ class PostgresDatabase final : public Database {
     });
   }
 
-  void update_lobby_settings(const std::string& id, const lobby::LobbySettings& settings) override {
+  void update_lobby_settings(const std::string& id, const storage::LobbySettings& settings) override {
     exec_write("UPDATE lobbies SET settings = $2 WHERE id = $1", id, settings.to_json().dump());
   }
 
-  void set_lobby_status(const std::string& id, lobby::LobbyStatus status, std::int64_t at) override {
+  void set_lobby_status(const std::string& id, storage::LobbyStatus status, std::int64_t at) override {
     exec_write("UPDATE lobbies SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN $3 ELSE closed_at END WHERE id = $1",
-               id, std::string(lobby::to_string(status)), at);
+               id, std::string(storage::to_string(status)), at);
   }
 
   void set_lobby_owner(const std::string& id, const std::string& owner) override {

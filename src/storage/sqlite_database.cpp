@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "swirl/core/clock.hpp"
 #include "swirl/storage/migrations.hpp"
 
 #include <nlohmann/json.hpp>
@@ -146,14 +147,14 @@ class Statement {
 
 User read_user(Statement& s) { return User{s.text(0), s.text(1), s.int64(2), s.int64(3)}; }
 
-lobby::LobbyRecord read_lobby(Statement& s) {
-  lobby::LobbyRecord r;
+storage::LobbyRecord read_lobby(Statement& s) {
+  storage::LobbyRecord r;
   r.id = s.text(0);
   r.name = s.text(1);
   r.owner_id = s.text(2);
-  auto parsed = lobby::apply_settings(lobby::LobbySettings{}, nlohmann::json::parse(s.text(3), nullptr, false));
-  if (auto* ok = std::get_if<lobby::LobbySettings>(&parsed)) r.settings = *ok;
-  r.status = lobby::lobby_status_from(s.text(4)).value_or(lobby::LobbyStatus::open);
+  auto parsed = storage::apply_settings(storage::LobbySettings{}, nlohmann::json::parse(s.text(3), nullptr, false));
+  if (auto* ok = std::get_if<storage::LobbySettings>(&parsed)) r.settings = *ok;
+  r.status = storage::lobby_status_from(s.text(4)).value_or(storage::LobbyStatus::open);
   r.created_at_ms = s.int64(5);
   return r;
 }
@@ -185,7 +186,7 @@ class SqliteDatabase final : public Database {
         if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
         c->exec(m.sql);
         Statement s(*c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)");
-        s.bind(1, std::int64_t{m.version}).bind(2, m.name).bind(3, now_ms()).step();
+        s.bind(1, std::int64_t{m.version}).bind(2, m.name).bind(3, core::now_ms()).step();
         ++count;
       }
       c->exec("COMMIT");
@@ -239,14 +240,14 @@ class SqliteDatabase final : public Database {
     s.bind(1, id).bind(2, now).step();
   }
 
-  void create_lobby(const lobby::LobbyRecord& l) override {
+  void create_lobby(const storage::LobbyRecord& l) override {
     auto c = acquire();
     Statement s(*c, "INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     s.bind(1, l.id).bind(2, l.name).bind(3, l.owner_id).bind(4, l.settings.to_json().dump())
-        .bind(5, std::string(lobby::to_string(l.status))).bind(6, l.created_at_ms).step();
+        .bind(5, std::string(storage::to_string(l.status))).bind(6, l.created_at_ms).step();
   }
 
-  std::optional<lobby::LobbyRecord> find_lobby(const std::string& id) override {
+  std::optional<storage::LobbyRecord> find_lobby(const std::string& id) override {
     auto c = acquire();
     Statement s(*c, "SELECT id, name, owner_id, settings, status, created_at FROM lobbies WHERE id = ?1");
     s.bind(1, id);
@@ -254,11 +255,11 @@ class SqliteDatabase final : public Database {
     return read_lobby(s);
   }
 
-  std::vector<lobby::PairRecord> load_pairs(const std::string& lobby_id) override {
+  std::vector<storage::PairRecord> load_pairs(const std::string& lobby_id) override {
     auto c = acquire();
     Statement s(*c, "SELECT user_a, user_b, last_met_at FROM match_pairs WHERE lobby_id = ?1");
     s.bind(1, lobby_id);
-    std::vector<lobby::PairRecord> out;
+    std::vector<storage::PairRecord> out;
     while (s.step()) out.push_back({s.text(0), s.text(1), s.int64(2)});
     return out;
   }
@@ -295,16 +296,16 @@ class SqliteDatabase final : public Database {
     }
   }
 
-  void update_lobby_settings(const std::string& id, const lobby::LobbySettings& settings) override {
+  void update_lobby_settings(const std::string& id, const storage::LobbySettings& settings) override {
     auto c = acquire();
     Statement s(*c, "UPDATE lobbies SET settings = ?2 WHERE id = ?1");
     s.bind(1, id).bind(2, settings.to_json().dump()).step();
   }
 
-  void set_lobby_status(const std::string& id, lobby::LobbyStatus status, std::int64_t at) override {
+  void set_lobby_status(const std::string& id, storage::LobbyStatus status, std::int64_t at) override {
     auto c = acquire();
     Statement s(*c, "UPDATE lobbies SET status = ?2, closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_at END WHERE id = ?1");
-    s.bind(1, id).bind(2, std::string(lobby::to_string(status))).bind(3, at).step();
+    s.bind(1, id).bind(2, std::string(storage::to_string(status))).bind(3, at).step();
   }
 
   void set_lobby_owner(const std::string& id, const std::string& owner) override {
@@ -396,12 +397,6 @@ class SqliteDatabase final : public Database {
 
 std::unique_ptr<Database> open_sqlite(const std::string& path, const DatabaseOptions& options) {
   return std::make_unique<SqliteDatabase>(path, options);
-}
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options) {

@@ -83,7 +83,7 @@ class FlushBatch {
   std::vector<std::shared_ptr<WsSession>> sessions_;
 };
 
-WsSession::WsSession(Socket socket, const Config& config, WsCounters& counters, std::string user_id, std::string pending)
+WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id, std::string pending)
     : socket_(std::move(socket)),
       strand_(asio::make_strand(socket_.get_executor())),
       config_(config),

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <unistd.h>
 
-#include "swirl/auth/tokens.hpp"
+#include "swirl/core/random.hpp"
 #include "swirl/storage/database.hpp"
 #include "swirl/storage/migrations.hpp"
 
@@ -39,7 +39,7 @@ std::string url_for(const std::string& db) {
 }
 
 std::string new_name() {
-  std::string id = auth::new_id(9);
+  std::string id = core::new_id(9);
   std::string name = "t_";
   for (char c : id) name += std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
   return name;

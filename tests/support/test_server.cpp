@@ -4,8 +4,8 @@
 
 namespace swirl::test {
 
-Config test_config(const std::string& database_url) {
-  Config c;
+core::Config test_config(const std::string& database_url) {
+  core::Config c;
   c.listen_address = "127.0.0.1";
   c.port = 0;
   c.database_url = database_url;
@@ -20,17 +20,17 @@ Config test_config(const std::string& database_url) {
   return c;
 }
 
-TestServer::TestServer(Backend backend, const std::function<void(Config&)>& tweak)
+TestServer::TestServer(Backend backend, const std::function<void(core::Config&)>& tweak)
     : TestServer(fresh_database_url(backend), tweak) {}
 
-TestServer::TestServer(const std::string& database_url, const std::function<void(Config&)>& tweak)
+TestServer::TestServer(const std::string& database_url, const std::function<void(core::Config&)>& tweak)
     : database_url_(database_url) {
   static bool logging = [] {
     spdlog::set_level(spdlog::level::warn);
     return true;
   }();
   (void)logging;
-  Config c = test_config(database_url);
+  core::Config c = test_config(database_url);
   if (tweak) tweak(c);
   app_ = std::make_unique<App>(c);
   app_->start();

@@ -12,13 +12,13 @@
 
 namespace swirl::test {
 
-Config test_config(const std::string& database_url);
+core::Config test_config(const std::string& database_url);
 
 class TestServer {
  public:
-  explicit TestServer(Backend backend, const std::function<void(Config&)>& tweak = {});
+  explicit TestServer(Backend backend, const std::function<void(core::Config&)>& tweak = {});
   // Same database, e.g. to restart a server on the database of a previous one.
-  TestServer(const std::string& database_url, const std::function<void(Config&)>& tweak = {});
+  TestServer(const std::string& database_url, const std::function<void(core::Config&)>& tweak = {});
   ~TestServer();
 
   unsigned short port() const { return app_->port(); }

@@ -7,7 +7,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
-#include "swirl/app/services.hpp"
+#include "swirl/api/services.hpp"
 #include "swirl/http/router.hpp"
 #include "swirl/lobby/supervisor.hpp"
 #include "swirl/ws/ws_session.hpp"

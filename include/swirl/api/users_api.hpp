@@ -3,9 +3,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "swirl/app/services.hpp"
+#include "swirl/api/services.hpp"
 #include "swirl/http/router.hpp"
-#include "swirl/util/iso8601.hpp"
+#include "swirl/core/iso8601.hpp"
 
 namespace swirl::api {
 

@@ -9,10 +9,10 @@
 #include <boost/asio/io_context.hpp>
 
 #include "swirl/api/lobbies_api.hpp"
-#include "swirl/app/blocking_pool.hpp"
-#include "swirl/app/config.hpp"
+#include "swirl/core/blocking_pool.hpp"
+#include "swirl/core/config.hpp"
 #include "swirl/app/housekeeping.hpp"
-#include "swirl/app/services.hpp"
+#include "swirl/api/services.hpp"
 #include "swirl/http/http_server.hpp"
 #include "swirl/http/router.hpp"
 #include "swirl/http/static_files.hpp"
@@ -22,7 +22,7 @@ namespace swirl {
 
 class App {
  public:
-  explicit App(Config config);
+  explicit App(core::Config config);
   ~App();
   App(const App&) = delete;
   App& operator=(const App&) = delete;
@@ -34,7 +34,7 @@ class App {
   void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
 
   unsigned short port() const { return port_; }
-  const Config& config() const { return config_; }
+  const core::Config& config() const { return config_; }
   boost::asio::io_context& io_context() { return ioc_; }
   storage::Database& database() { return *db_; }
   auth::TokenCache& token_cache() { return *token_cache_; }
@@ -45,15 +45,15 @@ class App {
  private:
   void build_routes();
 
-  Config config_;
+  core::Config config_;
   std::unique_ptr<storage::Database> db_;
   // Before the io_context: sessions destroyed with its abandoned handlers still count down.
   ws::WsCounters ws_counters_;
   boost::asio::io_context ioc_;
-  std::unique_ptr<BlockingPool> pool_;
+  std::unique_ptr<core::BlockingPool> pool_;
   std::unique_ptr<auth::TokenCache> token_cache_;
   std::shared_ptr<Housekeeper> housekeeper_;
-  std::unique_ptr<Services> services_;
+  std::unique_ptr<api::Services> services_;
   std::shared_ptr<lobby::ApplicationSupervisor> supervisor_;
   std::unique_ptr<api::LobbyServices> lobby_services_;
   http::Router router_;
@@ -65,6 +65,6 @@ class App {
   bool stopped_ = false;
 };
 
-void setup_logging(const Config& config);
+void setup_logging(const core::Config& config);
 
 }  // namespace swirl

@@ -23,7 +23,9 @@
 
 namespace swirl {
 
+namespace core {
 class BlockingPool;
+}
 namespace auth {
 class TokenCache;
 }
@@ -39,7 +41,7 @@ struct HousekeepingCounters {
 class Housekeeper : public std::enable_shared_from_this<Housekeeper> {
  public:
   // delay 0 disables: poke() then does nothing.
-  Housekeeper(boost::asio::io_context& ioc, BlockingPool& pool, auth::TokenCache& tokens, std::chrono::milliseconds delay);
+  Housekeeper(boost::asio::io_context& ioc, core::BlockingPool& pool, auth::TokenCache& tokens, std::chrono::milliseconds delay);
 
   // Something large was freed (a lobby shut down): a pass runs `delay` from now unless one is
   // already due. Thread-safe.
@@ -52,7 +54,7 @@ class Housekeeper : public std::enable_shared_from_this<Housekeeper> {
  private:
   boost::asio::strand<boost::asio::io_context::executor_type> strand_;
   boost::asio::steady_timer timer_;
-  BlockingPool& pool_;
+  core::BlockingPool& pool_;
   auth::TokenCache& tokens_;
   const std::chrono::milliseconds delay_;
   bool armed_ = false;  // on strand_

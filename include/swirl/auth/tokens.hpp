@@ -1,5 +1,5 @@
 #pragma once
-// Bearer tokens and identifiers: random bytes from the OS CSPRNG, base64url without padding.
+// Bearer tokens: random bytes from the OS CSPRNG (core/random.hpp), base64url without padding.
 // Only the SHA-256 of a token is stored; comparisons are constant time.
 
 #include <cstddef>
@@ -11,9 +11,7 @@ namespace swirl::auth {
 
 constexpr std::size_t kTokenBytes = 32;  // 256 bits
 
-std::string random_base64url(std::size_t bytes);
 std::string new_token();
-std::string new_id(std::size_t bytes = 12);  // 96 bits -> 16 characters
 std::string sha256_hex(std::string_view data);
 bool constant_time_equal(std::string_view a, std::string_view b);
 

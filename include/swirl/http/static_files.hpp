@@ -10,7 +10,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "swirl/app/blocking_pool.hpp"
+#include "swirl/core/blocking_pool.hpp"
 #include "swirl/http/types.hpp"
 
 namespace swirl::http {
@@ -19,14 +19,14 @@ std::string mime_type_for(const std::string& extension);
 
 class StaticFiles {
  public:
-  StaticFiles(std::filesystem::path root, BlockingPool& pool, bool spa_fallback, std::string placeholder_html = {});
+  StaticFiles(std::filesystem::path root, core::BlockingPool& pool, bool spa_fallback, std::string placeholder_html = {});
 
   // segments: the decoded path below the root.
   boost::asio::awaitable<Response> serve(const Request& req, std::vector<std::string> segments) const;
 
  private:
   std::filesystem::path root_;
-  BlockingPool& pool_;
+  core::BlockingPool& pool_;
   bool spa_fallback_;
   std::string placeholder_html_;  // served as index.html when the root has none
 };

@@ -21,20 +21,23 @@
 #include <boost/asio/strand.hpp>
 #include <nlohmann/json.hpp>
 
-#include "swirl/app/blocking_pool.hpp"
-#include "swirl/app/config.hpp"
-#include "swirl/lobby/history_writer.hpp"
-#include "swirl/lobby/lobby_record.hpp"
+#include "swirl/core/blocking_pool.hpp"
+#include "swirl/core/config.hpp"
+#include "swirl/storage/history_writer.hpp"
+#include "swirl/storage/records.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 #include "swirl/lobby/protocol.hpp"
 #include "swirl/lobby/readiness.hpp"
 #include "swirl/storage/database.hpp"
 
+namespace swirl::json {
+class JsonOut;
+}
+
 namespace swirl::lobby {
 
 class LobbyServer;
-class JsonOut;
 
 // Process-wide counters, ready to become metrics.
 struct LobbyCounters {
@@ -48,11 +51,11 @@ struct LobbyCounters {
 
 // What a lobby needs from the application. The callbacks are called on the lobby's strand.
 struct LobbyEnvironment {
-  const Config& config;
-  BlockingPool& pool;
+  const core::Config& config;
+  core::BlockingPool& pool;
   storage::Database& db;
   LobbyCounters& counters;
-  HistoryWriter& history;  // matches and their pairs are queued here and written behind
+  storage::HistoryWriter& history;  // matches and their pairs are queued here and written behind
   std::function<void(const std::string& lobby_id, const LobbyServer* lobby)> on_stopped;
   std::function<void(const std::string& lobby_id, const LobbyServer* lobby, const std::string& what)> on_failed;
   // A join that reached a lobby which had already stopped goes back to the supervisor.
@@ -75,8 +78,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   // Who is banned and until when (Unix ms), as loaded with the record.
   using Bans = std::vector<std::pair<std::string, std::int64_t>>;
 
-  LobbyServer(boost::asio::any_io_executor executor, LobbyEnvironment& env, LobbyRecord record,
-              const std::vector<PairRecord>& history, const Bans& bans = {});
+  LobbyServer(boost::asio::any_io_executor executor, LobbyEnvironment& env, storage::LobbyRecord record,
+              const std::vector<storage::PairRecord>& history, const Bans& bans = {});
   ~LobbyServer();
 
   const std::string& id() const { return id_; }
@@ -108,14 +111,14 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   nlohmann::json state_json() const;
   std::size_t member_count() const { return members_.size(); }
   bool has_member(const std::string& user_id) const { return members_.count(user_id) != 0; }
-  const LobbyRecord& record() const { return record_; }
+  const storage::LobbyRecord& record() const { return record_; }
   // When the user's ban here ends (Unix ms), if one is still running. The lobby keeps its bans
   // in memory (loaded at spawn, kept current by record_ban), so admission asks no database.
   std::optional<std::int64_t> banned_until(const std::string& user_id) const;
 
   // Owner actions, on the strand (through the supervisor's ask()).
-  void apply_settings(const LobbySettings& settings);
-  void set_status(LobbyStatus status);
+  void apply_settings(const storage::LobbySettings& settings);
+  void set_status(storage::LobbyStatus status);
   void set_owner(const std::string& owner_id) { record_.owner_id = owner_id; }
   // A ban just stored by the owner API: joins are refused until it ends.
   void record_ban(const std::string& user_id, std::int64_t until_ms);
@@ -195,7 +198,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   std::string status_frame() const;
   std::string welcome_frame(const Member& m, bool resumed) const;
   std::string match_frame(const Match& match, const std::string& for_user) const;
-  void write_match(JsonOut& out, const Match& match, const std::string& for_user) const;
+  void write_match(swirl::json::JsonOut& out, const Match& match, const std::string& for_user) const;
   void send(Member& m, std::string frame);
   void send_to_match_peers(const Match& match, const std::string& except_user, const std::string& frame);
   void update_idle_timer();
@@ -209,7 +212,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   LobbyStrand strand_;
   LobbyEnvironment& env_;
   std::string id_;
-  LobbyRecord record_;
+  storage::LobbyRecord record_;
   bool stopped_ = false;
 #ifdef SWIRL_TEST_HOOKS
   bool fault_armed_ = false;

@@ -10,17 +10,16 @@
 #include <span>
 #include <vector>
 
+#include "swirl/storage/records.hpp"
+
 namespace swirl::lobby {
 
 // Dense lobby-local member id (0, 1, 2, ...). The actor maps user id strings to these so the
 // history can be indexed by position instead of hashing strings.
 using MemberId = std::uint32_t;
 
-// What the matcher does once the ready members have all met each other.
-enum class WhenExhausted {
-  wait,   // never repeat a pair: they wait for someone new
-  repeat  // allow a repeat once `repeat_after_ms` have passed since that pair last met
-};
+// What the matcher does once the ready members have all met each other (a lobby setting).
+using storage::WhenExhausted;
 
 // The lobby settings the matcher needs.
 struct MatchRules {
@@ -28,6 +27,9 @@ struct MatchRules {
   WhenExhausted when_exhausted = WhenExhausted::wait;
   std::int64_t repeat_after_ms = 0;  // only used with WhenExhausted::repeat
 };
+
+// The rules a lobby's settings give the matcher.
+MatchRules match_rules(const storage::LobbySettings& settings);
 
 // Who has been in a match with whom in this lobby, and when they last were.
 //

@@ -30,7 +30,7 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   // Joins waiting for one lobby to load before new ones are refused.
   static constexpr std::size_t kMaxPendingJoins = 4096;
 
-  ApplicationSupervisor(boost::asio::any_io_executor executor, const Config& config, BlockingPool& pool,
+  ApplicationSupervisor(boost::asio::any_io_executor executor, const core::Config& config, core::BlockingPool& pool,
                         storage::Database& db);
 
   // Same as ask(), but a lobby without a live actor is spawned first (for a WebSocket upgrade,
@@ -61,7 +61,7 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   // Called (on the supervisor's strand) each time a lobby has shut down and let go of its
   // memory; set before the first join. App uses it to give memory back (app/housekeeping.hpp).
   void on_lobby_removed(std::function<void()> f) { on_removed_ = std::move(f); }
-  HistoryWriter& history() { return *history_; }
+  storage::HistoryWriter& history() { return *history_; }
   std::size_t live_lobbies() const { return live_count_.load(); }
 
   // Test hook: makes the live lobby's next handler throw. False when it is not live.
@@ -80,8 +80,8 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   void do_attach(JoinRequest request);
   void spawn(const std::string& lobby_id);
   struct Loaded {
-    std::optional<LobbyRecord> record;
-    std::vector<PairRecord> pairs;
+    std::optional<storage::LobbyRecord> record;
+    std::vector<storage::PairRecord> pairs;
     LobbyServer::Bans bans;
   };
   void loaded(const std::string& lobby_id, std::exception_ptr error, Loaded loaded);
@@ -90,10 +90,10 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
 
   boost::asio::any_io_executor io_executor_;
   boost::asio::strand<boost::asio::any_io_executor> strand_;
-  BlockingPool& pool_;
+  core::BlockingPool& pool_;
   storage::Database& db_;
   LobbyCounters counters_;
-  std::shared_ptr<HistoryWriter> history_;
+  std::shared_ptr<storage::HistoryWriter> history_;
   LobbyEnvironment env_;
   std::unordered_map<std::string, Entry> lobbies_;
   std::atomic<std::size_t> live_count_{0};

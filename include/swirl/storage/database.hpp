@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "swirl/lobby/lobby_record.hpp"
+#include "swirl/storage/records.hpp"
 
 namespace swirl::storage {
 
@@ -26,25 +26,6 @@ class DatabaseUnavailable : public std::runtime_error {
 class Conflict : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-// One change to the match history. Lobbies queue these (lobby/history_writer.hpp) and they
-// are written in batches, in order, one transaction per batch.
-struct HistoryEvent {
-  enum class Kind { match_started, match_ended };
-  Kind kind = Kind::match_started;
-  std::string lobby_id;              // match_started
-  std::string match_id;
-  std::vector<std::string> members;  // match_started
-  std::string end_reason;            // match_ended
-  std::int64_t at_ms = 0;
-};
-
-struct User {
-  std::string id;
-  std::string display_name;
-  std::int64_t created_at_ms = 0;
-  std::int64_t last_seen_at_ms = 0;
 };
 
 class Database {
@@ -66,17 +47,17 @@ class Database {
   virtual void touch_user(const std::string& id, std::int64_t now_ms) = 0;
 
   // Lobbies.
-  virtual void create_lobby(const lobby::LobbyRecord& lobby) = 0;
-  virtual std::optional<lobby::LobbyRecord> find_lobby(const std::string& id) = 0;
+  virtual void create_lobby(const storage::LobbyRecord& lobby) = 0;
+  virtual std::optional<storage::LobbyRecord> find_lobby(const std::string& id) = 0;
   // Every pair that has met in the lobby (the matcher's history).
-  virtual std::vector<lobby::PairRecord> load_pairs(const std::string& lobby_id) = 0;
+  virtual std::vector<storage::PairRecord> load_pairs(const std::string& lobby_id) = 0;
   // Applies the events in order, in one transaction: a started match inserts its row and
   // upserts its pairs; an ended match sets ended_at and end_reason (once).
   virtual void write_history(const std::vector<HistoryEvent>& events) = 0;
 
   // Owner actions.
-  virtual void update_lobby_settings(const std::string& lobby_id, const lobby::LobbySettings& settings) = 0;
-  virtual void set_lobby_status(const std::string& lobby_id, lobby::LobbyStatus status, std::int64_t at_ms) = 0;
+  virtual void update_lobby_settings(const std::string& lobby_id, const storage::LobbySettings& settings) = 0;
+  virtual void set_lobby_status(const std::string& lobby_id, storage::LobbyStatus status, std::int64_t at_ms) = 0;
   virtual void set_lobby_owner(const std::string& lobby_id, const std::string& owner_id) = 0;
   virtual void ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until_ms) = 0;
   // When the user's ban in the lobby ends (Unix ms), if there is one.
@@ -93,7 +74,5 @@ struct DatabaseOptions {
 
 // Opens (and does not migrate) the database named by url: postgres://... or sqlite:PATH.
 std::unique_ptr<Database> open_database(const std::string& url, const DatabaseOptions& options);
-
-std::int64_t now_ms();
 
 }  // namespace swirl::storage

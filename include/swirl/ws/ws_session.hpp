@@ -34,7 +34,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "swirl/app/config.hpp"
+#include "swirl/core/config.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 #include "swirl/ws/frame.hpp"
@@ -68,7 +68,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   // A socket on the io_context's own executor type (40 bytes, against 88 over any_io_executor).
   using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-  WsSession(Socket socket, const Config& config, WsCounters& counters, std::string user_id, std::string pending = {});
+  WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id, std::string pending = {});
   ~WsSession() override;
 
   // Joins the lobby through the supervisor; reading starts once the lobby has attached us.
@@ -120,7 +120,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
 
   Socket socket_;
   Strand strand_;
-  const Config& config_;
+  const core::Config& config_;
   WsCounters& counters_;
   std::string user_id_;
   std::shared_ptr<lobby::LobbyServer> lobby_;

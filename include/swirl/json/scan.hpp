@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-namespace swirl::lobby::json_scan {
+namespace swirl::json {
 
 // Arrays and objects nested deeper than this (the outermost value is level 1) are refused.
 constexpr int max_depth = 128;
@@ -57,4 +57,4 @@ bool decoded_equals(const Value& string_value, std::string_view s);
 std::size_t quoted_size(std::string_view s);
 void append_quoted(std::string& out, std::string_view s);
 
-}  // namespace swirl::lobby::json_scan
+}  // namespace swirl::json

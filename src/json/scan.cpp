@@ -1,10 +1,10 @@
-#include "swirl/lobby/json_scan.hpp"
+#include "swirl/json/scan.hpp"
 
 #include <bit>
 #include <bitset>
 #include <cstring>
 
-namespace swirl::lobby::json_scan {
+namespace swirl::json {
 
 namespace {
 
@@ -466,4 +466,4 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
 }
 
-}  // namespace swirl::lobby::json_scan
+}  // namespace swirl::json

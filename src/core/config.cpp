@@ -1,4 +1,4 @@
-#include "swirl/app/config.hpp"
+#include "swirl/core/config.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -8,7 +8,7 @@
 
 extern char** environ;
 
-namespace swirl {
+namespace swirl::core {
 namespace {
 
 using Setter = std::function<void(Config&, const std::string&)>;
@@ -243,4 +243,4 @@ ConfigResult parse_config(const std::vector<std::string>& args,
   return result;
 }
 
-}  // namespace swirl
+}  // namespace swirl::core

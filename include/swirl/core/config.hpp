@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace swirl {
+namespace swirl::core {
 
 struct Config {
   std::string listen_address = "127.0.0.1";
@@ -33,7 +33,7 @@ struct Config {
   // Token -> user cache in front of the users table (auth/token_cache.hpp). 0 disables either.
   std::chrono::milliseconds token_cache_ttl{5'000};
   std::size_t token_cache_size = 2'048;  // ~550 B each; with a 5 s TTL this covers 400 sign-ins/s
-  // Match history written behind the matches (lobby/history_writer.hpp).
+  // Match history written behind the matches (storage/history_writer.hpp).
   std::chrono::milliseconds history_flush_interval{100};
   std::size_t history_max_queued = 10'000;
   // After a lobby shuts down, free heap pages go back to the OS this much later (one pass for
@@ -73,4 +73,4 @@ std::map<std::string, std::string> environment_map();
 
 std::string config_help();
 
-}  // namespace swirl
+}  // namespace swirl::core

@@ -23,10 +23,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "swirl/app/blocking_pool.hpp"
+#include "swirl/core/blocking_pool.hpp"
 #include "swirl/storage/database.hpp"
 
-namespace swirl::lobby {
+namespace swirl::storage {
 
 struct HistoryLimits {
   std::chrono::milliseconds flush_interval{100};  // an event waits at most about this long
@@ -46,7 +46,7 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   // Events per transaction; a queue this long is flushed without waiting for the interval.
   static constexpr std::size_t kBatchEvents = 512;
 
-  HistoryWriter(boost::asio::any_io_executor executor, BlockingPool& pool, storage::Database& db, HistoryLimits limits);
+  HistoryWriter(boost::asio::any_io_executor executor, core::BlockingPool& pool, storage::Database& db, HistoryLimits limits);
 
   // Queues an event (any thread). Dropped and counted when the queue is full.
   void add(storage::HistoryEvent event);
@@ -67,7 +67,7 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   void write_batch(std::vector<storage::HistoryEvent>& batch);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
-  BlockingPool& pool_;
+  core::BlockingPool& pool_;
   storage::Database& db_;
   HistoryLimits limits_;
   HistoryCounters counters_;
@@ -83,4 +83,4 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   bool flush_again_ = false;
 };
 
-}  // namespace swirl::lobby
+}  // namespace swirl::storage

@@ -18,7 +18,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-namespace swirl {
+namespace swirl::core {
 
 // Thrown when the pool's queue is full: the caller answers 503 instead of queueing forever.
 class PoolOverloaded : public std::runtime_error {
@@ -87,4 +87,4 @@ class BlockingPool {
   std::atomic<std::size_t> pending_{0};
 };
 
-}  // namespace swirl
+}  // namespace swirl::core

@@ -1,8 +1,8 @@
-#include "swirl/lobby/json_out.hpp"
+#include "swirl/json/out.hpp"
 
 #include <charconv>
 
-namespace swirl::lobby {
+namespace swirl::json {
 
 namespace {
 
@@ -89,4 +89,4 @@ JsonOut& JsonOut::integer(Int n) {
   return done();
 }
 
-}  // namespace swirl::lobby
+}  // namespace swirl::json

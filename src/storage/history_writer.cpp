@@ -1,17 +1,17 @@
-#include "swirl/lobby/history_writer.hpp"
+#include "swirl/storage/history_writer.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-namespace swirl::lobby {
+namespace swirl::storage {
 namespace asio = boost::asio;
 
 namespace {
 constexpr std::uint64_t kDropLogEvery = 1000;  // a full queue logs its first drop, then every this many
 }  // namespace
 
-HistoryWriter::HistoryWriter(asio::any_io_executor executor, BlockingPool& pool, storage::Database& db, HistoryLimits limits)
+HistoryWriter::HistoryWriter(asio::any_io_executor executor, core::BlockingPool& pool, storage::Database& db, HistoryLimits limits)
     : strand_(asio::make_strand(executor)), pool_(pool), db_(db), limits_(limits), timer_(strand_) {}
 
 void HistoryWriter::add(storage::HistoryEvent event) {
@@ -115,4 +115,4 @@ void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
   }
 }
 
-}  // namespace swirl::lobby
+}  // namespace swirl::storage

@@ -6,7 +6,7 @@
 #include <ctime>
 #include <string>
 
-namespace swirl {
+namespace swirl::core {
 
 inline std::string iso8601(std::int64_t ms) {
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -18,4 +18,4 @@ inline std::string iso8601(std::int64_t ms) {
   return buf;
 }
 
-}  // namespace swirl
+}  // namespace swirl::core

@@ -3,18 +3,18 @@
 // token cache in front of its users table.
 // Owned by App; handlers hold references for the server's lifetime.
 
-#include "swirl/app/blocking_pool.hpp"
-#include "swirl/app/config.hpp"
+#include "swirl/core/blocking_pool.hpp"
+#include "swirl/core/config.hpp"
 #include "swirl/auth/token_cache.hpp"
 #include "swirl/storage/database.hpp"
 
-namespace swirl {
+namespace swirl::api {
 
 struct Services {
-  const Config& config;
-  BlockingPool& pool;
+  const core::Config& config;
+  core::BlockingPool& pool;
   storage::Database& db;
   auth::TokenCache& tokens;
 };
 
-}  // namespace swirl
+}  // namespace swirl::api

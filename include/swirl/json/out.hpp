@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-namespace swirl::lobby {
+namespace swirl::json {
 
 class JsonOut {
  public:
@@ -95,4 +95,4 @@ class JsonOut {
   bool need_comma_ = false;
 };
 
-}  // namespace swirl::lobby
+}  // namespace swirl::json

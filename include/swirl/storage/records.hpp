@@ -1,21 +1,27 @@
 #pragma once
-// A lobby as stored: identity, owner, settings and status. Plain data shared by the storage
-// layer, the HTTP API and the lobby actor (which gets its own copy).
+// What the database stores, as plain data: users, lobbies (identity, owner, settings, status),
+// the pairs that met and the match-history events. Shared by the storage layer, the HTTP API
+// and the lobby actor (which gets its own copy of its lobby's record).
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include "swirl/lobby/matchmaking.hpp"
-
-namespace swirl::lobby {
+namespace swirl::storage {
 
 enum class LobbyStatus { open, locked, closed };
 std::string_view to_string(LobbyStatus s);
 std::optional<LobbyStatus> lobby_status_from(std::string_view s);
+
+// What the matcher does once the ready members have all met each other.
+enum class WhenExhausted {
+  wait,   // never repeat a pair: they wait for someone new
+  repeat  // allow a repeat once `repeat_after_seconds` have passed since that pair last met
+};
 
 struct LobbySettings {
   int group_size = 2;                     // 2..4
@@ -26,7 +32,6 @@ struct LobbySettings {
   int idle_shutdown_seconds = 300;        // 1..86400: an empty lobby's actor stops after it
 
   nlohmann::json to_json() const;
-  MatchRules match_rules() const;
 };
 
 struct SettingsError {
@@ -54,4 +59,23 @@ struct PairRecord {
   std::int64_t last_met_at_ms = 0;
 };
 
-}  // namespace swirl::lobby
+struct User {
+  std::string id;
+  std::string display_name;
+  std::int64_t created_at_ms = 0;
+  std::int64_t last_seen_at_ms = 0;
+};
+
+// One change to the match history. Lobbies queue these (storage/history_writer.hpp) and they
+// are written in batches, in order, one transaction per batch.
+struct HistoryEvent {
+  enum class Kind { match_started, match_ended };
+  Kind kind = Kind::match_started;
+  std::string lobby_id;              // match_started
+  std::string match_id;
+  std::vector<std::string> members;  // match_started
+  std::string end_reason;            // match_ended
+  std::int64_t at_ms = 0;
+};
+
+}  // namespace swirl::storage

@@ -1,6 +1,6 @@
-#include "swirl/lobby/lobby_record.hpp"
+#include "swirl/storage/records.hpp"
 
-namespace swirl::lobby {
+namespace swirl::storage {
 
 std::string_view to_string(LobbyStatus s) {
   switch (s) {
@@ -25,10 +25,6 @@ nlohmann::json LobbySettings::to_json() const {
           {"repeat_after_seconds", repeat_after_seconds},
           {"round_seconds", round_seconds},
           {"idle_shutdown_seconds", idle_shutdown_seconds}};
-}
-
-MatchRules LobbySettings::match_rules() const {
-  return MatchRules{group_size, when_exhausted, static_cast<std::int64_t>(repeat_after_seconds) * 1000};
 }
 
 std::variant<LobbySettings, SettingsError> apply_settings(const LobbySettings& base, const nlohmann::json& patch) {
@@ -66,4 +62,4 @@ std::variant<LobbySettings, SettingsError> apply_settings(const LobbySettings& b
   return s;
 }
 
-}  // namespace swirl::lobby
+}  // namespace swirl::storage
