@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# Fast structural check first: no upward include between layers (docs/architecture.md).
+scripts/check-layers.sh
 scripts/setup.sh test
 . scripts/node-env.sh
 

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Checks that the server's layers never include upward (docs/architecture.md, "Layers").
+# Reads the #include lines of src/ and include/swirl/ (tests and bench may include anything)
+# and fails, naming file:line, on an include of a layer the including layer may not use.
+#
+#   scripts/check-layers.sh        (exit 0: clean; 1: upward includes, listed on stderr)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# What each layer may include (besides itself). The order is the layering, bottom up:
+#   core -> json -> storage, http -> ws, auth, users -> lobby -> api -> app
+declare -A ALLOWED=(
+  [core]=""
+  [json]="core"
+  [storage]="core json"
+  [http]="core json storage"
+  [ws]="core json http"
+  [auth]="core storage"
+  [users]="core"
+  [lobby]="core json storage http ws auth users"
+  [api]="core json storage http ws auth users lobby"
+  [app]="core json storage http ws auth users lobby api"
+)
+
+# Known upward includes, each waiting for a named follow-up. Format: "file|included header".
+# ws/ still calls the lobby directly: the WebSocket transport split of issue 12 (engineer "edge")
+# gives ws/ a handler interface and removes these lines.
+ALLOWLIST=(
+  "include/swirl/ws/ws_session.hpp|swirl/lobby/mailbox.hpp"
+  "include/swirl/ws/ws_session.hpp|swirl/lobby/matchmaking.hpp"
+  "src/ws/ws_session.cpp|swirl/lobby/lobby_server.hpp"
+  "src/ws/ws_session.cpp|swirl/lobby/protocol.hpp"
+  "src/ws/ws_session.cpp|swirl/lobby/supervisor.hpp"
+)
+
+layer_of() {  # sets `from` to the layer of path $1, or empty for files outside the layers
+  local p=$1
+  case $p in
+    src/main.cpp) from=app ;;
+    src/*/*) p=${p#src/}; from=${p%%/*} ;;
+    include/swirl/*/*) p=${p#include/swirl/}; from=${p%%/*} ;;
+    *) from="" ;;
+  esac
+}
+
+allowlisted() {
+  local entry
+  for entry in "${ALLOWLIST[@]}"; do
+    [ "$entry" = "$1|$2" ] && return 0
+  done
+  return 1
+}
+
+violations=0
+while IFS=: read -r file line text; do
+  layer_of "$file"
+  [ -n "$from" ] || continue
+  [[ $text =~ include[[:space:]]*[\"\<]([^\">]+) ]] || continue
+  header=${BASH_REMATCH[1]}
+  to=${header#swirl/}
+  to=${to%%/*}
+  [ "$to" = "$from" ] && continue
+  if [ -z "${ALLOWED[$from]+x}" ]; then
+    echo "$file:$line: layer '$from' is not in scripts/check-layers.sh; add it to ALLOWED" >&2
+    violations=$((violations + 1))
+    continue
+  fi
+  case " ${ALLOWED[$from]} " in *" $to "*) continue ;; esac
+  allowlisted "$file" "$header" && continue
+  echo "$file:$line: $from/ may not include $header ($from/ may use: ${ALLOWED[$from]:-nothing else})" >&2
+  violations=$((violations + 1))
+done < <(grep -rnE '^[[:space:]]*#[[:space:]]*include[[:space:]]*["<]swirl/' src include/swirl --include='*.hpp' --include='*.cpp' --include='*.h' || true)
+
+if [ "$violations" -ne 0 ]; then
+  echo "check-layers: $violations upward include(s)" >&2
+  exit 1
+fi
+echo "check-layers: no upward includes"
