@@ -106,7 +106,7 @@ std::size_t MatchHistory::memory_bytes() const {
 // Pass 1 (always): fresh groups only, i.e. every pair inside the group has never met. For each
 //   anchor a in rank order, a depth-first search over ranks > a picks members in rank order
 //   that are fresh with everyone already picked. For group_size 2 this is a plain scan that
-//   stops at the first fresh partner; for 3-4 it backtracks, bounded by kFreshSearchBudget
+//   stops at the first fresh partner; for 3-4 it backtracks, bounded by fresh_search_budget
 //   partial groups per anchor so a dense history cannot make one anchor cost O(n^3). If the
 //   search fails, the anchor stays unmatched: with an exhaustive search no fresh group
 //   containing it exists among the still-unmatched members, and that set only shrinks.
@@ -122,7 +122,7 @@ std::size_t MatchHistory::memory_bytes() const {
 //   again within the round, hence (P) holds for the final result. Pass 1 groups have no pair
 //   that met, so they satisfy (P) trivially. A member with g or more fresh partners in the pool
 //   can therefore never be in a repeat pair; the fresh counts are kept up to date in O(1) per
-//   lookup (met_free below) so such candidates are rejected without scanning the pool.
+//   lookup (met_free_ below) so such candidates are rejected without scanning the pool.
 //   For group_size 2 the pool after pass 1 is a clique of "met" pairs (if x and y in the pool
 //   were fresh, the earlier of them would have taken the other as anchor), so R is always empty
 //   and pass 2 is plain greedy over eligible repeats.
@@ -130,11 +130,11 @@ std::size_t MatchHistory::memory_bytes() const {
 // Complexity, with n candidates, g the group size and D the largest number of partners a
 // candidate has met: sorting O(n log n). Pass 1: a scan from anchor a only skips candidates that
 // met someone already in the group, so one anchor for g = 2 costs O((D + 1) log D) and for
-// g >= 3 at most kFreshSearchBudget such scans; with realistic histories (D << n) almost every
+// g >= 3 at most fresh_search_budget such scans; with realistic histories (D << n) almost every
 // anchor finds a partner within a step or two, so pass 1 is ~O(n log D) in practice. Unmatched
-// members are skipped in O(alpha) with a path-compressed "next free rank" array. Pass 2 runs
-// on the m pool members only: O(m log m + sum of their D log m) setup, then at most
-// kRepeatScanBudget candidates per anchor, each O(g log D). Memory: O(n) besides the output.
+// members are skipped in O(alpha) with a path-compressed "next free rank" array (FreeRanks).
+// Pass 2 runs on the m pool members only: O(m log m + sum of their D log m) setup, then at most
+// repeat_scan_budget candidates per anchor, each O(g log D). Memory: O(n) besides the output.
 
 namespace {
 
