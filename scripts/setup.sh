@@ -15,7 +15,7 @@ APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   clang libboost1.81-dev libpqxx-dev nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev libssl-dev
   liburing-dev nodejs npm)
 if [ "$MODE" = test ]; then
-  APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps)
+  APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps clang-format clang-tidy)
 fi
 
 missing=()
@@ -57,7 +57,9 @@ BUILD_DIR=build/$MODE
 # clang, not GCC 12: see the note on coroutines in CMakeLists.txt.
 CMAKE_ARGS=(-G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++)
 if [ "$MODE" = test ]; then
-  CMAKE_ARGS+=(-DSWIRL_TEST_HOOKS=ON)
+  # The build CI runs: warnings are errors here (a release build on a newer compiler is not
+  # stopped by a warning it may add).
+  CMAKE_ARGS+=(-DSWIRL_TEST_HOOKS=ON -DSWIRL_WERROR=ON)
 else
   CMAKE_ARGS+=(-DSWIRL_TEST_HOOKS=OFF -DSWIRL_BUILD_TESTS=OFF)
 fi

@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-# Fast structural check first: no upward include between layers (docs/architecture.md).
+# Fast structural checks first: no upward include between layers (docs/architecture.md),
+# every source file listed in CMake.
 scripts/check-layers.sh
+scripts/check-sources.sh
 scripts/setup.sh test
 . scripts/node-env.sh
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# CMake lists every source file by name (no globs). This fails, naming the file, when a .cpp
+# under src/, tests/ or bench/ appears in no CMakeLists.txt (a file added without listing it,
+# or lost in a merge): it would silently not be built, or its tests not run.
+#
+#   scripts/check-sources.sh        (exit 0: every source listed; 1: some are not)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=0
+check() {  # check CMAKELISTS DIR_OF_CMAKELISTS FILE...
+  local lists=$1 base=$2 f rel
+  shift 2
+  for f in "$@"; do
+    rel=${f#"$base"/}
+    if ! grep -qE "(^|[[:space:](\"/])${rel//./\\.}([[:space:])\"]|$)" "$lists"; then
+      echo "$f: not listed in $lists" >&2
+      missing=$((missing + 1))
+    fi
+  done
+}
+
+check CMakeLists.txt . $(find src -name '*.cpp' | sort)
+check tests/CMakeLists.txt tests $(find tests -maxdepth 2 -name '*.cpp' ! -path 'tests/e2e/*' | sort)
+check bench/CMakeLists.txt bench $(find bench -name '*.cpp' ! -path '*/node_modules/*' | sort)
+
+if [ "$missing" -ne 0 ]; then
+  echo "check-sources: $missing source file(s) listed in no CMakeLists.txt" >&2
+  exit 1
+fi
+echo "check-sources: every source file is listed"
