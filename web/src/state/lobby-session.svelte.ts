@@ -4,6 +4,7 @@
 
 import { Api, ApiError } from '../lib/api';
 import { CallSession, type RemotePeer } from '../lib/call';
+import { CallState, isInCall, nextCallState, type CallEvent } from '../lib/call-state';
 import { installDebugHandle } from '../lib/debug';
 import type { DeviceManager } from '../lib/devices';
 import type {
@@ -49,7 +50,7 @@ export class LobbySession {
   memberCount = $state(0);
   readyCount = $state(0);
   truncated = $state(false);
-  ready = $state(false);
+  callState = $state<CallState>(CallState.Idle);
   match = $state<MatchMessage | null>(null);
   peers = $state<RemotePeer[]>([]);
   lastMatchEnd = $state<MatchEndInfo | null>(null);
@@ -113,8 +114,13 @@ export class LobbySession {
     }
   }
 
+  /** Ready and waiting for a match (the Ready button's pressed state). */
+  get ready(): boolean {
+    return this.callState === CallState.Waiting;
+  }
+
   get inCall(): boolean {
-    return this.match !== null;
+    return isInCall(this.callState);
   }
 
   connect(): void {
@@ -124,15 +130,14 @@ export class LobbySession {
   setReady(ready: boolean): void {
     // Optimistic: the next lobby_status confirms it; if the socket is down the welcome after
     // reconnecting tells the truth anyway.
-    if (this.client.send({ type: 'ready', ready })) this.ready = ready;
+    if (this.client.send({ type: 'ready', ready })) this.transition({ type: 'ready', ready });
   }
 
   /** Leaves the current call; `next` puts us straight back in the pool. */
   leaveMatch(next: boolean): void {
     this.client.send({ type: 'leave_match', ready: next });
     // Do not wait for match_ended to hang up: the user asked to leave.
-    this.endCall();
-    this.ready = next;
+    this.endCall(next);
   }
 
   dismissNotice(): void {
@@ -142,6 +147,7 @@ export class LobbySession {
   /** Leaves the lobby for good and releases everything. */
   destroy(): void {
     this.endCall();
+    this.transition({ type: 'closed' });
     this.client.disconnect();
     for (const off of this.unsubscribe.splice(0)) off();
     this.client.removeAllListeners();
@@ -149,7 +155,10 @@ export class LobbySession {
 
   private gotState(change: StateChange): void {
     this.connection = change;
-    if (change.state === ConnectionState.Closed) this.endCall();
+    if (change.state === ConnectionState.Closed) {
+      this.endCall();
+      this.transition({ type: 'closed' });
+    }
   }
 
   private gotMessage(message: ServerMessage): void {
@@ -174,10 +183,12 @@ export class LobbySession {
         this.kicked = { reason: message.reason, banSeconds: message.ban_seconds ?? null };
         if (message.ban_seconds) this.bans?.rememberBan(this.lobbyId, Date.now() + message.ban_seconds * 1000);
         this.endCall();
+        this.transition({ type: 'closed' });
         return;
       case 'lobby_closed':
         this.lobbyClosedMessage = message.message;
         this.endCall();
+        this.transition({ type: 'closed' });
         return;
       case 'error':
         this.lastError = message.message || message.code;
@@ -189,14 +200,13 @@ export class LobbySession {
     this.selfId = welcome.user.id;
     this.iceServers = welcome.ice_servers;
     this.lobby = welcome.lobby;
-    this.ready = welcome.you.ready;
     this.resumeGraceSeconds = welcome.limits?.resume_grace_seconds ?? this.resumeGraceSeconds;
     const match = welcome.you.match;
     if (welcome.resumed && match && this.call && this.call.matchId === match.match_id) {
       // The call survived our outage: keep the peer connections as they are.
       return;
     }
-    this.endCall();
+    this.endCall(welcome.you.ready);
     if (match) this.startCall(match);
   }
 
@@ -207,7 +217,7 @@ export class LobbySession {
     this.truncated = status.truncated;
     if (this.lobby) this.lobby = { ...this.lobby, status: status.status };
     const me = status.members.find((m) => m.id === this.selfId);
-    if (me && !this.match) this.ready = me.ready;
+    if (me) this.transition({ type: 'ready', ready: me.ready });
   }
 
   private gotMatch(match: MatchMessage): void {
@@ -218,8 +228,7 @@ export class LobbySession {
 
   private gotMatchEnded(ended: MatchEndedMessage): void {
     if (this.match && this.match.match_id !== ended.match_id) return; // about a match we already left
-    this.endCall();
-    this.ready = ended.ready;
+    this.endCall(ended.ready);
     if (ended.reason !== 'left') this.lastMatchEnd = { reason: ended.reason, at: Date.now() };
   }
 
@@ -238,18 +247,32 @@ export class LobbySession {
       local: () => ({ audio: this.devices.audioTrack, video: this.devices.videoTrack }),
       send: (to, data) => void this.client.send({ type: 'signal', to, data }),
     });
-    call.on('change', () => (this.peers = call.peers.map((p) => ({ ...p }))));
+    call.on('change', () => {
+      this.peers = call.peers.map((p) => ({ ...p }));
+      this.transition({ type: 'peers', peers: this.peers });
+    });
     call.on('error', ({ error }) => {
       console.warn('swirl: negotiation step failed', error);
     });
     this.call = call;
     this.peers = call.peers.map((p) => ({ ...p }));
+    this.transition({ type: 'matched' });
   }
 
-  private endCall(): void {
-    this.call?.close();
+  /**
+   * Hangs up. `ready` is our readiness afterwards when the server told us (or we asked for
+   * it); without it the call state is left to the event that follows (closed, a new match).
+   */
+  private endCall(ready?: boolean): void {
+    const call = this.call;
     this.call = null;
     this.match = null;
     this.peers = [];
+    call?.close();
+    if (ready !== undefined) this.transition({ type: 'call_over', ready });
+  }
+
+  private transition(event: CallEvent): void {
+    this.callState = nextCallState(this.callState, event);
   }
 }
