@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Api, ApiError, errorFrom, invitePath } from './api';
+import { Api, invitePath } from './api';
+import { ErrorReason, SwirlError } from './errors';
 
 type Call = { url: string; init: RequestInit | undefined };
 
@@ -49,23 +50,23 @@ describe('Api', () => {
     expect(calls[0]?.init?.body).toBe(body);
   });
 
-  it('turns the server error body into an ApiError', async () => {
+  it('turns the server error body into a SwirlError with a typed reason', async () => {
     const { fetchFn } = fakeFetch(401, { error: { code: 'invalid_token', message: 'bad token' } });
     const err = await new Api(() => 'tok', fetchFn).me().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ status: 401, code: 'invalid_token', message: 'bad token', isUnauthorized: true });
+    expect(err).toBeInstanceOf(SwirlError);
+    expect(err).toMatchObject({ status: 401, reason: ErrorReason.InvalidToken, code: 'invalid_token', message: 'bad token', isUnauthorized: true });
   });
 
   it('reports network failures with status 0', async () => {
     const api = new Api(() => null, async () => {
       throw new TypeError('Failed to fetch');
     });
-    await expect(api.me()).rejects.toMatchObject({ status: 0, code: 'network_error' });
+    await expect(api.me()).rejects.toMatchObject({ status: 0, reason: ErrorReason.Network });
   });
 
-  it('copes with error bodies that are not ours', () => {
-    expect(errorFrom(502, undefined)).toMatchObject({ status: 502, code: 'http_502' });
-    expect(errorFrom(500, { error: 'x' })).toMatchObject({ code: 'http_500' });
+  it('copes with error bodies that are not ours', async () => {
+    const { fetchFn } = fakeFetch(502, undefined);
+    await expect(new Api(() => null, fetchFn).me()).rejects.toMatchObject({ status: 502, reason: ErrorReason.UnexpectedResponse, code: 'http_502' });
   });
 
   it('escapes ids in paths', () => {

@@ -1,6 +1,7 @@
 // Every HTTP call the client makes, in one place so paths are easy to adjust while the
 // server's lobby and owner endpoints are being written (docs/http-api.md).
 
+import { SwirlError } from './errors';
 import type { LobbySettings } from './protocol';
 
 export type User = { id: string; display_name: string; created_at?: string; last_seen_at?: string };
@@ -26,27 +27,6 @@ export type LobbyState = {
   members?: { id: string; display_name: string; ready: boolean; in_match: boolean; connected: boolean }[];
   matches?: { match_id: string; created_at?: string; members?: { id: string; display_name: string }[] }[];
 };
-
-/** An HTTP failure: the server's `{"error":{"code","message"}}` or a network problem. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-
-  /** status 0: the request never got an answer. */
-  static network(cause: unknown): ApiError {
-    return new ApiError(0, 'network_error', cause instanceof Error ? cause.message : 'network error');
-  }
-
-  get isUnauthorized(): boolean {
-    return this.status === 401;
-  }
-}
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -123,7 +103,7 @@ export class Api {
     try {
       response = await this.fetchFn(this.base + path, init);
     } catch (err) {
-      throw ApiError.network(err);
+      throw SwirlError.network(err);
     }
     const text = await response.text().catch(() => '');
     let json: unknown = undefined;
@@ -134,22 +114,9 @@ export class Api {
         json = undefined;
       }
     }
-    if (!response.ok) throw errorFrom(response.status, json);
+    if (!response.ok) throw SwirlError.fromResponse(response.status, json);
     return json as T;
   }
-}
-
-/** Builds the ApiError for a non-2xx answer. */
-export function errorFrom(status: number, body: unknown): ApiError {
-  if (body && typeof body === 'object' && 'error' in body) {
-    const e = (body as { error: unknown }).error;
-    if (e && typeof e === 'object') {
-      const code = 'code' in e && typeof e.code === 'string' ? e.code : `http_${status}`;
-      const message = 'message' in e && typeof e.message === 'string' ? e.message : `HTTP ${status}`;
-      return new ApiError(status, code, message);
-    }
-  }
-  return new ApiError(status, `http_${status}`, `The server answered HTTP ${status}.`);
 }
 
 function seg(s: string): string {

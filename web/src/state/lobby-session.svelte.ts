@@ -2,10 +2,11 @@
 // current match and its call. It wires the framework-free pieces together (SignalingClient,
 // DeviceManager, CallSession) and dispatches server messages with one switch.
 
-import { Api, ApiError } from '../lib/api';
+import type { Api } from '../lib/api';
 import { CallSession, type RemotePeer } from '../lib/call';
 import { CallState, isInCall, nextCallState, type CallEvent } from '../lib/call-state';
 import { installDebugHandle } from '../lib/debug';
+import { ErrorReason, SwirlError } from '../lib/errors';
 import type { DeviceManager } from '../lib/devices';
 import type {
   AnnouncementMessage,
@@ -24,14 +25,14 @@ import { ConnectionState, SignalingClient, lobbySocketUrl, type StateChange } fr
 export const MAX_ANNOUNCEMENTS = 10;
 
 /** Refusal codes (from GET /api/lobbies/{id}) that make retrying the socket pointless. */
-const FINAL_REFUSALS = new Set([
-  'lobby_not_found',
-  'lobby_closed',
-  'lobby_locked',
-  'lobby_full',
-  'banned',
-  'invalid_token',
-  'missing_token',
+const FINAL_REFUSALS: ReadonlySet<ErrorReason> = new Set([
+  ErrorReason.LobbyNotFound,
+  ErrorReason.LobbyClosed,
+  ErrorReason.LobbyLocked,
+  ErrorReason.LobbyFull,
+  ErrorReason.Banned,
+  ErrorReason.InvalidToken,
+  ErrorReason.MissingToken,
 ]);
 
 export type MatchEndInfo = { reason: string; at: number };
@@ -58,7 +59,12 @@ export class LobbySession {
   kicked = $state<{ reason: string; banSeconds: number | null } | null>(null);
   lobbyClosedMessage = $state<string | null>(null);
   notice = $state<string | null>(null);
-  lastError = $state<string | null>(null);
+  /** The last `error` message from the server. */
+  lastError = $state<SwirlError | null>(null);
+  /** The last failed negotiation step of the current call; cleared once every peer is connected. */
+  callProblem = $state<SwirlError | null>(null);
+  /** Failed negotiation steps during this visit (all calls), for the debug handle and tests. */
+  negotiationErrors = $state(0);
   resumeGraceSeconds = $state(20);
 
   private readonly client: SignalingClient;
@@ -83,12 +89,12 @@ export class LobbySession {
           // The server answers 403 banned to a banned caller (caught below); a closed lobby, or
           // a locked one that refused our socket, are the other refusals we can tell apart from
           // a network problem.
-          if (lobby.status === 'closed') return { code: 'lobby_closed', message: 'the lobby is closed' };
-          if (lobby.status === 'locked') return { code: 'lobby_locked', message: 'the lobby is locked' };
-          if (this.bans?.bannedUntil(lobbyId)) return { code: 'banned', message: 'removed by the owner' };
+          if (lobby.status === 'closed') return { code: ErrorReason.LobbyClosed, message: 'the lobby is closed' };
+          if (lobby.status === 'locked') return { code: ErrorReason.LobbyLocked, message: 'the lobby is locked' };
+          if (this.bans?.bannedUntil(lobbyId)) return { code: ErrorReason.Banned, message: 'removed by the owner' };
           return null;
         } catch (err) {
-          if (err instanceof ApiError && FINAL_REFUSALS.has(err.code)) return { code: err.code, message: err.message };
+          if (err instanceof SwirlError && FINAL_REFUSALS.has(err.reason)) return { code: err.reason, message: err.message };
           return null;
         }
       },
@@ -107,6 +113,8 @@ export class LobbySession {
         lastMatchId: () => this.match?.match_id ?? null,
         connectionState: () => this.client.state,
         selfId: () => this.selfId,
+        callState: () => this.callState,
+        negotiationErrors: () => this.negotiationErrors,
       });
       const online = () => this.client.retryNow();
       window.addEventListener('online', online);
@@ -191,7 +199,7 @@ export class LobbySession {
         this.transition({ type: 'closed' });
         return;
       case 'error':
-        this.lastError = message.message || message.code;
+        this.lastError = SwirlError.fromServerMessage(message);
         return;
     }
   }
@@ -239,6 +247,7 @@ export class LobbySession {
   private startCall(match: MatchMessage): void {
     if (!this.selfId) return;
     this.lastMatchEnd = null;
+    this.callProblem = null;
     this.match = match;
     const call = new CallSession({
       selfId: this.selfId,
@@ -251,8 +260,11 @@ export class LobbySession {
       this.peers = call.peers.map((p) => ({ ...p }));
       this.transition({ type: 'peers', peers: this.peers });
     });
-    call.on('error', ({ error }) => {
-      console.warn('swirl: negotiation step failed', error);
+    call.on('error', ({ peerId, error }) => {
+      const problem = error instanceof SwirlError ? error : SwirlError.negotiation(peerId, error);
+      console.warn('swirl: negotiation step failed', problem);
+      this.negotiationErrors += 1;
+      this.callProblem = problem;
     });
     this.call = call;
     this.peers = call.peers.map((p) => ({ ...p }));
@@ -274,5 +286,7 @@ export class LobbySession {
 
   private transition(event: CallEvent): void {
     this.callState = nextCallState(this.callState, event);
+    // A failed step that the call got over (everyone connected) or a call that is over needs no notice.
+    if (this.callState !== CallState.Connecting && this.callState !== CallState.Reconnecting) this.callProblem = null;
   }
 }
