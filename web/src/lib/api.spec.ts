@@ -31,7 +31,6 @@ describe('Api', () => {
   });
 
   it.each<[string, (api: Api) => Promise<unknown>, string, string, string | undefined]>([
-    ['state', (a) => a.lobbyState('L1'), 'GET', '/api/lobbies/L1/state', undefined],
     ['settings', (a) => a.updateSettings('L1', { group_size: 3 }), 'PATCH', '/api/lobbies/L1/settings', '{"group_size":3}'],
     ['kick', (a) => a.kick('L1', 'u2'), 'POST', '/api/lobbies/L1/kick', '{"user_id":"u2"}'],
     ['kick+ban', (a) => a.kick('L1', 'u2', 600), 'POST', '/api/lobbies/L1/kick', '{"user_id":"u2","ban_seconds":600}'],
@@ -48,6 +47,23 @@ describe('Api', () => {
     expect(calls[0]?.url).toBe(url);
     expect(calls[0]?.init?.method).toBe(method);
     expect(calls[0]?.init?.body).toBe(body);
+  });
+
+  it('fetches the owner state and checks its shape', async () => {
+    const state = {
+      id: 'L1', name: 'Fri', status: 'open', owner_id: 'u1', settings: { group_size: 2 }, live: false,
+      members: [], matches: [], counters: { matches_made: 0, repeats_avoided: 0 },
+    };
+    const ok = fakeFetch(200, state);
+    await expect(new Api(() => 'tok', ok.fetchFn).lobbyState('L1')).resolves.toEqual(state);
+    expect(ok.calls[0]?.url).toBe('/api/lobbies/L1/state');
+    expect(ok.calls[0]?.init?.method).toBe('GET');
+
+    const old = fakeFetch(200, { ...state, locked: true, status: undefined });
+    await expect(new Api(() => 'tok', old.fetchFn).lobbyState('L1')).rejects.toMatchObject({
+      reason: ErrorReason.UnexpectedResponse,
+      message: expect.stringContaining('body.status') as unknown,
+    });
   });
 
   it('turns the server error body into a SwirlError with a typed reason', async () => {

@@ -2,6 +2,7 @@
 // server's lobby and owner endpoints are being written (docs/http-api.md).
 
 import { SwirlError } from './errors';
+import { parseLobbyState, type LobbyState } from './owner-state';
 import type { LobbySettings } from './protocol';
 
 export type User = { id: string; display_name: string; created_at?: string; last_seen_at?: string };
@@ -15,17 +16,6 @@ export type Lobby = {
   owner_id?: string;
   /** Absolute invite URL when the server knows its public URL; we build one otherwise. */
   invite_url?: string;
-};
-
-export type LobbyState = {
-  lobby?: Lobby;
-  status?: string;
-  locked?: boolean;
-  settings?: LobbySettings;
-  member_count?: number;
-  ready_count?: number;
-  members?: { id: string; display_name: string; ready: boolean; in_match: boolean; connected: boolean }[];
-  matches?: { match_id: string; created_at?: string; members?: { id: string; display_name: string }[] }[];
 };
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
@@ -62,8 +52,13 @@ export class Api {
   }
 
   // Owner actions
-  lobbyState(lobbyId: string): Promise<LobbyState> {
-    return this.request('GET', `/api/lobbies/${seg(lobbyId)}/state`);
+  async lobbyState(lobbyId: string): Promise<LobbyState> {
+    const body = await this.request<unknown>('GET', `/api/lobbies/${seg(lobbyId)}/state`);
+    try {
+      return parseLobbyState(body);
+    } catch (err) {
+      throw SwirlError.unexpectedResponse(err instanceof Error ? err.message : String(err), 200);
+    }
   }
   updateSettings(lobbyId: string, settings: Partial<LobbySettings>): Promise<unknown> {
     return this.request('PATCH', `/api/lobbies/${seg(lobbyId)}/settings`, settings);
