@@ -21,7 +21,7 @@ export type Lobby = {
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** Time for one API call; the server answers in milliseconds unless something is wrong. */
-export const REQUEST_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 15_000;
 
 /** A client for one server (same origin by default), optionally authenticated. */
 export class Api {

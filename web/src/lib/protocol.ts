@@ -195,8 +195,3 @@ export function parseServerMessage(text: string): ServerMessage | null {
       return null;
   }
 }
-
-/** The polite side of a pair, in the perfect-negotiation sense, as the server decided it. */
-export function isPoliteTowards(peer: MatchPeer, selfId: string): boolean {
-  return peer.polite === selfId;
-}
