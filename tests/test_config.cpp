@@ -33,6 +33,16 @@ TEST_CASE("defaults match the documentation", "[config]") {
   CHECK(r.config->memory_trim_delay == std::chrono::milliseconds(1000));
   CHECK(r.config->history_flush_interval == std::chrono::milliseconds(100));
   CHECK(r.config->history_max_queued == 10000);
+  CHECK(r.config->ws_edge_recv);
+}
+
+TEST_CASE("the WebSocket receive path is chosen by flag or environment", "[config]") {
+  CHECK_FALSE(parse_config({"--ws-edge-recv=false"}, {}).config->ws_edge_recv);
+  CHECK_FALSE(parse_config({}, {{"SWIRL_WS_EDGE_RECV", "0"}}).config->ws_edge_recv);
+  CHECK(parse_config({"--ws-edge-recv", "true"}, {{"SWIRL_WS_EDGE_RECV", "false"}}).config->ws_edge_recv);
+  auto r = parse_config({"--ws-edge-recv=maybe"}, {});
+  CHECK_FALSE(r.config);
+  CHECK_THAT(r.message, Catch::Contains("--ws-edge-recv: expected true or false"));
 }
 
 TEST_CASE("cache and history limits are set by flags and environment, within bounds", "[config]") {

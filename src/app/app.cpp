@@ -5,6 +5,7 @@
 
 #include "swirl/api/owner_api.hpp"
 #include "swirl/api/users_api.hpp"
+#include "swirl/ws/edge_recv.hpp"
 
 namespace swirl {
 namespace asio = boost::asio;
@@ -67,8 +68,9 @@ void App::start() {
 
   unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  spdlog::info("swirl-server listening on http://{}:{} ({} io threads, {} db threads)", config_.listen_address, port_, n,
-               config_.db_threads);
+  spdlog::info("swirl-server listening on http://{}:{} ({} io threads, {} db threads, {} WebSocket receive)",
+               config_.listen_address, port_, n, config_.db_threads,
+               config_.ws_edge_recv && ws::kEdgeRecvCompiled ? "edge" : "plain Asio");
 }
 
 void App::stop(std::chrono::milliseconds drain) {

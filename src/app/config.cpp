@@ -47,6 +47,13 @@ Setter ms_opt(std::chrono::milliseconds Config::*field, const char* name) {
     c.*field = std::chrono::milliseconds(parse_unsigned(name, v, 1, 86'400'000ULL * 7));
   };
 }
+Setter bool_opt(bool Config::*field, const char* name) {
+  return [=](Config& c, const std::string& v) {
+    if (v != "true" && v != "false" && v != "1" && v != "0")
+      throw std::invalid_argument(std::string(name) + ": expected true or false, got '" + v + "'");
+    c.*field = (v == "true" || v == "1");
+  };
+}
 Setter string_opt(std::string Config::*field) {
   return [=](Config& c, const std::string& v) { c.*field = v; };
 }
@@ -143,6 +150,10 @@ const std::vector<Option>& options() {
        uint_opt(&Config::ws_rate_per_second, "--ws-rate", 1, 1'000'000)},
       {"ws-burst", "N", "burst of messages allowed above the rate (default 100)",
        uint_opt(&Config::ws_rate_burst, "--ws-burst", 1, 1'000'000)},
+      {"ws-edge-recv", "BOOL",
+       "read WebSockets with the reactor-aware receive (one recv per message) where this build has it; "
+       "false = Asio's own receive (default true)",
+       bool_opt(&Config::ws_edge_recv, "--ws-edge-recv")},
       {"ice-servers", "URLS", "comma-separated STUN/TURN URLs sent to clients (default none)",
        [](Config& c, const std::string& v) { c.ice_servers = split_list(v); }},
       {"test-hooks", "BOOL", "enable fault injection (only in builds with SWIRL_TEST_HOOKS; default false)",

@@ -53,6 +53,9 @@ struct Config {
   std::size_t ws_queue_max_bytes = 1024 * 1024;
   unsigned ws_rate_per_second = 50;
   unsigned ws_rate_burst = 100;
+  // Receive through the reactor-aware operation (ws/edge_recv.hpp: one recv per message instead
+  // of two) where the build has it; false = Asio's own receive.
+  bool ws_edge_recv = true;
   std::vector<std::string> ice_servers;  // STUN/TURN URLs handed to clients in `welcome`
 };
 
