@@ -184,9 +184,10 @@ std::string difference(const std::string& input, const std::string& from) {
 const std::vector<std::string> senders = {"me", "Zq3kV9xY0aBcDeF1",
                                           "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f \xC3\xA9\xF0\x9F\x98\x80"};
 
-// Runs the differential check over a corpus; counts inputs so the test output shows its size.
-void check_all(const std::vector<std::string>& corpus) {
-  std::map<std::string, int> verdicts;  // how the corpus splits, so a useless one shows
+// Runs the differential check over a corpus; returns how it split (error code, or "accepted",
+// -> count), which the test output shows too.
+std::map<std::string, int> check_all(const std::vector<std::string>& corpus) {
+  std::map<std::string, int> verdicts;
   for (std::size_t i = 0; i < corpus.size(); ++i) {
     const auto& from = senders[i % senders.size()];
     std::string why = difference(corpus[i], from);
@@ -197,6 +198,7 @@ void check_all(const std::vector<std::string>& corpus) {
   std::string summary = std::to_string(corpus.size()) + " inputs:";
   for (const auto& [verdict, n] : verdicts) summary += " " + verdict + " " + std::to_string(n);
   SUCCEED(summary);
+  return verdicts;
 }
 
 std::string repeat(std::string_view s, int n) {
@@ -403,7 +405,20 @@ TEST_CASE("the scanner agrees with nlohmann::json on mutated browser signals", "
       corpus.push_back(std::move(s));
     }
   }
-  check_all(corpus);
+  // The seeds themselves are valid messages: the scanner accepts each one.
+  for (const auto& base : bases) {
+    INFO(shown(base.text));
+    CHECK(std::holds_alternative<swirl::lobby::ClientCommand>(parse_client_message(base.text, "me")));
+  }
+  // A corpus that the scanner accepted or rejected whole would test one side only: mutants must
+  // land on both (with this seed: 373 accepted, 4227 rejected as invalid_json, invalid_message or unknown_type).
+  auto verdicts = check_all(corpus);
+  int accepted = verdicts["accepted"];
+  int rejected = static_cast<int>(corpus.size()) - accepted;
+  INFO(accepted << " accepted, " << rejected << " rejected of " << corpus.size());
+  CHECK(accepted >= static_cast<int>(corpus.size()) / 20);
+  CHECK(rejected >= static_cast<int>(corpus.size()) / 20);
+  CHECK(verdicts.size() >= 3);  // accepted and at least two different error codes
 }
 
 TEST_CASE("signal frames: raw data, from escaped, to decoded", "[protocol][scanner]") {
