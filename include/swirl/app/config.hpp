@@ -54,6 +54,11 @@ struct Config {
   unsigned ws_rate_per_second = 50;
   unsigned ws_rate_burst = 100;
   std::vector<std::string> ice_servers;  // STUN/TURN URLs handed to clients in `welcome`
+  // Peer media (issue 13): a match in which no member reported media_flowing this long after it
+  // began ends with no_media (0 = never); a ready client whose page is hidden this long sets
+  // itself not ready (sent in welcome.limits; the client applies it).
+  std::chrono::milliseconds no_media_timeout{20'000};
+  std::chrono::milliseconds hidden_unready{60'000};
 };
 
 // What parsing the command line produced: either a config to run with, or text to print and
