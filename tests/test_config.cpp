@@ -110,3 +110,21 @@ TEST_CASE("the swirl-server binary prints help and rejects bad flags", "[config]
   CHECK(code2 == 2);
   CHECK_THAT(out2, Catch::Contains("--port"));
 }
+
+TEST_CASE("no-media timeout and hidden-unready time: defaults, flags, environment, bounds", "[config][media]") {
+  auto d = parse_config({}, {});
+  REQUIRE(d.config);
+  CHECK(d.config->no_media_timeout == std::chrono::milliseconds(20000));
+  CHECK(d.config->hidden_unready == std::chrono::milliseconds(60000));
+  auto r = parse_config({"--no-media-timeout-ms=0"}, {{"SWIRL_HIDDEN_UNREADY_MS", "5000"}, {"SWIRL_NO_MEDIA_TIMEOUT_MS", "9"}});
+  REQUIRE(r.config);
+  CHECK(r.config->no_media_timeout == std::chrono::milliseconds(0));
+  CHECK(r.config->hidden_unready == std::chrono::milliseconds(5000));
+  CHECK_FALSE(parse_config({"--no-media-timeout-ms=3600001"}, {}).config);
+  CHECK_FALSE(parse_config({"--no-media-timeout-ms=-5"}, {}).config);
+  CHECK_FALSE(parse_config({"--hidden-unready-ms=999"}, {}).config);
+  CHECK_FALSE(parse_config({"--hidden-unready-ms=86400001"}, {}).config);
+  auto help = swirl::config_help();
+  CHECK(help.find("--no-media-timeout-ms") != std::string::npos);
+  CHECK(help.find("SWIRL_HIDDEN_UNREADY_MS") != std::string::npos);
+}

@@ -94,6 +94,8 @@ TEST_CASE("welcome carries the lobby, its current settings, ICE servers and the 
     c.ws_rate_per_second = 40;
     c.ws_rate_burst = 80;
     c.resume_grace = std::chrono::milliseconds(7000);
+    c.no_media_timeout = std::chrono::milliseconds(4500);  // whole seconds, rounded up
+    c.hidden_unready = std::chrono::milliseconds(61000);
   });
   Interactions it(server);
   auto& owner = it.user("Olga \"the owner\"");
@@ -110,7 +112,8 @@ TEST_CASE("welcome carries the lobby, its current settings, ICE servers and the 
   CHECK(w["ice_servers"] == json::parse(R"([{"urls":["stun:127.0.0.1:3478","turn:127.0.0.1:3478?transport=udp"]}])"));
   CHECK(w["resumed"] == false);
   CHECK(w["you"] == json{{"ready", false}, {"match", nullptr}});
-  CHECK(w["limits"] == json{{"max_message_bytes", 12345}, {"messages_per_second", 40}, {"burst", 80}, {"resume_grace_seconds", 7}});
+  CHECK(w["limits"] == json{{"max_message_bytes", 12345}, {"messages_per_second", 40}, {"burst", 80}, {"resume_grace_seconds", 7},
+                              {"no_media_seconds", 5}, {"hidden_unready_seconds", 61}});
 
   // Settings changed live reach the next welcome.
   REQUIRE(owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"group_size", 3}}, owner.token).status == 200);

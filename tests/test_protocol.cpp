@@ -497,3 +497,40 @@ TEST_CASE("JsonOut writes what nlohmann::json reads back, escaping like its dump
                                            "f":false,"g":{"x":[1,2]},"h":[{"k":"v"},{}]})");
   CHECK(nlohmann::json::parse(j.str()) == expected);
 }
+
+TEST_CASE("media_state and media_flowing parse, and their malformed forms get invalid_message", "[protocol][media]") {
+  auto ms = std::get<MediaStateCommand>(command_of(R"({"type":"media_state","camera":false,"microphone":true})"));
+  CHECK_FALSE(ms.camera);
+  CHECK(ms.microphone);
+  ms = std::get<MediaStateCommand>(command_of(R"({"microphone":false,"camera":true,"type":"media_state"})"));
+  CHECK(ms.camera);
+  CHECK_FALSE(ms.microphone);
+  // A repeated field keeps its last value, like every other message.
+  CHECK(std::get<MediaStateCommand>(command_of(R"({"type":"media_state","camera":false,"camera":true,"microphone":true})")).camera);
+  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":"m4Hq8Ls0"})")).match_id == "m4Hq8Ls0");
+  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":"m\u0041"})")).match_id == "mA");
+  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":")" + std::string(64, 'x') + "\"}"))
+            .match_id.size() == 64);
+
+  for (const char* bad : {R"({"type":"media_state"})", R"({"type":"media_state","camera":true})",
+                          R"({"type":"media_state","microphone":true})", R"({"type":"media_state","camera":1,"microphone":true})",
+                          R"({"type":"media_state","camera":"true","microphone":false})",
+                          R"({"type":"media_state","camera":true,"microphone":null})"}) {
+    INFO(bad);
+    auto e = error_of(bad);
+    CHECK(e.code == "invalid_message");
+    CHECK_THAT(e.message, Catch::Contains("camera") && Catch::Contains("microphone"));
+  }
+  for (const char* bad : {R"({"type":"media_flowing"})", R"({"type":"media_flowing","match_id":""})",
+                          R"({"type":"media_flowing","match_id":5})", R"({"type":"media_flowing","match_id":null})",
+                          R"({"type":"media_flowing","match_id":["m1"]})"}) {
+    INFO(bad);
+    auto e = error_of(bad);
+    CHECK(e.code == "invalid_message");
+    CHECK_THAT(e.message, Catch::Contains("match_id"));
+  }
+  auto too_long = error_of(R"({"type":"media_flowing","match_id":")" + std::string(65, 'x') + "\"}");
+  CHECK(too_long.code == "invalid_message");
+  CHECK_THAT(too_long.message, Catch::Contains("64 bytes"));
+  CHECK(error_of(R"({"type":"media_state","camera":true,"microphone":true)").code == "invalid_json");
+}

@@ -156,6 +156,15 @@ const std::vector<Option>& options() {
        bool_opt(&Config::ws_edge_recv, "--ws-edge-recv")},
       {"ice-servers", "URLS", "comma-separated STUN/TURN URLs sent to clients (default none)",
        [](Config& c, const std::string& v) { c.ice_servers = split_list(v); }},
+      {"no-media-timeout-ms", "MS",
+       "a match where no member received media this long ends with no_media; 0 = never (default 20000)",
+       [](Config& c, const std::string& v) {
+         c.no_media_timeout = std::chrono::milliseconds(parse_unsigned("--no-media-timeout-ms", v, 0, 3'600'000));
+       }},
+      {"hidden-unready-ms", "MS", "a ready client whose page is hidden this long sets itself not ready (default 60000)",
+       [](Config& c, const std::string& v) {
+         c.hidden_unready = std::chrono::milliseconds(parse_unsigned("--hidden-unready-ms", v, 1'000, 86'400'000));
+       }},
       {"test-hooks", "BOOL", "enable fault injection (only in builds with SWIRL_TEST_HOOKS; default false)",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false" && v != "1" && v != "0")

@@ -57,6 +57,11 @@ struct Config {
   // of two) where the build has it; false = Asio's own receive.
   bool ws_edge_recv = true;
   std::vector<std::string> ice_servers;  // STUN/TURN URLs handed to clients in `welcome`
+  // Peer media (issue 13): a match in which no member reported media_flowing this long after it
+  // began ends with no_media (0 = never); a ready client whose page is hidden this long sets
+  // itself not ready (sent in welcome.limits; the client applies it).
+  std::chrono::milliseconds no_media_timeout{20'000};
+  std::chrono::milliseconds hidden_unready{60'000};
 };
 
 // What parsing the command line produced: either a config to run with, or text to print and

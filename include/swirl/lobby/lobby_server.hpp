@@ -27,6 +27,7 @@
 #include "swirl/lobby/lobby_record.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
+#include "swirl/lobby/media_rules.hpp"
 #include "swirl/lobby/protocol.hpp"
 #include "swirl/lobby/readiness.hpp"
 #include "swirl/storage/database.hpp"
@@ -145,6 +146,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     std::string match_id;
     Match* match = nullptr;  // the match named by match_id (its node in matches_), for the relay
     std::unique_ptr<boost::asio::steady_timer> grace_timer;
+    MediaState media;  // last media_state reported (kept across matches)
   };
   struct Match {
     std::string id;
@@ -152,6 +154,9 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     std::vector<Member*> nodes;        // members[i]'s entry in members_ (present while in the match)
     std::int64_t created_at_ms = 0;
     std::unique_ptr<boost::asio::steady_timer> round_timer;
+    MatchMedia media;                                   // lobby_media.cpp
+    std::vector<std::string> started_with;              // members at the start, for pairs_met
+    std::unique_ptr<boost::asio::steady_timer> media_timer;  // the no-media check
   };
 
   template <class F>
@@ -185,6 +190,21 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void end_match(const std::string& match_id, MatchEndReason reason);
   void remove_member(const std::string& user_id, MatchEndReason reason_for_others);
   void on_grace_expired(const std::string& user_id);
+
+  // Peer media (lobby_media.cpp).
+  void set_media_state(Member& m, const MediaStateCommand& cmd);
+  void media_flowing(Member& m, const MediaFlowingCommand& cmd);
+  // Records the new match's pairs in the matcher's history and arms the no-media check; false
+  // when the pairs must wait (the rule is on) before they are written to the database.
+  bool record_match_pairs(Match& match, const std::vector<MemberId>& group, std::int64_t now);
+  // Queues pairs_met once for a match whose pairs were held back.
+  void confirm_pairs(Match& match);
+  // A match ends: its held-back pairs are written, or, for no_media, taken back.
+  void settle_pairs(Match& match, MatchEndReason reason);
+  void arm_no_media_check(Match& match, std::chrono::milliseconds after);
+  void on_no_media_check(const std::string& match_id);
+  // Forgets a departed user's dense id once they have met nobody here.
+  void release_id_if_unmet(MemberId mid);
 
   void schedule_matching();
   void run_matching();

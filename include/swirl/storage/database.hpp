@@ -31,11 +31,14 @@ class Conflict : public std::runtime_error {
 // One change to the match history. Lobbies queue these (lobby/history_writer.hpp) and they
 // are written in batches, in order, one transaction per batch.
 struct HistoryEvent {
-  enum class Kind { match_started, match_ended };
+  // pairs_met: the members' pairs count as having met (match_pairs), for a match started with
+  // with_pairs = false once media flowed or it ended for a reason other than no_media.
+  enum class Kind { match_started, match_ended, pairs_met };
   Kind kind = Kind::match_started;
-  std::string lobby_id;              // match_started
+  std::string lobby_id;              // match_started, pairs_met
   std::string match_id;
-  std::vector<std::string> members;  // match_started
+  std::vector<std::string> members;  // match_started, pairs_met
+  bool with_pairs = true;            // match_started: also upsert the pairs now
   std::string end_reason;            // match_ended
   std::int64_t at_ms = 0;
 };
@@ -71,7 +74,8 @@ class Database {
   // Every pair that has met in the lobby (the matcher's history).
   virtual std::vector<lobby::PairRecord> load_pairs(const std::string& lobby_id) = 0;
   // Applies the events in order, in one transaction: a started match inserts its row and
-  // upserts its pairs; an ended match sets ended_at and end_reason (once).
+  // upserts its pairs (when with_pairs); pairs_met upserts them; an ended match sets ended_at and
+  // end_reason (once).
   virtual void write_history(const std::vector<HistoryEvent>& events) = 0;
 
   // Owner actions.

@@ -42,6 +42,9 @@ export type MatchPeer = {
   display_name: string;
   offerer: string;
   polite: string;
+  /** That peer's last reported camera/microphone (true until they say otherwise). */
+  camera?: boolean;
+  microphone?: boolean;
 };
 
 export type MatchMessage = {
@@ -64,6 +67,10 @@ export type WelcomeMessage = {
     messages_per_second: number;
     burst: number;
     resume_grace_seconds: number;
+    /** 0 when the server never ends a match for lack of media. */
+    no_media_seconds?: number;
+    /** A ready member whose page is hidden this long sets itself not ready. */
+    hidden_unready_seconds?: number;
   };
 };
 
@@ -97,7 +104,8 @@ export type MatchEndReason =
   | 'peer_disconnected'
   | 'round_over'
   | 'owner_ended'
-  | 'kicked';
+  | 'kicked'
+  | 'no_media';
 
 export type MatchEndedMessage = {
   type: 'match_ended';
@@ -111,6 +119,9 @@ export type SignalData = {
   description?: RTCSessionDescriptionInit;
   candidate?: RTCIceCandidateInit | null;
 };
+
+/** A match peer's camera or microphone changed. */
+export type MediaStateMessage = { type: 'media_state'; from: string; camera: boolean; microphone: boolean };
 
 export type SignalMessage = { type: 'signal'; from: string; data: SignalData };
 export type ErrorMessage = { type: 'error'; code: string; message: string };
@@ -128,12 +139,15 @@ export type ServerMessage =
   | ErrorMessage
   | AnnouncementMessage
   | KickedMessage
-  | LobbyClosedMessage;
+  | LobbyClosedMessage
+  | MediaStateMessage;
 
 export type ClientMessage =
   | { type: 'ready'; ready: boolean }
   | { type: 'signal'; to: string; data: SignalData }
-  | { type: 'leave_match'; ready?: boolean };
+  | { type: 'leave_match'; ready?: boolean }
+  | { type: 'media_state'; camera: boolean; microphone: boolean }
+  | { type: 'media_flowing'; match_id: string };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -191,6 +205,10 @@ export function parseServerMessage(text: string): ServerMessage | null {
       return v as KickedMessage;
     case 'lobby_closed':
       return v as LobbyClosedMessage;
+    case 'media_state':
+      return typeof v.from === 'string' && typeof v.camera === 'boolean' && typeof v.microphone === 'boolean'
+        ? (v as MediaStateMessage)
+        : null;
     default:
       return null;
   }

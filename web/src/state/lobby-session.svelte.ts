@@ -8,6 +8,8 @@ import { CallState, isInCall, nextCallState, type CallEvent } from '../lib/call-
 import { installDebugHandle } from '../lib/debug';
 import { ErrorReason, SwirlError } from '../lib/errors';
 import type { DeviceManager } from '../lib/devices';
+import { HiddenUnreadyWatch, MediaStateReporter, localMedia, watchFirstMedia } from '../lib/media-state';
+import { testIceTransportPolicy } from '../lib/test-switches';
 import type {
   AnnouncementMessage,
   LobbyInfo,
@@ -66,12 +68,25 @@ export class LobbySession {
   /** Failed negotiation steps during this visit (all calls), for the debug handle and tests. */
   negotiationErrors = $state(0);
   resumeGraceSeconds = $state(20);
+  /** The hidden-page rule set us not ready while the page was hidden; shown until dismissed. */
+  unreadiedWhileAway = $state(false);
 
   private readonly client: SignalingClient;
   private call: CallSession | null = null;
   private iceServers: RTCIceServer[] = [];
   private lastMatchAt: number | null = null;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly mediaReporter = new MediaStateReporter();
+  private stopFirstMediaWatch: (() => void) | null = null;
+  private readonly hiddenWatch = new HiddenUnreadyWatch(
+    {
+      ready: () => this.ready,
+      inCall: () => this.match !== null,
+      setNotReady: () => this.setReady(false),
+      tellUserOnReturn: () => (this.unreadiedWhileAway = true),
+    },
+    60_000,
+  );
 
   constructor(
     readonly lobbyId: string,
@@ -105,6 +120,8 @@ export class LobbySession {
       this.client.on('signalsLost', () => this.call?.restartIce()),
       devices.on('track', ({ kind, track }) => void this.call?.replaceTrack(kind, track)),
       devices.on('notice', (text) => (this.notice = text)),
+      devices.on('change', () => this.reportMedia()),
+      devices.on('track', () => this.reportMedia()),
     );
     if (typeof window !== 'undefined') {
       installDebugHandle({
@@ -119,6 +136,13 @@ export class LobbySession {
       const online = () => this.client.retryNow();
       window.addEventListener('online', online);
       this.unsubscribe.push(() => window.removeEventListener('online', online));
+    }
+    if (typeof document !== 'undefined') {
+      const visibility = () => this.hiddenWatch.visibilityChanged(document.hidden);
+      document.addEventListener('visibilitychange', visibility);
+      this.unsubscribe.push(() => document.removeEventListener('visibilitychange', visibility));
+      this.unsubscribe.push(() => this.hiddenWatch.dispose());
+      visibility();
     }
   }
 
@@ -146,6 +170,16 @@ export class LobbySession {
     this.client.send({ type: 'leave_match', ready: next });
     // Do not wait for match_ended to hang up: the user asked to leave.
     this.endCall(next);
+  }
+
+  /** The one-click way back after the hidden-page rule set us not ready. */
+  readyAgainAfterAway(): void {
+    this.unreadiedWhileAway = false;
+    this.setReady(true);
+  }
+
+  dismissAwayNotice(): void {
+    this.unreadiedWhileAway = false;
   }
 
   dismissNotice(): void {
@@ -184,6 +218,9 @@ export class LobbySession {
         return;
       case 'user_status':
         return this.gotUserStatus(message);
+      case 'media_state':
+        this.call?.setPeerMedia(message.from, { camera: message.camera, microphone: message.microphone });
+        return;
       case 'announcement':
         this.announcements = [...this.announcements, message].slice(-MAX_ANNOUNCEMENTS);
         return;
@@ -209,6 +246,11 @@ export class LobbySession {
     this.iceServers = welcome.ice_servers;
     this.lobby = welcome.lobby;
     this.resumeGraceSeconds = welcome.limits?.resume_grace_seconds ?? this.resumeGraceSeconds;
+    const hidden = welcome.limits?.hidden_unready_seconds;
+    if (typeof hidden === 'number' && hidden > 0) this.hiddenWatch.limitMs = hidden * 1000;
+    // A new connection: the server keeps our state across a resume, but say it again anyway.
+    this.mediaReporter.reset();
+    this.reportMedia();
     const match = welcome.you.match;
     if (welcome.resumed && match && this.call && this.call.matchId === match.match_id) {
       // The call survived our outage: keep the peer connections as they are.
@@ -232,6 +274,13 @@ export class LobbySession {
     this.lastMatchAt = Date.now();
     this.endCall();
     this.startCall(match);
+    this.reportMedia(true);
+  }
+
+  /** Sends `media_state` when our camera/microphone changed, or (force) right after a match. */
+  private reportMedia(force = false): void {
+    const next = this.mediaReporter.next(localMedia(this.devices), force);
+    if (next && !this.client.send({ type: 'media_state', ...next })) this.mediaReporter.reset();
   }
 
   private gotMatchEnded(ended: MatchEndedMessage): void {
@@ -255,6 +304,7 @@ export class LobbySession {
       iceServers: this.iceServers,
       local: () => ({ audio: this.devices.audioTrack, video: this.devices.videoTrack }),
       send: (to, data) => void this.client.send({ type: 'signal', to, data }),
+      iceTransportPolicy: typeof localStorage !== 'undefined' ? testIceTransportPolicy(localStorage) : undefined,
     });
     call.on('change', () => {
       this.peers = call.peers.map((p) => ({ ...p }));
@@ -269,6 +319,12 @@ export class LobbySession {
     this.call = call;
     this.peers = call.peers.map((p) => ({ ...p }));
     this.transition({ type: 'matched' });
+    // The server ends a match nobody reported media for (no_media): say when ours arrives.
+    const matchId = match.match_id;
+    this.stopFirstMediaWatch = watchFirstMedia(
+      () => call.peerConnections,
+      () => void this.client.send({ type: 'media_flowing', match_id: matchId }),
+    );
   }
 
   /**
@@ -276,6 +332,8 @@ export class LobbySession {
    * it); without it the call state is left to the event that follows (closed, a new match).
    */
   private endCall(ready?: boolean): void {
+    this.stopFirstMediaWatch?.();
+    this.stopFirstMediaWatch = null;
     const call = this.call;
     this.call = null;
     this.match = null;
