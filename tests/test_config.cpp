@@ -64,12 +64,12 @@ TEST_CASE("cache and history limits are set by flags and environment, within bou
 
 TEST_CASE("environment sets options and flags win over it", "[config]") {
   auto r = parse_config({"--port=9001"}, {{"SWIRL_PORT", "9000"}, {"SWIRL_DATABASE", "sqlite:/tmp/x.db"},
-                                          {"SWIRL_LOG_LEVEL", "debug"}, {"SWIRL_ICE_SERVERS", "stun:a:1, turn:b:2"}});
+                                          {"SWIRL_LOG_LEVEL", "debug"}, {"SWIRL_STUN_URLS", "stun:a:1, stuns:b:2"}});
   REQUIRE(r.config);
   CHECK(r.config->port == 9001);
   CHECK(r.config->database_url == "sqlite:/tmp/x.db");
   CHECK(r.config->log_level == "debug");
-  CHECK(r.config->ice_servers == std::vector<std::string>{"stun:a:1", "turn:b:2"});
+  CHECK(r.config->ice.stun_urls == std::vector<std::string>{"stun:a:1", "stuns:b:2"});
   auto r2 = parse_config({"--listen", "0.0.0.0", "--web-root", "/srv/web"}, {});
   REQUIRE(r2.config);
   CHECK(r2.config->listen_address == "0.0.0.0");
@@ -98,7 +98,8 @@ TEST_CASE("--help lists every option with its environment variable", "[config]")
   CHECK_FALSE(r.config);
   CHECK(r.exit_code == 0);
   for (const char* s : {"--listen", "SWIRL_LISTEN", "--port", "SWIRL_PORT", "--database", "SWIRL_DATABASE", "--web-root",
-                        "--model-dir", "--log-level", "--log-format", "--http-max-body", "--ice-servers"})
+                        "--model-dir", "--log-level", "--log-format", "--http-max-body", "--stun-urls",
+                        "--turn-urls", "--turn-secret-file", "SWIRL_TURN_TTL_S", "--ice-provider", "--cloudflare-api-token-file"})
     CHECK_THAT(r.message, Catch::Contains(s));
 }
 

@@ -89,7 +89,7 @@ TEMPLATE_TEST_CASE("join: welcome, then everyone gets lobby_status", "[lobby][ws
 
 TEST_CASE("welcome carries the lobby, its current settings, ICE servers and the limits", "[lobby][ws][protocol]") {
   TestServer server(Backend::sqlite, [](swirl::Config& c) {
-    c.ice_servers = {"stun:127.0.0.1:3478", "turn:127.0.0.1:3478?transport=udp"};
+    c.ice.stun_urls = {"stun:127.0.0.1:3478", "stun:127.0.0.1:3479"};
     c.ws_max_frame_bytes = 12345;
     c.ws_rate_per_second = 40;
     c.ws_rate_burst = 80;
@@ -109,7 +109,8 @@ TEST_CASE("welcome carries the lobby, its current settings, ICE servers and the 
   CHECK(w["lobby"]["status"] == "open");
   CHECK(w["lobby"]["name"] == server.client().get("/api/lobbies/" + lobby).json()["name"]);
   CHECK(w["lobby"]["settings"] == server.client().get("/api/lobbies/" + lobby).json()["settings"]);
-  CHECK(w["ice_servers"] == json::parse(R"([{"urls":["stun:127.0.0.1:3478","turn:127.0.0.1:3478?transport=udp"]}])"));
+  CHECK(w["ice_servers"] == json::parse(R"([{"urls":["stun:127.0.0.1:3478","stun:127.0.0.1:3479"]}])"));
+  CHECK(w["ice_expires_at"].is_null());  // STUN only: nothing expires
   CHECK(w["resumed"] == false);
   CHECK(w["you"] == json{{"ready", false}, {"match", nullptr}});
   CHECK(w["limits"] == json{{"max_message_bytes", 12345}, {"messages_per_second", 40}, {"burst", 80}, {"resume_grace_seconds", 7},

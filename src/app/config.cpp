@@ -57,6 +57,9 @@ Setter bool_opt(bool Config::*field, const char* name) {
 Setter string_opt(std::string Config::*field) {
   return [=](Config& c, const std::string& v) { c.*field = v; };
 }
+Setter string_opt(ice::IceConfig Config::*part, std::string ice::IceConfig::*field) {
+  return [=](Config& c, const std::string& v) { c.*part.*field = v; };
+}
 
 std::vector<std::string> split_list(const std::string& v) {
   std::vector<std::string> out;
@@ -154,8 +157,6 @@ const std::vector<Option>& options() {
        "read WebSockets with the reactor-aware receive (one recv per message) where this build has it; "
        "false = Asio's own receive (default true)",
        bool_opt(&Config::ws_edge_recv, "--ws-edge-recv")},
-      {"ice-servers", "URLS", "comma-separated STUN/TURN URLs sent to clients (default none)",
-       [](Config& c, const std::string& v) { c.ice_servers = split_list(v); }},
       {"no-media-timeout-ms", "MS",
        "a match where no member received media this long ends with no_media; 0 = never (default 20000)",
        [](Config& c, const std::string& v) {
@@ -165,6 +166,39 @@ const std::vector<Option>& options() {
        [](Config& c, const std::string& v) {
          c.hidden_unready = std::chrono::milliseconds(parse_unsigned("--hidden-unready-ms", v, 1'000, 86'400'000));
        }},
+      {"stun-urls", "URLS", "comma-separated stun:/stuns: URLs sent to clients (default none: see docs/operations.md)",
+       [](Config& c, const std::string& v) { c.ice.stun_urls = split_list(v); }},
+      {"ice-servers", "URLS", "removed: use --stun-urls, and --turn-urls with --turn-secret",
+       [](Config&, const std::string&) {
+         throw std::invalid_argument("--ice-servers was replaced by --stun-urls (STUN) and --turn-urls with "
+                                     "--turn-secret (TURN with short-lived credentials)");
+       }},
+      {"ice-provider", "NAME", "where TURN credentials come from: turn-rest or cloudflare (default turn-rest)",
+       [](Config& c, const std::string& v) {
+         if (v == "turn-rest") c.ice.provider = ice::ProviderKind::turn_rest;
+         else if (v == "cloudflare") c.ice.provider = ice::ProviderKind::cloudflare;
+         else throw std::invalid_argument("--ice-provider: expected turn-rest or cloudflare, got '" + v + "'");
+       }},
+      {"turn-urls", "URLS", "comma-separated turn:/turns: URLs of a TURN REST server, e.g. coturn (default none)",
+       [](Config& c, const std::string& v) { c.ice.turn_urls = split_list(v); }},
+      {"turn-secret", "SECRET", "the TURN server's static-auth-secret (never logged or sent)",
+       [](Config& c, const std::string& v) { c.ice.turn_secret = v; }},
+      {"turn-secret-file", "FILE", "read --turn-secret from this file's first line instead",
+       [](Config& c, const std::string& v) { c.ice.turn_secret = ice::read_secret_file("--turn-secret-file", v); }},
+      {"turn-ttl-s", "SECONDS", "lifetime of the TURN credentials handed out; renewed at 80 % (default 3600)",
+       [](Config& c, const std::string& v) {
+         c.ice.turn_ttl = std::chrono::seconds(parse_unsigned("--turn-ttl-s", v, 1, ice::kMaxTurnTtlSeconds));
+       }},
+      {"cloudflare-key-id", "ID", "Cloudflare Realtime TURN key id (with --ice-provider=cloudflare)",
+       string_opt(&Config::ice, &ice::IceConfig::cloudflare_key_id)},
+      {"cloudflare-api-token", "TOKEN", "that TURN key's API token (never logged or sent)",
+       string_opt(&Config::ice, &ice::IceConfig::cloudflare_api_token)},
+      {"cloudflare-api-token-file", "FILE", "read --cloudflare-api-token from this file's first line instead",
+       [](Config& c, const std::string& v) {
+         c.ice.cloudflare_api_token = ice::read_secret_file("--cloudflare-api-token-file", v);
+       }},
+      {"cloudflare-api-url", "URL", "base URL of Cloudflare's API (default https://rtc.live.cloudflare.com/v1)",
+       string_opt(&Config::ice, &ice::IceConfig::cloudflare_api_url)},
       {"test-hooks", "BOOL", "enable fault injection (only in builds with SWIRL_TEST_HOOKS; default false)",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false" && v != "1" && v != "0")
@@ -250,6 +284,7 @@ ConfigResult parse_config(const std::vector<std::string>& args,
       }
       opt->set(cfg, value);
     }
+    ice::validate(cfg.ice, cfg.ws_idle_timeout / 4);  // the lobby heartbeat renews credentials
 #ifndef SWIRL_TEST_HOOKS
     if (cfg.test_hooks)
       throw std::invalid_argument("--test-hooks: this build has no test hooks (configure with -DSWIRL_TEST_HOOKS=ON)");

@@ -99,6 +99,7 @@ void LobbyServer::schedule_heartbeat() {
       // members map does not change under this loop.
       for (auto& [uid, m] : self->members_)
         if (m.mailbox) m.mailbox->heartbeat(now);
+      self->renew_ice_servers();
       self->schedule_heartbeat();
     });
   });
@@ -218,7 +219,7 @@ void LobbyServer::do_join(JoinRequest& req) {
   }
   Member& m = it->second;
   req.on_attached(shared_from_this(), m.mid);
-  m.mailbox->deliver(make_frame(welcome_frame(m, resumed)));
+  m.mailbox->deliver(make_frame(welcome_frame(m, resumed, grant_ice(m))));
   mark_status_dirty();
   update_idle_timer();
   if (m.ready && m.match_id.empty()) schedule_matching();
@@ -601,7 +602,7 @@ std::string LobbyServer::status_frame() const {
   return j.take();
 }
 
-std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
+std::string LobbyServer::welcome_frame(const Member& m, bool resumed, const ice::IceGrant& ice) const {
   const auto& c = env_.config;
   JsonOut j(640 + settings_json_.size());
   j.begin_object()
@@ -615,14 +616,14 @@ std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
       .key("status").value(to_string(record_.status))
       .key("settings").raw(settings_json_)
       .end_object()
-      .key("ice_servers").begin_array();
-  if (!c.ice_servers.empty()) {
-    j.begin_object().key("urls").begin_array();
-    for (const auto& url : c.ice_servers) j.value(url);
-    j.end_array().end_object();
+      .key("ice_servers").raw(ice::servers_json(ice.servers))
+      .key("ice_expires_at");
+  if (ice.expires_at_ms) {
+    j.value(iso8601(*ice.expires_at_ms));
+  } else {
+    j.null();
   }
-  j.end_array()
-      .key("resumed").value(resumed)
+  j.key("resumed").value(resumed)
       .key("you").begin_object().key("ready").value(m.ready).key("match");
   if (m.match) {
     write_match(j, *m.match, m.user_id);

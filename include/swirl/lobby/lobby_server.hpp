@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@
 
 #include "swirl/app/blocking_pool.hpp"
 #include "swirl/app/config.hpp"
+#include "swirl/ice/ice_provider.hpp"
 #include "swirl/lobby/history_writer.hpp"
 #include "swirl/lobby/lobby_record.hpp"
 #include "swirl/lobby/mailbox.hpp"
@@ -58,6 +60,8 @@ struct LobbyEnvironment {
   std::function<void(const std::string& lobby_id, const LobbyServer* lobby, const std::string& what)> on_failed;
   // A join that reached a lobby which had already stopped goes back to the supervisor.
   std::function<void(struct JoinRequest request)> on_bounced_join;
+  // Where members' ICE servers come from (welcome, ice_servers); null: none are sent.
+  std::shared_ptr<ice::IceProvider> ice = nullptr;
 };
 
 // A user whose WebSocket was accepted, asking to enter the lobby.
@@ -147,6 +151,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     Match* match = nullptr;  // the match named by match_id (its node in matches_), for the relay
     std::unique_ptr<boost::asio::steady_timer> grace_timer;
     MediaState media;  // last media_state reported (kept across matches)
+    std::uint64_t ice_generation = 0;  // of the ICE servers last sent (lobby_ice.cpp)
+    std::int64_t ice_refresh_at_ms = std::numeric_limits<std::int64_t>::max();
   };
   struct Match {
     std::string id;
@@ -213,7 +219,11 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void mark_status_dirty();
   void broadcast_status();
   std::string status_frame() const;
-  std::string welcome_frame(const Member& m, bool resumed) const;
+  std::string welcome_frame(const Member& m, bool resumed, const ice::IceGrant& ice) const;
+  // ICE servers (lobby_ice.cpp): a member's grant, remembered for renewal; and the heartbeat's
+  // pass that sends `ice_servers` to members whose credentials are due for renewal.
+  ice::IceGrant grant_ice(Member& m);
+  void renew_ice_servers();
   std::string match_frame(const Match& match, const std::string& for_user) const;
   void write_match(JsonOut& out, const Match& match, const std::string& for_user) const;
   void send(Member& m, std::string frame);
