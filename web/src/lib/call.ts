@@ -141,6 +141,21 @@ export class CallSession extends Emitter<CallEvents> {
     this.emit('change', undefined);
   }
 
+  /**
+   * Newer ICE servers (fresh TURN credentials): peer connections made from now on use them, and
+   * live ones get them with setConfiguration, which takes effect at their next ICE restart.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.options.iceServers = iceServers;
+    for (const link of this.links.values()) {
+      try {
+        link.pc.setConfiguration({ ...link.pc.getConfiguration(), iceServers });
+      } catch (error) {
+        this.emit('error', { peerId: link.view.id, error });
+      }
+    }
+  }
+
   /** Restarts ICE on every link, e.g. after our signaling outage lost messages. */
   restartIce(): void {
     for (const link of this.links.values()) link.pc.restartIce?.();

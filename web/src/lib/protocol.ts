@@ -1,6 +1,8 @@
 // The Swirl wire protocol, version 1 (docs/protocol.md), as TypeScript types plus a parser
 // that turns an incoming text frame into a typed message or null. Nothing here does I/O.
 
+import { parseIceServers } from './ice';
+
 export const PROTOCOL_VERSION = 1;
 export const SUBPROTOCOL = 'swirl.v1';
 export const TOKEN_SUBPROTOCOL_PREFIX = 'swirl.token.';
@@ -60,6 +62,8 @@ export type WelcomeMessage = {
   user: { id: string; display_name: string };
   lobby: LobbyInfo;
   ice_servers: RTCIceServer[];
+  /** When the TURN credentials in ice_servers expire (ISO 8601), or null (STUN only). */
+  ice_expires_at: string | null;
   resumed: boolean;
   you: { ready: boolean; match: MatchMessage | null };
   limits: {
@@ -122,6 +126,8 @@ export type SignalData = {
 
 /** A match peer's camera or microphone changed. */
 export type MediaStateMessage = { type: 'media_state'; from: string; camera: boolean; microphone: boolean };
+/** Fresh ICE servers (TURN credentials) before the ones we hold expire. */
+export type IceServersMessage = { type: 'ice_servers'; ice_servers: RTCIceServer[]; expires_at: string | null };
 
 export type SignalMessage = { type: 'signal'; from: string; data: SignalData };
 export type ErrorMessage = { type: 'error'; code: string; message: string };
@@ -140,7 +146,8 @@ export type ServerMessage =
   | AnnouncementMessage
   | KickedMessage
   | LobbyClosedMessage
-  | MediaStateMessage;
+  | MediaStateMessage
+  | IceServersMessage;
 
 export type ClientMessage =
   | { type: 'ready'; ready: boolean }
@@ -183,7 +190,8 @@ export function parseServerMessage(text: string): ServerMessage | null {
   switch (v.type) {
     case 'welcome':
       if (!isObject(v.user) || !isObject(v.lobby) || typeof v.user.id !== 'string') return null;
-      if (!Array.isArray(v.ice_servers)) v.ice_servers = [];
+      v.ice_servers = parseIceServers(v.ice_servers) ?? [];
+      if (typeof v.ice_expires_at !== 'string') v.ice_expires_at = null;
       if (!isObject(v.you)) v.you = { ready: false, match: null };
       else if (v.you.match !== null && v.you.match !== undefined && !isMatch(v.you.match)) return null;
       return v as WelcomeMessage;
@@ -209,6 +217,11 @@ export function parseServerMessage(text: string): ServerMessage | null {
       return typeof v.from === 'string' && typeof v.camera === 'boolean' && typeof v.microphone === 'boolean'
         ? (v as MediaStateMessage)
         : null;
+    case 'ice_servers': {
+      const servers = parseIceServers(v.ice_servers);
+      if (!servers) return null;
+      return { type: 'ice_servers', ice_servers: servers, expires_at: typeof v.expires_at === 'string' ? v.expires_at : null };
+    }
     default:
       return null;
   }

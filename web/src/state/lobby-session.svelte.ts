@@ -238,6 +238,11 @@ export class LobbySession {
       case 'error':
         this.lastError = SwirlError.fromServerMessage(message);
         return;
+      case 'ice_servers':
+        // Kept for the next call, and handed to the current one for its next ICE restart.
+        this.iceServers = message.ice_servers;
+        this.call?.setIceServers(message.ice_servers);
+        return;
     }
   }
 
