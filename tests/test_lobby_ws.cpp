@@ -393,7 +393,7 @@ TEST_CASE("a fault in one lobby tears down that lobby alone, another keeps relay
 TEST_CASE("a client that stops reading is closed as too slow, with the queue bounded", "[lobby][ws][limits]") {
   // Bob stops reading while Ada relays 12 kB signals to him, numbered. Once the kernel's socket
   // buffers are full, the server's queue for Bob grows; past its bound (64 messages or 256 KiB)
-  // Bob is closed with 1008. Then the same number of signals with the bound out of reach: no
+  // Bob is closed with 1008. Then three times that many signals with the bound out of reach: no
   // close, and every signal arrives once Bob reads again. So the bound, and nothing else about
   // such a flood, is what closed him.
   auto run = [](std::size_t max_messages, std::size_t max_bytes, int signals) {
@@ -458,11 +458,13 @@ TEST_CASE("a client that stops reading is closed as too slow, with the queue bou
   CHECK(in_order(bounded.received));
   CHECK(bounded.received.size() < static_cast<std::size_t>(bounded.sent));
 
-  auto unbounded = run(1'000'000, std::size_t(1) << 30, bounded.sent);
-  CHECK(unbounded.sent == bounded.sent);
+  // Three times as many: how much the kernel holds varies from run to run (buffer autotuning),
+  // and this run's queue must pass the first run's bound by far for the comparison to mean anything.
+  auto unbounded = run(1'000'000, std::size_t(1) << 30, 3 * bounded.sent);
+  CHECK(unbounded.sent == 3 * bounded.sent);
   CHECK_FALSE(unbounded.closed);
   CHECK(unbounded.too_slow == 0);
-  CHECK(unbounded.received.size() == static_cast<std::size_t>(bounded.sent));
+  CHECK(unbounded.received.size() == static_cast<std::size_t>(unbounded.sent));
   CHECK(in_order(unbounded.received));
 }
 
