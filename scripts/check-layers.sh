@@ -8,18 +8,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What each layer may include (besides itself). The order is the layering, bottom up:
-#   core -> json -> storage, http -> ws, auth, users -> lobby -> api -> app
+#   ice -> core -> json -> storage, http -> ws, auth, users -> lobby -> api -> app
+# ice/ (STUN/TURN settings and credentials) includes no other layer; core's Config holds its
+# IceConfig, so every layer that may use core may use ice.
 declare -A ALLOWED=(
-  [core]=""
-  [json]="core"
-  [storage]="core json"
-  [http]="core json storage"
-  [ws]="core json http"
-  [auth]="core storage"
-  [users]="core"
-  [lobby]="core json storage http ws auth users"
-  [api]="core json storage http ws auth users lobby"
-  [app]="core json storage http ws auth users lobby api"
+  [ice]=""
+  [core]="ice"
+  [json]="ice core"
+  [storage]="ice core json"
+  [http]="ice core json storage"
+  [ws]="ice core json http"
+  [auth]="ice core storage"
+  [users]="ice core"
+  [lobby]="ice core json storage http ws auth users"
+  [api]="ice core json storage http ws auth users lobby"
+  [app]="ice core json storage http ws auth users lobby api"
 )
 
 # Known upward includes, each waiting for a named follow-up. Format: "file|included header".

@@ -33,6 +33,16 @@ TEST_CASE("defaults match the documentation", "[config]") {
   CHECK(r.config->memory_trim_delay == std::chrono::milliseconds(1000));
   CHECK(r.config->history_flush_interval == std::chrono::milliseconds(100));
   CHECK(r.config->history_max_queued == 10000);
+  CHECK(r.config->ws_edge_recv);
+}
+
+TEST_CASE("the WebSocket receive path is chosen by flag or environment", "[config]") {
+  CHECK_FALSE(parse_config({"--ws-edge-recv=false"}, {}).config->ws_edge_recv);
+  CHECK_FALSE(parse_config({}, {{"SWIRL_WS_EDGE_RECV", "0"}}).config->ws_edge_recv);
+  CHECK(parse_config({"--ws-edge-recv", "true"}, {{"SWIRL_WS_EDGE_RECV", "false"}}).config->ws_edge_recv);
+  auto r = parse_config({"--ws-edge-recv=maybe"}, {});
+  CHECK_FALSE(r.config);
+  CHECK_THAT(r.message, Catch::Contains("--ws-edge-recv: expected true or false"));
 }
 
 TEST_CASE("cache and history limits are set by flags and environment, within bounds", "[config]") {
@@ -54,12 +64,12 @@ TEST_CASE("cache and history limits are set by flags and environment, within bou
 
 TEST_CASE("environment sets options and flags win over it", "[config]") {
   auto r = parse_config({"--port=9001"}, {{"SWIRL_PORT", "9000"}, {"SWIRL_DATABASE", "sqlite:/tmp/x.db"},
-                                          {"SWIRL_LOG_LEVEL", "debug"}, {"SWIRL_ICE_SERVERS", "stun:a:1, turn:b:2"}});
+                                          {"SWIRL_LOG_LEVEL", "debug"}, {"SWIRL_STUN_URLS", "stun:a:1, stuns:b:2"}});
   REQUIRE(r.config);
   CHECK(r.config->port == 9001);
   CHECK(r.config->database_url == "sqlite:/tmp/x.db");
   CHECK(r.config->log_level == "debug");
-  CHECK(r.config->ice_servers == std::vector<std::string>{"stun:a:1", "turn:b:2"});
+  CHECK(r.config->ice.stun_urls == std::vector<std::string>{"stun:a:1", "stuns:b:2"});
   auto r2 = parse_config({"--listen", "0.0.0.0", "--web-root", "/srv/web"}, {});
   REQUIRE(r2.config);
   CHECK(r2.config->listen_address == "0.0.0.0");
@@ -88,7 +98,8 @@ TEST_CASE("--help lists every option with its environment variable", "[config]")
   CHECK_FALSE(r.config);
   CHECK(r.exit_code == 0);
   for (const char* s : {"--listen", "SWIRL_LISTEN", "--port", "SWIRL_PORT", "--database", "SWIRL_DATABASE", "--web-root",
-                        "--model-dir", "--log-level", "--log-format", "--http-max-body", "--ice-servers"})
+                        "--model-dir", "--log-level", "--log-format", "--http-max-body", "--stun-urls",
+                        "--turn-urls", "--turn-secret-file", "SWIRL_TURN_TTL_S", "--ice-provider", "--cloudflare-api-token-file"})
     CHECK_THAT(r.message, Catch::Contains(s));
 }
 
@@ -99,4 +110,22 @@ TEST_CASE("the swirl-server binary prints help and rejects bad flags", "[config]
   auto [code2, out2] = run_command(std::string(SWIRL_SERVER_BINARY) + " --port=nope");
   CHECK(code2 == 2);
   CHECK_THAT(out2, Catch::Contains("--port"));
+}
+
+TEST_CASE("no-media timeout and hidden-unready time: defaults, flags, environment, bounds", "[config][media]") {
+  auto d = parse_config({}, {});
+  REQUIRE(d.config);
+  CHECK(d.config->no_media_timeout == std::chrono::milliseconds(20000));
+  CHECK(d.config->hidden_unready == std::chrono::milliseconds(60000));
+  auto r = parse_config({"--no-media-timeout-ms=0"}, {{"SWIRL_HIDDEN_UNREADY_MS", "5000"}, {"SWIRL_NO_MEDIA_TIMEOUT_MS", "9"}});
+  REQUIRE(r.config);
+  CHECK(r.config->no_media_timeout == std::chrono::milliseconds(0));
+  CHECK(r.config->hidden_unready == std::chrono::milliseconds(5000));
+  CHECK_FALSE(parse_config({"--no-media-timeout-ms=3600001"}, {}).config);
+  CHECK_FALSE(parse_config({"--no-media-timeout-ms=-5"}, {}).config);
+  CHECK_FALSE(parse_config({"--hidden-unready-ms=999"}, {}).config);
+  CHECK_FALSE(parse_config({"--hidden-unready-ms=86400001"}, {}).config);
+  auto help = swirl::core::config_help();
+  CHECK(help.find("--no-media-timeout-ms") != std::string::npos);
+  CHECK(help.find("SWIRL_HIDDEN_UNREADY_MS") != std::string::npos);
 }

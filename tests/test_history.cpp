@@ -14,8 +14,14 @@ namespace {
 
 constexpr auto kNeverByTimer = std::chrono::milliseconds(3'600'000);  // only explicit flushes write
 
+// These tests count the writer's events: with the no-media rule off a match is two events (its
+// start with its pairs, its end), as they assume. The rule's own events are tested in
+// test_media.cpp.
+void no_media_rule_off(swirl::core::Config& c) { c.no_media_timeout = std::chrono::milliseconds(0); }
+
 // Lobbies stop soon after their members leave, and only a stop (or a read) flushes history.
 void quick_stop_no_timer_flush(swirl::core::Config& c) {
+  no_media_rule_off(c);
   c.history_flush_interval = kNeverByTimer;
   c.resume_grace = std::chrono::milliseconds(300);
   c.lobby_idle_shutdown = std::chrono::milliseconds(300);
@@ -37,7 +43,10 @@ std::int64_t matches_in(const std::string& url, const std::string& lobby, const 
 
 TEMPLATE_TEST_CASE("match history reaches the database within the flush interval, ended matches included",
                    "[history][storage]", SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value, [](swirl::core::Config& c) { c.history_flush_interval = std::chrono::milliseconds(50); });
+  TestServer server(TestType::value, [](swirl::core::Config& c) {
+    no_media_rule_off(c);
+    c.history_flush_interval = std::chrono::milliseconds(50);
+  });
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");
@@ -116,7 +125,10 @@ TEMPLATE_TEST_CASE("stopping the server writes the history still queued", "[hist
   std::string url = fresh_database_url(TestType::value);
   std::string lobby;
   {
-    TestServer server(url, [](swirl::core::Config& c) { c.history_flush_interval = kNeverByTimer; });
+    TestServer server(url, [](swirl::core::Config& c) {
+      no_media_rule_off(c);
+      c.history_flush_interval = kNeverByTimer;
+    });
     Interactions it(server);
     auto& ada = it.user("Ada");
     auto& bob = it.user("Bob");
@@ -135,6 +147,7 @@ TEMPLATE_TEST_CASE("a full history queue drops new events and counts them, the m
   std::string lobby;
   {
     TestServer server(url, [](swirl::core::Config& c) {
+      no_media_rule_off(c);
       c.history_flush_interval = kNeverByTimer;
       c.history_max_queued = 1;
     });

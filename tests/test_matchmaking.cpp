@@ -388,6 +388,7 @@ TEST_CASE("readiness after a match ends follows the protocol table", "[matchmaki
     CHECK(ready_after_match_end(MatchEndReason::round_over, requested));
     CHECK(ready_after_match_end(MatchEndReason::owner_ended, requested));
     CHECK_FALSE(ready_after_match_end(MatchEndReason::kicked, requested));
+    CHECK(ready_after_match_end(MatchEndReason::no_media, requested));
   }
 
   CHECK(to_string(MatchEndReason::left) == "left");
@@ -396,6 +397,7 @@ TEST_CASE("readiness after a match ends follows the protocol table", "[matchmaki
   CHECK(to_string(MatchEndReason::round_over) == "round_over");
   CHECK(to_string(MatchEndReason::owner_ended) == "owner_ended");
   CHECK(to_string(MatchEndReason::kicked) == "kicked");
+  CHECK(to_string(MatchEndReason::no_media) == "no_media");
 }
 
 TEST_CASE("lobby_status snapshots slow down as a lobby grows, within bounds", "[matchmaking][readiness]") {

@@ -120,9 +120,15 @@ TEST_CASE("live state shows members, readiness, matches and counters", "[owner][
   CHECK(cold.json()["members"].empty());
 
   for (auto* u : {&ada, &bob, &cy}) u->join(lobby);
+  // The ages are read off the server's clock; the test's own clock bounds them from above.
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+  constexpr double kSlack = 0.005;  // the server counts whole milliseconds
+  auto before_match = Clock::now();
   ada.ready();
   bob.ready();
   ada.ws->wait_for_type("match");
+  auto before_cy_ready = Clock::now();
   cy.ready();
   json state;
   CHECK(wait_until([&] {
@@ -136,17 +142,37 @@ TEST_CASE("live state shows members, readiness, matches and counters", "[owner][
   CHECK(state["live"] == true);
   CHECK(state["counters"]["matches_made"] == 1);
   CHECK(state["settings"]["group_size"] == 2);
+  // Cy's wait and the match's age as the state tells them, each no more than the time since
+  // the test started it.
+  auto ages = [&](const json& st) {
+    double cy_waiting = -1;
+    for (const auto& m : st["members"])
+      if (m["id"] == cy.id) cy_waiting = m["waiting_seconds"].get<double>();
+    double cy_bound = seconds_since(before_cy_ready) + kSlack, match_bound = seconds_since(before_match) + kSlack;
+    double match_age = st["matches"][0]["age_seconds"].get<double>();
+    CHECK(cy_waiting >= 0);
+    CHECK(cy_waiting <= cy_bound);
+    CHECK(match_age >= 0);
+    CHECK(match_age <= match_bound);
+    return std::pair{cy_waiting, match_age};
+  };
   for (const auto& m : state["members"]) {
     CHECK(m["connection"] == "connected");
     if (m["id"] == cy.id) {
       CHECK(m["ready"] == true);
       CHECK(m["match_id"].is_null());
-      CHECK(m["waiting_seconds"].get<double>() >= 0);
     } else {
       CHECK(m["match_id"] == state["matches"][0]["id"]);
+      CHECK(m["waiting_seconds"] == 0);  // matched: not waiting
     }
   }
-  CHECK(state["matches"][0]["age_seconds"].get<double>() >= 0);
+  auto first = ages(state);
+  double waited = first.first, age = first.second;
+  // And both keep counting: a later read shows each at least 50 ms older.
+  CHECK(wait_until([&] {
+    auto later = ages(owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).json());
+    return later.first >= waited + 0.05 && later.second >= age + 0.05;
+  }));
 }
 
 TEST_CASE("a running lobby forgets users who left without meeting anyone, and remembers who met", "[owner][state][lobby]") {

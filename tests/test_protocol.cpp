@@ -188,9 +188,10 @@ std::string difference(const std::string& input, const std::string& from) {
 const std::vector<std::string> senders = {"me", "Zq3kV9xY0aBcDeF1",
                                           "q\"b\\s/\b\f\n\r\t\x01\x1f\x7f \xC3\xA9\xF0\x9F\x98\x80"};
 
-// Runs the differential check over a corpus; counts inputs so the test output shows its size.
-void check_all(const std::vector<std::string>& corpus) {
-  std::map<std::string, int> verdicts;  // how the corpus splits, so a useless one shows
+// Runs the differential check over a corpus; returns how it split (error code, or "accepted",
+// -> count), which the test output shows too.
+std::map<std::string, int> check_all(const std::vector<std::string>& corpus) {
+  std::map<std::string, int> verdicts;
   for (std::size_t i = 0; i < corpus.size(); ++i) {
     const auto& from = senders[i % senders.size()];
     std::string why = difference(corpus[i], from);
@@ -201,6 +202,7 @@ void check_all(const std::vector<std::string>& corpus) {
   std::string summary = std::to_string(corpus.size()) + " inputs:";
   for (const auto& [verdict, n] : verdicts) summary += " " + verdict + " " + std::to_string(n);
   SUCCEED(summary);
+  return verdicts;
 }
 
 std::string repeat(std::string_view s, int n) {
@@ -407,7 +409,20 @@ TEST_CASE("the scanner agrees with nlohmann::json on mutated browser signals", "
       corpus.push_back(std::move(s));
     }
   }
-  check_all(corpus);
+  // The seeds themselves are valid messages: the scanner accepts each one.
+  for (const auto& base : bases) {
+    INFO(shown(base.text));
+    CHECK(std::holds_alternative<swirl::lobby::ClientCommand>(parse_client_message(base.text, "me")));
+  }
+  // A corpus that the scanner accepted or rejected whole would test one side only: mutants must
+  // land on both (with this seed: 373 accepted, 4227 rejected as invalid_json, invalid_message or unknown_type).
+  auto verdicts = check_all(corpus);
+  int accepted = verdicts["accepted"];
+  int rejected = static_cast<int>(corpus.size()) - accepted;
+  INFO(accepted << " accepted, " << rejected << " rejected of " << corpus.size());
+  CHECK(accepted >= static_cast<int>(corpus.size()) / 20);
+  CHECK(rejected >= static_cast<int>(corpus.size()) / 20);
+  CHECK(verdicts.size() >= 3);  // accepted and at least two different error codes
 }
 
 TEST_CASE("signal frames: raw data, from escaped, to decoded", "[protocol][scanner]") {
@@ -485,4 +500,41 @@ TEST_CASE("JsonOut writes what nlohmann::json reads back, escaping like its dump
   auto expected = nlohmann::json::parse(R"({"a":[1,-2,18446744073709551615,-9223372036854775808],"b":{},"c":[],"d":null,"e":true,
                                            "f":false,"g":{"x":[1,2]},"h":[{"k":"v"},{}]})");
   CHECK(nlohmann::json::parse(j.str()) == expected);
+}
+
+TEST_CASE("media_state and media_flowing parse, and their malformed forms get invalid_message", "[protocol][media]") {
+  auto ms = std::get<MediaStateCommand>(command_of(R"({"type":"media_state","camera":false,"microphone":true})"));
+  CHECK_FALSE(ms.camera);
+  CHECK(ms.microphone);
+  ms = std::get<MediaStateCommand>(command_of(R"({"microphone":false,"camera":true,"type":"media_state"})"));
+  CHECK(ms.camera);
+  CHECK_FALSE(ms.microphone);
+  // A repeated field keeps its last value, like every other message.
+  CHECK(std::get<MediaStateCommand>(command_of(R"({"type":"media_state","camera":false,"camera":true,"microphone":true})")).camera);
+  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":"m4Hq8Ls0"})")).match_id == "m4Hq8Ls0");
+  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":"m\u0041"})")).match_id == "mA");
+  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":")" + std::string(64, 'x') + "\"}"))
+            .match_id.size() == 64);
+
+  for (const char* bad : {R"({"type":"media_state"})", R"({"type":"media_state","camera":true})",
+                          R"({"type":"media_state","microphone":true})", R"({"type":"media_state","camera":1,"microphone":true})",
+                          R"({"type":"media_state","camera":"true","microphone":false})",
+                          R"({"type":"media_state","camera":true,"microphone":null})"}) {
+    INFO(bad);
+    auto e = error_of(bad);
+    CHECK(e.code == "invalid_message");
+    CHECK_THAT(e.message, Catch::Contains("camera") && Catch::Contains("microphone"));
+  }
+  for (const char* bad : {R"({"type":"media_flowing"})", R"({"type":"media_flowing","match_id":""})",
+                          R"({"type":"media_flowing","match_id":5})", R"({"type":"media_flowing","match_id":null})",
+                          R"({"type":"media_flowing","match_id":["m1"]})"}) {
+    INFO(bad);
+    auto e = error_of(bad);
+    CHECK(e.code == "invalid_message");
+    CHECK_THAT(e.message, Catch::Contains("match_id"));
+  }
+  auto too_long = error_of(R"({"type":"media_flowing","match_id":")" + std::string(65, 'x') + "\"}");
+  CHECK(too_long.code == "invalid_message");
+  CHECK_THAT(too_long.message, Catch::Contains("64 bytes"));
+  CHECK(error_of(R"({"type":"media_state","camera":true,"microphone":true)").code == "invalid_json");
 }

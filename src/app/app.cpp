@@ -1,10 +1,12 @@
 #include "swirl/app/app.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "swirl/api/owner_api.hpp"
 #include "swirl/api/users_api.hpp"
+#include "swirl/ws/edge_recv.hpp"
 
 namespace swirl {
 namespace asio = boost::asio;
@@ -49,6 +51,7 @@ void App::start() {
   token_cache_ = std::make_unique<auth::TokenCache>(config_.token_cache_ttl, config_.token_cache_size);
   services_ = std::make_unique<api::Services>(api::Services{config_, *pool_, *db_, *token_cache_});
   supervisor_ = std::make_shared<lobby::ApplicationSupervisor>(ioc_.get_executor(), config_, *pool_, *db_);
+  supervisor_->set_ice_provider(make_ice_provider());
   housekeeper_ = std::make_shared<Housekeeper>(ioc_, *pool_, *token_cache_, config_.memory_trim_delay);
   supervisor_->on_lobby_removed([h = housekeeper_] { h->poke(); });
   lobby_services_ = std::make_unique<api::LobbyServices>(api::LobbyServices{*services_, supervisor_, ws_counters_});
@@ -67,8 +70,24 @@ void App::start() {
 
   unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  spdlog::info("swirl-server listening on http://{}:{} ({} io threads, {} db threads)", config_.listen_address, port_, n,
-               config_.db_threads);
+  spdlog::info("swirl-server listening on http://{}:{} ({} io threads, {} db threads, {} WebSocket receive)",
+               config_.listen_address, port_, n, config_.db_threads,
+               config_.ws_edge_recv && ws::kEdgeRecvCompiled ? "edge" : "plain Asio");
+}
+
+std::shared_ptr<ice::IceProvider> App::make_ice_provider() {
+  ice::validate(config_.ice, config_.ws_idle_timeout / 4);  // also for configs not built by parse_config
+  spdlog::info("{}", ice::describe(config_.ice));
+  for (const auto& warning : ice::startup_warnings(config_.ice)) spdlog::warn("ice: {}", warning);
+  // Blocking work (Cloudflare's API) goes to the pool; a refusal comes back on an io thread.
+  auto provider = ice::make_provider(config_.ice, [this](std::function<void()> job, std::function<void()> rejected) {
+    pool_->run(std::move(job), asio::bind_executor(ioc_.get_executor(), [rejected = std::move(rejected)](
+                                                                          std::exception_ptr ep, bool) {
+                 if (ep) rejected();
+               }));
+  });
+  provider->start();
+  return provider;
 }
 
 void App::stop(std::chrono::milliseconds drain) {

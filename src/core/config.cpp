@@ -47,8 +47,18 @@ Setter ms_opt(std::chrono::milliseconds Config::*field, const char* name) {
     c.*field = std::chrono::milliseconds(parse_unsigned(name, v, 1, 86'400'000ULL * 7));
   };
 }
+Setter bool_opt(bool Config::*field, const char* name) {
+  return [=](Config& c, const std::string& v) {
+    if (v != "true" && v != "false" && v != "1" && v != "0")
+      throw std::invalid_argument(std::string(name) + ": expected true or false, got '" + v + "'");
+    c.*field = (v == "true" || v == "1");
+  };
+}
 Setter string_opt(std::string Config::*field) {
   return [=](Config& c, const std::string& v) { c.*field = v; };
+}
+Setter string_opt(ice::IceConfig Config::*part, std::string ice::IceConfig::*field) {
+  return [=](Config& c, const std::string& v) { c.*part.*field = v; };
 }
 
 std::vector<std::string> split_list(const std::string& v) {
@@ -143,8 +153,52 @@ const std::vector<Option>& options() {
        uint_opt(&Config::ws_rate_per_second, "--ws-rate", 1, 1'000'000)},
       {"ws-burst", "N", "burst of messages allowed above the rate (default 100)",
        uint_opt(&Config::ws_rate_burst, "--ws-burst", 1, 1'000'000)},
-      {"ice-servers", "URLS", "comma-separated STUN/TURN URLs sent to clients (default none)",
-       [](Config& c, const std::string& v) { c.ice_servers = split_list(v); }},
+      {"ws-edge-recv", "BOOL",
+       "read WebSockets with the reactor-aware receive (one recv per message) where this build has it; "
+       "false = Asio's own receive (default true)",
+       bool_opt(&Config::ws_edge_recv, "--ws-edge-recv")},
+      {"no-media-timeout-ms", "MS",
+       "a match where no member received media this long ends with no_media; 0 = never (default 20000)",
+       [](Config& c, const std::string& v) {
+         c.no_media_timeout = std::chrono::milliseconds(parse_unsigned("--no-media-timeout-ms", v, 0, 3'600'000));
+       }},
+      {"hidden-unready-ms", "MS", "a ready client whose page is hidden this long sets itself not ready (default 60000)",
+       [](Config& c, const std::string& v) {
+         c.hidden_unready = std::chrono::milliseconds(parse_unsigned("--hidden-unready-ms", v, 1'000, 86'400'000));
+       }},
+      {"stun-urls", "URLS", "comma-separated stun:/stuns: URLs sent to clients (default none: see docs/operations.md)",
+       [](Config& c, const std::string& v) { c.ice.stun_urls = split_list(v); }},
+      {"ice-servers", "URLS", "removed: use --stun-urls, and --turn-urls with --turn-secret",
+       [](Config&, const std::string&) {
+         throw std::invalid_argument("--ice-servers was replaced by --stun-urls (STUN) and --turn-urls with "
+                                     "--turn-secret (TURN with short-lived credentials)");
+       }},
+      {"ice-provider", "NAME", "where TURN credentials come from: turn-rest or cloudflare (default turn-rest)",
+       [](Config& c, const std::string& v) {
+         if (v == "turn-rest") c.ice.provider = ice::ProviderKind::turn_rest;
+         else if (v == "cloudflare") c.ice.provider = ice::ProviderKind::cloudflare;
+         else throw std::invalid_argument("--ice-provider: expected turn-rest or cloudflare, got '" + v + "'");
+       }},
+      {"turn-urls", "URLS", "comma-separated turn:/turns: URLs of a TURN REST server, e.g. coturn (default none)",
+       [](Config& c, const std::string& v) { c.ice.turn_urls = split_list(v); }},
+      {"turn-secret", "SECRET", "the TURN server's static-auth-secret (never logged or sent)",
+       [](Config& c, const std::string& v) { c.ice.turn_secret = v; }},
+      {"turn-secret-file", "FILE", "read --turn-secret from this file's first line instead",
+       [](Config& c, const std::string& v) { c.ice.turn_secret = ice::read_secret_file("--turn-secret-file", v); }},
+      {"turn-ttl-s", "SECONDS", "lifetime of the TURN credentials handed out; renewed at 80 % (default 3600)",
+       [](Config& c, const std::string& v) {
+         c.ice.turn_ttl = std::chrono::seconds(parse_unsigned("--turn-ttl-s", v, 1, ice::kMaxTurnTtlSeconds));
+       }},
+      {"cloudflare-key-id", "ID", "Cloudflare Realtime TURN key id (with --ice-provider=cloudflare)",
+       string_opt(&Config::ice, &ice::IceConfig::cloudflare_key_id)},
+      {"cloudflare-api-token", "TOKEN", "that TURN key's API token (never logged or sent)",
+       string_opt(&Config::ice, &ice::IceConfig::cloudflare_api_token)},
+      {"cloudflare-api-token-file", "FILE", "read --cloudflare-api-token from this file's first line instead",
+       [](Config& c, const std::string& v) {
+         c.ice.cloudflare_api_token = ice::read_secret_file("--cloudflare-api-token-file", v);
+       }},
+      {"cloudflare-api-url", "URL", "base URL of Cloudflare's API (default https://rtc.live.cloudflare.com/v1)",
+       string_opt(&Config::ice, &ice::IceConfig::cloudflare_api_url)},
       {"test-hooks", "BOOL", "enable fault injection (only in builds with SWIRL_TEST_HOOKS; default false)",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false" && v != "1" && v != "0")
@@ -230,6 +284,7 @@ ConfigResult parse_config(const std::vector<std::string>& args,
       }
       opt->set(cfg, value);
     }
+    ice::validate(cfg.ice, cfg.ws_idle_timeout / 4);  // the lobby heartbeat renews credentials
 #ifndef SWIRL_TEST_HOOKS
     if (cfg.test_hooks)
       throw std::invalid_argument("--test-hooks: this build has no test hooks (configure with -DSWIRL_TEST_HOOKS=ON)");

@@ -60,17 +60,22 @@ void LobbyServer::erase_member(std::unordered_map<std::string, Member>::iterator
   MemberId mid = m.mid;
   member_nodes_[mid] = nullptr;
   members_.erase(it);
+  release_id_if_unmet(mid);
+  mark_status_dirty();
+  update_idle_timer();
+}
+
+void LobbyServer::release_id_if_unmet(MemberId mid) {
   // Someone who met nobody here leaves nothing for the matcher to remember: their dense id goes
   // back for reuse, so a lobby that runs for weeks keeps only the users with match history (which
   // is what a fresh actor would load from the database), not everyone who ever looked in.
+  if (mid >= member_nodes_.size() || member_nodes_[mid] || member_users_[mid].empty()) return;
   if (history_.partners(mid) == 0) {
     history_.forget(mid);
     member_ids_.erase(member_users_[mid]);
     std::string().swap(member_users_[mid]);
     free_mids_.push_back(mid);
   }
-  mark_status_dirty();
-  update_idle_timer();
 }
 
 void LobbyServer::start() {
@@ -95,6 +100,7 @@ void LobbyServer::schedule_heartbeat() {
       // members map does not change under this loop.
       for (auto& [uid, m] : self->members_)
         if (m.mailbox) m.mailbox->heartbeat(now);
+      self->renew_ice_servers();
       self->schedule_heartbeat();
     });
   });
@@ -154,6 +160,8 @@ void LobbyServer::stop(std::optional<Frame> frame, std::uint16_t code, const std
   }
   for (auto& [mid, match] : matches_)
     if (match.round_timer) match.round_timer->cancel();
+  for (auto& [mid, match] : matches_)
+    if (match.media_timer) match.media_timer->cancel();
   status_timer_.cancel();
   idle_timer_.cancel();
   heartbeat_timer_.cancel();
@@ -212,7 +220,7 @@ void LobbyServer::do_join(JoinRequest& req) {
   }
   Member& m = it->second;
   req.on_attached(shared_from_this(), m.mid);
-  m.mailbox->deliver(make_frame(welcome_frame(m, resumed)));
+  m.mailbox->deliver(make_frame(welcome_frame(m, resumed, grant_ice(m))));
   mark_status_dirty();
   update_idle_timer();
   if (m.ready && m.match_id.empty()) schedule_matching();
@@ -232,6 +240,10 @@ void LobbyServer::do_message(Member& m, ClientCommand& command) {
             return;
           }
           leave_match(m, MatchEndReason::left, cmd.ready, MatchEndReason::peer_left);
+        } else if constexpr (std::is_same_v<T, MediaStateCommand>) {
+          set_media_state(m, cmd);
+        } else if constexpr (std::is_same_v<T, MediaFlowingCommand>) {
+          media_flowing(m, cmd);
         }
       },
       command);
@@ -309,6 +321,8 @@ void LobbyServer::end_match(const std::string& match_id, MatchEndReason reason) 
   Match match = std::move(mit->second);
   matches_.erase(mit);
   if (match.round_timer) match.round_timer->cancel();
+  if (match.media_timer) match.media_timer->cancel();
+  settle_pairs(match, reason);
   for (const auto& uid : match.members) {
     auto it = members_.find(uid);
     if (it == members_.end()) continue;
@@ -488,8 +502,7 @@ void LobbyServer::create_match(const std::vector<MemberId>& group) {
     match.members.push_back(member_users_.at(mid));
     match.nodes.push_back(member_nodes_.at(mid));
   }
-  for (std::size_t i = 0; i < group.size(); ++i)
-    for (std::size_t j = i + 1; j < group.size(); ++j) history_.record(group[i], group[j], now);
+  bool with_pairs = record_match_pairs(match, group, now);
   for (const auto& uid : match.members) members_.at(uid).match_id = match.id;
   if (record_.settings.round_seconds > 0) {
     match.round_timer = std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(record_.settings.round_seconds));
@@ -508,6 +521,7 @@ void LobbyServer::create_match(const std::vector<MemberId>& group) {
   started.lobby_id = id_;
   started.match_id = match.id;
   started.members = match.members;
+  started.with_pairs = with_pairs;
   started.at_ms = now;
   env_.history.add(std::move(started));
   std::string id = match.id;
@@ -589,7 +603,7 @@ std::string LobbyServer::status_frame() const {
   return j.take();
 }
 
-std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
+std::string LobbyServer::welcome_frame(const Member& m, bool resumed, const ice::IceGrant& ice) const {
   const auto& c = env_.config;
   swirl::json::JsonOut j(640 + settings_json_.size());
   j.begin_object()
@@ -603,14 +617,14 @@ std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
       .key("status").value(to_string(record_.status))
       .key("settings").raw(settings_json_)
       .end_object()
-      .key("ice_servers").begin_array();
-  if (!c.ice_servers.empty()) {
-    j.begin_object().key("urls").begin_array();
-    for (const auto& url : c.ice_servers) j.value(url);
-    j.end_array().end_object();
+      .key("ice_servers").raw(ice::servers_json(ice.servers))
+      .key("ice_expires_at");
+  if (ice.expires_at_ms) {
+    j.value(core::iso8601(*ice.expires_at_ms));
+  } else {
+    j.null();
   }
-  j.end_array()
-      .key("resumed").value(resumed)
+  j.key("resumed").value(resumed)
       .key("you").begin_object().key("ready").value(m.ready).key("match");
   if (m.match) {
     write_match(j, *m.match, m.user_id);
@@ -624,6 +638,8 @@ std::string LobbyServer::welcome_frame(const Member& m, bool resumed) const {
       .key("burst").value(c.ws_rate_burst)
       .key("resume_grace_seconds")
       .value(static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::seconds>(c.resume_grace).count()))
+      .key("no_media_seconds").value(static_cast<std::int64_t>((c.no_media_timeout.count() + 999) / 1000))
+      .key("hidden_unready_seconds").value(static_cast<std::int64_t>((c.hidden_unready.count() + 999) / 1000))
       .end_object()
       .end_object();
   return j.take();
@@ -646,6 +662,8 @@ void LobbyServer::write_match(swirl::json::JsonOut& j, const Match& match, const
         .key("display_name").value(peer ? std::string_view(peer->display_name) : std::string_view())
         .key("offerer").value(me_first ? for_user : uid)
         .key("polite").value(me_first ? uid : for_user)
+        .key("camera").value(peer ? peer->media.camera : true)
+        .key("microphone").value(peer ? peer->media.microphone : true)
         .end_object();
   }
   j.end_array().end_object();

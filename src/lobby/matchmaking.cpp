@@ -50,6 +50,15 @@ void MatchHistory::record(MemberId a, MemberId b, std::int64_t at_ms) {
   if (inserted_a) ++pair_count_;
 }
 
+void MatchHistory::restore(MemberId a, MemberId b, std::optional<std::int64_t> previous) {
+  if (a == b || std::max(a, b) >= members_.size()) return;
+  if (!last_met(a, b)) return;
+  erase(members_[a], b);
+  erase(members_[b], a);
+  --pair_count_;
+  if (previous) record(a, b, *previous);
+}
+
 bool MatchHistory::met(MemberId a, MemberId b) const { return last_met(a, b).has_value(); }
 
 std::optional<std::int64_t> MatchHistory::last_met(MemberId a, MemberId b) const {

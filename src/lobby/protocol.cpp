@@ -18,8 +18,11 @@ namespace {
 
 // The top-level members we route on. A member given twice keeps its last value, as it did when
 // these messages went through nlohmann::json (its objects are maps: a repeated key overwrites).
-enum Field : std::size_t { type_field, to_field, data_field, ready_field, field_count };
-constexpr std::array<std::string_view, field_count> field_names{"type", "to", "data", "ready"};
+enum Field : std::size_t {
+  type_field, to_field, data_field, ready_field, camera_field, microphone_field, match_id_field, field_count
+};
+constexpr std::array<std::string_view, field_count> field_names{"type",   "to",         "data",    "ready",
+                                                                "camera", "microphone", "match_id"};
 
 bool is_boolean(const swirl::json::Value& v) {
   return v.kind == swirl::json::Kind::true_value || v.kind == swirl::json::Kind::false_value;
@@ -80,6 +83,22 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
       ready = f[ready_field].kind == Kind::true_value;
     }
     return ClientCommand{LeaveMatchCommand{ready}};
+  }
+  if (swirl::json::decoded_equals(type, "media_state")) {
+    if (!is_boolean(f[camera_field]) || !is_boolean(f[microphone_field]))
+      return ProtocolError{"invalid_message", "media_state: the fields \"camera\" and \"microphone\" must be true or false"};
+    return ClientCommand{MediaStateCommand{f[camera_field].kind == Kind::true_value,
+                                           f[microphone_field].kind == Kind::true_value}};
+  }
+  if (swirl::json::decoded_equals(type, "media_flowing")) {
+    const auto& id = f[match_id_field];
+    if (id.kind != Kind::string || id.raw.empty())
+      return ProtocolError{"invalid_message", "media_flowing: the field \"match_id\" must be a match id"};
+    auto decoded = swirl::json::decode(id);
+    if (decoded.size() > kMaxMatchIdBytes)
+      return ProtocolError{"invalid_message", "media_flowing: \"match_id\" is longer than " +
+                                                  std::to_string(kMaxMatchIdBytes) + " bytes"};
+    return ClientCommand{MediaFlowingCommand{std::move(decoded)}};
   }
   return ProtocolError{"unknown_type", "unknown message type \"" + swirl::json::decode(type).substr(0, 64) + "\""};
 }

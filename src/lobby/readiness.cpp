@@ -12,6 +12,7 @@ std::string_view to_string(MatchEndReason reason) {
     case MatchEndReason::round_over: return "round_over";
     case MatchEndReason::owner_ended: return "owner_ended";
     case MatchEndReason::kicked: return "kicked";
+    case MatchEndReason::no_media: return "no_media";
   }
   // Only reachable with a value cast from outside the enum.
   return "unknown";
@@ -33,7 +34,8 @@ bool ready_after_match_end(MatchEndReason reason, bool requested_ready) {
     case MatchEndReason::peer_left:
     case MatchEndReason::peer_disconnected:
     case MatchEndReason::round_over:
-    case MatchEndReason::owner_ended: return true;
+    case MatchEndReason::owner_ended:
+    case MatchEndReason::no_media: return true;
   }
   return false;
 }

@@ -16,7 +16,7 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
       db_(db),
       history_(std::make_shared<storage::HistoryWriter>(executor, pool, db,
                                                storage::HistoryLimits{config.history_flush_interval, config.history_max_queued})),
-      env_{config, pool, db, counters_, *history_, {}, {}, {}} {
+      env_{config, pool, db, counters_, *history_, {}, {}, {}, nullptr} {
   // The lobby calls these on its own strand; the registry is only touched on ours. The
   // supervisor outlives every lobby (App stops the io_context before destroying it).
   env_.on_stopped = [this](const std::string& id, const LobbyServer* lobby) {

@@ -109,7 +109,10 @@ void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
     } catch (const std::exception& e) {
       counters_.write_errors++;
       spdlog::warn("match history: could not store {} of match {}: {}",
-                   event.kind == storage::HistoryEvent::Kind::match_started ? "the start" : "the end", event.match_id,
+                   event.kind == storage::HistoryEvent::Kind::match_started ? "the start"
+                   : event.kind == storage::HistoryEvent::Kind::pairs_met   ? "the pairs"
+                                                                            : "the end",
+                   event.match_id,
                    e.what());
     }
   }

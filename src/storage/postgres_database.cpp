@@ -182,8 +182,11 @@ class PostgresDatabase final : public Database {
                         e.at_ms, e.end_reason);
           continue;
         }
-        w.exec_params("INSERT INTO matches (id, lobby_id, members, created_at) VALUES ($1, $2, $3, $4)", e.match_id,
-                      e.lobby_id, nlohmann::json(e.members).dump(), e.at_ms);
+        if (e.kind == HistoryEvent::Kind::match_started) {
+          w.exec_params("INSERT INTO matches (id, lobby_id, members, created_at) VALUES ($1, $2, $3, $4)", e.match_id,
+                        e.lobby_id, nlohmann::json(e.members).dump(), e.at_ms);
+          if (!e.with_pairs) continue;
+        }
         const auto& members = e.members;
         for (std::size_t i = 0; i < members.size(); ++i)
           for (std::size_t j = i + 1; j < members.size(); ++j)

@@ -279,8 +279,11 @@ class SqliteDatabase final : public Database {
           end.reset();
           continue;
         }
-        insert.bind(1, e.match_id).bind(2, e.lobby_id).bind(3, nlohmann::json(e.members).dump()).bind(4, e.at_ms).step();
-        insert.reset();
+        if (e.kind == HistoryEvent::Kind::match_started) {
+          insert.bind(1, e.match_id).bind(2, e.lobby_id).bind(3, nlohmann::json(e.members).dump()).bind(4, e.at_ms).step();
+          insert.reset();
+          if (!e.with_pairs) continue;
+        }
         const auto& members = e.members;
         for (std::size_t i = 0; i < members.size(); ++i)
           for (std::size_t j = i + 1; j < members.size(); ++j) {

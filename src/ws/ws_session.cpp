@@ -1,7 +1,5 @@
 #include "swirl/ws/ws_session.hpp"
 
-#include "swirl/ws/edge_recv.hpp"
-
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -84,7 +82,7 @@ class FlushBatch {
 };
 
 WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id, std::string pending)
-    : socket_(std::move(socket)),
+    : socket_(std::move(socket), config.ws_edge_recv),
       strand_(asio::make_strand(socket_.get_executor())),
       config_(config),
       counters_(counters),
@@ -149,15 +147,15 @@ void WsSession::do_read() {
   auto handler = asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
     self->on_read(ec, n);
   });
-  // edge::async_receive: after a short read (all that was there), the reactor waits for the
-  // next arrival instead of trying a recv() that would fail with EAGAIN (edge_recv.hpp). on_read
-  // keeps to its rule: it reads until a read comes back short before it gets here again.
+  // On the edge path, after a short read (all that was there) the reactor waits for the next
+  // arrival instead of trying a recv() that would fail with EAGAIN (edge_recv.hpp). on_read
+  // keeps to its rule either way: it reads until a read comes back short before it gets here again.
   if (rx_buffer_) {
     // Active: the reactor reads straight into our buffer when data arrives.
-    edge::async_receive(socket_, rx_buffer_.get(), kActiveBufferBytes, 0, std::move(handler));
+    socket_.receive_some(rx_buffer_.get(), kActiveBufferBytes, 0, std::move(handler));
   } else {
     // Idle: wait for data without holding a buffer; MSG_PEEK|MSG_TRUNC copies nothing.
-    edge::async_receive(socket_, g_peek_sink, kReadChunk, MSG_PEEK | MSG_TRUNC, std::move(handler));
+    socket_.receive_some(g_peek_sink, kReadChunk, MSG_PEEK | MSG_TRUNC, std::move(handler));
   }
 }
 

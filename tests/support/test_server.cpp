@@ -1,5 +1,8 @@
 #include "support/test_server.hpp"
 
+#include <cstdlib>
+#include <stdexcept>
+
 #include <spdlog/spdlog.h>
 
 namespace swirl::test {
@@ -17,6 +20,13 @@ core::Config test_config(const std::string& database_url) {
 #ifdef SWIRL_TEST_HOOKS
   c.test_hooks = true;
 #endif
+  // The receive path, as the server would read it from its environment: the ws_plain_receive
+  // ctest runs the WebSocket tests again with SWIRL_WS_EDGE_RECV=false.
+  if (const char* edge = std::getenv("SWIRL_WS_EDGE_RECV")) {
+    auto parsed = core::parse_config({}, {{"SWIRL_WS_EDGE_RECV", edge}});
+    if (!parsed.config) throw std::invalid_argument("test_config: " + parsed.message);
+    c.ws_edge_recv = parsed.config->ws_edge_recv;
+  }
   return c;
 }
 

@@ -16,6 +16,7 @@
 #include "swirl/http/http_server.hpp"
 #include "swirl/http/router.hpp"
 #include "swirl/http/static_files.hpp"
+#include "swirl/ice/ice_provider.hpp"
 #include "swirl/storage/database.hpp"
 
 namespace swirl {
@@ -44,6 +45,7 @@ class App {
 
  private:
   void build_routes();
+  std::shared_ptr<ice::IceProvider> make_ice_provider();
 
   core::Config config_;
   std::unique_ptr<storage::Database> db_;

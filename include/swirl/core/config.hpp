@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "swirl/ice/ice_config.hpp"
+
 namespace swirl::core {
 
 struct Config {
@@ -53,7 +55,15 @@ struct Config {
   std::size_t ws_queue_max_bytes = 1024 * 1024;
   unsigned ws_rate_per_second = 50;
   unsigned ws_rate_burst = 100;
-  std::vector<std::string> ice_servers;  // STUN/TURN URLs handed to clients in `welcome`
+  // Receive through the reactor-aware operation (ws/edge_recv.hpp: one recv per message instead
+  // of two) where the build has it; false = Asio's own receive.
+  bool ws_edge_recv = true;
+  // Peer media (issue 13): a match in which no member reported media_flowing this long after it
+  // began ends with no_media (0 = never); a ready client whose page is hidden this long sets
+  // itself not ready (sent in welcome.limits; the client applies it).
+  std::chrono::milliseconds no_media_timeout{20'000};
+  std::chrono::milliseconds hidden_unready{60'000};
+  ice::IceConfig ice;  // STUN/TURN servers handed to clients (ice/ice_config.hpp)
 };
 
 // What parsing the command line produced: either a config to run with, or text to print and

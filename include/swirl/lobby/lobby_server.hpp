@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,10 +24,12 @@
 
 #include "swirl/core/blocking_pool.hpp"
 #include "swirl/core/config.hpp"
+#include "swirl/ice/ice_provider.hpp"
 #include "swirl/storage/history_writer.hpp"
 #include "swirl/storage/records.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
+#include "swirl/lobby/media_rules.hpp"
 #include "swirl/lobby/protocol.hpp"
 #include "swirl/lobby/readiness.hpp"
 #include "swirl/storage/database.hpp"
@@ -60,6 +63,8 @@ struct LobbyEnvironment {
   std::function<void(const std::string& lobby_id, const LobbyServer* lobby, const std::string& what)> on_failed;
   // A join that reached a lobby which had already stopped goes back to the supervisor.
   std::function<void(struct JoinRequest request)> on_bounced_join;
+  // Where members' ICE servers come from (welcome, ice_servers); null: none are sent.
+  std::shared_ptr<ice::IceProvider> ice = nullptr;
 };
 
 // A user whose WebSocket was accepted, asking to enter the lobby.
@@ -148,6 +153,9 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     std::string match_id;
     Match* match = nullptr;  // the match named by match_id (its node in matches_), for the relay
     std::unique_ptr<boost::asio::steady_timer> grace_timer;
+    MediaState media;  // last media_state reported (kept across matches)
+    std::uint64_t ice_generation = 0;  // of the ICE servers last sent (lobby_ice.cpp)
+    std::int64_t ice_refresh_at_ms = std::numeric_limits<std::int64_t>::max();
   };
   struct Match {
     std::string id;
@@ -155,6 +163,9 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     std::vector<Member*> nodes;        // members[i]'s entry in members_ (present while in the match)
     std::int64_t created_at_ms = 0;
     std::unique_ptr<boost::asio::steady_timer> round_timer;
+    MatchMedia media;                                   // lobby_media.cpp
+    std::vector<std::string> started_with;              // members at the start, for pairs_met
+    std::unique_ptr<boost::asio::steady_timer> media_timer;  // the no-media check
   };
 
   template <class F>
@@ -189,6 +200,21 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void remove_member(const std::string& user_id, MatchEndReason reason_for_others);
   void on_grace_expired(const std::string& user_id);
 
+  // Peer media (lobby_media.cpp).
+  void set_media_state(Member& m, const MediaStateCommand& cmd);
+  void media_flowing(Member& m, const MediaFlowingCommand& cmd);
+  // Records the new match's pairs in the matcher's history and arms the no-media check; false
+  // when the pairs must wait (the rule is on) before they are written to the database.
+  bool record_match_pairs(Match& match, const std::vector<MemberId>& group, std::int64_t now);
+  // Queues pairs_met once for a match whose pairs were held back.
+  void confirm_pairs(Match& match);
+  // A match ends: its held-back pairs are written, or, for no_media, taken back.
+  void settle_pairs(Match& match, MatchEndReason reason);
+  void arm_no_media_check(Match& match, std::chrono::milliseconds after);
+  void on_no_media_check(const std::string& match_id);
+  // Forgets a departed user's dense id once they have met nobody here.
+  void release_id_if_unmet(MemberId mid);
+
   void schedule_matching();
   void run_matching();
   void create_match(const std::vector<MemberId>& group);
@@ -196,7 +222,11 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void mark_status_dirty();
   void broadcast_status();
   std::string status_frame() const;
-  std::string welcome_frame(const Member& m, bool resumed) const;
+  std::string welcome_frame(const Member& m, bool resumed, const ice::IceGrant& ice) const;
+  // ICE servers (lobby_ice.cpp): a member's grant, remembered for renewal; and the heartbeat's
+  // pass that sends `ice_servers` to members whose credentials are due for renewal.
+  ice::IceGrant grant_ice(Member& m);
+  void renew_ice_servers();
   std::string match_frame(const Match& match, const std::string& for_user) const;
   void write_match(swirl::json::JsonOut& out, const Match& match, const std::string& for_user) const;
   void send(Member& m, std::string frame);

@@ -45,6 +45,10 @@ public:
   // the latest time. A member matched with itself is ignored.
   void record(MemberId a, MemberId b, std::int64_t at_ms);
 
+  // Undoes a record(): the pair goes back to `previous` (its last_met() before that record), or
+  // is dropped when they had not met. For a match that never carried media (no_media).
+  void restore(MemberId a, MemberId b, std::optional<std::int64_t> previous);
+
   bool met(MemberId a, MemberId b) const;
   std::optional<std::int64_t> last_met(MemberId a, MemberId b) const;
 

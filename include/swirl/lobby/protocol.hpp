@@ -20,7 +20,19 @@ struct SignalCommand {
 struct LeaveMatchCommand {
   bool ready;
 };
-using ClientCommand = std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand>;
+// The sender's camera/microphone changed (or it repeats them after a match).
+struct MediaStateCommand {
+  bool camera;
+  bool microphone;
+};
+// The sender received the first remote media frame of match `match_id`.
+struct MediaFlowingCommand {
+  std::string match_id;
+};
+// Longest match id accepted in media_flowing (ids the server makes are far shorter).
+constexpr std::size_t kMaxMatchIdBytes = 64;
+using ClientCommand =
+    std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand, MediaStateCommand, MediaFlowingCommand>;
 
 struct ProtocolError {
   std::string code;  // invalid_json, unknown_type, invalid_message

@@ -16,7 +16,8 @@ enum class MatchEndReason {
   peer_disconnected,  // the last other member's socket dropped and the grace period passed
   round_over,         // the lobby's round length passed
   owner_ended,        // the owner ended the match
-  kicked              // the member was removed by the owner
+  kicked,             // the member was removed by the owner
+  no_media            // no member reported media_flowing in time (lobby/media_rules.hpp)
 };
 
 // The wire name of a reason ("peer_left", ...).

@@ -62,6 +62,8 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   // memory; set before the first join. App uses it to give memory back (app/housekeeping.hpp).
   void on_lobby_removed(std::function<void()> f) { on_removed_ = std::move(f); }
   storage::HistoryWriter& history() { return *history_; }
+  // Before the first join: where lobbies get their members' ICE servers.
+  void set_ice_provider(std::shared_ptr<ice::IceProvider> provider) { env_.ice = std::move(provider); }
   std::size_t live_lobbies() const { return live_count_.load(); }
 
   // Test hook: makes the live lobby's next handler throw. False when it is not live.

@@ -52,7 +52,8 @@ class Database {
   // Every pair that has met in the lobby (the matcher's history).
   virtual std::vector<storage::PairRecord> load_pairs(const std::string& lobby_id) = 0;
   // Applies the events in order, in one transaction: a started match inserts its row and
-  // upserts its pairs; an ended match sets ended_at and end_reason (once).
+  // upserts its pairs (when with_pairs); pairs_met upserts them; an ended match sets ended_at and
+  // end_reason (once).
   virtual void write_history(const std::vector<HistoryEvent>& events) = 0;
 
   // Owner actions.

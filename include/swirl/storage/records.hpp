@@ -69,11 +69,14 @@ struct User {
 // One change to the match history. Lobbies queue these (storage/history_writer.hpp) and they
 // are written in batches, in order, one transaction per batch.
 struct HistoryEvent {
-  enum class Kind { match_started, match_ended };
+  // pairs_met: the members' pairs count as having met (match_pairs), for a match started with
+  // with_pairs = false once media flowed or it ended for a reason other than no_media.
+  enum class Kind { match_started, match_ended, pairs_met };
   Kind kind = Kind::match_started;
-  std::string lobby_id;              // match_started
+  std::string lobby_id;              // match_started, pairs_met
   std::string match_id;
-  std::vector<std::string> members;  // match_started
+  std::vector<std::string> members;  // match_started, pairs_met
+  bool with_pairs = true;            // match_started: also upsert the pairs now
   std::string end_reason;            // match_ended
   std::int64_t at_ms = 0;
 };

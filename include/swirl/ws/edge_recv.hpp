@@ -1,5 +1,6 @@
-// A receive that tells Asio's reactor when it has drained the socket, so the next receive on that
-// socket waits for the reactor's edge instead of trying a read first.
+// A TCP socket whose receive can tell Asio's reactor that a read drained the socket, so the next
+// receive waits for the reactor's edge instead of trying a read first; and Asio's own receive as
+// the fallback, chosen per socket.
 //
 // Why: Boost.Asio 1.81's socket receive marks a socket "exhausted" only when a read returns 0
 // bytes. After every successful read, the next async_receive therefore tries a speculative
@@ -8,34 +9,60 @@
 // A stream socket that returns fewer bytes than asked has nothing left in its receive queue at
 // that moment, and epoll (edge-triggered, as Asio registers it) signals the next arrival; the
 // reactor sets its "try speculatively" flag again on every such event, also when no operation is
-// queued. So reporting `done_and_exhausted` on a short read is exact, and it is what this
+// queued. So reporting `done_and_exhausted` on a short read is exact, and it is what the edge
 // operation does. Everything else (completion through the handler's executor, cancellation by
 // socket.cancel()/close(), destruction at shutdown) is Asio's own machinery.
 //
-// The one rule for callers: after a completion with a short read, keep reading only what is
-// there (recv with MSG_DONTWAIT until it returns less than asked or EAGAIN) before the next
-// async_receive_edge. With MSG_PEEK, a short peek counts as "drained" too: the caller must read
+// The edge operation subclasses asio::detail::reactor_op, so it is compiled only against the
+// Asio it mirrors: Boost 1.81 with the epoll reactor, and only while SWIRL_EDGE_RECV is 1 (the
+// CMake option of that name, ON by default). Anywhere else RecvSocket::edge() is false and every
+// receive is socket.async_receive. Not async_wait(wait_read) + recv: Asio queues a wait without
+// looking at the reactor's "try speculatively" flag, so data whose edge came while nothing was
+// queued would wait for the next arrival.
+//
+// The one rule for callers (either path): after a completion with a short read, keep reading
+// only what is there (recv with MSG_DONTWAIT until it returns less than asked or EAGAIN) before
+// the next receive. With MSG_PEEK, a short peek counts as "drained" too: the caller must read
 // everything the peek saw before starting the next receive, or data would wait for the next edge.
 #pragma once
 
+#include <cstddef>
+#include <utility>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/version.hpp>
+
+#ifndef SWIRL_EDGE_RECV
+#define SWIRL_EDGE_RECV 1
+#endif
+#if SWIRL_EDGE_RECV && BOOST_VERSION >= 108100 && BOOST_VERSION < 108200 && defined(BOOST_ASIO_HAS_EPOLL) && \
+    !defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
+#define SWIRL_EDGE_RECV_REACTOR 1
+#else
+#define SWIRL_EDGE_RECV_REACTOR 0
+#endif
+
+#if SWIRL_EDGE_RECV_REACTOR
 #include <boost/asio/detail/fenced_block.hpp>
 #include <boost/asio/detail/handler_work.hpp>
 #include <boost/asio/detail/reactor.hpp>
 #include <boost/asio/detail/reactor_op.hpp>
 #include <boost/asio/detail/socket_ops.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/version.hpp>
-
-#if !defined(BOOST_ASIO_HAS_EPOLL) || defined(BOOST_ASIO_HAS_IO_URING_AS_DEFAULT)
-#error "edge_recv.hpp is written against Asio's epoll reactor"
 #endif
-static_assert(BOOST_VERSION >= 108100 && BOOST_VERSION < 108200,
-              "edge_recv.hpp mirrors Boost 1.81's reactive_socket_recv_op: re-check it for this Boost");
 
-namespace swirl::ws::edge {
+namespace swirl::ws {
+
+// Whether this build has the edge operation at all (see the top of this file).
+inline constexpr bool kEdgeRecvCompiled = SWIRL_EDGE_RECV_REACTOR != 0;
+
+#if SWIRL_EDGE_RECV_REACTOR
+namespace edge_detail {
 
 namespace ad = boost::asio::detail;
 
+// Boost 1.81's reactive_socket_recv_op for one buffer, except that do_perform reports a short
+// read as done_and_exhausted.
 template <class Handler, class IoExecutor>
 class RecvOp : public ad::reactor_op {
  public:
@@ -63,10 +90,10 @@ class RecvOp : public ad::reactor_op {
   // executor (the session's strand); with owner == nullptr (shutdown) it is only destroyed.
   static void do_complete(void* owner, ad::operation* base, const boost::system::error_code&, std::size_t) {
     auto* o = static_cast<RecvOp*>(base);
-    ptr p = {boost::asio::detail::addressof(o->handler_), o, o};
+    ptr p = {ad::addressof(o->handler_), o, o};
     ad::handler_work<Handler, IoExecutor> w(std::move(o->work_));
     ad::binder2<Handler, boost::system::error_code, std::size_t> handler(o->handler_, o->ec_, o->bytes_transferred_);
-    p.h = boost::asio::detail::addressof(handler.handler_);
+    p.h = ad::addressof(handler.handler_);
     p.reset();
     if (owner) {
       ad::fenced_block b(ad::fenced_block::half);
@@ -83,36 +110,72 @@ class RecvOp : public ad::reactor_op {
   ad::handler_work<Handler, IoExecutor> work_;
 };
 
-// The socket's Asio implementation (descriptor, state, reactor registration); basic_socket keeps
-// it protected, and a member pointer taken through a derived class is the lawful way to reach it.
-template <class Socket>
-auto& implementation(Socket& socket) {
-  struct Access : Socket {
-    static auto& of(Socket& s) { return (s.*(&Access::impl_)).get_implementation(); }
-  };
-  return Access::of(socket);
-}
+}  // namespace edge_detail
+#endif
 
-// socket.async_receive(buffer(data, size), flags, handler), except that a short read leaves the
-// reactor waiting for the next edge (see the top of this file). `handler(error_code, size_t)`.
-template <class Socket, class Handler>
-void async_receive(Socket& socket, void* data, std::size_t size, int flags, Handler handler) {
-  using Op = RecvOp<Handler, typename Socket::executor_type>;
-  auto& impl = implementation(socket);
-  auto& ctx = socket.get_executor().context();
-  thread_local std::pair<const void*, ad::reactor*> cached{nullptr, nullptr};
-  if (cached.first != &ctx) cached = {&ctx, &boost::asio::use_service<ad::reactor>(ctx)};
-  ad::reactor& reactor = *cached.second;
+// A connected TCP socket that receives through the edge operation when asked to and this build
+// has it, otherwise through Asio's own async_receive. It keeps its io_context's reactor, which
+// lives as long as that io_context and so as long as the socket; not movable, so the pair
+// cannot come apart.
+template <class Executor>
+class RecvSocket : public boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor> {
+  using Base = boost::asio::basic_stream_socket<boost::asio::ip::tcp, Executor>;
 
-  typename Op::ptr p = {boost::asio::detail::addressof(handler), Op::ptr::allocate(handler), 0};
-  p.p = new (p.v) Op(impl.socket_, data, size, flags, handler, socket.get_executor());
-  if ((impl.state_ & ad::socket_ops::non_blocking) ||
-      ad::socket_ops::set_internal_non_blocking(impl.socket_, impl.state_, true, p.p->ec_)) {
-    reactor.start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, p.p, false, true);
-  } else {
-    reactor.post_immediate_completion(p.p, false);
+ public:
+  RecvSocket(Base&& socket, bool edge) : Base(std::move(socket)) {
+#if SWIRL_EDGE_RECV_REACTOR
+    if (edge) reactor_ = &boost::asio::use_service<edge_detail::ad::reactor>(this->get_executor().context());
+#else
+    (void)edge;
+#endif
   }
-  p.v = p.p = 0;
-}
+  RecvSocket(const RecvSocket&) = delete;
+  RecvSocket& operator=(const RecvSocket&) = delete;
 
-}  // namespace swirl::ws::edge
+  // True when receives take the edge path.
+  bool edge() const {
+#if SWIRL_EDGE_RECV_REACTOR
+    return reactor_ != nullptr;
+#else
+    return false;
+#endif
+  }
+
+  // async_receive(buffer(data, size), flags, handler), and on the edge path a short read leaves
+  // the reactor waiting for the next edge (see the top of this file). handler(error_code, size_t).
+  template <class Handler>
+  void receive_some(void* data, std::size_t size, int flags, Handler&& handler) {
+#if SWIRL_EDGE_RECV_REACTOR
+    if (reactor_) {
+      start_edge_op(data, size, flags, std::forward<Handler>(handler));
+      return;
+    }
+#endif
+    this->async_receive(boost::asio::buffer(data, size), flags, std::forward<Handler>(handler));
+  }
+
+ private:
+#if SWIRL_EDGE_RECV_REACTOR
+  template <class Handler>
+  void start_edge_op(void* data, std::size_t size, int flags, Handler handler) {
+    namespace ad = edge_detail::ad;
+    using Op = edge_detail::RecvOp<Handler, Executor>;
+    // The socket's descriptor, state and reactor registration: basic_socket's protected impl_,
+    // reached as any derived class may.
+    auto& impl = this->impl_.get_implementation();
+    typename Op::ptr p = {ad::addressof(handler), Op::ptr::allocate(handler), 0};
+    p.p = new (p.v) Op(impl.socket_, data, size, flags, handler, this->get_executor());
+    if ((impl.state_ & ad::socket_ops::non_blocking) ||
+        ad::socket_ops::set_internal_non_blocking(impl.socket_, impl.state_, true, p.p->ec_)) {
+      reactor_->start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, p.p, false, true);
+    } else {
+      reactor_->post_immediate_completion(p.p, false);
+    }
+    p.v = p.p = 0;
+  }
+
+  edge_detail::ad::reactor* reactor_ = nullptr;  // null: Asio's own receive
+#endif
+};
+
+}  // namespace swirl::ws

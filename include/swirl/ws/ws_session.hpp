@@ -37,6 +37,7 @@
 #include "swirl/core/config.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
+#include "swirl/ws/edge_recv.hpp"
 #include "swirl/ws/frame.hpp"
 
 namespace swirl::lobby {
@@ -118,7 +119,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   void finish();
   std::string_view lobby_name() const;  // for log lines
 
-  Socket socket_;
+  RecvSocket<boost::asio::io_context::executor_type> socket_;  // receives per config.ws_edge_recv
   Strand strand_;
   const core::Config& config_;
   WsCounters& counters_;

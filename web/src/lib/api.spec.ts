@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Api, ApiError, errorFrom, invitePath } from './api';
+import { Api, invitePath } from './api';
+import { ErrorReason, SwirlError } from './errors';
 
 type Call = { url: string; init: RequestInit | undefined };
 
@@ -30,7 +31,6 @@ describe('Api', () => {
   });
 
   it.each<[string, (api: Api) => Promise<unknown>, string, string, string | undefined]>([
-    ['state', (a) => a.lobbyState('L1'), 'GET', '/api/lobbies/L1/state', undefined],
     ['settings', (a) => a.updateSettings('L1', { group_size: 3 }), 'PATCH', '/api/lobbies/L1/settings', '{"group_size":3}'],
     ['kick', (a) => a.kick('L1', 'u2'), 'POST', '/api/lobbies/L1/kick', '{"user_id":"u2"}'],
     ['kick+ban', (a) => a.kick('L1', 'u2', 600), 'POST', '/api/lobbies/L1/kick', '{"user_id":"u2","ban_seconds":600}'],
@@ -49,23 +49,40 @@ describe('Api', () => {
     expect(calls[0]?.init?.body).toBe(body);
   });
 
-  it('turns the server error body into an ApiError', async () => {
+  it('fetches the owner state and checks its shape', async () => {
+    const state = {
+      id: 'L1', name: 'Fri', status: 'open', owner_id: 'u1', settings: { group_size: 2 }, live: false,
+      members: [], matches: [], counters: { matches_made: 0, repeats_avoided: 0 },
+    };
+    const ok = fakeFetch(200, state);
+    await expect(new Api(() => 'tok', ok.fetchFn).lobbyState('L1')).resolves.toEqual(state);
+    expect(ok.calls[0]?.url).toBe('/api/lobbies/L1/state');
+    expect(ok.calls[0]?.init?.method).toBe('GET');
+
+    const old = fakeFetch(200, { ...state, locked: true, status: undefined });
+    await expect(new Api(() => 'tok', old.fetchFn).lobbyState('L1')).rejects.toMatchObject({
+      reason: ErrorReason.UnexpectedResponse,
+      message: expect.stringContaining('body.status') as unknown,
+    });
+  });
+
+  it('turns the server error body into a SwirlError with a typed reason', async () => {
     const { fetchFn } = fakeFetch(401, { error: { code: 'invalid_token', message: 'bad token' } });
     const err = await new Api(() => 'tok', fetchFn).me().catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ status: 401, code: 'invalid_token', message: 'bad token', isUnauthorized: true });
+    expect(err).toBeInstanceOf(SwirlError);
+    expect(err).toMatchObject({ status: 401, reason: ErrorReason.InvalidToken, code: 'invalid_token', message: 'bad token', isUnauthorized: true });
   });
 
   it('reports network failures with status 0', async () => {
     const api = new Api(() => null, async () => {
       throw new TypeError('Failed to fetch');
     });
-    await expect(api.me()).rejects.toMatchObject({ status: 0, code: 'network_error' });
+    await expect(api.me()).rejects.toMatchObject({ status: 0, reason: ErrorReason.Network });
   });
 
-  it('copes with error bodies that are not ours', () => {
-    expect(errorFrom(502, undefined)).toMatchObject({ status: 502, code: 'http_502' });
-    expect(errorFrom(500, { error: 'x' })).toMatchObject({ code: 'http_500' });
+  it('copes with error bodies that are not ours', async () => {
+    const { fetchFn } = fakeFetch(502, undefined);
+    await expect(new Api(() => null, fetchFn).me()).rejects.toMatchObject({ status: 502, reason: ErrorReason.UnexpectedResponse, code: 'http_502' });
   });
 
   it('escapes ids in paths', () => {

@@ -1,6 +1,8 @@
 // Every HTTP call the client makes, in one place so paths are easy to adjust while the
 // server's lobby and owner endpoints are being written (docs/http-api.md).
 
+import { SwirlError } from './errors';
+import { parseLobbyState, type LobbyState } from './owner-state';
 import type { LobbySettings } from './protocol';
 
 export type User = { id: string; display_name: string; created_at?: string; last_seen_at?: string };
@@ -16,42 +18,10 @@ export type Lobby = {
   invite_url?: string;
 };
 
-export type LobbyState = {
-  lobby?: Lobby;
-  status?: string;
-  locked?: boolean;
-  settings?: LobbySettings;
-  member_count?: number;
-  ready_count?: number;
-  members?: { id: string; display_name: string; ready: boolean; in_match: boolean; connected: boolean }[];
-  matches?: { match_id: string; created_at?: string; members?: { id: string; display_name: string }[] }[];
-};
-
-/** An HTTP failure: the server's `{"error":{"code","message"}}` or a network problem. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-
-  /** status 0: the request never got an answer. */
-  static network(cause: unknown): ApiError {
-    return new ApiError(0, 'network_error', cause instanceof Error ? cause.message : 'network error');
-  }
-
-  get isUnauthorized(): boolean {
-    return this.status === 401;
-  }
-}
-
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** Time for one API call; the server answers in milliseconds unless something is wrong. */
-export const REQUEST_TIMEOUT_MS = 15_000;
+const REQUEST_TIMEOUT_MS = 15_000;
 
 /** A client for one server (same origin by default), optionally authenticated. */
 export class Api {
@@ -82,8 +52,13 @@ export class Api {
   }
 
   // Owner actions
-  lobbyState(lobbyId: string): Promise<LobbyState> {
-    return this.request('GET', `/api/lobbies/${seg(lobbyId)}/state`);
+  async lobbyState(lobbyId: string): Promise<LobbyState> {
+    const body = await this.request<unknown>('GET', `/api/lobbies/${seg(lobbyId)}/state`);
+    try {
+      return parseLobbyState(body);
+    } catch (err) {
+      throw SwirlError.unexpectedResponse(err instanceof Error ? err.message : String(err), 200);
+    }
   }
   updateSettings(lobbyId: string, settings: Partial<LobbySettings>): Promise<unknown> {
     return this.request('PATCH', `/api/lobbies/${seg(lobbyId)}/settings`, settings);
@@ -123,7 +98,7 @@ export class Api {
     try {
       response = await this.fetchFn(this.base + path, init);
     } catch (err) {
-      throw ApiError.network(err);
+      throw SwirlError.network(err);
     }
     const text = await response.text().catch(() => '');
     let json: unknown = undefined;
@@ -134,22 +109,9 @@ export class Api {
         json = undefined;
       }
     }
-    if (!response.ok) throw errorFrom(response.status, json);
+    if (!response.ok) throw SwirlError.fromResponse(response.status, json);
     return json as T;
   }
-}
-
-/** Builds the ApiError for a non-2xx answer. */
-export function errorFrom(status: number, body: unknown): ApiError {
-  if (body && typeof body === 'object' && 'error' in body) {
-    const e = (body as { error: unknown }).error;
-    if (e && typeof e === 'object') {
-      const code = 'code' in e && typeof e.code === 'string' ? e.code : `http_${status}`;
-      const message = 'message' in e && typeof e.message === 'string' ? e.message : `HTTP ${status}`;
-      return new ApiError(status, code, message);
-    }
-  }
-  return new ApiError(status, `http_${status}`, `The server answered HTTP ${status}.`);
 }
 
 function seg(s: string): string {

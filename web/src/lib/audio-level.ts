@@ -15,7 +15,7 @@ export function rmsLevel(samples: ArrayLike<number>): number {
 }
 
 /** How often the meter samples the analyser. */
-export const LEVEL_INTERVAL_MS = 66;
+const LEVEL_INTERVAL_MS = 66;
 
 /** Measures one audio track's level until stopped. */
 export class AudioLevelMeter {

@@ -17,6 +17,12 @@ export type RemotePeer = {
   connectionState: PeerConnectionState;
   /** From `user_status`: their signaling socket dropped and they may come back. */
   reconnecting: boolean;
+  /**
+   * Their camera and microphone as they last reported them (`match.peers`, then `media_state`).
+   * A peer whose camera is off sends no frames on purpose: not a stall.
+   */
+  camera: boolean;
+  microphone: boolean;
 };
 
 export type CallEvents = {
@@ -35,6 +41,8 @@ export type CallOptions = {
   local: () => LocalTracks;
   send: (to: string, data: SignalData) => void;
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
+  /** A test switch (lib/test-switches.ts); the browser default when absent. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
 };
 
 /**
@@ -69,6 +77,7 @@ export class CallSession extends Emitter<CallEvents> {
     for (const peer of options.match.peers) {
       if (peer.id === options.selfId) continue;
       this.links.set(peer.id, this.createLink(peer.id, peer.display_name, peer.polite === options.selfId, peer.offerer === options.selfId));
+      this.setPeerMedia(peer.id, { camera: peer.camera ?? true, microphone: peer.microphone ?? true });
     }
   }
 
@@ -123,6 +132,30 @@ export class CallSession extends Emitter<CallEvents> {
     this.emit('change', undefined);
   }
 
+  /** Applies a peer's `media_state` (or the state `match.peers` carried). */
+  setPeerMedia(peerId: string, media: { camera: boolean; microphone: boolean }): void {
+    const link = this.links.get(peerId);
+    if (!link) return;
+    link.view.camera = media.camera;
+    link.view.microphone = media.microphone;
+    this.emit('change', undefined);
+  }
+
+  /**
+   * Newer ICE servers (fresh TURN credentials): peer connections made from now on use them, and
+   * live ones get them with setConfiguration, which takes effect at their next ICE restart.
+   */
+  setIceServers(iceServers: RTCIceServer[]): void {
+    this.options.iceServers = iceServers;
+    for (const link of this.links.values()) {
+      try {
+        link.pc.setConfiguration({ ...link.pc.getConfiguration(), iceServers });
+      } catch (error) {
+        this.emit('error', { peerId: link.view.id, error });
+      }
+    }
+  }
+
   /** Restarts ICE on every link, e.g. after our signaling outage lost messages. */
   restartIce(): void {
     for (const link of this.links.values()) link.pc.restartIce?.();
@@ -147,6 +180,7 @@ export class CallSession extends Emitter<CallEvents> {
 
   private createLink(peerId: string, displayName: string, polite: boolean, offerFirst: boolean): PeerLink {
     const config: RTCConfiguration = { iceServers: this.options.iceServers };
+    if (this.options.iceTransportPolicy) config.iceTransportPolicy = this.options.iceTransportPolicy;
     const pc = this.options.createPeerConnection ? this.options.createPeerConnection(config) : new RTCPeerConnection(config);
     const view: RemotePeer = {
       id: peerId,
@@ -155,6 +189,8 @@ export class CallSession extends Emitter<CallEvents> {
       stream: new MediaStream(),
       connectionState: 'new',
       reconnecting: false,
+      camera: true,
+      microphone: true,
     };
     const link: PeerLink = {
       view,

@@ -7,6 +7,8 @@ export type DebugSource = {
   lastMatchId(): string | null;
   connectionState(): string;
   selfId(): string | null;
+  callState(): string;
+  negotiationErrors(): number;
 };
 
 export type SwirlDebugHandle = {
@@ -16,6 +18,10 @@ export type SwirlDebugHandle = {
   readonly lastMatchId: string | null;
   readonly connectionState: string;
   readonly selfId: string | null;
+  /** The CallState (idle, waiting, connecting, connected, reconnecting, ended). */
+  readonly callState: string;
+  /** Failed negotiation steps in this lobby visit. */
+  readonly negotiationErrors: number;
 };
 
 /** Builds a frozen object whose properties read through to `source`. */
@@ -27,6 +33,8 @@ export function createDebugHandle(source: DebugSource): SwirlDebugHandle {
     lastMatchId: { get: () => source.lastMatchId(), enumerable: true },
     connectionState: { get: () => source.connectionState(), enumerable: true },
     selfId: { get: () => source.selfId(), enumerable: true },
+    callState: { get: () => source.callState(), enumerable: true },
+    negotiationErrors: { get: () => source.negotiationErrors(), enumerable: true },
   });
   return Object.freeze(handle) as SwirlDebugHandle;
 }

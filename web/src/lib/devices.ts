@@ -35,13 +35,13 @@ export type DeviceEvents = {
 };
 
 /** Preferred capture: modest resolution, since calls are small tiles and often on mobile. */
-export const VIDEO_CONSTRAINTS: MediaTrackConstraints = {
+const VIDEO_CONSTRAINTS: MediaTrackConstraints = {
   width: { ideal: 1280 },
   height: { ideal: 720 },
   frameRate: { ideal: 30 },
 };
 
-export const AUDIO_CONSTRAINTS: MediaTrackConstraints = {
+const AUDIO_CONSTRAINTS: MediaTrackConstraints = {
   echoCancellation: true,
   noiseSuppression: true,
   autoGainControl: true,

@@ -111,14 +111,17 @@ describe('debug handle', () => {
       lastMatchId: () => null,
       connectionState: () => 'connected',
       selfId: () => 'u1',
+      callState: () => 'waiting',
+      negotiationErrors: () => 2,
     });
+    expect(handle).toMatchObject({ callState: 'waiting', negotiationErrors: 2 });
     expect(handle.lastMatchAt).toBeNull();
     at = 42;
     expect(handle.lastMatchAt).toBe(42);
     expect(Object.isFrozen(handle)).toBe(true);
     expect(() => ((handle as { lastMatchAt: number | null }).lastMatchAt = 1)).toThrow();
     const target: { __swirl?: unknown } = {};
-    installDebugHandle({ peerConnections: () => [], lastMatchAt: () => 7, lastMatchId: () => 'm', connectionState: () => 'x', selfId: () => null }, target);
+    installDebugHandle({ peerConnections: () => [], lastMatchAt: () => 7, lastMatchId: () => 'm', connectionState: () => 'x', selfId: () => null, callState: () => 'idle', negotiationErrors: () => 0 }, target);
     expect((target.__swirl as { lastMatchAt: number }).lastMatchAt).toBe(7);
   });
 });

@@ -1,6 +1,8 @@
 // The Swirl wire protocol, version 1 (docs/protocol.md), as TypeScript types plus a parser
 // that turns an incoming text frame into a typed message or null. Nothing here does I/O.
 
+import { parseIceServers } from './ice';
+
 export const PROTOCOL_VERSION = 1;
 export const SUBPROTOCOL = 'swirl.v1';
 export const TOKEN_SUBPROTOCOL_PREFIX = 'swirl.token.';
@@ -42,6 +44,9 @@ export type MatchPeer = {
   display_name: string;
   offerer: string;
   polite: string;
+  /** That peer's last reported camera/microphone (true until they say otherwise). */
+  camera?: boolean;
+  microphone?: boolean;
 };
 
 export type MatchMessage = {
@@ -57,6 +62,8 @@ export type WelcomeMessage = {
   user: { id: string; display_name: string };
   lobby: LobbyInfo;
   ice_servers: RTCIceServer[];
+  /** When the TURN credentials in ice_servers expire (ISO 8601), or null (STUN only). */
+  ice_expires_at: string | null;
   resumed: boolean;
   you: { ready: boolean; match: MatchMessage | null };
   limits: {
@@ -64,6 +71,10 @@ export type WelcomeMessage = {
     messages_per_second: number;
     burst: number;
     resume_grace_seconds: number;
+    /** 0 when the server never ends a match for lack of media. */
+    no_media_seconds?: number;
+    /** A ready member whose page is hidden this long sets itself not ready. */
+    hidden_unready_seconds?: number;
   };
 };
 
@@ -97,7 +108,8 @@ export type MatchEndReason =
   | 'peer_disconnected'
   | 'round_over'
   | 'owner_ended'
-  | 'kicked';
+  | 'kicked'
+  | 'no_media';
 
 export type MatchEndedMessage = {
   type: 'match_ended';
@@ -111,6 +123,11 @@ export type SignalData = {
   description?: RTCSessionDescriptionInit;
   candidate?: RTCIceCandidateInit | null;
 };
+
+/** A match peer's camera or microphone changed. */
+export type MediaStateMessage = { type: 'media_state'; from: string; camera: boolean; microphone: boolean };
+/** Fresh ICE servers (TURN credentials) before the ones we hold expire. */
+export type IceServersMessage = { type: 'ice_servers'; ice_servers: RTCIceServer[]; expires_at: string | null };
 
 export type SignalMessage = { type: 'signal'; from: string; data: SignalData };
 export type ErrorMessage = { type: 'error'; code: string; message: string };
@@ -128,12 +145,16 @@ export type ServerMessage =
   | ErrorMessage
   | AnnouncementMessage
   | KickedMessage
-  | LobbyClosedMessage;
+  | LobbyClosedMessage
+  | MediaStateMessage
+  | IceServersMessage;
 
 export type ClientMessage =
   | { type: 'ready'; ready: boolean }
   | { type: 'signal'; to: string; data: SignalData }
-  | { type: 'leave_match'; ready?: boolean };
+  | { type: 'leave_match'; ready?: boolean }
+  | { type: 'media_state'; camera: boolean; microphone: boolean }
+  | { type: 'media_flowing'; match_id: string };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -169,7 +190,8 @@ export function parseServerMessage(text: string): ServerMessage | null {
   switch (v.type) {
     case 'welcome':
       if (!isObject(v.user) || !isObject(v.lobby) || typeof v.user.id !== 'string') return null;
-      if (!Array.isArray(v.ice_servers)) v.ice_servers = [];
+      v.ice_servers = parseIceServers(v.ice_servers) ?? [];
+      if (typeof v.ice_expires_at !== 'string') v.ice_expires_at = null;
       if (!isObject(v.you)) v.you = { ready: false, match: null };
       else if (v.you.match !== null && v.you.match !== undefined && !isMatch(v.you.match)) return null;
       return v as WelcomeMessage;
@@ -191,12 +213,16 @@ export function parseServerMessage(text: string): ServerMessage | null {
       return v as KickedMessage;
     case 'lobby_closed':
       return v as LobbyClosedMessage;
+    case 'media_state':
+      return typeof v.from === 'string' && typeof v.camera === 'boolean' && typeof v.microphone === 'boolean'
+        ? (v as MediaStateMessage)
+        : null;
+    case 'ice_servers': {
+      const servers = parseIceServers(v.ice_servers);
+      if (!servers) return null;
+      return { type: 'ice_servers', ice_servers: servers, expires_at: typeof v.expires_at === 'string' ? v.expires_at : null };
+    }
     default:
       return null;
   }
-}
-
-/** The polite side of a pair, in the perfect-negotiation sense, as the server decided it. */
-export function isPoliteTowards(peer: MatchPeer, selfId: string): boolean {
-  return peer.polite === selfId;
 }

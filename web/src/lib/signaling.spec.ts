@@ -10,7 +10,7 @@ import {
   type StateChange,
   type WebSocketLike,
 } from './signaling';
-import type { ServerMessage, WelcomeMessage } from './protocol';
+import { PROTOCOL_VERSION, type ServerMessage, type WelcomeMessage } from './protocol';
 
 /** A WebSocket stand-in driven by the test: open(), receive(), serverClose(). */
 class FakeWebSocket implements WebSocketLike {
@@ -234,6 +234,29 @@ describe('SignalingClient', () => {
     expect(client.state).toBe(ConnectionState.Reconnecting);
     await vi.advanceTimersByTimeAsync(100);
     expect(FakeWebSocket.instances).toHaveLength(2);
+  });
+
+  it('stops for good when the server speaks another protocol version', async () => {
+    const { client, states, messages } = setup();
+    const socket = connected(client, welcome({ protocol: PROTOCOL_VERSION + 1 }));
+    expect(client.state).toBe(ConnectionState.Closed);
+    expect(states.at(-1)).toMatchObject({ reason: ClosedReason.ProtocolMismatch, detail: `server ${PROTOCOL_VERSION + 1}, client ${PROTOCOL_VERSION}` });
+    expect(socket.closedWith).toEqual({ code: 1000, reason: 'protocol mismatch' });
+    expect(messages).toEqual([]);
+    expect(client.send({ type: 'ready', ready: true })).toBe(false);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('also when the server changed version during an outage, and without a version at all', async () => {
+    const { client, states } = setup();
+    connected(client).serverClose(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    const next = FakeWebSocket.latest();
+    next.open();
+    const { protocol: _dropped, ...unversioned } = welcome({ resumed: true });
+    next.receive(unversioned);
+    expect(states.at(-1)).toMatchObject({ state: ConnectionState.Closed, reason: ClosedReason.ProtocolMismatch, detail: `server undefined, client ${PROTOCOL_VERSION}` });
   });
 
   it('keeps the kick reason for the UI', async () => {

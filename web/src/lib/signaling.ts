@@ -4,6 +4,7 @@
 import { Emitter } from './emitter';
 import {
   CloseCode,
+  PROTOCOL_VERSION,
   SUBPROTOCOL,
   TOKEN_SUBPROTOCOL_PREFIX,
   parseServerMessage,
@@ -44,6 +45,8 @@ export enum ClosedReason {
   Refused = 'refused',
   /** The reconnect policy ran out of attempts or time. */
   GaveUp = 'gave_up',
+  /** `welcome.protocol` is not PROTOCOL_VERSION: this page is older or newer than the server. */
+  ProtocolMismatch = 'protocol_mismatch',
 }
 
 /**
@@ -241,6 +244,15 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   private gotMessage(message: ServerMessage): void {
     switch (message.type) {
       case 'welcome':
+        if (message.protocol !== PROTOCOL_VERSION) {
+          // Nothing this page does would be right, and every reconnect would meet the same server.
+          this.finish(
+            { state: ConnectionState.Closed, reason: ClosedReason.ProtocolMismatch, detail: `server ${String(message.protocol)}, client ${PROTOCOL_VERSION}` },
+            CloseCode.Normal,
+            'protocol mismatch',
+          );
+          return;
+        }
         this.gotWelcome(message);
         break;
       case 'kicked':

@@ -1,7 +1,8 @@
 // Who is using this browser, reactive for the components: the remembered identity and the
 // HTTP client that authenticates with its token.
 
-import { Api, ApiError } from '../lib/api';
+import { Api } from '../lib/api';
+import { SwirlError } from '../lib/errors';
 import { IdentityStore, type Identity } from '../lib/identity';
 
 export type VerifyResult = 'ok' | 'invalid' | 'offline';
@@ -41,7 +42,7 @@ export class IdentityState {
       }
       return 'ok';
     } catch (err) {
-      if (err instanceof ApiError && err.isUnauthorized) {
+      if (err instanceof SwirlError && err.isUnauthorized) {
         this.forget();
         return 'invalid';
       }

@@ -2,10 +2,14 @@
 // current match and its call. It wires the framework-free pieces together (SignalingClient,
 // DeviceManager, CallSession) and dispatches server messages with one switch.
 
-import { Api, ApiError } from '../lib/api';
+import type { Api } from '../lib/api';
 import { CallSession, type RemotePeer } from '../lib/call';
+import { CallState, isInCall, nextCallState, type CallEvent } from '../lib/call-state';
 import { installDebugHandle } from '../lib/debug';
+import { ErrorReason, SwirlError } from '../lib/errors';
 import type { DeviceManager } from '../lib/devices';
+import { HiddenUnreadyWatch, MediaStateReporter, localMedia, watchFirstMedia } from '../lib/media-state';
+import { testIceTransportPolicy } from '../lib/test-switches';
 import type {
   AnnouncementMessage,
   LobbyInfo,
@@ -23,14 +27,14 @@ import { ConnectionState, SignalingClient, lobbySocketUrl, type StateChange } fr
 export const MAX_ANNOUNCEMENTS = 10;
 
 /** Refusal codes (from GET /api/lobbies/{id}) that make retrying the socket pointless. */
-const FINAL_REFUSALS = new Set([
-  'lobby_not_found',
-  'lobby_closed',
-  'lobby_locked',
-  'lobby_full',
-  'banned',
-  'invalid_token',
-  'missing_token',
+const FINAL_REFUSALS: ReadonlySet<ErrorReason> = new Set([
+  ErrorReason.LobbyNotFound,
+  ErrorReason.LobbyClosed,
+  ErrorReason.LobbyLocked,
+  ErrorReason.LobbyFull,
+  ErrorReason.Banned,
+  ErrorReason.InvalidToken,
+  ErrorReason.MissingToken,
 ]);
 
 export type MatchEndInfo = { reason: string; at: number };
@@ -49,7 +53,7 @@ export class LobbySession {
   memberCount = $state(0);
   readyCount = $state(0);
   truncated = $state(false);
-  ready = $state(false);
+  callState = $state<CallState>(CallState.Idle);
   match = $state<MatchMessage | null>(null);
   peers = $state<RemotePeer[]>([]);
   lastMatchEnd = $state<MatchEndInfo | null>(null);
@@ -57,14 +61,32 @@ export class LobbySession {
   kicked = $state<{ reason: string; banSeconds: number | null } | null>(null);
   lobbyClosedMessage = $state<string | null>(null);
   notice = $state<string | null>(null);
-  lastError = $state<string | null>(null);
+  /** The last `error` message from the server. */
+  lastError = $state<SwirlError | null>(null);
+  /** The last failed negotiation step of the current call; cleared once every peer is connected. */
+  callProblem = $state<SwirlError | null>(null);
+  /** Failed negotiation steps during this visit (all calls), for the debug handle and tests. */
+  negotiationErrors = $state(0);
   resumeGraceSeconds = $state(20);
+  /** The hidden-page rule set us not ready while the page was hidden; shown until dismissed. */
+  unreadiedWhileAway = $state(false);
 
   private readonly client: SignalingClient;
   private call: CallSession | null = null;
   private iceServers: RTCIceServer[] = [];
   private lastMatchAt: number | null = null;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly mediaReporter = new MediaStateReporter();
+  private stopFirstMediaWatch: (() => void) | null = null;
+  private readonly hiddenWatch = new HiddenUnreadyWatch(
+    {
+      ready: () => this.ready,
+      inCall: () => this.match !== null,
+      setNotReady: () => this.setReady(false),
+      tellUserOnReturn: () => (this.unreadiedWhileAway = true),
+    },
+    60_000,
+  );
 
   constructor(
     readonly lobbyId: string,
@@ -82,12 +104,12 @@ export class LobbySession {
           // The server answers 403 banned to a banned caller (caught below); a closed lobby, or
           // a locked one that refused our socket, are the other refusals we can tell apart from
           // a network problem.
-          if (lobby.status === 'closed') return { code: 'lobby_closed', message: 'the lobby is closed' };
-          if (lobby.status === 'locked') return { code: 'lobby_locked', message: 'the lobby is locked' };
-          if (this.bans?.bannedUntil(lobbyId)) return { code: 'banned', message: 'removed by the owner' };
+          if (lobby.status === 'closed') return { code: ErrorReason.LobbyClosed, message: 'the lobby is closed' };
+          if (lobby.status === 'locked') return { code: ErrorReason.LobbyLocked, message: 'the lobby is locked' };
+          if (this.bans?.bannedUntil(lobbyId)) return { code: ErrorReason.Banned, message: 'removed by the owner' };
           return null;
         } catch (err) {
-          if (err instanceof ApiError && FINAL_REFUSALS.has(err.code)) return { code: err.code, message: err.message };
+          if (err instanceof SwirlError && FINAL_REFUSALS.has(err.reason)) return { code: err.reason, message: err.message };
           return null;
         }
       },
@@ -98,6 +120,8 @@ export class LobbySession {
       this.client.on('signalsLost', () => this.call?.restartIce()),
       devices.on('track', ({ kind, track }) => void this.call?.replaceTrack(kind, track)),
       devices.on('notice', (text) => (this.notice = text)),
+      devices.on('change', () => this.reportMedia()),
+      devices.on('track', () => this.reportMedia()),
     );
     if (typeof window !== 'undefined') {
       installDebugHandle({
@@ -106,15 +130,29 @@ export class LobbySession {
         lastMatchId: () => this.match?.match_id ?? null,
         connectionState: () => this.client.state,
         selfId: () => this.selfId,
+        callState: () => this.callState,
+        negotiationErrors: () => this.negotiationErrors,
       });
       const online = () => this.client.retryNow();
       window.addEventListener('online', online);
       this.unsubscribe.push(() => window.removeEventListener('online', online));
     }
+    if (typeof document !== 'undefined') {
+      const visibility = () => this.hiddenWatch.visibilityChanged(document.hidden);
+      document.addEventListener('visibilitychange', visibility);
+      this.unsubscribe.push(() => document.removeEventListener('visibilitychange', visibility));
+      this.unsubscribe.push(() => this.hiddenWatch.dispose());
+      visibility();
+    }
+  }
+
+  /** Ready and waiting for a match (the Ready button's pressed state). */
+  get ready(): boolean {
+    return this.callState === CallState.Waiting;
   }
 
   get inCall(): boolean {
-    return this.match !== null;
+    return isInCall(this.callState);
   }
 
   connect(): void {
@@ -124,15 +162,24 @@ export class LobbySession {
   setReady(ready: boolean): void {
     // Optimistic: the next lobby_status confirms it; if the socket is down the welcome after
     // reconnecting tells the truth anyway.
-    if (this.client.send({ type: 'ready', ready })) this.ready = ready;
+    if (this.client.send({ type: 'ready', ready })) this.transition({ type: 'ready', ready });
   }
 
   /** Leaves the current call; `next` puts us straight back in the pool. */
   leaveMatch(next: boolean): void {
     this.client.send({ type: 'leave_match', ready: next });
     // Do not wait for match_ended to hang up: the user asked to leave.
-    this.endCall();
-    this.ready = next;
+    this.endCall(next);
+  }
+
+  /** The one-click way back after the hidden-page rule set us not ready. */
+  readyAgainAfterAway(): void {
+    this.unreadiedWhileAway = false;
+    this.setReady(true);
+  }
+
+  dismissAwayNotice(): void {
+    this.unreadiedWhileAway = false;
   }
 
   dismissNotice(): void {
@@ -142,6 +189,7 @@ export class LobbySession {
   /** Leaves the lobby for good and releases everything. */
   destroy(): void {
     this.endCall();
+    this.transition({ type: 'closed' });
     this.client.disconnect();
     for (const off of this.unsubscribe.splice(0)) off();
     this.client.removeAllListeners();
@@ -149,7 +197,10 @@ export class LobbySession {
 
   private gotState(change: StateChange): void {
     this.connection = change;
-    if (change.state === ConnectionState.Closed) this.endCall();
+    if (change.state === ConnectionState.Closed) {
+      this.endCall();
+      this.transition({ type: 'closed' });
+    }
   }
 
   private gotMessage(message: ServerMessage): void {
@@ -167,6 +218,9 @@ export class LobbySession {
         return;
       case 'user_status':
         return this.gotUserStatus(message);
+      case 'media_state':
+        this.call?.setPeerMedia(message.from, { camera: message.camera, microphone: message.microphone });
+        return;
       case 'announcement':
         this.announcements = [...this.announcements, message].slice(-MAX_ANNOUNCEMENTS);
         return;
@@ -174,13 +228,20 @@ export class LobbySession {
         this.kicked = { reason: message.reason, banSeconds: message.ban_seconds ?? null };
         if (message.ban_seconds) this.bans?.rememberBan(this.lobbyId, Date.now() + message.ban_seconds * 1000);
         this.endCall();
+        this.transition({ type: 'closed' });
         return;
       case 'lobby_closed':
         this.lobbyClosedMessage = message.message;
         this.endCall();
+        this.transition({ type: 'closed' });
         return;
       case 'error':
-        this.lastError = message.message || message.code;
+        this.lastError = SwirlError.fromServerMessage(message);
+        return;
+      case 'ice_servers':
+        // Kept for the next call, and handed to the current one for its next ICE restart.
+        this.iceServers = message.ice_servers;
+        this.call?.setIceServers(message.ice_servers);
         return;
     }
   }
@@ -189,14 +250,18 @@ export class LobbySession {
     this.selfId = welcome.user.id;
     this.iceServers = welcome.ice_servers;
     this.lobby = welcome.lobby;
-    this.ready = welcome.you.ready;
     this.resumeGraceSeconds = welcome.limits?.resume_grace_seconds ?? this.resumeGraceSeconds;
+    const hidden = welcome.limits?.hidden_unready_seconds;
+    if (typeof hidden === 'number' && hidden > 0) this.hiddenWatch.limitMs = hidden * 1000;
+    // A new connection: the server keeps our state across a resume, but say it again anyway.
+    this.mediaReporter.reset();
+    this.reportMedia();
     const match = welcome.you.match;
     if (welcome.resumed && match && this.call && this.call.matchId === match.match_id) {
       // The call survived our outage: keep the peer connections as they are.
       return;
     }
-    this.endCall();
+    this.endCall(welcome.you.ready);
     if (match) this.startCall(match);
   }
 
@@ -207,19 +272,25 @@ export class LobbySession {
     this.truncated = status.truncated;
     if (this.lobby) this.lobby = { ...this.lobby, status: status.status };
     const me = status.members.find((m) => m.id === this.selfId);
-    if (me && !this.match) this.ready = me.ready;
+    if (me) this.transition({ type: 'ready', ready: me.ready });
   }
 
   private gotMatch(match: MatchMessage): void {
     this.lastMatchAt = Date.now();
     this.endCall();
     this.startCall(match);
+    this.reportMedia(true);
+  }
+
+  /** Sends `media_state` when our camera/microphone changed, or (force) right after a match. */
+  private reportMedia(force = false): void {
+    const next = this.mediaReporter.next(localMedia(this.devices), force);
+    if (next && !this.client.send({ type: 'media_state', ...next })) this.mediaReporter.reset();
   }
 
   private gotMatchEnded(ended: MatchEndedMessage): void {
     if (this.match && this.match.match_id !== ended.match_id) return; // about a match we already left
-    this.endCall();
-    this.ready = ended.ready;
+    this.endCall(ended.ready);
     if (ended.reason !== 'left') this.lastMatchEnd = { reason: ended.reason, at: Date.now() };
   }
 
@@ -230,6 +301,7 @@ export class LobbySession {
   private startCall(match: MatchMessage): void {
     if (!this.selfId) return;
     this.lastMatchEnd = null;
+    this.callProblem = null;
     this.match = match;
     const call = new CallSession({
       selfId: this.selfId,
@@ -237,19 +309,47 @@ export class LobbySession {
       iceServers: this.iceServers,
       local: () => ({ audio: this.devices.audioTrack, video: this.devices.videoTrack }),
       send: (to, data) => void this.client.send({ type: 'signal', to, data }),
+      iceTransportPolicy: typeof localStorage !== 'undefined' ? testIceTransportPolicy(localStorage) : undefined,
     });
-    call.on('change', () => (this.peers = call.peers.map((p) => ({ ...p }))));
-    call.on('error', ({ error }) => {
-      console.warn('swirl: negotiation step failed', error);
+    call.on('change', () => {
+      this.peers = call.peers.map((p) => ({ ...p }));
+      this.transition({ type: 'peers', peers: this.peers });
+    });
+    call.on('error', ({ peerId, error }) => {
+      const problem = error instanceof SwirlError ? error : SwirlError.negotiation(peerId, error);
+      console.warn('swirl: negotiation step failed', problem);
+      this.negotiationErrors += 1;
+      this.callProblem = problem;
     });
     this.call = call;
     this.peers = call.peers.map((p) => ({ ...p }));
+    this.transition({ type: 'matched' });
+    // The server ends a match nobody reported media for (no_media): say when ours arrives.
+    const matchId = match.match_id;
+    this.stopFirstMediaWatch = watchFirstMedia(
+      () => call.peerConnections,
+      () => void this.client.send({ type: 'media_flowing', match_id: matchId }),
+    );
   }
 
-  private endCall(): void {
-    this.call?.close();
+  /**
+   * Hangs up. `ready` is our readiness afterwards when the server told us (or we asked for
+   * it); without it the call state is left to the event that follows (closed, a new match).
+   */
+  private endCall(ready?: boolean): void {
+    this.stopFirstMediaWatch?.();
+    this.stopFirstMediaWatch = null;
+    const call = this.call;
     this.call = null;
     this.match = null;
     this.peers = [];
+    call?.close();
+    if (ready !== undefined) this.transition({ type: 'call_over', ready });
+  }
+
+  private transition(event: CallEvent): void {
+    this.callState = nextCallState(this.callState, event);
+    // A failed step that the call got over (everyone connected) or a call that is over needs no notice.
+    if (this.callState !== CallState.Connecting && this.callState !== CallState.Reconnecting) this.callProblem = null;
   }
 }

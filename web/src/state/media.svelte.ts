@@ -6,7 +6,7 @@ import { DeviceManager } from '../lib/devices';
 /** What the user chose to send: still deciding, camera and microphone, audio only, or nothing. */
 export type MediaChoice = 'pending' | 'full' | 'audio' | 'none';
 
-export class MediaState {
+class MediaState {
   private tick = $state(0);
 
   constructor(readonly manager: DeviceManager = new DeviceManager()) {
