@@ -85,7 +85,7 @@ TEMPLATE_TEST_CASE("media_state is relayed to the match peer only and appears in
   CHECK(bob.ws->count("error") == 0);
 }
 
-TEMPLATE_TEST_CASE("a match nobody reported media for ends with no_media; the same two meet again, then media keeps it up",
+TEMPLATE_TEST_CASE("a match nobody reported media for ends with no_media, the same two meet again, then media keeps it up",
                    "[lobby][ws][media]", SqliteBackend, PostgresBackend) {
   // Long enough that the second match surely gets its media_flowing in before the timeout.
   constexpr auto kTimeout = milliseconds(1000);
