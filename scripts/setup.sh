@@ -15,7 +15,8 @@ APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   clang libboost1.81-dev libpqxx-dev nlohmann-json3-dev libspdlog-dev catch2 libsqlite3-dev libssl-dev
   liburing-dev nodejs npm)
 if [ "$MODE" = test ]; then
-  APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps)
+  # iproute2 and nftables: the stall browser test cuts media inside a network namespace.
+  APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps iproute2 nftables)
 fi
 
 missing=()
