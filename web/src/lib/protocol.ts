@@ -122,6 +122,10 @@ export type MatchEndedMessage = {
 export type SignalData = {
   description?: RTCSessionDescriptionInit;
   candidate?: RTCIceCandidateInit | null;
+  /** Which peer connection of the pair this belongs to (absent: the first, 0); see call.ts. */
+  gen?: number;
+  /** The sender replaced its peer connection by generation `gen`: the receiver does the same. */
+  reset?: boolean;
 };
 
 /** A match peer's camera or microphone changed. */
@@ -154,7 +158,8 @@ export type ClientMessage =
   | { type: 'signal'; to: string; data: SignalData }
   | { type: 'leave_match'; ready?: boolean }
   | { type: 'media_state'; camera: boolean; microphone: boolean }
-  | { type: 'media_flowing'; match_id: string };
+  | { type: 'media_flowing'; match_id: string }
+  | { type: 'call_event'; match_id: string; event: 'stall' | 'ice_restart' | 'pc_recreated' | 'recovered' };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
