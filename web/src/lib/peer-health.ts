@@ -130,7 +130,10 @@ export class PeerHealthMonitor {
       level: quality ? qualityLevel(quality) : this.health.level,
       samples: this.health.samples + 1,
       recent: quality
-        ? [...this.health.recent, `${quality.framesReceived ?? '-'}/${quality.framesDecoded ?? '-'} in ${Math.round(quality.intervalMs)}`].slice(-RECENT_INTERVALS)
+        ? [
+            ...this.health.recent,
+            `${quality.framesReceived ?? '-'}/${quality.framesDecoded ?? '-'} in ${Math.round(quality.intervalMs)}`,
+          ].slice(-RECENT_INTERVALS)
         : this.health.recent,
     };
     if (!wasStalled && this.state.stalled) {
@@ -159,19 +162,22 @@ export class PeerHealthMonitor {
   private scheduleRecovery(): void {
     const step = (this.options.policy ?? nextRecoveryStep)(this.steps);
     if (!step || this.stopped) return; // budget spent: the tile keeps showing the stall
-    this.recoveryTimer = setTimeout(() => {
-      this.recoveryTimer = null;
-      if (this.stopped || !this.state.stalled) return;
-      this.steps += 1;
-      if (step.action === 'restart_ice') {
-        this.options.restartIce();
-        this.options.onEvent('ice_restart');
-      } else {
-        this.options.recreate();
-        this.resetBaseline();
-        this.options.onEvent('pc_recreated');
-      }
-      this.scheduleRecovery();
-    }, step.delayMs + (this.options.stepOffsetMs ?? 0));
+    this.recoveryTimer = setTimeout(
+      () => {
+        this.recoveryTimer = null;
+        if (this.stopped || !this.state.stalled) return;
+        this.steps += 1;
+        if (step.action === 'restart_ice') {
+          this.options.restartIce();
+          this.options.onEvent('ice_restart');
+        } else {
+          this.options.recreate();
+          this.resetBaseline();
+          this.options.onEvent('pc_recreated');
+        }
+        this.scheduleRecovery();
+      },
+      step.delayMs + (this.options.stepOffsetMs ?? 0),
+    );
   }
 }

@@ -102,14 +102,7 @@ export type UserStatusMessage = {
   status: 'reconnecting' | 'back' | 'left_match';
 };
 
-export type MatchEndReason =
-  | 'left'
-  | 'peer_left'
-  | 'peer_disconnected'
-  | 'round_over'
-  | 'owner_ended'
-  | 'kicked'
-  | 'no_media';
+export type MatchEndReason = 'left' | 'peer_left' | 'peer_disconnected' | 'round_over' | 'owner_ended' | 'kicked' | 'no_media';
 
 export type MatchEndedMessage = {
   type: 'match_ended';
@@ -170,13 +163,7 @@ function isMatch(v: unknown): v is MatchMessage {
     isObject(v) &&
     typeof v.match_id === 'string' &&
     Array.isArray(v.peers) &&
-    v.peers.every(
-      (p) =>
-        isObject(p) &&
-        typeof p.id === 'string' &&
-        typeof p.offerer === 'string' &&
-        typeof p.polite === 'string',
-    )
+    v.peers.every((p) => isObject(p) && typeof p.id === 'string' && typeof p.offerer === 'string' && typeof p.polite === 'string')
   );
 }
 

@@ -85,9 +85,16 @@ describe.each([
 
 describe('the stall rule on hand-made intervals', () => {
   const q = (frames: number | null, decoded: number | null, intervalMs = 1000) => ({
-    intervalMs, framesReceived: frames, framesDecoded: decoded, framesPerSecond: null, bitrateKbps: 0, lossRatio: 0, roundTripTimeMs: null,
+    intervalMs,
+    framesReceived: frames,
+    framesDecoded: decoded,
+    framesPerSecond: null,
+    bitrateKbps: 0,
+    lossRatio: 0,
+    roundTripTimeMs: null,
   });
-  const step = (s: StallState, quality: ReturnType<typeof q>) => nextStallState(s, { quality, connectionState: 'connected', cameraOn: true });
+  const step = (s: StallState, quality: ReturnType<typeof q>) =>
+    nextStallState(s, { quality, connectionState: 'connected', cameraOn: true });
 
   it('frames received but not decoded are frozen too', () => {
     let s = step(INITIAL_STALL_STATE, q(30, 30));

@@ -61,8 +61,18 @@ describe('statsDelta', () => {
   });
 
   it('computes loss over the interval and ignores counters that went down', () => {
-    const q = statsDelta(snap(0, { packetsReceived: 100, packetsLost: 0, bytesReceived: 0, framesDecoded: 0 }), snap(2000, { packetsReceived: 1090, packetsLost: 10, bytesReceived: 250_000, framesDecoded: 60 }));
-    expect(q).toMatchObject({ intervalMs: 2000, framesDecoded: 60, framesReceived: null, framesPerSecond: 30, bitrateKbps: 1000, lossRatio: 0.01 });
+    const q = statsDelta(
+      snap(0, { packetsReceived: 100, packetsLost: 0, bytesReceived: 0, framesDecoded: 0 }),
+      snap(2000, { packetsReceived: 1090, packetsLost: 10, bytesReceived: 250_000, framesDecoded: 60 }),
+    );
+    expect(q).toMatchObject({
+      intervalMs: 2000,
+      framesDecoded: 60,
+      framesReceived: null,
+      framesPerSecond: 30,
+      bitrateKbps: 1000,
+      lossRatio: 0.01,
+    });
     const reset = statsDelta(snap(0, { framesDecoded: 500, bytesReceived: 9999 }), snap(1000, { framesDecoded: 3, bytesReceived: 10 }));
     expect(reset).toMatchObject({ framesDecoded: 0, bitrateKbps: 0 });
     expect(statsDelta(snap(5, null), snap(5, null))).toBeNull();
@@ -72,7 +82,13 @@ describe('statsDelta', () => {
 
 describe('qualityLevel', () => {
   const q = (rtt: number | null, loss: number): PeerQuality => ({
-    intervalMs: 1000, framesReceived: 30, framesDecoded: 30, framesPerSecond: 30, bitrateKbps: 800, lossRatio: loss, roundTripTimeMs: rtt,
+    intervalMs: 1000,
+    framesReceived: 30,
+    framesDecoded: 30,
+    framesPerSecond: 30,
+    bitrateKbps: 800,
+    lossRatio: loss,
+    roundTripTimeMs: rtt,
   });
   it('grades by round trip and loss', () => {
     expect(qualityLevel(q(40, 0))).toBe('good');
