@@ -16,7 +16,9 @@ APT_PACKAGES=(build-essential cmake ninja-build ccache pkg-config git
   liburing-dev nodejs npm)
 if [ "$MODE" = test ]; then
   # coturn: the real TURN server of the relay browser test (tests/e2e/specs/turn.test.mjs).
-  APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps clang-format clang-tidy coturn)
+  # iproute2 and nftables: the stall browser test cuts media inside a network namespace.
+  # clang-format and clang-tidy: scripts/check-style.sh.
+  APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps clang-format clang-tidy coturn iproute2 nftables)
 fi
 
 missing=()

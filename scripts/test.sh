@@ -23,7 +23,9 @@ echo "== C++ tests (ctest) =="
 ctest --test-dir build/test --output-on-failure --no-tests=error -j "$(nproc)" --timeout 300 || status=1
 
 if [ -f web/package.json ]; then
-  echo "== web unit tests (vitest) =="
+  echo "== web client: formatting (Prettier), types (svelte-check), unit tests (vitest) =="
+  (cd web && npm run format:check) || status=1
+  (cd web && npm run check) || status=1
   (cd web && npm test) || status=1
 fi
 

@@ -538,3 +538,24 @@ TEST_CASE("media_state and media_flowing parse, and their malformed forms get in
   CHECK_THAT(too_long.message, Catch::Contains("64 bytes"));
   CHECK(error_of(R"({"type":"media_state","camera":true,"microphone":true)").code == "invalid_json");
 }
+
+TEST_CASE("call_event parses into a command whose event is one of the four", "[protocol][call_event]") {
+  for (auto [name, event] : {std::pair{"stall", CallEvent::stall}, std::pair{"ice_restart", CallEvent::ice_restart},
+                             std::pair{"pc_recreated", CallEvent::pc_recreated}, std::pair{"recovered", CallEvent::recovered}}) {
+    auto cmd = std::get<CallEventCommand>(command_of(std::string(R"({"type":"call_event","match_id":"m1","event":")") + name + "\"}"));
+    CHECK(cmd.match_id == "m1");
+    CHECK(cmd.event == event);
+    CHECK(to_string(event) == name);
+  }
+  // Escapes decode like everywhere else.
+  CHECK(std::get<CallEventCommand>(command_of(R"({"type":"call_event","match_id":"m\u0031","event":"st\u0061ll"})")).match_id == "m1");
+  CHECK(error_of(R"({"type":"call_event","match_id":"m1","event":"melted"})").code == "invalid_message");
+  CHECK(error_of(R"({"type":"call_event","match_id":"m1","event":"Stall"})").code == "invalid_message");
+  CHECK(error_of(R"({"type":"call_event","match_id":"m1","event":1})").code == "invalid_message");
+  CHECK(error_of(R"({"type":"call_event","match_id":"m1"})").code == "invalid_message");
+  CHECK(error_of(R"({"type":"call_event","match_id":"","event":"stall"})").code == "invalid_message");
+  CHECK(error_of(R"({"type":"call_event","event":"stall"})").code == "invalid_message");
+  CHECK(error_of(R"({"type":"call_event","match_id":["m1"],"event":"stall"})").code == "invalid_message");
+  CHECK(error_of(R"({"type":"call_event","match_id":")" + std::string(65, 'x') + R"(","event":"stall"})").code == "invalid_message");
+  CHECK_FALSE(parse_call_event("").has_value());
+}

@@ -244,6 +244,11 @@ void LobbyServer::do_message(Member& m, ClientCommand& command) {
           set_media_state(m, cmd);
         } else if constexpr (std::is_same_v<T, MediaFlowingCommand>) {
           media_flowing(m, cmd);
+        } else if constexpr (std::is_same_v<T, CallEventCommand>) {
+          // A report about a match we have ended already (it crossed match_ended) is dropped.
+          if (!m.match || m.match_id != cmd.match_id) return;
+          m.match->call_events.add(cmd.event);
+          env_.counters.call_events.add(cmd.event);
         }
       },
       command);
@@ -690,7 +695,8 @@ json LobbyServer::state_json() const {
       auto it = members_.find(uid);
       people.push_back({{"id", uid}, {"display_name", it == members_.end() ? "" : it->second.display_name}});
     }
-    matches.push_back({{"id", mid}, {"match_id", mid}, {"members", people}, {"age_seconds", (now - match.created_at_ms) / 1000.0}});
+    matches.push_back({{"id", mid}, {"match_id", mid}, {"members", people}, {"age_seconds", (now - match.created_at_ms) / 1000.0},
+                       {"call_events", match.call_events.to_json()}});
   }
   json counters = {{"matches_made", matches_made_},
                    {"repeats_avoided", repeats_avoided_},

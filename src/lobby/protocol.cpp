@@ -19,10 +19,10 @@ namespace {
 // The top-level members we route on. A member given twice keeps its last value, as it did when
 // these messages went through nlohmann::json (its objects are maps: a repeated key overwrites).
 enum Field : std::size_t {
-  type_field, to_field, data_field, ready_field, camera_field, microphone_field, match_id_field, field_count
+  type_field, to_field, data_field, ready_field, camera_field, microphone_field, match_id_field, event_field, field_count
 };
-constexpr std::array<std::string_view, field_count> field_names{"type",   "to",         "data",    "ready",
-                                                                "camera", "microphone", "match_id"};
+constexpr std::array<std::string_view, field_count> field_names{"type",   "to",         "data",     "ready",
+                                                                "camera", "microphone", "match_id", "event"};
 
 bool is_boolean(const swirl::json::Value& v) {
   return v.kind == swirl::json::Kind::true_value || v.kind == swirl::json::Kind::false_value;
@@ -99,6 +99,22 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
       return ProtocolError{"invalid_message", "media_flowing: \"match_id\" is longer than " +
                                                   std::to_string(kMaxMatchIdBytes) + " bytes"};
     return ClientCommand{MediaFlowingCommand{std::move(decoded)}};
+  }
+  if (swirl::json::decoded_equals(type, "call_event")) {
+    const auto& match_id = f[match_id_field];
+    if (match_id.kind != Kind::string || match_id.raw.empty())
+      return ProtocolError{"invalid_message", "call_event: the field \"match_id\" must be a match id"};
+    auto decoded = swirl::json::decode(match_id);
+    if (decoded.size() > kMaxMatchIdBytes)
+      return ProtocolError{"invalid_message", "call_event: \"match_id\" is longer than " +
+                                                  std::to_string(kMaxMatchIdBytes) + " bytes"};
+    const auto& event = f[event_field];
+    std::optional<CallEvent> known;
+    if (event.kind == Kind::string) known = parse_call_event(swirl::json::decode(event));
+    if (!known)
+      return ProtocolError{"invalid_message",
+                           "call_event: the field \"event\" must be one of stall, ice_restart, pc_recreated, recovered"};
+    return ClientCommand{CallEventCommand{std::move(decoded), *known}};
   }
   return ProtocolError{"unknown_type", "unknown message type \"" + swirl::json::decode(type).substr(0, 64) + "\""};
 }

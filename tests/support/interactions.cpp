@@ -55,6 +55,10 @@ void SimUser::leave_match(std::optional<bool> ready) {
   socket("leave_match").send(m);
 }
 
+void SimUser::call_event(const std::string& match_id, const std::string& event) {
+  socket("call_event").send({{"type", "call_event"}, {"match_id", match_id}, {"event", event}});
+}
+
 HandshakeRefused refused_join(unsigned short port, const std::string& lobby_id, std::optional<std::string> token) {
   WsOptions options;
   options.token = std::move(token);

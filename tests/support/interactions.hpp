@@ -37,6 +37,8 @@ struct SimUser {
   void signal(const std::string& to, const nlohmann::json& data);
   // {"type":"leave_match"} with "ready" only when given (the server's default is false).
   void leave_match(std::optional<bool> ready = std::nullopt);
+  // {"type":"call_event","match_id":..,"event":..} (event as given, valid or not).
+  void call_event(const std::string& match_id, const std::string& event);
 
  private:
   WsClient& socket(const char* what);

@@ -50,6 +50,7 @@ struct LobbyCounters {
   std::atomic<std::uint64_t> matches_made{0};
   std::atomic<std::uint64_t> signals_relayed{0};
   std::atomic<std::uint64_t> joins_refused_banned{0};  // joins stopped by a ban after their upgrade
+  CallEventTotals call_events;                         // `call_event` reports of live matches
 };
 
 // What a lobby needs from the application. The callbacks are called on the lobby's strand.
@@ -166,6 +167,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     MatchMedia media;                                   // lobby_media.cpp
     std::vector<std::string> started_with;              // members at the start, for pairs_met
     std::unique_ptr<boost::asio::steady_timer> media_timer;  // the no-media check
+    CallEventCounts call_events;
   };
 
   template <class F>

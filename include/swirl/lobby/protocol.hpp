@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "swirl/lobby/call_events.hpp"
 #include "swirl/lobby/mailbox.hpp"
 
 namespace swirl::lobby {
@@ -29,10 +30,15 @@ struct MediaStateCommand {
 struct MediaFlowingCommand {
   std::string match_id;
 };
-// Longest match id accepted in media_flowing (ids the server makes are far shorter).
+// Longest match id accepted in media_flowing and call_event (ids the server makes are far shorter).
 constexpr std::size_t kMaxMatchIdBytes = 64;
-using ClientCommand =
-    std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand, MediaStateCommand, MediaFlowingCommand>;
+// A stall or a recovery step in the sender's call (counted; never relayed).
+struct CallEventCommand {
+  std::string match_id;
+  CallEvent event;
+};
+using ClientCommand = std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand, MediaStateCommand, MediaFlowingCommand,
+                                   CallEventCommand>;
 
 struct ProtocolError {
   std::string code;  // invalid_json, unknown_type, invalid_message

@@ -41,4 +41,24 @@ scenario('a Chromium user and a Firefox user are matched and video flows both wa
   const [c, f] = await Promise.all([inbound(cleo), inbound(finn)]);
   t.diagnostic(`video codecs: Chromium receives ${c.videoCodecs.join(',') || '?'}, Firefox receives ${f.videoCodecs.join(',') || '?'}`);
   for (const codec of [...c.videoCodecs, ...f.videoCodecs]) assert.match(codec, /^video\/VP[89]$/i, 'VP8 or VP9 negotiated');
+
+  // The stall detector runs on both sides: it samples getStats, grades the call, and a healthy
+  // call reports no stall (nor any recovery step).
+  const healthAfter = (tp, samples) =>
+    tp.waitFor((n) => ((window.__swirl.callHealth.peers[0]?.samples ?? 0) >= n ? window.__swirl.callHealth : null), samples, {
+      timeout: 20_000,
+      what: `${samples} stats samples of the peer`,
+    });
+  const [ch, fh] = await Promise.all([healthAfter(cleo, 6), healthAfter(finn, 6)]);
+  for (const [who, h, tp] of [
+    ['Chromium', ch, cleo],
+    ['Firefox', fh, finn],
+  ]) {
+    t.diagnostic(`${who}: ${h.peers[0].samples} samples, level ${h.peers[0].level}, events [${h.events.map((e) => e.event).join(',')}], recent intervals ${h.peers[0].recent.join(', ')}`);
+    assert.deepEqual(h.events, [], `${who} reported call events during a healthy call`);
+    assert.equal(h.peers[0].stalled, false, `${who} sees no stall`);
+    assert.ok(['good', 'fair', 'poor'].includes(h.peers[0].level), `${who} grades the call`);
+    assert.equal(await tp.evaluate(() => !!document.querySelector('[data-testid="video-stalled"]')), false, `${who} shows no stall`);
+    assert.notEqual(await tp.attribute('quality-indicator', 'data-level'), 'unknown', `${who} shows a quality level`);
+  }
 });

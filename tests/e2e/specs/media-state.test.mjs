@@ -76,6 +76,20 @@ scenario('camera off and mute reach the partner tile: "camera off" with initials
   // The video element stays (it plays Ada's sound) but is hidden behind the overlay.
   assert.equal(await bo.evaluate(() => document.querySelector('[data-testid="remote-video"]').classList.contains('hidden-video')), true);
 
+  // A camera that is off is not a stall: with no video frames arriving, Bo's stall detector keeps
+  // sampling (well past its 1.5 s stall window) and reports nothing, and the tile says "camera
+  // off", not "Reconnecting video".
+  const samplesAtOff = await bo.evaluate(() => window.__swirl.callHealth.peers[0]?.samples ?? 0);
+  const health = await bo.waitFor(
+    (n) => ((window.__swirl.callHealth.peers[0]?.samples ?? 0) >= n ? window.__swirl.callHealth : null),
+    samplesAtOff + 4,
+    { timeout: 15_000, what: '4 more stats samples while the camera is off' },
+  );
+  t.diagnostic(`camera off: ${health.peers[0].samples - samplesAtOff} samples, events [${health.events.map((e) => e.event).join(',')}]`);
+  assert.deepEqual(health.events, [], 'no call event (stall, restart) while the partner camera is off');
+  assert.equal(health.peers[0].stalled, false, 'no stall while the partner camera is off');
+  assert.equal(await bo.evaluate(() => !!document.querySelector('[data-testid="video-stalled"]')), false, 'no "Reconnecting video"');
+
   // Mute: the icon appears on Bo's tile of Ada; unmute and camera on take both away again.
   await recordAppearance(bo, 'mic-off');
   const mutedAt = await ada.evaluate(() => {

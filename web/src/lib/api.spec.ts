@@ -51,8 +51,15 @@ describe('Api', () => {
 
   it('fetches the owner state and checks its shape', async () => {
     const state = {
-      id: 'L1', name: 'Fri', status: 'open', owner_id: 'u1', settings: { group_size: 2 }, live: false,
-      members: [], matches: [], counters: { matches_made: 0, repeats_avoided: 0 },
+      id: 'L1',
+      name: 'Fri',
+      status: 'open',
+      owner_id: 'u1',
+      settings: { group_size: 2 },
+      live: false,
+      members: [],
+      matches: [],
+      counters: { matches_made: 0, repeats_avoided: 0 },
     };
     const ok = fakeFetch(200, state);
     await expect(new Api(() => 'tok', ok.fetchFn).lobbyState('L1')).resolves.toEqual(state);
@@ -70,19 +77,32 @@ describe('Api', () => {
     const { fetchFn } = fakeFetch(401, { error: { code: 'invalid_token', message: 'bad token' } });
     const err = await new Api(() => 'tok', fetchFn).me().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SwirlError);
-    expect(err).toMatchObject({ status: 401, reason: ErrorReason.InvalidToken, code: 'invalid_token', message: 'bad token', isUnauthorized: true });
+    expect(err).toMatchObject({
+      status: 401,
+      reason: ErrorReason.InvalidToken,
+      code: 'invalid_token',
+      message: 'bad token',
+      isUnauthorized: true,
+    });
   });
 
   it('reports network failures with status 0', async () => {
-    const api = new Api(() => null, async () => {
-      throw new TypeError('Failed to fetch');
-    });
+    const api = new Api(
+      () => null,
+      async () => {
+        throw new TypeError('Failed to fetch');
+      },
+    );
     await expect(api.me()).rejects.toMatchObject({ status: 0, reason: ErrorReason.Network });
   });
 
   it('copes with error bodies that are not ours', async () => {
     const { fetchFn } = fakeFetch(502, undefined);
-    await expect(new Api(() => null, fetchFn).me()).rejects.toMatchObject({ status: 502, reason: ErrorReason.UnexpectedResponse, code: 'http_502' });
+    await expect(new Api(() => null, fetchFn).me()).rejects.toMatchObject({
+      status: 502,
+      reason: ErrorReason.UnexpectedResponse,
+      code: 'http_502',
+    });
   });
 
   it('escapes ids in paths', () => {

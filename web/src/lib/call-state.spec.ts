@@ -18,13 +18,7 @@ describe('nextCallState', () => {
   });
 
   it('goes waiting -> connecting -> connected through a match', () => {
-    expect(
-      run(
-        CallState.Waiting,
-        { type: 'matched' },
-        { type: 'peers', peers: [negotiating] },
-      ),
-    ).toBe(CallState.Connecting);
+    expect(run(CallState.Waiting, { type: 'matched' }, { type: 'peers', peers: [negotiating] })).toBe(CallState.Connecting);
     expect(run(CallState.Waiting, { type: 'matched' }, { type: 'peers', peers: [up] })).toBe(CallState.Connected);
   });
 

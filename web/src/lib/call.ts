@@ -4,7 +4,9 @@
 
 import { Emitter } from './emitter';
 import { PerfectNegotiator } from './negotiation';
+import { POLITE_STEP_OFFSET_MS, PeerHealthMonitor, type CallEventName } from './peer-health';
 import type { MatchMessage, SignalData } from './protocol';
+import type { PeerQuality, QualityLevel } from './stats';
 
 export type PeerConnectionState = RTCPeerConnectionState;
 
@@ -23,13 +25,26 @@ export type RemotePeer = {
    */
   camera: boolean;
   microphone: boolean;
+  /** Their video froze (or the connection failed) and recovery is under way (peer-health.ts). */
+  videoStalled: boolean;
+  /** The last second's figures and their verdict, for the tile's quality indicator. */
+  quality: PeerQuality | null;
+  qualityLevel: QualityLevel | null;
 };
+
+/** One reported call event, kept for the debug handle. */
+export type CallEventRecord = { peerId: string; event: CallEventName; at: number };
+
+/** How many call events the session remembers for the debug handle (the oldest go first). */
+export const MAX_CALL_EVENT_RECORDS = 50;
 
 export type CallEvents = {
   /** The peer list or a peer's state changed. */
   change: void;
   /** Something failed that the user might want to know about. */
   error: { peerId: string; error: unknown };
+  /** A stall, a recovery step or a recovery: reported to the server as `call_event`. */
+  callEvent: { peerId: string; event: CallEventName };
 };
 
 export type LocalTracks = { audio: MediaStreamTrack | null; video: MediaStreamTrack | null };
@@ -64,11 +79,19 @@ type PeerLink = {
   pc: RTCPeerConnection;
   negotiator: PerfectNegotiator;
   restartTimer: ReturnType<typeof setTimeout> | null;
+  offerFirst: boolean;
+  /**
+   * Which peer connection of this pair this is: 0 for the first, +1 each time one side tears
+   * it down and makes a new one (`{"reset":true,"gen":n}` in signal data tells the other side).
+   */
+  gen: number;
+  monitor: PeerHealthMonitor;
 };
 
 export class CallSession extends Emitter<CallEvents> {
   readonly matchId: string;
   private readonly links = new Map<string, PeerLink>();
+  private readonly eventLog: CallEventRecord[] = [];
   private closed = false;
 
   constructor(private readonly options: CallOptions) {
@@ -94,9 +117,35 @@ export class CallSession extends Emitter<CallEvents> {
     return this.links.has(peerId);
   }
 
+  /** Each peer's stall detector, for the debug handle (tests check that it samples). */
+  get health(): { peerId: string; samples: number; stalled: boolean; level: QualityLevel | null; gen: number; recent: string[] }[] {
+    return [...this.links.values()].map((l) => ({
+      peerId: l.view.id,
+      samples: l.monitor.health.samples,
+      stalled: l.monitor.health.stalled,
+      level: l.monitor.health.level,
+      gen: l.gen,
+      recent: l.monitor.health.recent,
+    }));
+  }
+
+  /** The call events so far (newest last, at most MAX_CALL_EVENT_RECORDS). */
+  get events(): readonly CallEventRecord[] {
+    return this.eventLog;
+  }
+
   handleSignal(from: string, data: SignalData): void {
-    const link = this.links.get(from);
+    let link = this.links.get(from);
     if (!link) return; // a late message from a previous match
+    const gen = data.gen ?? 0;
+    if (gen < link.gen) return; // for a connection of this pair that is gone
+    if (gen > link.gen) {
+      // The peer made a new connection (a `reset`, or the first message after it): follow.
+      link = this.recreateLink(link, gen, false);
+    }
+    if (data.reset) return;
+    // During a stall an offer from the peer is its ICE restart: let it finish before ours.
+    if (data.description?.type === 'offer') link.monitor.peerActed();
     void link.negotiator.handleSignal(data);
   }
 
@@ -165,6 +214,7 @@ export class CallSession extends Emitter<CallEvents> {
     const link = this.links.get(peerId);
     if (!link) return;
     this.links.delete(peerId);
+    link.monitor.stop();
     this.closeLink(link);
     this.emit('change', undefined);
   }
@@ -172,17 +222,27 @@ export class CallSession extends Emitter<CallEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const link of this.links.values()) this.closeLink(link);
+    for (const link of this.links.values()) {
+      link.monitor.stop();
+      this.closeLink(link);
+    }
     this.links.clear();
     this.emit('change', undefined);
     this.removeAllListeners();
   }
 
-  private createLink(peerId: string, displayName: string, polite: boolean, offerFirst: boolean): PeerLink {
+  private createLink(
+    peerId: string,
+    displayName: string,
+    polite: boolean,
+    offerFirst: boolean,
+    gen = 0,
+    previous: { view: RemotePeer; monitor: PeerHealthMonitor } | null = null,
+  ): PeerLink {
     const config: RTCConfiguration = { iceServers: this.options.iceServers };
     if (this.options.iceTransportPolicy) config.iceTransportPolicy = this.options.iceTransportPolicy;
     const pc = this.options.createPeerConnection ? this.options.createPeerConnection(config) : new RTCPeerConnection(config);
-    const view: RemotePeer = {
+    const view: RemotePeer = previous?.view ?? {
       id: peerId,
       displayName,
       polite,
@@ -191,18 +251,25 @@ export class CallSession extends Emitter<CallEvents> {
       reconnecting: false,
       camera: true,
       microphone: true,
+      videoStalled: false,
+      quality: null,
+      qualityLevel: null,
     };
+    view.connectionState = pc.connectionState;
     const link: PeerLink = {
       view,
       pc,
       negotiator: new PerfectNegotiator(pc, {
         polite,
         offerFirst,
-        send: (data) => this.options.send(peerId, data),
+        send: (data) => this.options.send(peerId, gen > 0 ? { ...data, gen } : data),
         beforeLocalDescription: () => preferVp8(pc),
         onError: (error) => this.emit('error', { peerId, error }),
       }),
       restartTimer: null,
+      offerFirst,
+      gen,
+      monitor: previous?.monitor ?? this.createMonitor(peerId, polite),
     };
 
     pc.ontrack = ({ track }) => {
@@ -231,6 +298,62 @@ export class CallSession extends Emitter<CallEvents> {
       if (track) pc.addTrack(track, stream);
       else if (offerFirst) pc.addTransceiver(kind, { direction: 'recvonly' });
     }
+    return link;
+  }
+
+  private createMonitor(peerId: string, polite: boolean): PeerHealthMonitor {
+    const current = () => this.links.get(peerId);
+    const monitor = new PeerHealthMonitor({
+      getStats: async () => {
+        const link = current();
+        if (!link) throw new Error('peer gone');
+        return link.pc.getStats();
+      },
+      connectionState: () => current()?.pc.connectionState ?? 'closed',
+      // The peer's reported camera (setPeerMedia): a camera that is off is never a stall.
+      cameraOn: () => current()?.view.camera ?? true,
+      stepOffsetMs: polite ? POLITE_STEP_OFFSET_MS : 0,
+      restartIce: () => current()?.pc.restartIce?.(),
+      recreate: () => {
+        const link = current();
+        if (link) this.recreateLink(link, link.gen + 1, true);
+      },
+      onChange: (health) => {
+        const view = current()?.view;
+        if (!view) return;
+        view.videoStalled = health.stalled;
+        view.quality = health.quality;
+        view.qualityLevel = health.level;
+        this.emit('change', undefined);
+      },
+      onEvent: (event) => {
+        this.eventLog.push({ peerId, event, at: Date.now() });
+        if (this.eventLog.length > MAX_CALL_EVENT_RECORDS) this.eventLog.shift();
+        this.emit('callEvent', { peerId, event });
+      },
+    });
+    monitor.start();
+    return monitor;
+  }
+
+  /**
+   * Replaces the peer connection of `old` by a new one of generation `gen`, keeping the tile and
+   * the monitor. `announce`: we decided it, so the peer is told (before our new offer, which
+   * negotiationneeded sends later); otherwise we are following the peer's reset.
+   */
+  private recreateLink(old: PeerLink, gen: number, announce: boolean): PeerLink {
+    const peerId = old.view.id;
+    this.closeLink(old);
+    const link = this.createLink(peerId, old.view.displayName, old.view.polite, old.offerFirst, gen, old);
+    this.links.set(peerId, link);
+    if (announce) {
+      this.options.send(peerId, { reset: true, gen });
+      link.monitor.resetBaseline();
+    } else {
+      link.monitor.resetBaseline();
+      link.monitor.peerActed();
+    }
+    this.emit('change', undefined);
     return link;
   }
 

@@ -9,6 +9,13 @@ export type DebugSource = {
   selfId(): string | null;
   callState(): string;
   negotiationErrors(): number;
+  callHealth?(): CallHealthView;
+};
+
+/** The stall detectors of the current call: samples taken per peer, and the events reported. */
+export type CallHealthView = {
+  peers: { peerId: string; samples: number; stalled: boolean; level: string | null; gen: number; recent: string[] }[];
+  events: { peerId: string; event: string; at: number }[];
 };
 
 export type SwirlDebugHandle = {
@@ -22,6 +29,7 @@ export type SwirlDebugHandle = {
   readonly callState: string;
   /** Failed negotiation steps in this lobby visit. */
   readonly negotiationErrors: number;
+  readonly callHealth: CallHealthView;
 };
 
 /** Builds a frozen object whose properties read through to `source`. */
@@ -35,6 +43,7 @@ export function createDebugHandle(source: DebugSource): SwirlDebugHandle {
     selfId: { get: () => source.selfId(), enumerable: true },
     callState: { get: () => source.callState(), enumerable: true },
     negotiationErrors: { get: () => source.negotiationErrors(), enumerable: true },
+    callHealth: { get: () => source.callHealth?.() ?? { peers: [], events: [] }, enumerable: true },
   });
   return Object.freeze(handle) as SwirlDebugHandle;
 }

@@ -3,13 +3,7 @@
 // changes through the `track` event and swap them in with replaceTrack.
 
 import { Emitter } from './emitter';
-import {
-  describeMediaError,
-  insecureContextProblem,
-  noDevicesProblem,
-  type MediaProblem,
-  type RequestedMedia,
-} from './media-errors';
+import { describeMediaError, insecureContextProblem, noDevicesProblem, type MediaProblem, type RequestedMedia } from './media-errors';
 
 /** The part of navigator.mediaDevices used here (tests pass a fake). */
 export interface MediaDevicesLike {
@@ -209,9 +203,7 @@ export class DeviceManager extends Emitter<DeviceEvents> {
     if (!this.media) return false;
     const id = kind === 'video' ? this.cameraId : this.microphoneId;
     const constraints: MediaStreamConstraints =
-      kind === 'video'
-        ? { video: constraintFor(VIDEO_CONSTRAINTS, id) }
-        : { audio: constraintFor(AUDIO_CONSTRAINTS, id) };
+      kind === 'video' ? { video: constraintFor(VIDEO_CONSTRAINTS, id) } : { audio: constraintFor(AUDIO_CONSTRAINTS, id) };
     const requested = { audio: kind === 'audio', video: kind === 'video' };
     try {
       let stream: MediaStream;
@@ -281,7 +273,9 @@ export class DeviceManager extends Emitter<DeviceEvents> {
     const now = kind === 'video' ? this.videoTrack : this.audioTrack;
     this.emit(
       'notice',
-      ok ? `${capitalize(name)} was disconnected; switched to ${now?.label || 'the default device'}.` : `${capitalize(name)} was disconnected.`,
+      ok
+        ? `${capitalize(name)} was disconnected; switched to ${now?.label || 'the default device'}.`
+        : `${capitalize(name)} was disconnected.`,
     );
   }
 

@@ -23,8 +23,12 @@ describe('SwirlError', () => {
     expect(err).toMatchObject({ reason: ErrorReason.UnexpectedResponse, code: 'teapot', status: 418 });
   });
 
-  it('copes with error bodies that are not the server\'s', () => {
-    expect(SwirlError.fromResponse(502, undefined)).toMatchObject({ reason: ErrorReason.UnexpectedResponse, code: 'http_502', status: 502 });
+  it("copes with error bodies that are not the server's", () => {
+    expect(SwirlError.fromResponse(502, undefined)).toMatchObject({
+      reason: ErrorReason.UnexpectedResponse,
+      code: 'http_502',
+      status: 502,
+    });
     expect(SwirlError.fromResponse(500, { error: 'x' })).toMatchObject({ reason: ErrorReason.UnexpectedResponse, code: 'http_500' });
     expect(SwirlError.fromResponse(400, { error: { message: 'no code' } })).toMatchObject({ code: 'http_400', message: 'no code' });
   });
@@ -67,7 +71,20 @@ describe('SwirlError', () => {
   });
 
   it('every documented socket error code maps to a reason', () => {
-    for (const code of ['invalid_json', 'unknown_type', 'invalid_message', 'not_in_match', 'peer_unavailable', 'rate_limited', 'lobby_failed', 'lobby_full', 'banned', 'lobby_not_found', 'lobby_closed', 'lobby_unavailable']) {
+    for (const code of [
+      'invalid_json',
+      'unknown_type',
+      'invalid_message',
+      'not_in_match',
+      'peer_unavailable',
+      'rate_limited',
+      'lobby_failed',
+      'lobby_full',
+      'banned',
+      'lobby_not_found',
+      'lobby_closed',
+      'lobby_unavailable',
+    ]) {
       expect(reasonFromCode(code)).toBe(code);
     }
   });

@@ -46,7 +46,11 @@ describe('ICE servers in the protocol', () => {
         ice_expires_at: '2024-12-05T17:33:20.000Z',
       }),
     );
-    expect(w).toMatchObject({ type: 'welcome', ice_servers: [{ urls: ['stun:h:3478'] }, turn], ice_expires_at: '2024-12-05T17:33:20.000Z' });
+    expect(w).toMatchObject({
+      type: 'welcome',
+      ice_servers: [{ urls: ['stun:h:3478'] }, turn],
+      ice_expires_at: '2024-12-05T17:33:20.000Z',
+    });
   });
   it('welcome without an expiry (STUN only, or an older server) says null', () => {
     const w = parseServerMessage('{"type":"welcome","user":{"id":"u"},"lobby":{"id":"L"},"ice_servers":[],"ice_expires_at":null}');
@@ -54,7 +58,9 @@ describe('ICE servers in the protocol', () => {
     expect(parseServerMessage('{"type":"welcome","user":{"id":"u"},"lobby":{"id":"L"}}')).toMatchObject({ ice_expires_at: null });
   });
   it('parses ice_servers refreshes and refuses ones without a list', () => {
-    expect(parseServerMessage(JSON.stringify({ type: 'ice_servers', ice_servers: [turn], expires_at: '2026-12-05T18:00:00.000Z' }))).toEqual({
+    expect(
+      parseServerMessage(JSON.stringify({ type: 'ice_servers', ice_servers: [turn], expires_at: '2026-12-05T18:00:00.000Z' })),
+    ).toEqual({
       type: 'ice_servers',
       ice_servers: [turn],
       expires_at: '2026-12-05T18:00:00.000Z',

@@ -51,7 +51,7 @@ export function describeMediaError(error: unknown, requested: RequestedMedia): M
         kind: MediaProblemKind.PermissionDenied,
         title: `Swirl is not allowed to use your ${devices}.`,
         help:
-          'Allow access with the camera icon in the address bar (or in your browser\'s site settings), ' +
+          "Allow access with the camera icon in the address bar (or in your browser's site settings), " +
           'check that your operating system lets the browser use the camera and microphone, then try again. ' +
           'You can also join with audio only or without camera and microphone.',
         errorName: name,

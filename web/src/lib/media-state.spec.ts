@@ -15,9 +15,18 @@ const track = {} as MediaStreamTrack;
 
 describe('localMedia', () => {
   it('is on only with a track that is switched on', () => {
-    expect(localMedia({ videoTrack: track, audioTrack: track, cameraOn: true, microphoneOn: true })).toEqual({ camera: true, microphone: true });
-    expect(localMedia({ videoTrack: null, audioTrack: track, cameraOn: true, microphoneOn: false })).toEqual({ camera: false, microphone: false });
-    expect(localMedia({ videoTrack: track, audioTrack: null, cameraOn: false, microphoneOn: true })).toEqual({ camera: false, microphone: false });
+    expect(localMedia({ videoTrack: track, audioTrack: track, cameraOn: true, microphoneOn: true })).toEqual({
+      camera: true,
+      microphone: true,
+    });
+    expect(localMedia({ videoTrack: null, audioTrack: track, cameraOn: true, microphoneOn: false })).toEqual({
+      camera: false,
+      microphone: false,
+    });
+    expect(localMedia({ videoTrack: track, audioTrack: null, cameraOn: false, microphoneOn: true })).toEqual({
+      camera: false,
+      microphone: false,
+    });
   });
 });
 
@@ -46,7 +55,12 @@ describe('hasInboundMedia', () => {
   it('reads Firefox-shaped entries (no framesReceived) and counts audio alone', () => {
     expect(hasInboundMedia([{ type: 'inbound-rtp', packetsReceived: 0 }])).toBe(false);
     expect(hasInboundMedia([{ type: 'inbound-rtp', packetsReceived: 12 }])).toBe(true);
-    expect(hasInboundMedia([{ type: 'outbound-rtp', packetsReceived: 99 }, { type: 'remote-inbound-rtp', packetsReceived: 5 }])).toBe(false);
+    expect(
+      hasInboundMedia([
+        { type: 'outbound-rtp', packetsReceived: 99 },
+        { type: 'remote-inbound-rtp', packetsReceived: 5 },
+      ]),
+    ).toBe(false);
   });
 });
 
@@ -188,6 +202,12 @@ describe('test switches', () => {
     expect(testIceTransportPolicy(storage('bogus'))).toBeUndefined();
     expect(testIceTransportPolicy(storage(null))).toBeUndefined();
     expect(testIceTransportPolicy(null)).toBeUndefined();
-    expect(testIceTransportPolicy({ getItem: () => { throw new Error('denied'); } })).toBeUndefined();
+    expect(
+      testIceTransportPolicy({
+        getItem: () => {
+          throw new Error('denied');
+        },
+      }),
+    ).toBeUndefined();
   });
 });

@@ -95,7 +95,13 @@ export function watchFirstMedia(
 }
 
 /** The hidden-page rule as a pure decision: a ready member, not in a call, hidden long enough. */
-export function hiddenUnreadyDue(p: { hiddenSinceMs: number | null; nowMs: number; limitMs: number; ready: boolean; inCall: boolean }): boolean {
+export function hiddenUnreadyDue(p: {
+  hiddenSinceMs: number | null;
+  nowMs: number;
+  limitMs: number;
+  ready: boolean;
+  inCall: boolean;
+}): boolean {
   if (p.hiddenSinceMs === null || !p.ready || p.inCall || p.limitMs <= 0) return false;
   return p.nowMs - p.hiddenSinceMs >= p.limitMs;
 }
@@ -152,12 +158,15 @@ export class HiddenUnreadyWatch {
 
   private arm(ms: number): void {
     this.clear();
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.check();
-      // Not due yet (e.g. became ready while hidden): look again when it would be.
-      if (this.hiddenSince !== null && !this.unreadiedWhileAway) this.arm(this.limitMs);
-    }, Math.max(0, ms));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.check();
+        // Not due yet (e.g. became ready while hidden): look again when it would be.
+        if (this.hiddenSince !== null && !this.unreadiedWhileAway) this.arm(this.limitMs);
+      },
+      Math.max(0, ms),
+    );
   }
 
   private clear(): void {

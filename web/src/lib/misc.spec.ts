@@ -8,9 +8,15 @@ import { parseServerMessage } from './protocol';
 
 class MemoryStore implements KeyValueStore {
   map = new Map<string, string>();
-  getItem(k: string) { return this.map.get(k) ?? null; }
-  setItem(k: string, v: string) { this.map.set(k, v); }
-  removeItem(k: string) { this.map.delete(k); }
+  getItem(k: string) {
+    return this.map.get(k) ?? null;
+  }
+  setItem(k: string, v: string) {
+    this.map.set(k, v);
+  }
+  removeItem(k: string) {
+    this.map.delete(k);
+  }
 }
 
 describe('preferCodec', () => {
@@ -37,7 +43,8 @@ describe('rmsLevel', () => {
 });
 
 describe('devices helpers', () => {
-  const dev = (kind: MediaDeviceKind, deviceId: string, label = '') => ({ kind, deviceId, label, groupId: '', toJSON: () => ({}) }) as MediaDeviceInfo;
+  const dev = (kind: MediaDeviceKind, deviceId: string, label = '') =>
+    ({ kind, deviceId, label, groupId: '', toJSON: () => ({}) }) as MediaDeviceInfo;
   it('groups by kind and drops anonymous entries', () => {
     const lists = groupDevices([dev('videoinput', 'c1', 'Cam'), dev('audioinput', ''), dev('audioinput', 'm1'), dev('audiooutput', 's1')]);
     expect(lists.cameras.map((d) => d.deviceId)).toEqual(['c1']);
@@ -121,7 +128,18 @@ describe('debug handle', () => {
     expect(Object.isFrozen(handle)).toBe(true);
     expect(() => ((handle as { lastMatchAt: number | null }).lastMatchAt = 1)).toThrow();
     const target: { __swirl?: unknown } = {};
-    installDebugHandle({ peerConnections: () => [], lastMatchAt: () => 7, lastMatchId: () => 'm', connectionState: () => 'x', selfId: () => null, callState: () => 'idle', negotiationErrors: () => 0 }, target);
+    installDebugHandle(
+      {
+        peerConnections: () => [],
+        lastMatchAt: () => 7,
+        lastMatchId: () => 'm',
+        connectionState: () => 'x',
+        selfId: () => null,
+        callState: () => 'idle',
+        negotiationErrors: () => 0,
+      },
+      target,
+    );
     expect((target.__swirl as { lastMatchAt: number }).lastMatchAt).toBe(7);
   });
 });

@@ -245,7 +245,11 @@ describe('PerfectNegotiator', () => {
     const n = new PerfectNegotiator(pc, { polite: true, offerFirst: true, send: () => undefined, onError: (e) => errors.push(e) });
     await n.handleSignal({ description: { type: 'answer', sdp: 'unexpected' } });
     expect(errors).toHaveLength(1);
-    await expect(n.exclusive(() => { throw new Error('switch failed'); })).rejects.toThrow('switch failed');
+    await expect(
+      n.exclusive(() => {
+        throw new Error('switch failed');
+      }),
+    ).rejects.toThrow('switch failed');
     await n.handleSignal({ description: { type: 'offer', sdp: 'o' } });
     expect(pc.signalingState).toBe('stable');
     expect(pc.localDescription?.type).toBe('answer');

@@ -140,8 +140,7 @@ export class PerfectNegotiator {
 
   private async gotSignal({ description, candidate }: SignalData): Promise<void> {
     if (description) {
-      const readyForOffer =
-        !this.makingOffer && (this.pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
+      const readyForOffer = !this.makingOffer && (this.pc.signalingState === 'stable' || this.isSettingRemoteAnswerPending);
       const offerCollision = description.type === 'offer' && !readyForOffer;
       this.ignoreOffer = !this.options.polite && offerCollision;
       if (this.ignoreOffer) return;

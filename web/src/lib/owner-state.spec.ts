@@ -7,13 +7,46 @@ const documented = {
   name: 'Friday coffee',
   status: 'open',
   owner_id: 'u8Jd2kLs9QmZx0Aa',
-  settings: { group_size: 2, max_members: 200, when_exhausted: 'wait', repeat_after_seconds: 0, round_seconds: 0, idle_shutdown_seconds: 300 },
+  settings: {
+    group_size: 2,
+    max_members: 200,
+    when_exhausted: 'wait',
+    repeat_after_seconds: 0,
+    round_seconds: 0,
+    idle_shutdown_seconds: 300,
+  },
   live: true,
   members: [
-    { id: 'a', display_name: 'Ada', ready: true, connection: 'connected', match_id: null, waiting_seconds: 12.5, joined_at: '2026-11-25T20:51:02.499Z' },
-    { id: 'b', display_name: 'Bo', ready: true, connection: 'reconnecting', match_id: 'm4Hq', waiting_seconds: 0, joined_at: '2026-11-25T20:51:02.499Z' },
+    {
+      id: 'a',
+      display_name: 'Ada',
+      ready: true,
+      connection: 'connected',
+      match_id: null,
+      waiting_seconds: 12.5,
+      joined_at: '2026-11-25T20:51:02.499Z',
+    },
+    {
+      id: 'b',
+      display_name: 'Bo',
+      ready: true,
+      connection: 'reconnecting',
+      match_id: 'm4Hq',
+      waiting_seconds: 0,
+      joined_at: '2026-11-25T20:51:02.499Z',
+    },
   ],
-  matches: [{ id: 'm4Hq', match_id: 'm4Hq', members: [{ id: 'b', display_name: 'Bo' }, { id: 'c', display_name: 'Cy' }], age_seconds: 42.1 }],
+  matches: [
+    {
+      id: 'm4Hq',
+      match_id: 'm4Hq',
+      members: [
+        { id: 'b', display_name: 'Bo' },
+        { id: 'c', display_name: 'Cy' },
+      ],
+      age_seconds: 42.1,
+    },
+  ],
   counters: { matches_made: 17, repeats_avoided: 3, pairs_met: 17, users_remembered: 24 },
 };
 

@@ -102,14 +102,7 @@ export type UserStatusMessage = {
   status: 'reconnecting' | 'back' | 'left_match';
 };
 
-export type MatchEndReason =
-  | 'left'
-  | 'peer_left'
-  | 'peer_disconnected'
-  | 'round_over'
-  | 'owner_ended'
-  | 'kicked'
-  | 'no_media';
+export type MatchEndReason = 'left' | 'peer_left' | 'peer_disconnected' | 'round_over' | 'owner_ended' | 'kicked' | 'no_media';
 
 export type MatchEndedMessage = {
   type: 'match_ended';
@@ -122,6 +115,10 @@ export type MatchEndedMessage = {
 export type SignalData = {
   description?: RTCSessionDescriptionInit;
   candidate?: RTCIceCandidateInit | null;
+  /** Which peer connection of the pair this belongs to (absent: the first, 0); see call.ts. */
+  gen?: number;
+  /** The sender replaced its peer connection by generation `gen`: the receiver does the same. */
+  reset?: boolean;
 };
 
 /** A match peer's camera or microphone changed. */
@@ -154,7 +151,8 @@ export type ClientMessage =
   | { type: 'signal'; to: string; data: SignalData }
   | { type: 'leave_match'; ready?: boolean }
   | { type: 'media_state'; camera: boolean; microphone: boolean }
-  | { type: 'media_flowing'; match_id: string };
+  | { type: 'media_flowing'; match_id: string }
+  | { type: 'call_event'; match_id: string; event: 'stall' | 'ice_restart' | 'pc_recreated' | 'recovered' };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -165,13 +163,7 @@ function isMatch(v: unknown): v is MatchMessage {
     isObject(v) &&
     typeof v.match_id === 'string' &&
     Array.isArray(v.peers) &&
-    v.peers.every(
-      (p) =>
-        isObject(p) &&
-        typeof p.id === 'string' &&
-        typeof p.offerer === 'string' &&
-        typeof p.polite === 'string',
-    )
+    v.peers.every((p) => isObject(p) && typeof p.id === 'string' && typeof p.offerer === 'string' && typeof p.polite === 'string')
   );
 }
 

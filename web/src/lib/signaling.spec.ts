@@ -73,6 +73,7 @@ function welcome(overrides: Partial<WelcomeMessage> = {}): WelcomeMessage {
     user: { id: 'u1', display_name: 'Ada' },
     lobby: { id: 'L1', name: 'Friday', status: 'open', settings: { group_size: 2 } },
     ice_servers: [{ urls: ['stun:stun.example.org:3478'] }],
+    ice_expires_at: null,
     resumed: false,
     you: { ready: false, match: null },
     limits: { max_message_bytes: 16384, messages_per_second: 50, burst: 100, resume_grace_seconds: 20 },
@@ -80,7 +81,12 @@ function welcome(overrides: Partial<WelcomeMessage> = {}): WelcomeMessage {
   };
 }
 
-const match = { type: 'match' as const, match_id: 'm1', created_at: '2026-01-01T00:00:00Z', peers: [{ id: 'u2', display_name: 'Bo', offerer: 'u1', polite: 'u2' }] };
+const match = {
+  type: 'match' as const,
+  match_id: 'm1',
+  created_at: '2026-01-01T00:00:00Z',
+  peers: [{ id: 'u2', display_name: 'Bo', offerer: 'u1', polite: 'u2' }],
+};
 
 /** A policy that records its calls and answers from a script. */
 class ScriptedPolicy implements ReconnectPolicy {
@@ -240,7 +246,10 @@ describe('SignalingClient', () => {
     const { client, states, messages } = setup();
     const socket = connected(client, welcome({ protocol: PROTOCOL_VERSION + 1 }));
     expect(client.state).toBe(ConnectionState.Closed);
-    expect(states.at(-1)).toMatchObject({ reason: ClosedReason.ProtocolMismatch, detail: `server ${PROTOCOL_VERSION + 1}, client ${PROTOCOL_VERSION}` });
+    expect(states.at(-1)).toMatchObject({
+      reason: ClosedReason.ProtocolMismatch,
+      detail: `server ${PROTOCOL_VERSION + 1}, client ${PROTOCOL_VERSION}`,
+    });
     expect(socket.closedWith).toEqual({ code: 1000, reason: 'protocol mismatch' });
     expect(messages).toEqual([]);
     expect(client.send({ type: 'ready', ready: true })).toBe(false);
@@ -256,7 +265,11 @@ describe('SignalingClient', () => {
     next.open();
     const { protocol: _dropped, ...unversioned } = welcome({ resumed: true });
     next.receive(unversioned);
-    expect(states.at(-1)).toMatchObject({ state: ConnectionState.Closed, reason: ClosedReason.ProtocolMismatch, detail: `server undefined, client ${PROTOCOL_VERSION}` });
+    expect(states.at(-1)).toMatchObject({
+      state: ConnectionState.Closed,
+      reason: ClosedReason.ProtocolMismatch,
+      detail: `server undefined, client ${PROTOCOL_VERSION}`,
+    });
   });
 
   it('keeps the kick reason for the UI', async () => {

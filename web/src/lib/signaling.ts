@@ -132,8 +132,7 @@ export class SignalingClient extends Emitter<SignalingEvents> {
   constructor(private readonly options: SignalingOptions) {
     super();
     this.policy = options.policy ?? new BackoffReconnectPolicy();
-    this.createSocket =
-      options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as WebSocketLike);
+    this.createSocket = options.createSocket ?? ((url, protocols) => new WebSocket(url, protocols) as WebSocketLike);
     this.now = options.now ?? (() => Date.now());
   }
 
@@ -247,7 +246,11 @@ export class SignalingClient extends Emitter<SignalingEvents> {
         if (message.protocol !== PROTOCOL_VERSION) {
           // Nothing this page does would be right, and every reconnect would meet the same server.
           this.finish(
-            { state: ConnectionState.Closed, reason: ClosedReason.ProtocolMismatch, detail: `server ${String(message.protocol)}, client ${PROTOCOL_VERSION}` },
+            {
+              state: ConnectionState.Closed,
+              reason: ClosedReason.ProtocolMismatch,
+              detail: `server ${String(message.protocol)}, client ${PROTOCOL_VERSION}`,
+            },
             CloseCode.Normal,
             'protocol mismatch',
           );

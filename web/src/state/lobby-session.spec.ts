@@ -151,6 +151,7 @@ function welcome(overrides: Partial<WelcomeMessage> = {}): WelcomeMessage {
     user: { id: SELF, display_name: 'Ada' },
     lobby: { id: 'L1', name: 'Friday', status: 'open', settings: { group_size: 2 } },
     ice_servers: [{ urls: ['stun:stun.example.org:3478'] }],
+    ice_expires_at: null,
     resumed: false,
     you: { ready: false, match: null },
     limits: { max_message_bytes: 16384, messages_per_second: 50, burst: 100, resume_grace_seconds: 30 },
@@ -298,7 +299,15 @@ describe('LobbySession', () => {
     connectWith();
     socket.receive(match);
     pc().setConnectionState('connected');
-    socket.receive({ type: 'lobby_status', lobby_id: 'L1', status: 'open', member_count: 2, ready_count: 0, truncated: false, members: [{ id: SELF, display_name: 'Ada', ready: false, in_match: true, connected: true }] });
+    socket.receive({
+      type: 'lobby_status',
+      lobby_id: 'L1',
+      status: 'open',
+      member_count: 2,
+      ready_count: 0,
+      truncated: false,
+      members: [{ id: SELF, display_name: 'Ada', ready: false, in_match: true, connected: true }],
+    });
     expect(session.callState).toBe(CallState.Connected);
   });
 
@@ -424,7 +433,11 @@ describe('LobbySession', () => {
     expect(bans.bannedUntil('L1')).toBeGreaterThanOrEqual(before + 600_000);
     socket.serverClose(4003, 'kicked');
     await settle();
-    expect(session.connection).toMatchObject({ state: ConnectionState.Closed, reason: ClosedReason.Kicked, detail: 'removed by the owner' });
+    expect(session.connection).toMatchObject({
+      state: ConnectionState.Closed,
+      reason: ClosedReason.Kicked,
+      detail: 'removed by the owner',
+    });
     expect(session.callState).toBe(CallState.Ended);
   });
 
@@ -457,7 +470,15 @@ describe('LobbySession', () => {
 
   it('devices: a notice reaches the page and can be dismissed', () => {
     const devices = new NoticingDevices(undefined);
-    const local = new LobbySession('L2', 'tok', devices, new Api(() => 'tok', async () => new Response('{}')));
+    const local = new LobbySession(
+      'L2',
+      'tok',
+      devices,
+      new Api(
+        () => 'tok',
+        async () => new Response('{}'),
+      ),
+    );
     devices.notice('Your camera was unplugged.');
     expect(local.notice).toBe('Your camera was unplugged.');
     local.dismissNotice();

@@ -132,6 +132,7 @@ export class LobbySession {
         selfId: () => this.selfId,
         callState: () => this.callState,
         negotiationErrors: () => this.negotiationErrors,
+        callHealth: () => ({ peers: this.call?.health ?? [], events: [...(this.call?.events ?? [])] }),
       });
       const online = () => this.client.retryNow();
       window.addEventListener('online', online);
@@ -315,6 +316,7 @@ export class LobbySession {
       this.peers = call.peers.map((p) => ({ ...p }));
       this.transition({ type: 'peers', peers: this.peers });
     });
+    call.on('callEvent', ({ event }) => void this.client.send({ type: 'call_event', match_id: match.match_id, event }));
     call.on('error', ({ peerId, error }) => {
       const problem = error instanceof SwirlError ? error : SwirlError.negotiation(peerId, error);
       console.warn('swirl: negotiation step failed', problem);

@@ -19,16 +19,36 @@ class MediaState {
     return value();
   }
 
-  get lists() { return this.read(() => this.manager.lists); }
-  get cameraId() { return this.read(() => this.manager.cameraId); }
-  get microphoneId() { return this.read(() => this.manager.microphoneId); }
-  get speakerId() { return this.read(() => this.manager.speakerId); }
-  get audioTrack() { return this.read(() => this.manager.audioTrack); }
-  get videoTrack() { return this.read(() => this.manager.videoTrack); }
-  get microphoneOn() { return this.read(() => this.manager.microphoneOn); }
-  get cameraOn() { return this.read(() => this.manager.cameraOn); }
-  get problem() { return this.read(() => this.manager.problem); }
-  get stream() { return this.manager.stream; }
+  get lists() {
+    return this.read(() => this.manager.lists);
+  }
+  get cameraId() {
+    return this.read(() => this.manager.cameraId);
+  }
+  get microphoneId() {
+    return this.read(() => this.manager.microphoneId);
+  }
+  get speakerId() {
+    return this.read(() => this.manager.speakerId);
+  }
+  get audioTrack() {
+    return this.read(() => this.manager.audioTrack);
+  }
+  get videoTrack() {
+    return this.read(() => this.manager.videoTrack);
+  }
+  get microphoneOn() {
+    return this.read(() => this.manager.microphoneOn);
+  }
+  get cameraOn() {
+    return this.read(() => this.manager.cameraOn);
+  }
+  get problem() {
+    return this.read(() => this.manager.problem);
+  }
+  get stream() {
+    return this.manager.stream;
+  }
 }
 
 export const mediaState = new MediaState();

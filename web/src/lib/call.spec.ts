@@ -1,0 +1,131 @@
+// CallSession's peer-connection generations: a peer's `reset` replaces our connection to it,
+// messages of an older connection are dropped, and ours carry the generation.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CallSession } from './call';
+import type { MatchMessage, SignalData } from './protocol';
+
+class FakeStream {
+  private tracks: MediaStreamTrack[] = [];
+  getTracks() {
+    return [...this.tracks];
+  }
+  getVideoTracks() {
+    return this.tracks.filter((t) => t.kind === 'video');
+  }
+  addTrack(t: MediaStreamTrack) {
+    this.tracks.push(t);
+  }
+  removeTrack(t: MediaStreamTrack) {
+    this.tracks = this.tracks.filter((x) => x !== t);
+  }
+}
+
+class FakePc {
+  static made: FakePc[] = [];
+  signalingState: RTCSignalingState = 'stable';
+  connectionState: RTCPeerConnectionState = 'new';
+  iceConnectionState: RTCIceConnectionState = 'new';
+  localDescription: RTCSessionDescriptionInit | null = null;
+  onnegotiationneeded: ((ev: Event) => unknown) | null = null;
+  onicecandidate: ((ev: RTCPeerConnectionIceEvent) => unknown) | null = null;
+  ontrack: unknown = null;
+  onconnectionstatechange: unknown = null;
+  oniceconnectionstatechange: unknown = null;
+  closed = false;
+  candidates: unknown[] = [];
+  restarts = 0;
+  constructor() {
+    FakePc.made.push(this);
+  }
+  async setLocalDescription() {}
+  async setRemoteDescription() {}
+  async addIceCandidate(c?: unknown) {
+    this.candidates.push(c ?? null);
+  }
+  async getStats() {
+    return new Map();
+  }
+  restartIce() {
+    this.restarts += 1;
+  }
+  addTransceiver() {}
+  addTrack() {}
+  getTransceivers() {
+    return [];
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+const match: MatchMessage = {
+  type: 'match',
+  match_id: 'm1',
+  created_at: '2026-12-05T00:00:00Z',
+  peers: [
+    { id: 'me', display_name: 'Me', offerer: 'me', polite: 'p' },
+    { id: 'p', display_name: 'Pat', offerer: 'me', polite: 'p' },
+  ],
+};
+
+describe('CallSession peer-connection generations', () => {
+  let sent: { to: string; data: SignalData }[];
+  let call: CallSession;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.stubGlobal('MediaStream', FakeStream);
+    FakePc.made = [];
+    sent = [];
+    call = new CallSession({
+      selfId: 'me',
+      match,
+      iceServers: [],
+      local: () => ({ audio: null, video: null }),
+      send: (to, data) => sent.push({ to, data }),
+      createPeerConnection: () => new FakePc() as unknown as RTCPeerConnection,
+    });
+  });
+  afterEach(() => {
+    call.close();
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+
+  it('follows a peer’s reset with a new connection, and drops what belonged to the old one', async () => {
+    const [first] = FakePc.made;
+    call.handleSignal('p', { reset: true, gen: 1 });
+    expect(FakePc.made).toHaveLength(2);
+    expect(first!.closed).toBe(true);
+    const second = FakePc.made[1]!;
+    expect(call.peerConnections).toEqual([second]);
+    expect(sent).toEqual([]); // following, not announcing
+
+    call.handleSignal('p', { candidate: null }); // generation 0: late, dropped
+    call.handleSignal('p', { candidate: { candidate: 'c', sdpMid: '0' }, gen: 1 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(second.candidates).toEqual([{ candidate: 'c', sdpMid: '0' }]);
+    expect(first!.candidates).toEqual([]);
+
+    // What the new connection sends says which generation it is.
+    second.onicecandidate?.({ candidate: null } as RTCPeerConnectionIceEvent);
+    expect(sent).toEqual([{ to: 'p', data: { candidate: null, gen: 1 } }]);
+    expect(call.health[0]).toMatchObject({ peerId: 'p', gen: 1 });
+  });
+
+  it('a message of a newer generation without the reset before it still moves to that generation', () => {
+    call.handleSignal('p', { candidate: null, gen: 2 });
+    expect(FakePc.made).toHaveLength(2);
+    expect(call.health[0]?.gen).toBe(2);
+    call.handleSignal('p', { reset: true, gen: 1 }); // older: ignored
+    expect(FakePc.made).toHaveLength(2);
+  });
+
+  it('keeps the tile (same stream) across generations and samples stats every second', async () => {
+    const stream = call.peers[0]!.stream;
+    call.handleSignal('p', { reset: true, gen: 1 });
+    expect(call.peers[0]!.stream).toBe(stream);
+    await vi.advanceTimersByTimeAsync(3_100);
+    expect(call.health[0]!.samples).toBe(3);
+  });
+});
