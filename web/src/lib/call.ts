@@ -4,7 +4,7 @@
 
 import { Emitter } from './emitter';
 import { PerfectNegotiator } from './negotiation';
-import { POLITE_STEP_OFFSET_MS, PeerHealthMonitor, type CallEventName } from './peer-health';
+import { POLITE_STEP_OFFSET_MS, POLITE_YIELD_MS, PeerHealthMonitor, type CallEventName } from './peer-health';
 import type { MatchMessage, SignalData } from './protocol';
 import type { PeerQuality, QualityLevel } from './stats';
 
@@ -146,6 +146,8 @@ export class CallSession extends Emitter<CallEvents> {
     if (data.reset) return;
     // During a stall an offer from the peer is its ICE restart: let it finish before ours.
     if (data.description?.type === 'offer') link.monitor.peerActed();
+    // An answer completes our own step: let it connect before the next one.
+    else if (data.description?.type === 'answer') link.monitor.postponeStep();
     void link.negotiator.handleSignal(data);
   }
 
@@ -313,6 +315,7 @@ export class CallSession extends Emitter<CallEvents> {
       // The peer's reported camera (setPeerMedia): a camera that is off is never a stall.
       cameraOn: () => current()?.view.camera ?? true,
       stepOffsetMs: polite ? POLITE_STEP_OFFSET_MS : 0,
+      yieldToPeerMs: polite ? POLITE_YIELD_MS : 0,
       restartIce: () => current()?.pc.restartIce?.(),
       recreate: () => {
         const link = current();

@@ -6,7 +6,10 @@ type Report = [string, unknown][];
 const reports: Report[] = chromium.samples.map((s) => s.report.map((e, k) => [String(k), e] as [string, unknown]));
 
 /** A monitor over a scripted sequence of reports, with everything it does recorded. */
-function harness(sequence: Report[], options: { cameraOn?: () => boolean; state?: () => RTCPeerConnectionState } = {}) {
+function harness(
+  sequence: Report[],
+  options: { cameraOn?: () => boolean; state?: () => RTCPeerConnectionState; yieldToPeerMs?: number } = {},
+) {
   let i = 0;
   const log: string[] = [];
   const events: CallEventName[] = [];
@@ -21,6 +24,7 @@ function harness(sequence: Report[], options: { cameraOn?: () => boolean; state?
       events.push(e);
       log.push(e);
     },
+    yieldToPeerMs: options.yieldToPeerMs,
     policy: (n) => (n < 3 ? { action: n === 2 ? 'recreate_pc' : 'restart_ice', delayMs: n === 0 ? 0 : 1000 } : null),
   });
   return { monitor, log, events, taken: () => i };
@@ -84,6 +88,46 @@ describe('PeerHealthMonitor', () => {
     await vi.advanceTimersByTimeAsync(900);
     expect(h.log).toHaveLength(3);
     await vi.advanceTimersByTimeAsync(200);
+    expect(h.log.slice(3)).toEqual(['restartIce', 'ice_restart']);
+    h.monitor.stop();
+  });
+
+  it('the polite side takes no step while the peer drives, and resumes once the peer stops acting', async () => {
+    const h = harness([...reports.slice(0, 6), ...Array<Report>(60).fill(reports[10]!)], { yieldToPeerMs: 5000 });
+    h.monitor.start();
+    await vi.advanceTimersByTimeAsync(6 * STATS_INTERVAL_MS + 10);
+    h.monitor.peerActed(); // the impolite peer restarts ICE just before we see the stall
+    await vi.advanceTimersByTimeAsync(STATS_INTERVAL_MS);
+    expect(h.log).toEqual(['stall']); // our first step (due at once) waits for the peer's
+    await vi.advanceTimersByTimeAsync(3000);
+    h.monitor.peerActed(); // ... and again, 4 s after its first: still driving
+    await vi.advanceTimersByTimeAsync(4900);
+    expect(h.log).toEqual(['stall']); // our steps all fell within 5 s of one of the peer's
+    await vi.advanceTimersByTimeAsync(200); // 5 s without a step of the peer's: we act
+    expect(h.log).toEqual(['stall', 'restartIce', 'ice_restart']);
+    h.monitor.stop();
+  });
+
+  it('an answer to our step postpones the next step by its whole wait, without yielding to the peer', async () => {
+    const h = harness([...reports.slice(0, 6), ...Array<Report>(40).fill(reports[10]!)], { yieldToPeerMs: 5000 });
+    h.monitor.start();
+    await vi.advanceTimersByTimeAsync(7 * STATS_INTERVAL_MS + 10);
+    expect(h.log).toEqual(['stall', 'restartIce', 'ice_restart']);
+    await vi.advanceTimersByTimeAsync(900); // our second restart is due in 100 ms ...
+    h.monitor.postponeStep(); // ... but the answer to our first just arrived
+    await vi.advanceTimersByTimeAsync(900);
+    expect(h.log).toHaveLength(3);
+    await vi.advanceTimersByTimeAsync(200); // a full wait after the answer, and no yield window
+    expect(h.log.slice(3)).toEqual(['restartIce', 'ice_restart']);
+    h.monitor.stop();
+  });
+
+  it('the polite side repairs a stall only it sees (no step of the peer) on its own schedule', async () => {
+    const h = harness([...reports.slice(0, 6), ...Array<Report>(40).fill(reports[10]!)], { yieldToPeerMs: 5000 });
+    h.monitor.start();
+    await vi.advanceTimersByTimeAsync(7 * STATS_INTERVAL_MS + 10);
+    expect(h.log).toEqual(['stall', 'restartIce', 'ice_restart']);
+    await vi.advanceTimersByTimeAsync(1000);
     expect(h.log.slice(3)).toEqual(['restartIce', 'ice_restart']);
     h.monitor.stop();
   });

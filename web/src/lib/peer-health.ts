@@ -22,12 +22,22 @@ export const SUSPECT_INTERVAL_MS = 500;
 /**
  * Both sides of a frozen call see the stall within a sample or so of each other, and two ICE
  * restarts (or new connections) crossing each other undo each other's checks. So the impolite
- * side drives: the polite side waits this much longer before each step, as long as the longest
+ * side drives: the polite side waits this much longer before each step, longer than the longest
  * wait between two steps (DEFAULT_RECOVERY.maxDelayMs), so each offer of the other side's next
  * step reaches it first and pushes its own step back (peerActed). When only the polite side
  * sees the stall (video frozen one way only), it acts, this much later.
  */
 export const POLITE_STEP_OFFSET_MS = 3_000;
+
+/**
+ * The polite side never steps while the impolite peer is driving: a step of the polite side
+ * that falls due within this long after the peer's last own step (peerActed: its restart's
+ * offer, its reset) is put off until this long after that step. Three times the impolite
+ * side's longest wait (DEFAULT_RECOVERY.maxDelayMs): a driving peer acts again well before
+ * it, so the two sides' steps never cross; a peer that stopped acting (budget spent, or it
+ * sees no stall: video frozen one way only) leaves the repair to the polite side.
+ */
+export const POLITE_YIELD_MS = 6_000;
 
 export type PeerHealth = {
   stalled: boolean;
@@ -60,6 +70,8 @@ export type PeerHealthOptions = {
   policy?: (stepsTaken: number) => RecoveryStep | null;
   /** Added to every step's delay: the polite side of a pair waits POLITE_STEP_OFFSET_MS longer. */
   stepOffsetMs?: number;
+  /** Puts off any step due within this long after the peer's last own step (polite side: POLITE_YIELD_MS). */
+  yieldToPeerMs?: number;
   /** Fallback clock for reports without timestamps. */
   now?: () => number;
 };
@@ -73,6 +85,7 @@ export class PeerHealthMonitor {
   private sampleTimer: ReturnType<typeof setTimeout> | null = null;
   private recoveryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
+  private peerActedAt: number | null = null;
 
   constructor(private readonly options: PeerHealthOptions) {}
 
@@ -99,6 +112,17 @@ export class PeerHealthMonitor {
    * moment; this way the first to act drives the recovery and the other follows.
    */
   peerActed(): void {
+    this.peerActedAt = this.clock();
+    this.postponeStep();
+  }
+
+  /**
+   * A step is under way (the peer's answer to our offer arrived): give the negotiation it
+   * completes the whole wait before the next step, instead of tearing it down just as it can
+   * connect (seen in the browser test: signaling that comes back late brings the answer to our
+   * last step a moment before our schedule replaced that connection).
+   */
+  postponeStep(): void {
     if (this.recoveryTimer === null || this.stopped) return;
     clearTimeout(this.recoveryTimer);
     this.recoveryTimer = null;
@@ -149,6 +173,17 @@ export class PeerHealthMonitor {
     this.options.onChange(this.health);
   }
 
+  private clock(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /** How much longer a step due now must wait for the peer's own recovery (0: act). */
+  private yieldLeftMs(): number {
+    const window = this.options.yieldToPeerMs ?? 0;
+    if (window <= 0 || this.peerActedAt === null) return 0;
+    return Math.max(0, this.peerActedAt + window - this.clock());
+  }
+
   private scheduleSample(delayMs: number): void {
     if (this.stopped) return;
     this.sampleTimer = setTimeout(() => {
@@ -162,22 +197,28 @@ export class PeerHealthMonitor {
   private scheduleRecovery(): void {
     const step = (this.options.policy ?? nextRecoveryStep)(this.steps);
     if (!step || this.stopped) return; // budget spent: the tile keeps showing the stall
-    this.recoveryTimer = setTimeout(
-      () => {
-        this.recoveryTimer = null;
-        if (this.stopped || !this.state.stalled) return;
-        this.steps += 1;
-        if (step.action === 'restart_ice') {
-          this.options.restartIce();
-          this.options.onEvent('ice_restart');
-        } else {
-          this.options.recreate();
-          this.resetBaseline();
-          this.options.onEvent('pc_recreated');
-        }
-        this.scheduleRecovery();
-      },
-      step.delayMs + (this.options.stepOffsetMs ?? 0),
-    );
+    this.armRecovery(step, step.delayMs + (this.options.stepOffsetMs ?? 0));
+  }
+
+  private armRecovery(step: RecoveryStep, delayMs: number): void {
+    this.recoveryTimer = setTimeout(() => {
+      this.recoveryTimer = null;
+      if (this.stopped || !this.state.stalled) return;
+      const wait = this.yieldLeftMs();
+      if (wait > 0) {
+        this.armRecovery(step, wait); // the peer is driving: follow it, do not cross it
+        return;
+      }
+      this.steps += 1;
+      if (step.action === 'restart_ice') {
+        this.options.restartIce();
+        this.options.onEvent('ice_restart');
+      } else {
+        this.options.recreate();
+        this.resetBaseline();
+        this.options.onEvent('pc_recreated');
+      }
+      this.scheduleRecovery();
+    }, delayMs);
   }
 }

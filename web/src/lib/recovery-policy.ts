@@ -27,18 +27,19 @@ export type RecoveryOptions = {
 
 /**
  * Defaults: a restart over a working path completes in well under a second on a LAN and in a
- * couple of seconds across continents, so 2 s before the next attempt. Waits stay at most 3 s:
+ * couple of seconds across continents, so 2 s before the next attempt. Waits stay at most 2 s:
  * the checks of an attempt made while the path was dead do not revive when it comes back (seen
  * in the browser test), so it is the next attempt that repairs the call, and frames must flow
- * within 5 s of the path's return. Three restarts, then a new connection, three times over:
- * about 30 s of trying in all, after which the tile shows the failure and "Next" is the way out.
+ * within 5 s of the path's return (a 3 s wait left 53 ms of that). Three restarts, then a new
+ * connection, four times over: about 30 s of trying in all, after which the tile shows the
+ * failure and "Next" is the way out.
  */
 export const DEFAULT_RECOVERY: RecoveryOptions = {
   restartsBeforeRecreate: 3,
-  maxRecreations: 3,
+  maxRecreations: 4,
   firstRetryDelayMs: 2_000,
   multiplier: 1.5,
-  maxDelayMs: 3_000,
+  maxDelayMs: 2_000,
 };
 
 /**
