@@ -10,57 +10,7 @@ import { ErrorReason } from '../lib/errors';
 import { PROTOCOL_VERSION, type MatchMessage, type WelcomeMessage } from '../lib/protocol';
 import { ClosedReason, ConnectionState } from '../lib/signaling';
 import { LobbySession, MAX_ANNOUNCEMENTS, type BanMemory } from './lobby-session.svelte';
-
-class FakeWebSocket {
-  static instances: FakeWebSocket[] = [];
-  readyState = 0;
-  onopen: ((ev: Event) => void) | null = null;
-  onclose: ((ev: CloseEvent) => void) | null = null;
-  onmessage: ((ev: MessageEvent) => void) | null = null;
-  onerror: ((ev: Event) => void) | null = null;
-  sent: string[] = [];
-  closedWith: { code?: number; reason?: string } | null = null;
-
-  constructor(
-    readonly url: string,
-    readonly protocols: string[],
-  ) {
-    FakeWebSocket.instances.push(this);
-  }
-
-  static latest(): FakeWebSocket {
-    const s = FakeWebSocket.instances.at(-1);
-    if (!s) throw new Error('no socket created');
-    return s;
-  }
-
-  send(data: string): void {
-    this.sent.push(data);
-  }
-
-  close(code?: number, reason?: string): void {
-    this.closedWith = { code, reason };
-    this.readyState = 3;
-  }
-
-  open(): void {
-    this.readyState = 1;
-    this.onopen?.(new Event('open'));
-  }
-
-  receive(message: object): void {
-    this.onmessage?.({ data: JSON.stringify(message) } as MessageEvent);
-  }
-
-  serverClose(code: number, reason = ''): void {
-    this.readyState = 3;
-    this.onclose?.({ code, reason, wasClean: true } as CloseEvent);
-  }
-
-  sentMessages(): { type: string; [k: string]: unknown }[] {
-    return this.sent.map((s) => JSON.parse(s) as { type: string });
-  }
-}
+import { FakeWebSocket } from '../lib/fake-websocket.testing';
 
 class FakeMediaStream {
   private tracks: MediaStreamTrack[] = [];
