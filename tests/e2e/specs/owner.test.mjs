@@ -42,10 +42,11 @@ scenario('the owner removes a member from the owner panel and that browser says 
   await owner.select('ban-minutes', '10');
   await owner.click(`kick-${guestId}`);
 
-  await guest.waitForTestId('kicked-notice');
-  await guest.waitForTestId('connection-state', { 'data-state': 'closed', 'data-reason': 'kicked' });
-  assert.match(await guest.text('kicked-notice'), /removed from this lobby/);
-  assert.match(await guest.text('kicked-notice'), /10 minutes/);
+  // A page of its own: what happened and for how long.
+  await guest.waitForTestId('lobby-gone', { 'data-kind': 'kicked' });
+  assert.match(await guest.text('lobby-gone'), /removed you from “Owner test”/);
+  assert.match(await guest.text('lobby-gone'), /10 minutes/);
+  assert.equal(await guest.attribute('copy-invite', 'data-testid'), null, 'no lobby controls on the removed page');
 
   await owner.waitForTestId('owner-feedback');
   assert.match(await owner.text('owner-feedback'), /Gus was removed/);
@@ -53,10 +54,11 @@ scenario('the owner removes a member from the owner panel and that browser says 
     what: 'the guest to leave the member list',
   });
 
-  // Banned: coming back is refused with an explanation, not retried for minutes. (The browser
-  // hides the upgrade's 403 and GET /api/lobbies/{id} does not mention bans, so this works
-  // because this browser remembered the ban from the `kicked` message.)
+  // Banned: coming back (a reload of the invite) is refused with an explanation and the time
+  // left, not retried for minutes. The browser hides the upgrade's 403; the page asks
+  // GET /api/lobbies/{id} with its token (403 banned, "rejoin in N s") and remembers the ban.
   await guest.goto(invite);
-  await guest.waitForTestId('connection-state', { 'data-state': 'closed', 'data-reason': 'refused' });
-  assert.match(await guest.text('connection-state'), /cannot rejoin/);
+  await guest.waitForTestId('lobby-gone', { 'data-kind': 'banned' });
+  assert.match(await guest.text('lobby-gone'), /cannot rejoin yet/);
+  assert.match(await guest.text('lobby-gone'), /10 minutes/);
 });

@@ -12,6 +12,8 @@ export type Lobby = {
   id: string;
   name: string;
   status?: string;
+  /** People in the lobby now (GET /api/lobbies/{id}). */
+  member_count?: number;
   settings?: LobbySettings;
   owner_id?: string;
   /** Absolute invite URL when the server knows its public URL; we build one otherwise. */

@@ -128,4 +128,23 @@ describe('CallSession peer-connection generations', () => {
     await vi.advanceTimersByTimeAsync(3_100);
     expect(call.health[0]!.samples).toBe(3);
   });
+
+  it('a reloaded page taking over its match starts at the resume generation and says reset first', () => {
+    const resumed = new CallSession({
+      selfId: 'me',
+      match,
+      iceServers: [],
+      local: () => ({ audio: null, video: null }),
+      send: (to, data) => sent.push({ to, data }),
+      createPeerConnection: () => new FakePc() as unknown as RTCPeerConnection,
+      resumeGen: 3,
+    });
+    expect(sent).toEqual([{ to: 'p', data: { reset: true, gen: 3 } }]);
+    expect(resumed.health[0]?.gen).toBe(3);
+    expect(resumed.maxGen).toBe(3);
+    // The peer's answer to the new connection carries that generation and is taken.
+    resumed.handleSignal('p', { candidate: null, gen: 3 });
+    expect(FakePc.made).toHaveLength(2); // the first session's, and this one's: no recreation
+    resumed.close();
+  });
 });

@@ -58,6 +58,13 @@ export type CallOptions = {
   createPeerConnection?: (config: RTCConfiguration) => RTCPeerConnection;
   /** A test switch (lib/test-switches.ts); the browser default when absent. */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * A fresh page taking over a match it was in before (a reload: welcome with resumed:true and
+   * no call of ours): the peers still hold connections to the page that went away. Every link
+   * starts at this generation and says `reset`, so they replace theirs at once instead of
+   * waiting for their stall detector to notice. Must exceed any generation used before.
+   */
+  resumeGen?: number;
 };
 
 /**
@@ -97,11 +104,24 @@ export class CallSession extends Emitter<CallEvents> {
   constructor(private readonly options: CallOptions) {
     super();
     this.matchId = options.match.match_id;
+    const gen = options.resumeGen ?? 0;
     for (const peer of options.match.peers) {
       if (peer.id === options.selfId) continue;
-      this.links.set(peer.id, this.createLink(peer.id, peer.display_name, peer.polite === options.selfId, peer.offerer === options.selfId));
+      this.links.set(
+        peer.id,
+        this.createLink(peer.id, peer.display_name, peer.polite === options.selfId, peer.offerer === options.selfId, gen),
+      );
+      // Before our offer (negotiationneeded comes later, as a task).
+      if (gen > 0) options.send(peer.id, { reset: true, gen });
       this.setPeerMedia(peer.id, { camera: peer.camera ?? true, microphone: peer.microphone ?? true });
     }
+  }
+
+  /** The highest peer-connection generation in use (remembered across a reload, see resumeGen). */
+  get maxGen(): number {
+    let max = 0;
+    for (const l of this.links.values()) max = Math.max(max, l.gen);
+    return max;
   }
 
   get peers(): RemotePeer[] {

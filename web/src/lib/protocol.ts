@@ -92,6 +92,8 @@ export type LobbyStatusMessage = {
   status: string;
   member_count: number;
   ready_count: number;
+  /** How many ready members wait only because they have met everyone free (absent: older server). */
+  waiting_met_everyone?: number;
   truncated: boolean;
   members: LobbyMember[];
 };
@@ -131,6 +133,9 @@ export type ErrorMessage = { type: 'error'; code: string; message: string };
 export type AnnouncementMessage = { type: 'announcement'; message: string; at: string };
 export type KickedMessage = { type: 'kicked'; reason: string; ban_seconds?: number };
 export type LobbyClosedMessage = { type: 'lobby_closed'; message: string };
+/** Why we (ready, not in a match) are still waiting. */
+export type WaitingReason = 'nobody_ready' | 'met_everyone';
+export type WaitingMessage = { type: 'waiting'; reason: WaitingReason };
 
 export type ServerMessage =
   | WelcomeMessage
@@ -144,12 +149,14 @@ export type ServerMessage =
   | KickedMessage
   | LobbyClosedMessage
   | MediaStateMessage
-  | IceServersMessage;
+  | IceServersMessage
+  | WaitingMessage;
 
 export type ClientMessage =
   | { type: 'ready'; ready: boolean }
   | { type: 'signal'; to: string; data: SignalData }
   | { type: 'leave_match'; ready?: boolean }
+  | { type: 'leave'; page_closing?: boolean }
   | { type: 'media_state'; camera: boolean; microphone: boolean }
   | { type: 'media_flowing'; match_id: string }
   | { type: 'call_event'; match_id: string; event: 'stall' | 'ice_restart' | 'pc_recreated' | 'recovered' };
@@ -209,6 +216,8 @@ export function parseServerMessage(text: string): ServerMessage | null {
       return typeof v.from === 'string' && typeof v.camera === 'boolean' && typeof v.microphone === 'boolean'
         ? (v as MediaStateMessage)
         : null;
+    case 'waiting':
+      return v.reason === 'nobody_ready' || v.reason === 'met_everyone' ? (v as WaitingMessage) : null;
     case 'ice_servers': {
       const servers = parseIceServers(v.ice_servers);
       if (!servers) return null;

@@ -328,12 +328,69 @@ describe('LobbySession', () => {
     expect(socket.sentMessages().at(-1)).toEqual({ type: 'leave_match', ready: true });
     expect(session.callState).toBe(CallState.Waiting);
     expect(pc().closed).toBe(true);
-    // The server's match_ended for our own leave adds no notice.
+    // Feedback at once; the server's match_ended for our own leave does not replace it.
+    expect(session.lastMatchEnd?.reason).toBe('next');
     socket.receive({ type: 'match_ended', match_id: 'm1', reason: 'left', ready: true });
-    expect(session.lastMatchEnd).toBeNull();
+    expect(session.lastMatchEnd?.reason).toBe('next');
     socket.receive({ ...match, match_id: 'm2' });
     session.leaveMatch(false);
     expect(session.callState).toBe(CallState.Idle);
+    expect(session.lastMatchEnd?.reason).toBe('left');
+  });
+
+  it('leave: tells the server we are leaving for good, then closes normally', () => {
+    connectWith();
+    session.leave();
+    expect(socket.sentMessages().at(-1)).toEqual({ type: 'leave' });
+    expect(session.connection).toMatchObject({ state: ConnectionState.Closed, reason: ClosedReason.Left });
+  });
+
+  it('waiting: the reason is kept while we wait and cleared by a match or by not being ready', () => {
+    connectWith(welcome({ you: { ready: true, match: null } }));
+    socket.receive({ type: 'waiting', reason: 'met_everyone' });
+    expect(session.waitingReason).toBe('met_everyone');
+    socket.receive({
+      type: 'lobby_status',
+      lobby_id: 'L1',
+      status: 'open',
+      member_count: 2,
+      ready_count: 2,
+      waiting_met_everyone: 2,
+      truncated: false,
+      members: [],
+    });
+    expect(session.waitingMetEveryone).toBe(2);
+    socket.receive(match);
+    expect(session.waitingReason).toBeNull();
+    socket.receive({ type: 'match_ended', match_id: 'm1', reason: 'peer_left', ready: true });
+    socket.receive({ type: 'waiting', reason: 'nobody_ready' });
+    expect(session.waitingReason).toBe('nobody_ready');
+    session.setReady(false);
+    expect(session.waitingReason).toBeNull();
+  });
+
+  it('last call: ready:false during the call, and the match end keeps us out of the pool', () => {
+    connectWith();
+    socket.receive(match);
+    session.setLastCall(true);
+    expect(socket.sentMessages().at(-1)).toEqual({ type: 'ready', ready: false });
+    expect(session.lastCall).toBe(true);
+    expect(session.inCall).toBe(true);
+    socket.receive({ type: 'match_ended', match_id: 'm1', reason: 'peer_left', ready: false });
+    expect(session.callState).toBe(CallState.Idle);
+    expect(session.lastCall).toBe(false);
+  });
+
+  it('socket errors become human notices that expire; nothing for a reconnecting partner', () => {
+    vi.useFakeTimers();
+    connectWith();
+    socket.receive({ type: 'error', code: 'peer_unavailable', message: 'that peer is reconnecting; the message was not delivered' });
+    expect(session.serverNotice).toBeNull();
+    socket.receive({ type: 'error', code: 'rate_limited', message: 'too many messages' });
+    expect(session.serverNotice?.reason).toBe('rate_limited');
+    expect(session.serverNotice?.text).not.toContain('too many messages');
+    vi.advanceTimersByTime(6_001);
+    expect(session.serverNotice).toBeNull();
   });
 
   it('a resumed welcome keeps the same call; any other welcome ends it', async () => {

@@ -9,6 +9,7 @@ import { installDebugHandle } from '../lib/debug';
 import { ErrorReason, SwirlError } from '../lib/errors';
 import type { DeviceManager } from '../lib/devices';
 import { HiddenUnreadyWatch, MediaStateReporter, localMedia, watchFirstMedia } from '../lib/media-state';
+import { noticeForSocketError } from '../lib/server-notices';
 import { testIceTransportPolicy } from '../lib/test-switches';
 import type {
   AnnouncementMessage,
@@ -19,6 +20,7 @@ import type {
   MatchMessage,
   ServerMessage,
   UserStatusMessage,
+  WaitingReason,
   WelcomeMessage,
 } from '../lib/protocol';
 import { ConnectionState, SignalingClient, lobbySocketUrl, type StateChange } from '../lib/signaling';
@@ -37,7 +39,35 @@ const FINAL_REFUSALS: ReadonlySet<ErrorReason> = new Set([
   ErrorReason.MissingToken,
 ]);
 
+/** Where a tab remembers its call's peer-connection generation, for a reload (CallOptions.resumeGen). */
+const GEN_KEY = 'swirl.call-gen';
+
+function rememberGen(matchId: string, gen: number): void {
+  if (gen <= rememberedGen(matchId)) return; // a closing call reports 0: keep the highest
+  try {
+    sessionStorage.setItem(GEN_KEY, JSON.stringify({ matchId, gen }));
+  } catch {
+    // No sessionStorage (private mode quotas, tests): a reload then starts at generation 1.
+  }
+}
+
+function rememberedGen(matchId: string): number {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(GEN_KEY) ?? 'null') as { matchId?: unknown; gen?: unknown } | null;
+    return v && v.matchId === matchId && typeof v.gen === 'number' ? v.gen : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** How a call ended for us: a server `match_ended` reason, or `next` / `left` when we ended it. */
 export type MatchEndInfo = { reason: string; at: number };
+
+/** Ban length the server put in a refusal ("… you may rejoin in 600 s …"), in seconds. */
+export function banSecondsFromMessage(message: string): number | null {
+  const m = /rejoin in (\d+) s/.exec(message);
+  return m ? Number(m[1]) : null;
+}
 
 /** Where bans from kicks are remembered across reloads (IdentityState in the app). */
 export type BanMemory = {
@@ -63,6 +93,9 @@ export class LobbySession {
   notice = $state<string | null>(null);
   /** The last `error` message from the server. */
   lastError = $state<SwirlError | null>(null);
+  /** What we say about it (server-notices.ts), until it expires; never the server's own text. */
+  serverNotice = $state<{ text: string; reason: string } | null>(null);
+  private noticeTimer: ReturnType<typeof setTimeout> | null = null;
   /** The last failed negotiation step of the current call; cleared once every peer is connected. */
   callProblem = $state<SwirlError | null>(null);
   /** Failed negotiation steps during this visit (all calls), for the debug handle and tests. */
@@ -70,6 +103,12 @@ export class LobbySession {
   resumeGraceSeconds = $state(20);
   /** The hidden-page rule set us not ready while the page was hidden; shown until dismissed. */
   unreadiedWhileAway = $state(false);
+  /** Why we are still waiting (the server's `waiting`); null when not waiting or not told. */
+  waitingReason = $state<WaitingReason | null>(null);
+  /** Ready members who wait only because they have met everyone free (lobby_status). */
+  waitingMetEveryone = $state(0);
+  /** "This is my last one": we said `ready:false` during the current call. */
+  lastCall = $state(false);
 
   private readonly client: SignalingClient;
   private call: CallSession | null = null;
@@ -109,6 +148,11 @@ export class LobbySession {
           if (this.bans?.bannedUntil(lobbyId)) return { code: ErrorReason.Banned, message: 'removed by the owner' };
           return null;
         } catch (err) {
+          if (err instanceof SwirlError && err.reason === ErrorReason.Banned) {
+            // Remember how long, so the page can say it (also after a reload).
+            const seconds = banSecondsFromMessage(err.message);
+            if (seconds) this.bans?.rememberBan(lobbyId, Date.now() + seconds * 1000);
+          }
           if (err instanceof SwirlError && FINAL_REFUSALS.has(err.reason)) return { code: err.reason, message: err.message };
           return null;
         }
@@ -137,6 +181,11 @@ export class LobbySession {
       const online = () => this.client.retryNow();
       window.addEventListener('online', online);
       this.unsubscribe.push(() => window.removeEventListener('online', online));
+      // Closing (or reloading) the tab: the server keeps us only for its short page-close grace,
+      // so a reload resumes and a closed tab is gone in seconds, not after the resume grace.
+      const pagehide = () => void this.client.send({ type: 'leave', page_closing: true });
+      window.addEventListener('pagehide', pagehide);
+      this.unsubscribe.push(() => window.removeEventListener('pagehide', pagehide));
     }
     if (typeof document !== 'undefined') {
       const visibility = () => this.hiddenWatch.visibilityChanged(document.hidden);
@@ -163,7 +212,25 @@ export class LobbySession {
   setReady(ready: boolean): void {
     // Optimistic: the next lobby_status confirms it; if the socket is down the welcome after
     // reconnecting tells the truth anyway.
-    if (this.client.send({ type: 'ready', ready })) this.transition({ type: 'ready', ready });
+    if (this.client.send({ type: 'ready', ready })) {
+      this.transition({ type: 'ready', ready });
+      if (!ready) this.waitingReason = null;
+    }
+  }
+
+  /**
+   * During a call: "this is my last one" (`ready:false`, kept by the server when the call ends)
+   * or back to "more after this one".
+   */
+  setLastCall(last: boolean): void {
+    if (!this.match) return;
+    if (this.client.send({ type: 'ready', ready: !last })) this.lastCall = last;
+  }
+
+  /** Leaves the lobby on purpose: the server drops us at once (no grace period), then we close. */
+  leave(): void {
+    this.client.send({ type: 'leave' });
+    this.destroy();
   }
 
   /** Leaves the current call; `next` puts us straight back in the pool. */
@@ -171,6 +238,22 @@ export class LobbySession {
     this.client.send({ type: 'leave_match', ready: next });
     // Do not wait for match_ended to hang up: the user asked to leave.
     this.endCall(next);
+    this.lastMatchEnd = { reason: next ? 'next' : 'left', at: Date.now() };
+  }
+
+  dismissAnnouncement(a: AnnouncementMessage): void {
+    this.announcements = this.announcements.filter((x) => x !== a);
+  }
+
+  dismissServerNotice(): void {
+    this.setServerNotice(null);
+  }
+
+  private setServerNotice(notice: { text: string; reason: string; ttlMs: number } | null): void {
+    if (this.noticeTimer !== null) clearTimeout(this.noticeTimer);
+    this.noticeTimer = null;
+    this.serverNotice = notice ? { text: notice.text, reason: notice.reason } : null;
+    if (notice) this.noticeTimer = setTimeout(() => this.setServerNotice(null), notice.ttlMs);
   }
 
   /** The one-click way back after the hidden-page rule set us not ready. */
@@ -189,6 +272,7 @@ export class LobbySession {
 
   /** Leaves the lobby for good and releases everything. */
   destroy(): void {
+    this.setServerNotice(null);
     this.endCall();
     this.transition({ type: 'closed' });
     this.client.disconnect();
@@ -199,6 +283,7 @@ export class LobbySession {
   private gotState(change: StateChange): void {
     this.connection = change;
     if (change.state === ConnectionState.Closed) {
+      this.setServerNotice(null); // the page that replaces the lobby says what happened
       this.endCall();
       this.transition({ type: 'closed' });
     }
@@ -236,8 +321,15 @@ export class LobbySession {
         this.endCall();
         this.transition({ type: 'closed' });
         return;
-      case 'error':
-        this.lastError = SwirlError.fromServerMessage(message);
+      case 'error': {
+        const error = SwirlError.fromServerMessage(message);
+        this.lastError = error;
+        const notice = noticeForSocketError(error);
+        if (notice) this.setServerNotice({ ...notice, reason: error.code });
+        return;
+      }
+      case 'waiting':
+        this.waitingReason = this.match ? null : message.reason;
         return;
       case 'ice_servers':
         // Kept for the next call, and handed to the current one for its next ICE restart.
@@ -257,13 +349,15 @@ export class LobbySession {
     // A new connection: the server keeps our state across a resume, but say it again anyway.
     this.mediaReporter.reset();
     this.reportMedia();
+    this.waitingReason = null; // the server says it again after a resume
     const match = welcome.you.match;
     if (welcome.resumed && match && this.call && this.call.matchId === match.match_id) {
       // The call survived our outage: keep the peer connections as they are.
       return;
     }
     this.endCall(welcome.you.ready);
-    if (match) this.startCall(match);
+    // A resumed match without a call of ours: this page replaced one that was in it (a reload).
+    if (match) this.startCall(match, welcome.resumed ? rememberedGen(match.match_id) + 1 : undefined);
   }
 
   private gotLobbyStatus(status: LobbyStatusMessage): void {
@@ -271,6 +365,7 @@ export class LobbySession {
     this.memberCount = status.member_count;
     this.readyCount = status.ready_count;
     this.truncated = status.truncated;
+    this.waitingMetEveryone = status.waiting_met_everyone ?? 0;
     if (this.lobby) this.lobby = { ...this.lobby, status: status.status };
     const me = status.members.find((m) => m.id === this.selfId);
     if (me) this.transition({ type: 'ready', ready: me.ready });
@@ -293,15 +388,18 @@ export class LobbySession {
     if (this.match && this.match.match_id !== ended.match_id) return; // about a match we already left
     this.endCall(ended.ready);
     if (ended.reason !== 'left') this.lastMatchEnd = { reason: ended.reason, at: Date.now() };
+    else if (!this.lastMatchEnd) this.lastMatchEnd = { reason: ended.ready ? 'next' : 'left', at: Date.now() };
   }
 
   private gotUserStatus(status: UserStatusMessage): void {
     this.call?.setPeerStatus(status.user_id, status.status);
   }
 
-  private startCall(match: MatchMessage): void {
+  private startCall(match: MatchMessage, resumeGen?: number): void {
     if (!this.selfId) return;
     this.lastMatchEnd = null;
+    this.waitingReason = null;
+    this.lastCall = false;
     this.callProblem = null;
     this.match = match;
     const call = new CallSession({
@@ -311,8 +409,10 @@ export class LobbySession {
       local: () => ({ audio: this.devices.audioTrack, video: this.devices.videoTrack }),
       send: (to, data) => void this.client.send({ type: 'signal', to, data }),
       iceTransportPolicy: typeof localStorage !== 'undefined' ? testIceTransportPolicy(localStorage) : undefined,
+      resumeGen,
     });
     call.on('change', () => {
+      rememberGen(match.match_id, call.maxGen);
       this.peers = call.peers.map((p) => ({ ...p }));
       this.transition({ type: 'peers', peers: this.peers });
     });
@@ -345,8 +445,10 @@ export class LobbySession {
     this.call = null;
     this.match = null;
     this.peers = [];
+    this.lastCall = false;
     call?.close();
     if (ready !== undefined) this.transition({ type: 'call_over', ready });
+    if (ready === false) this.waitingReason = null;
   }
 
   private transition(event: CallEvent): void {
