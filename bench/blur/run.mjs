@@ -15,7 +15,7 @@
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { blurView, makePersonCamera, sentFps, waitBlurStatus } from '../../tests/e2e/support/blur.mjs';
+import { blurView, makePersonCamera, sentFps } from '../../tests/e2e/support/blur.mjs';
 import { launchChromium } from '../../tests/e2e/support/browsers.mjs';
 import { REPO_ROOT } from '../../tests/e2e/support/paths.mjs';
 import { eventually } from '../../tests/e2e/support/poll.mjs';
@@ -84,8 +84,13 @@ async function measure(backend, model) {
 
     const clicked = Date.now();
     await ada.tp.click('blur-button');
-    await waitBlurStatus(ada.tp, 'on', 180_000);
+    await ada.tp.waitFor(() => ['on', 'unavailable'].includes(window.__swirlBlur?.status), undefined, {
+      timeout: 180_000,
+      what: 'blur on (or unavailable)',
+    });
     const loadMs = Date.now() - clicked;
+    const loaded = await blurView(ada.tp);
+    if (loaded.status !== 'on') throw new Error(`blur unavailable after ${(loadMs / 1000).toFixed(1)} s: ${loaded.reason}`);
     const first = (await blurView(ada.tp)).stats;
     const heapBefore = await heap(ada.tp);
     await eventually(
@@ -111,6 +116,7 @@ async function measure(backend, model) {
       sentFps: sent.fps,
       sentFpsWithoutBlur: plain.fps,
       sentWidth: sent.width,
+      sentLimitation: sent.limitation,
       tensorsBefore: first.tensors,
       tensorsAfter: s.tensors,
       tensorBytesBefore: first.tensorBytes,
@@ -136,7 +142,7 @@ try {
         console.log(
           `${r.backend}: load ${(r.loadMs / 1000).toFixed(1)} s, segmentation ${r.segmentFps.toFixed(1)} fps ` +
             `(${r.segmentMs.toFixed(0)} ms), canvas ${r.drawFps.toFixed(1)} fps (${r.drawMs.toFixed(1)} ms), ` +
-            `sent ${r.sentFps.toFixed(1)} fps (without blur ${r.sentFpsWithoutBlur.toFixed(1)}), tensors ${r.tensorsBefore} -> ${r.tensorsAfter}`,
+            `sent ${r.sentFps.toFixed(1)} fps at ${r.sentWidth} px (${r.sentLimitation}; without blur ${r.sentFpsWithoutBlur.toFixed(1)}), tensors ${r.tensorsBefore} -> ${r.tensorsAfter}`,
         );
       } catch (err) {
         console.log(`FAILED: ${err.message}`);

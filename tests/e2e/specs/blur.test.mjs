@@ -163,7 +163,7 @@ scenario('background blur: lazy, same-origin, debounced, blurred background and 
   );
   const stats = (await blurView(ada)).stats;
   t.diagnostic(
-    `blur on: sent ${sent.fps.toFixed(1)} fps at ${sent.width} px wide; canvas ${stats.drawFps.toFixed(1)} fps ` +
+    `blur on: sent ${sent.fps.toFixed(1)} fps at ${sent.width} px wide (limited by: ${sent.limitation}); canvas ${stats.drawFps.toFixed(1)} fps ` +
       `(${stats.drawMs.toFixed(1)} ms a frame); segmentation ${stats.segmentFps.toFixed(1)} fps (${stats.segmentMs.toFixed(0)} ms each); ` +
       `TF.js tensors ${before.tensors} -> ${stats.tensors}, bytes ${before.tensorBytes} -> ${stats.tensorBytes}`,
   );

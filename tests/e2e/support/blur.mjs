@@ -89,16 +89,18 @@ function outbound(tp) {
     let frames = 0;
     let at = 0;
     let width = 0;
+    let limitation = null;
     for (const pc of window.__swirl?.peerConnections ?? []) {
       (await pc.getStats()).forEach((s) => {
         if (s.type === 'outbound-rtp' && (s.kind ?? s.mediaType) === 'video') {
           frames += s.framesSent ?? 0;
           at = Math.max(at, s.timestamp);
           width = Math.max(width, s.frameWidth ?? 0);
+          limitation = s.qualityLimitationReason ?? limitation;
         }
       });
     }
-    return { frames, at, width };
+    return { frames, at, width, limitation };
   });
 }
 
@@ -113,7 +115,7 @@ export async function sentFps(tp, frames = 60) {
     },
     { timeout: 30_000, interval: 250, what: `${frames} more frames sent` },
   );
-  return { fps: ((last.frames - first.frames) * 1000) / (last.at - first.at), width: last.width };
+  return { fps: ((last.frames - first.frames) * 1000) / (last.at - first.at), width: last.width, limitation: last.limitation };
 }
 
 /**
