@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh release
 . scripts/node-env.sh
 mkdir -p var
-exec build/release/swirl-server --web-root web/dist --model-dir ../shared/models "$@"
+exec build/release/swirl-server --web-root web/dist "$@"

@@ -28,6 +28,8 @@ struct WebRoot {
     write_file(dir / "web" / "favicon.svg", "<svg/>");
     write_file(dir / "web" / "sub" / "page.json", "{}");
     write_file(dir / "models" / "bodypix" / "model.json", "{\"format\":\"graph-model\"}");
+    write_file(dir / "web" / "models" / "bodypix" / "m-1" / "model.json", "{\"format\":\"vendored\"}");
+    write_file(dir / "web" / "tfjs" / "4.22.0" / "tfjs-backend-wasm-simd.wasm", std::string("\0asm", 4));
     write_file(dir / "secret.txt", "do not serve");
   }
 };
@@ -140,6 +142,29 @@ TEST_CASE("static files: MIME types, ETag and 304, cache policy, HEAD", "[http][
   auto model = http.get("/models/bodypix/model.json");
   CHECK(model.status == 200);
   CHECK(model.header("content-type") == "application/json");
+  CHECK_THAT(model.header("cache-control"), Catch::Contains("immutable"));
+  // --model-dir replaces the web root's models/ folder entirely.
+  CHECK(http.get("/models/bodypix/m-1/model.json").status == 404);
+}
+
+TEST_CASE("without --model-dir, /models/ is the web root's (the vendored model); /tfjs/ serves WASM", "[http][static]") {
+  WebRoot root;
+  TestServer server(Backend::sqlite, [&](swirl::core::Config& c) { c.web_root = (root.dir / "web").string(); });
+  auto http = server.client();
+  auto model = http.get("/models/bodypix/m-1/model.json");
+  CHECK(model.status == 200);
+  CHECK(model.body == "{\"format\":\"vendored\"}");
+  CHECK(model.header("content-type") == "application/json");
+  CHECK(model.header("cache-control") == "public, max-age=31536000, immutable");
+  CHECK(http.get("/models/bodypix/model.json").status == 404);
+
+  auto wasm = http.get("/tfjs/4.22.0/tfjs-backend-wasm-simd.wasm");
+  CHECK(wasm.status == 200);
+  CHECK(wasm.header("content-type") == "application/wasm");  // WebAssembly.instantiateStreaming needs it
+  CHECK(wasm.header("cache-control") == "public, max-age=31536000, immutable");
+  // A missing model file is a 404, not the SPA's index.html.
+  CHECK(http.get("/models/bodypix/m-1/group1-shard1of1.bin").status == 404);
+  CHECK(http.get("/favicon.svg").header("cache-control") == "no-cache");
 }
 
 TEST_CASE("SPA fallback serves index.html for client routes but not for assets or the API", "[http][static]") {

@@ -15,6 +15,7 @@
 #include "support/signal_samples.hpp"
 #include "swirl/json/out.hpp"
 #include "swirl/json/scan.hpp"
+#include "swirl/lobby/ban_message.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 #include "swirl/lobby/protocol.hpp"
 #include "swirl/storage/records.hpp"
@@ -68,6 +69,14 @@ TEST_CASE("bad client messages get precise error codes", "[protocol]") {
   CHECK(error_of(R"({"type":"leave_match","ready":"no"})").code == "invalid_message");
   CHECK_THAT(error_of(R"({"type":"leave","page_closing":1})").message, Catch::Contains("page_closing"));
   CHECK(error_of(R"({"type":"leave","page_closing":null})").code == "invalid_message");
+}
+
+TEST_CASE("a ban's message says when the user may rejoin, rounded up to a second", "[protocol][bans]") {
+  const std::string text = "you were removed from this lobby; you may rejoin in ";
+  CHECK(banned_message(10'001, 10'000) == text + "1 s");
+  CHECK(banned_message(11'000, 10'000) == text + "1 s");
+  CHECK(banned_message(11'001, 10'000) == text + "2 s");
+  CHECK(banned_message(10'000 + 3'600'000, 10'000) == text + "3600 s");
 }
 
 TEST_CASE("lobby settings: defaults, partial updates and errors naming the field", "[protocol][settings]") {

@@ -14,6 +14,9 @@
 #include "swirl/auth/tokens.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/core/random.hpp"
+#include "swirl/http/errors.hpp"
+#include "swirl/http/header_tokens.hpp"
+#include "swirl/lobby/ban_message.hpp"
 #include "swirl/users/display_name.hpp"
 #include "swirl/ws/handshake.hpp"
 
@@ -52,17 +55,10 @@ Json lobby_public_json(const storage::LobbyRecord& l, std::size_t member_count) 
 
 // The token from "Sec-WebSocket-Protocol: swirl.v1, swirl.token.<TOKEN>" or the Authorization header.
 std::optional<std::string> ws_token(const http::Request& req) {
-  std::string_view protocols = req[http::bhttp::field::sec_websocket_protocol];
-  constexpr std::string_view prefix = "swirl.token.";
-  while (!protocols.empty()) {
-    auto comma = protocols.find(',');
-    auto item = protocols.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (item.substr(0, prefix.size()) == prefix) return std::string(item.substr(prefix.size()));
-    if (comma == std::string_view::npos) break;
-    protocols.remove_prefix(comma + 1);
-  }
+  static constexpr std::string_view prefix = "swirl.token.";
+  if (auto item = http::find_list_element(req[http::bhttp::field::sec_websocket_protocol],
+                                          [](std::string_view e) { return e.starts_with(prefix); }))
+    return std::string(item->substr(prefix.size()));
   auto header = req[http::bhttp::field::authorization];
   if (!header.empty()) return auth::bearer_token(header);
   return std::nullopt;
@@ -130,23 +126,15 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     if (!a.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
     if (a.record->status == storage::LobbyStatus::closed)
       throw ApiError(Status::conflict, "lobby_closed", "this lobby has been closed by its owner");
-    if (a.banned_until && *a.banned_until > core::now_ms())
-      throw ApiError(Status::forbidden, "banned",
-                     "you were removed from this lobby; you may rejoin in " +
-                         std::to_string((*a.banned_until - core::now_ms() + 999) / 1000) + " s (retry_after)");
+    if (auto now = core::now_ms(); a.banned_until && *a.banned_until > now)
+      throw ApiError(Status::forbidden, "banned", lobby::banned_message(*a.banned_until, now));
     if (a.record->status == storage::LobbyStatus::locked && !a.already_member)
       throw ApiError(Status::locked, "lobby_locked", "this lobby is locked: no new members for now");
     if (!a.already_member && static_cast<int>(a.members) >= a.record->settings.max_members)
       throw ApiError(Status::conflict, "lobby_full", "this lobby is full");
-  } catch (const ApiError& e) {
-    refusal = refuse(e.status(), e.code(), e.what());
-  } catch (const storage::DatabaseUnavailable& e) {
-    refusal = refuse(Status::service_unavailable, "database_unavailable", e.what());
-  } catch (const core::PoolOverloaded& e) {
-    refusal = refuse(Status::service_unavailable, "overloaded", e.what());
-  } catch (const std::exception& e) {
-    spdlog::error("websocket upgrade failed: {}", e.what());
-    refusal = refuse(Status::internal_server_error, "internal", "internal server error");
+  } catch (...) {
+    auto error = http::current_error("websocket upgrade");
+    refusal = refuse(error.status, error.code, error.message);
   }
   if (refusal) {
     beast::error_code ec;
@@ -247,10 +235,8 @@ void register_lobby_routes(http::Router& router, LobbyServices& s) {
       if (auto token = auth::bearer_token(header)) caller = (co_await authenticate_token(s.base, *token)).id;
     auto a = co_await admission(s, id, caller, false);
     if (!a.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
-    if (a.banned_until && *a.banned_until > core::now_ms())
-      throw ApiError(Status::forbidden, "banned",
-                     "you were removed from this lobby; you may rejoin in " +
-                         std::to_string((*a.banned_until - core::now_ms() + 999) / 1000) + " s (retry_after)");
+    if (auto now = core::now_ms(); a.banned_until && *a.banned_until > now)
+      throw ApiError(Status::forbidden, "banned", lobby::banned_message(*a.banned_until, now));
     co_return http::json_response(ctx.request, Status::ok, lobby_public_json(*a.record, a.members));
   });
 

@@ -2,6 +2,7 @@
 
 #include "swirl/api/users_api.hpp"
 #include "swirl/core/clock.hpp"
+#include "swirl/core/utf8.hpp"
 #include "swirl/users/display_name.hpp"
 
 namespace swirl::api {
@@ -163,7 +164,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     std::string raw = required_string(body, "message");
     // Same text rules as names (valid UTF-8, no control characters), longer limit.
     std::u32string cps;
-    if (!users::decode_utf8(raw, cps)) throw ApiError(Status::bad_request, "invalid_message", "message is not valid UTF-8");
+    if (!core::decode_utf8(raw, cps)) throw ApiError(Status::bad_request, "invalid_message", "message is not valid UTF-8");
     if (cps.size() > kMaxAnnouncementChars)
       throw ApiError(Status::bad_request, "invalid_message",
                      "message must be at most " + std::to_string(kMaxAnnouncementChars) + " characters");

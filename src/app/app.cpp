@@ -133,11 +133,13 @@ void App::build_routes() {
   });
 
   web_files_ = std::make_unique<http::StaticFiles>(config_.web_root, *pool_, true, kPlaceholderHtml);
-  model_files_ = std::make_unique<http::StaticFiles>(config_.model_dir, *pool_, false);
+  // Without --model-dir, /models/ is the web root's models/ folder (the vendored weights).
+  if (!config_.model_dir.empty())
+    model_files_ = std::make_unique<http::StaticFiles>(config_.model_dir, *pool_, false);
   router_.set_fallback([this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     std::vector<std::string> segments;
     http::split_path(ctx.request.target(), segments);
-    if (!segments.empty() && segments.front() == "models") {
+    if (model_files_ && !segments.empty() && segments.front() == "models") {
       segments.erase(segments.begin());
       co_return co_await model_files_->serve(ctx.request, std::move(segments));
     }

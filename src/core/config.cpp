@@ -88,7 +88,7 @@ const std::vector<Option>& options() {
          c.database_url = v;
        }},
       {"web-root", "DIR", "directory of the built web client (default web/dist)", string_opt(&Config::web_root)},
-      {"model-dir", "DIR", "directory served at /models/ (BodyPix weights; default ../shared/models)",
+      {"model-dir", "DIR", "directory served at /models/ instead of the web root's models/ (default: the web root's, holding the vendored BodyPix model)",
        string_opt(&Config::model_dir)},
       {"log-level", "LEVEL", "trace, debug, info, warn, error or off (default info)",
        [](Config& c, const std::string& v) {

@@ -1,21 +1,11 @@
 #include "swirl/http/router.hpp"
 
-#include <spdlog/spdlog.h>
+#include <fmt/format.h>
 
-#include "swirl/core/blocking_pool.hpp"
-#include "swirl/storage/database.hpp"
+#include "swirl/core/hex.hpp"
+#include "swirl/http/errors.hpp"
 
 namespace swirl::http {
-namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 bool split_path(std::string_view target, std::vector<std::string>& out) {
   out.clear();
@@ -32,7 +22,7 @@ bool split_path(std::string_view target, std::vector<std::string>& out) {
     for (std::size_t k = 0; k < raw.size(); ++k) {
       if (raw[k] == '%') {
         if (k + 2 >= raw.size()) return false;
-        int hi = hex_value(raw[k + 1]), lo = hex_value(raw[k + 2]);
+        int hi = core::hex_value(raw[k + 1]), lo = core::hex_value(raw[k + 2]);
         if (hi < 0 || lo < 0) return false;
         seg += static_cast<char>(hi * 16 + lo);
         k += 2;
@@ -104,18 +94,13 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, std::strin
   }
 
   RequestContext ctx{req, std::move(params), std::move(remote_address)};
+  ErrorReply error;
   try {
     co_return co_await (*handler)(ctx);
-  } catch (const ApiError& e) {
-    co_return error_response(req, e.status(), e.code(), e.what());
-  } catch (const storage::DatabaseUnavailable& e) {
-    co_return error_response(req, Status::service_unavailable, "database_unavailable", e.what());
-  } catch (const core::PoolOverloaded& e) {
-    co_return error_response(req, Status::service_unavailable, "overloaded", e.what());
-  } catch (const std::exception& e) {
-    spdlog::error("handler for {} {} failed: {}", std::string(req.method_string()), std::string(req.target()), e.what());
+  } catch (...) {
+    error = current_error(fmt::format("handler for {} {}", std::string(req.method_string()), std::string(req.target())));
   }
-  co_return error_response(req, Status::internal_server_error, "internal", "internal server error");
+  co_return error_response(req, error.status, error.code, error.message);
 }
 
 }  // namespace swirl::http

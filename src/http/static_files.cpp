@@ -62,6 +62,14 @@ bool etag_matches(std::string_view if_none_match, const std::string& etag) {
   return false;
 }
 
+// Paths (the request target, whichever directory serves it) whose files never change under
+// the same name.
+bool long_lived_path(std::string_view target) {
+  for (std::string_view prefix : {"/assets/", "/models/", "/tfjs/"})
+    if (target.substr(0, prefix.size()) == prefix) return true;
+  return false;
+}
+
 }  // namespace
 
 std::string mime_type_for(const std::string& ext_in) {
@@ -117,8 +125,10 @@ boost::asio::awaitable<Response> StaticFiles::serve(const Request& req, std::vec
   }
   if (!file.found) throw ApiError(Status::not_found, "not_found", "no such file");
 
-  // Vite puts content-hashed files under /assets/: they never change under the same name.
-  const std::string cache = is_asset_dir ? "public, max-age=31536000, immutable" : "no-cache";
+  // Vite puts content-hashed files under /assets/: they never change under the same name. The
+  // BodyPix weights (/models/<model>/) and the TF.js WASM binaries (/tfjs/<version>/) are named
+  // by their version in the same way, and a new version gets a new folder.
+  const std::string cache = long_lived_path(req.target()) ? "public, max-age=31536000, immutable" : "no-cache";
   if (etag_matches(req[bhttp::field::if_none_match], file.etag)) {
     Response res{Status::not_modified, req.version()};
     res.set(bhttp::field::etag, file.etag);

@@ -4,6 +4,9 @@
 #include <bitset>
 #include <cstring>
 
+#include "swirl/core/hex.hpp"
+#include "swirl/core/utf8.hpp"
+
 namespace swirl::json {
 
 namespace {
@@ -18,19 +21,12 @@ const char* skip_ws(const char* p, const char* end) {
   return p;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // The four hex digits at p as a UTF-16 code unit, or -1.
 int hex4(const char* p, const char* end) {
   if (end - p < 4) return -1;
   int v = 0;
   for (int i = 0; i < 4; ++i) {
-    int h = hex_value(p[i]);
+    int h = core::hex_value(p[i]);
     if (h < 0) return -1;
     v = v * 16 + h;
   }
@@ -59,33 +55,6 @@ const char* scan_escape(const char* p, const char* end) {
     default:
       return nullptr;
   }
-}
-
-bool in_range(const char* p, Byte lo, Byte hi) { return Byte(*p) >= lo && Byte(*p) <= hi; }
-
-// p is at a byte >= 0x80 inside a string. Returns the position after a well-formed UTF-8
-// sequence (RFC 3629 table 3-7, the same ranges nlohmann's lexer accepts), or nullptr.
-const char* scan_utf8(const char* p, const char* end) {
-  Byte lead = Byte(*p);
-  Byte lo = 0x80, hi = 0xBF;  // range of the second byte; later bytes are always 80..BF
-  std::ptrdiff_t len;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    len = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    len = 3;
-    if (lead == 0xE0) lo = 0xA0;  // no overlongs
-    if (lead == 0xED) hi = 0x9F;  // no UTF-16 surrogates
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    len = 4;
-    if (lead == 0xF0) lo = 0x90;  // no overlongs
-    if (lead == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-  } else {
-    return nullptr;  // 80..C1 (continuation or overlong lead), F5..FF
-  }
-  if (end - p < len || !in_range(p + 1, lo, hi)) return nullptr;
-  for (std::ptrdiff_t i = 2; i < len; ++i)
-    if (!in_range(p + i, 0x80, 0xBF)) return nullptr;
-  return p + len;
 }
 
 // SWAR helpers: eight string bytes at a time. For each test the lowest flagged byte is always
@@ -124,7 +93,10 @@ const char* scan_string_body(const char* p, const char* end, bool& has_escapes) 
     } else if (c < 0x80) {
       ++p;
     } else {
-      p = scan_utf8(p, end);
+      // Strings must be well-formed UTF-8, as nlohmann's lexer requires.
+      std::size_t len = core::utf8_sequence_length(p, end);
+      if (len == 0) return nullptr;
+      p += len;
     }
     if (p == nullptr) return nullptr;
   }
@@ -219,24 +191,6 @@ const char* scan_literal(const char* p, const char* end, std::string_view litera
   return p + literal.size();
 }
 
-void append_utf8(char* out, int& n, std::uint32_t cp) {
-  if (cp < 0x80) {
-    out[n++] = char(cp);
-  } else if (cp < 0x800) {
-    out[n++] = char(0xC0 | (cp >> 6));
-    out[n++] = char(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out[n++] = char(0xE0 | (cp >> 12));
-    out[n++] = char(0x80 | ((cp >> 6) & 0x3F));
-    out[n++] = char(0x80 | (cp & 0x3F));
-  } else {
-    out[n++] = char(0xF0 | (cp >> 18));
-    out[n++] = char(0x80 | ((cp >> 12) & 0x3F));
-    out[n++] = char(0x80 | ((cp >> 6) & 0x3F));
-    out[n++] = char(0x80 | (cp & 0x3F));
-  }
-}
-
 // Calls emit(piece) for consecutive pieces of the decoded string; stops early when emit
 // returns false. raw must have been validated by scan_string_body.
 template <class Emit>
@@ -264,7 +218,7 @@ bool for_each_decoded_piece(std::string_view raw, Emit&& emit) {
           i += 6;
           unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
         }
-        append_utf8(buf, n, unit);
+        n += static_cast<int>(core::encode_utf8(unit, buf + n));
         break;
       }
       default: buf[n++] = e; break;  // " \ /
@@ -272,20 +226,6 @@ bool for_each_decoded_piece(std::string_view raw, Emit&& emit) {
     if (!emit(std::string_view(buf, std::size_t(n)))) return false;
   }
   return true;
-}
-
-// How nlohmann::json::dump() writes a byte inside a string: nullptr when it is copied as is.
-const char* named_escape(Byte c) {
-  switch (c) {
-    case '"': return "\\\"";
-    case '\\': return "\\\\";
-    case '\b': return "\\b";
-    case '\f': return "\\f";
-    case '\n': return "\\n";
-    case '\r': return "\\r";
-    case '\t': return "\\t";
-    default: return nullptr;
-  }
 }
 
 }  // namespace
@@ -429,41 +369,6 @@ bool decoded_equals(const Value& string_value, std::string_view s) {
     return true;
   });
   return same && at == s.size();
-}
-
-std::size_t quoted_size(std::string_view s) {
-  std::size_t n = 2;
-  for (char c : s) {
-    if (named_escape(Byte(c)) != nullptr) {
-      n += 2;
-    } else if (Byte(c) < 0x20) {
-      n += 6;
-    } else {
-      n += 1;
-    }
-  }
-  return n;
-}
-
-void append_quoted(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t run = 0;  // start of the pending run of bytes copied as they are
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    Byte c = Byte(s[i]);
-    const char* esc = named_escape(c);
-    if (esc == nullptr && c >= 0x20) continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    if (esc != nullptr) {
-      out += esc;
-    } else {
-      const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-      out.append(u, 6);
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out += '"';
 }
 
 }  // namespace swirl::json

@@ -9,6 +9,7 @@
 #include "swirl/core/iso8601.hpp"
 #include "swirl/core/random.hpp"
 #include "swirl/json/out.hpp"
+#include "swirl/lobby/ban_message.hpp"
 
 namespace swirl::lobby {
 namespace asio = boost::asio;
@@ -180,8 +181,7 @@ void LobbyServer::do_join(JoinRequest& req) {
   // Admission checked the ban before the upgrade; a ban stored since then still applies.
   if (auto until = banned_until(req.user_id)) {
     env_.counters.joins_refused_banned++;
-    req.mailbox->deliver(make_frame(error_frame("banned", "you were removed from this lobby; you may rejoin in " +
-                                                              std::to_string((*until - now + 999) / 1000) + " s")));
+    req.mailbox->deliver(make_frame(error_frame("banned", banned_message(*until, now))));
     req.mailbox->close(close_code::kicked, "banned");
     return;
   }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "swirl/json/escape.hpp"
 #include "swirl/json/scan.hpp"
 
 namespace swirl::lobby {

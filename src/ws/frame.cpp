@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "swirl/core/utf8.hpp"
+
 namespace swirl::ws {
 
 HeaderResult parse_client_header(std::string_view bytes) {
@@ -83,52 +85,8 @@ std::size_t write_server_header(std::uint8_t* out, Opcode opcode, std::uint64_t 
   return 10;
 }
 
-bool valid_utf8(std::string_view bytes) {
-  const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
-  std::size_t n = bytes.size();
-  std::size_t i = 0;
-  while (i < n) {
-    // ASCII fast path, eight bytes at a time.
-    if (i + 8 <= n) {
-      std::uint64_t v;
-      std::memcpy(&v, s + i, 8);
-      if ((v & 0x8080808080808080ULL) == 0) {
-        i += 8;
-        continue;
-      }
-    }
-    unsigned char c = s[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra;
-    std::uint32_t cp;
-    if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;  // continuation byte, overlong lead (C0/C1) or F5..FF
-    }
-    if (i + extra >= n) return false;  // truncated sequence
-    for (std::size_t k = 1; k <= extra; ++k) {
-      unsigned char cc = s[i + k];
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000)) return false;  // overlong
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;                                // surrogate
-    if (cp > 0x10FFFF) return false;
-    i += extra + 1;
-  }
-  return true;
-}
+// The one validator lives in core/utf8.hpp; ws::valid_utf8 keeps the frame layer's name for it.
+bool valid_utf8(std::string_view bytes) { return core::valid_utf8(bytes); }
 
 bool valid_close_code(std::uint16_t code) {
   if (code >= 1000 && code <= 1003) return true;

@@ -3,9 +3,10 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <cctype>
 #include <stdexcept>
 
-#include <boost/beast/core/string.hpp>
+#include "swirl/http/header_tokens.hpp"
 
 namespace swirl::ws {
 namespace bhttp = http::bhttp;
@@ -13,22 +14,6 @@ namespace bhttp = http::bhttp;
 namespace {
 
 constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-// True if the comma-separated header value lists `token` (case-insensitive).
-bool has_token(std::string_view value, std::string_view token) {
-  while (true) {
-    auto comma = value.find(',');
-    if (boost::beast::iequals(trim(value.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) return false;
-    value.remove_prefix(comma + 1);
-  }
-}
 
 // A Sec-WebSocket-Key is the base64 encoding of 16 bytes: 22 characters and "==".
 bool valid_key(std::string_view key) {
@@ -46,10 +31,10 @@ std::optional<http::Response> check_handshake(const http::Request& req) {
   };
   if (req.method() != bhttp::verb::get) return bad("a WebSocket handshake must be a GET");
   if (req.version() < 11) return bad("a WebSocket handshake needs HTTP/1.1");
-  if (!has_token(req[bhttp::field::connection], "upgrade")) return bad("missing Connection: Upgrade");
-  if (!has_token(req[bhttp::field::upgrade], "websocket")) return bad("missing Upgrade: websocket");
-  if (!valid_key(trim(req[bhttp::field::sec_websocket_key]))) return bad("missing or malformed Sec-WebSocket-Key");
-  if (trim(req[bhttp::field::sec_websocket_version]) != "13") {
+  if (!http::has_list_token(req[bhttp::field::connection], "upgrade")) return bad("missing Connection: Upgrade");
+  if (!http::has_list_token(req[bhttp::field::upgrade], "websocket")) return bad("missing Upgrade: websocket");
+  if (!valid_key(http::trim_ows(req[bhttp::field::sec_websocket_key]))) return bad("missing or malformed Sec-WebSocket-Key");
+  if (http::trim_ows(req[bhttp::field::sec_websocket_version]) != "13") {
     auto res = http::error_response(req.version(), false, http::Status::upgrade_required, "unsupported_version",
                                     "only WebSocket version 13 is supported");
     res.set(bhttp::field::sec_websocket_version, "13");
@@ -75,14 +60,14 @@ std::string accept_key(std::string_view key) {
 }
 
 bool offers_subprotocol(const http::Request& req, std::string_view name) {
-  return has_token(req[bhttp::field::sec_websocket_protocol], name);
+  return http::has_list_token(req[bhttp::field::sec_websocket_protocol], name);
 }
 
 std::string accept_response(const http::Request& req, std::string_view subprotocol) {
   std::string out;
   out.reserve(192);
   out += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
-  out += accept_key(trim(req[bhttp::field::sec_websocket_key]));
+  out += accept_key(http::trim_ows(req[bhttp::field::sec_websocket_key]));
   out += "\r\n";
   if (!subprotocol.empty()) {
     out += "Sec-WebSocket-Protocol: ";

@@ -19,7 +19,9 @@ struct Config {
   std::uint16_t port = 8080;
   std::string database_url = "sqlite:var/swirl.db";
   std::string web_root = "web/dist";
-  std::string model_dir = "../shared/models";
+  // Served at /models/ instead of the web root's models/ folder (where the build puts the
+  // vendored BodyPix model); empty = the web root's. Benchmarks point it at other weights.
+  std::string model_dir;
   std::string log_level = "info";    // trace, debug, info, warn, error, off
   std::string log_format = "text";   // text or json
   unsigned io_threads = 0;           // 0 = one per core

@@ -1,6 +1,7 @@
 #pragma once
 // Serves files from a directory: MIME types, strong ETags with 304 answers, long caching for
-// Vite's content-hashed /assets/ and revalidation for everything else. With an SPA fallback,
+// Vite's content-hashed /assets/ and the versioned /models/ and /tfjs/ folders, revalidation
+// for everything else. With an SPA fallback,
 // a path that is not a file and has no extension (a client route) gets index.html. File reads
 // run on the BlockingPool, never on a network thread.
 

@@ -3,10 +3,10 @@
 // builds on every join, match and status change (welcome, match, lobby_status). nlohmann::json
 // allocates a node per value and a std::map per object for those; this appends.
 //
-// The output is what nlohmann's dump(-1, ' ', false, error_handler_t::replace) accepts as the
-// same document: strings are escaped the same way (", \, control characters; other UTF-8 kept
-// as is), and bytes that are not valid UTF-8 become U+FFFD instead of breaking the frame.
-// Keys come out in the order they are written.
+// Strings (keys and values) go through the one escaper, json/escape.hpp: byte for byte what
+// nlohmann's dump(-1, ' ', false, error_handler_t::replace) writes, and bytes that are not
+// valid UTF-8 become U+FFFD instead of breaking the frame. Keys come out in the order they are
+// written.
 //
 //   JsonOut j;
 //   j.begin_object().key("type").value("match").key("peers").begin_array();
@@ -18,6 +18,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include "swirl/json/escape.hpp"
 
 namespace swirl::json {
 
@@ -32,14 +34,14 @@ class JsonOut {
 
   JsonOut& key(std::string_view name) {
     separate();
-    append_string(out_, name);
+    append_quoted(out_, name);
     out_ += ':';
     need_comma_ = false;
     return *this;
   }
   JsonOut& value(std::string_view s) {
     separate();
-    append_string(out_, s);
+    append_quoted(out_, s);
     return done();
   }
   JsonOut& value(const char* s) { return value(std::string_view(s)); }
@@ -66,9 +68,6 @@ class JsonOut {
 
   const std::string& str() const { return out_; }
   std::string take() { return std::move(out_); }
-
-  // Appends `s` as a quoted JSON string.
-  static void append_string(std::string& out, std::string_view s);
 
  private:
   template <typename Int>

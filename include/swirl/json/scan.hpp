@@ -51,10 +51,4 @@ std::string decode(const Value& string_value);
 // decode(string_value) == s, without allocating.
 bool decoded_equals(const Value& string_value, std::string_view s);
 
-// `s` as a JSON string literal, quotes included, escaped as nlohmann::json::dump() does
-// (", \, named escapes for \b \f \n \r \t, \u00xx for other control characters; other bytes,
-// including non-ASCII, copied as they are).
-std::size_t quoted_size(std::string_view s);
-void append_quoted(std::string& out, std::string_view s);
-
 }  // namespace swirl::json

@@ -29,12 +29,12 @@ export const CHROMIUM_ARGS = [
 export const LAUNCH_TIMEOUT_MS = 60_000;
 
 /**
- * Chromium with fake devices. `fakeUi: false` drops `--use-fake-ui-for-media-stream`, so the
+ * Chromium with fake devices (`extraArgs`: more flags, e.g. a file as the fake camera). `fakeUi: false` drops `--use-fake-ui-for-media-stream`, so the
  * permission answer comes from the context's `permissions` (what is not granted is denied).
  */
-export function launchChromium({ fakeUi = true } = {}) {
+export function launchChromium({ fakeUi = true, extraArgs = [] } = {}) {
   const args = fakeUi ? CHROMIUM_ARGS : CHROMIUM_ARGS.filter((a) => a !== '--use-fake-ui-for-media-stream');
-  return chromium.launch({ executablePath: CHROMIUM, args, headless: true, timeout: LAUNCH_TIMEOUT_MS });
+  return chromium.launch({ executablePath: CHROMIUM, args: [...args, ...extraArgs], headless: true, timeout: LAUNCH_TIMEOUT_MS });
 }
 
 /**

@@ -8,6 +8,7 @@ import { CallState, isInCall, nextCallState, type CallEvent } from '../lib/call-
 import { installDebugHandle } from '../lib/debug';
 import { ErrorReason, SwirlError } from '../lib/errors';
 import type { DeviceManager } from '../lib/devices';
+import { cameraVideo, type OutgoingVideo } from '../lib/blur/controller';
 import { HiddenUnreadyWatch, MediaStateReporter, localMedia, watchFirstMedia } from '../lib/media-state';
 import { noticeForSocketError } from '../lib/server-notices';
 import { testIceTransportPolicy } from '../lib/test-switches';
@@ -133,6 +134,8 @@ export class LobbySession {
     private readonly devices: DeviceManager,
     api: Api,
     private readonly bans: BanMemory | null = null,
+    /** The video track peers receive: the camera's, or the blurred one (lib/blur/controller.ts). */
+    private readonly video: OutgoingVideo = cameraVideo(devices),
   ) {
     this.client = new SignalingClient({
       url: lobbySocketUrl(lobbyId, location),
@@ -162,7 +165,10 @@ export class LobbySession {
       this.client.on('state', (change) => this.gotState(change)),
       this.client.on('message', (message) => this.gotMessage(message)),
       this.client.on('signalsLost', () => this.call?.restartIce()),
-      devices.on('track', ({ kind, track }) => void this.call?.replaceTrack(kind, track)),
+      devices.on('track', ({ kind, track }) => {
+        if (kind === 'audio') void this.call?.replaceTrack(kind, track);
+      }),
+      this.video.on('track', (track) => void this.call?.replaceTrack('video', track)),
       devices.on('notice', (text) => (this.notice = text)),
       devices.on('change', () => this.reportMedia()),
       devices.on('track', () => this.reportMedia()),
@@ -406,7 +412,7 @@ export class LobbySession {
       selfId: this.selfId,
       match,
       iceServers: this.iceServers,
-      local: () => ({ audio: this.devices.audioTrack, video: this.devices.videoTrack }),
+      local: () => ({ audio: this.devices.audioTrack, video: this.video.track }),
       send: (to, data) => void this.client.send({ type: 'signal', to, data }),
       iceTransportPolicy: typeof localStorage !== 'undefined' ? testIceTransportPolicy(localStorage) : undefined,
       resumeGen,
