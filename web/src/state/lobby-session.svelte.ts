@@ -221,6 +221,8 @@ export class LobbySession {
     if (this.client.send({ type: 'ready', ready })) {
       this.transition({ type: 'ready', ready });
       if (!ready) this.waitingReason = null;
+      // A new round of waiting: how the last call ended is old news.
+      else this.lastMatchEnd = null;
     }
   }
 
