@@ -380,15 +380,20 @@ TEST_CASE("readiness after a match ends follows the protocol table", "[matchmaki
   using swirl::lobby::ready_after_match_end;
   using swirl::storage::to_string;
 
-  CHECK(ready_after_match_end(MatchEndReason::left, true));
-  CHECK_FALSE(ready_after_match_end(MatchEndReason::left, false));
+  for (bool before : {false, true}) {
+    CHECK(ready_after_match_end(MatchEndReason::left, true, before));
+    CHECK_FALSE(ready_after_match_end(MatchEndReason::left, false, before));
+  }
   for (bool requested : {false, true}) {
-    CHECK(ready_after_match_end(MatchEndReason::peer_left, requested));
-    CHECK(ready_after_match_end(MatchEndReason::peer_disconnected, requested));
-    CHECK(ready_after_match_end(MatchEndReason::round_over, requested));
-    CHECK(ready_after_match_end(MatchEndReason::owner_ended, requested));
-    CHECK_FALSE(ready_after_match_end(MatchEndReason::kicked, requested));
-    CHECK(ready_after_match_end(MatchEndReason::no_media, requested));
+    // Through no choice of their own: back in the pool, unless they said `ready:false` in the match.
+    for (auto reason : {MatchEndReason::peer_left, MatchEndReason::peer_disconnected, MatchEndReason::round_over,
+                        MatchEndReason::owner_ended, MatchEndReason::no_media}) {
+      INFO(to_string(reason));
+      CHECK(ready_after_match_end(reason, requested, true));
+      CHECK_FALSE(ready_after_match_end(reason, requested, false));
+    }
+    CHECK_FALSE(ready_after_match_end(MatchEndReason::kicked, requested, true));
+    CHECK_FALSE(ready_after_match_end(MatchEndReason::kicked, requested, false));
   }
 
   CHECK(to_string(MatchEndReason::left) == "left");
@@ -424,4 +429,21 @@ TEST_CASE("members ready in the same millisecond are served in the order they be
   std::vector<MemberId> g = groups[0];
   std::sort(g.begin(), g.end());
   CHECK(g == std::vector<MemberId>{5, 9});
+}
+
+TEST_CASE("why a member the matcher left waiting is waiting", "[matchmaking][readiness]") {
+  using swirl::lobby::WaitingReason;
+  using swirl::lobby::waiting_reason;
+  // Pairs: alone, or with someone free who is no stranger.
+  CHECK(waiting_reason(0, 2) == WaitingReason::nobody_ready);
+  CHECK(waiting_reason(1, 2) == WaitingReason::met_everyone);
+  CHECK(waiting_reason(5, 2) == WaitingReason::met_everyone);
+  // Groups of four need three others before history can be what keeps them apart.
+  CHECK(waiting_reason(2, 4) == WaitingReason::nobody_ready);
+  CHECK(waiting_reason(3, 4) == WaitingReason::met_everyone);
+  CHECK(waiting_reason(1, 3) == WaitingReason::nobody_ready);
+  CHECK(waiting_reason(2, 3) == WaitingReason::met_everyone);
+  CHECK(swirl::lobby::to_string(WaitingReason::nobody_ready) == "nobody_ready");
+  CHECK(swirl::lobby::to_string(WaitingReason::met_everyone) == "met_everyone");
+  CHECK(swirl::lobby::to_string(WaitingReason::none).empty());
 }

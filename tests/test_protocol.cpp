@@ -44,6 +44,9 @@ TEST_CASE("client messages parse into commands", "[protocol]") {
   CHECK_FALSE(std::get<ReadyCommand>(command_of(R"({"type":"ready","ready":false})")).ready);
   CHECK_FALSE(std::get<LeaveMatchCommand>(command_of(R"({"type":"leave_match"})")).ready);
   CHECK(std::get<LeaveMatchCommand>(command_of(R"({"type":"leave_match","ready":true})")).ready);
+  CHECK_FALSE(std::get<LeaveCommand>(command_of(R"({"type":"leave"})")).page_closing);
+  CHECK_FALSE(std::get<LeaveCommand>(command_of(R"({"type":"leave","page_closing":false})")).page_closing);
+  CHECK(std::get<LeaveCommand>(command_of(R"({"type":"leave","page_closing":true})")).page_closing);
   auto sig = std::get<SignalCommand>(command_of(R"({"type":"signal","to":"u2","data":{"sdp":"v=0\r\n","n":[1,2]}})"));
   CHECK(sig.to == "u2");
   auto out = json::parse(*sig.frame);
@@ -64,6 +67,8 @@ TEST_CASE("bad client messages get precise error codes", "[protocol]") {
   CHECK_THAT(error_of(R"({"type":"signal","to":"","data":{}})").message, Catch::Contains("to"));
   CHECK_THAT(error_of(R"({"type":"signal","to":"u","data":[]})").message, Catch::Contains("data"));
   CHECK(error_of(R"({"type":"leave_match","ready":"no"})").code == "invalid_message");
+  CHECK_THAT(error_of(R"({"type":"leave","page_closing":1})").message, Catch::Contains("page_closing"));
+  CHECK(error_of(R"({"type":"leave","page_closing":null})").code == "invalid_message");
 }
 
 TEST_CASE("a ban's message says when the user may rejoin, rounded up to a second", "[protocol][bans]") {

@@ -64,6 +64,7 @@ void LobbyServer::erase_member(std::unordered_map<std::string, Member>::iterator
   release_id_if_unmet(mid);
   mark_status_dirty();
   update_idle_timer();
+  schedule_matching();  // the waiting reasons of the others
 }
 
 void LobbyServer::release_id_if_unmet(MemberId mid) {
@@ -198,6 +199,7 @@ void LobbyServer::do_join(JoinRequest& req) {
     }
     m.mailbox = req.mailbox;
     m.display_name = req.display_name;
+    m.page_closing = false;
     if (was_away && m.match)
       send_to_match_peers(*m.match, m.user_id,
                           dump(json{{"type", "user_status"}, {"user_id", m.user_id}, {"status", "back"}}));
@@ -227,6 +229,7 @@ void LobbyServer::do_join(JoinRequest& req) {
 }
 
 void LobbyServer::do_message(Member& m, ClientCommand& command) {
+  m.page_closing = false;  // still talking: the page did not go after all (e.g. back from the cache)
   std::visit(
       [&](auto& cmd) {
         using T = std::decay_t<decltype(cmd)>;
@@ -240,6 +243,8 @@ void LobbyServer::do_message(Member& m, ClientCommand& command) {
             return;
           }
           leave_match(m, MatchEndReason::left, cmd.ready, MatchEndReason::peer_left);
+        } else if constexpr (std::is_same_v<T, LeaveCommand>) {
+          leave_lobby(m, cmd.page_closing);
         } else if constexpr (std::is_same_v<T, MediaStateCommand>) {
           set_media_state(m, cmd);
         } else if constexpr (std::is_same_v<T, MediaFlowingCommand>) {
@@ -265,7 +270,8 @@ void LobbyServer::set_ready(Member& m, bool ready) {
   m.ready = ready;
   if (ready) stamp_ready(m);
   mark_status_dirty();
-  if (ready && m.match_id.empty()) schedule_matching();
+  // Becoming ready may make a match; either way the others' waiting reasons may change.
+  schedule_matching();
 }
 
 void LobbyServer::relay_signal(Member& from, SignalCommand& signal) {
@@ -297,7 +303,7 @@ void LobbyServer::leave_match(Member& m, MatchEndReason reason, bool requested_r
   std::string match_id = m.match_id;
   m.match_id.clear();
   m.match = nullptr;
-  bool ready = ready_after_match_end(reason, requested_ready);
+  bool ready = ready_after_match_end(reason, requested_ready, m.ready);
   m.ready = ready;
   if (ready) stamp_ready(m);
   if (m.mailbox)
@@ -334,7 +340,7 @@ void LobbyServer::end_match(const std::string& match_id, MatchEndReason reason) 
     Member& m = it->second;
     m.match_id.clear();
     m.match = nullptr;
-    m.ready = ready_after_match_end(reason, false);
+    m.ready = ready_after_match_end(reason, false, m.ready);
     if (m.ready) stamp_ready(m);
     if (m.mailbox)
       send(m, dump(json{{"type", "match_ended"}, {"match_id", match_id}, {"reason", to_string(reason)}, {"ready", m.ready}}));
@@ -357,18 +363,41 @@ void LobbyServer::do_disconnected(const std::shared_ptr<Mailbox>& from, const st
   if (m.match)
     send_to_match_peers(*m.match, user_id,
                         dump(json{{"type", "user_status"}, {"user_id", user_id}, {"status", "reconnecting"}}));
-  m.grace_timer = std::make_unique<asio::steady_timer>(strand_, env_.config.resume_grace);
+  // A page that said it was closing gets only the short grace a reload needs.
+  m.grace_timer = std::make_unique<asio::steady_timer>(
+      strand_, m.page_closing ? env_.config.page_close_grace : env_.config.resume_grace);
   m.grace_timer->async_wait([self = shared_from_this(), user_id](boost::system::error_code ec) {
     if (ec) return;
     self->guarded([&] { self->on_grace_expired(user_id); });
   });
   mark_status_dirty();
+  schedule_matching();  // the waiting reasons of the others
 }
 
 void LobbyServer::on_grace_expired(const std::string& user_id) {
   auto it = members_.find(user_id);
   if (it == members_.end() || it->second.mailbox) return;
-  remove_member(user_id, MatchEndReason::peer_disconnected);
+  remove_member(user_id, it->second.page_closing ? MatchEndReason::peer_left : MatchEndReason::peer_disconnected);
+}
+
+void LobbyServer::leave_lobby(Member& m, bool page_closing) {
+  if (page_closing) {
+    m.page_closing = true;
+    return;
+  }
+  auto mailbox = m.mailbox;
+  std::string user_id = m.user_id;
+  remove_member(user_id, MatchEndReason::peer_left);  // `m` is gone from here on
+  if (mailbox) mailbox->close(close_code::normal, "bye");
+}
+
+void LobbyServer::tell_waiting(Member& m, WaitingReason reason) {
+  if (m.waiting == reason) return;
+  // lobby_status counts those who have met everyone (for the owner's "allow repeats").
+  if (m.waiting == WaitingReason::met_everyone || reason == WaitingReason::met_everyone) mark_status_dirty();
+  m.waiting = reason;
+  if (reason != WaitingReason::none)
+    send(m, dump(json{{"type", "waiting"}, {"reason", to_string(reason)}}));
 }
 
 void LobbyServer::remove_member(const std::string& user_id, MatchEndReason reason_for_others) {
@@ -412,19 +441,26 @@ void LobbyServer::schedule_matching() {
 
 void LobbyServer::run_matching() {
   std::vector<Candidate> ready;
-  for (const auto& [uid, m] : members_)
+  for (auto& [uid, m] : members_) {
     if (m.ready && m.mailbox && m.match_id.empty()) ready.push_back({m.mid, m.ready_since_ms, m.ready_order});
-  if (static_cast<int>(ready.size()) < record_.settings.group_size) return;
-  auto groups = find_matches(ready, history_, match_rules(record_.settings), now_ms());
-  for (const auto& g : groups) create_match(g);
-  // Those left waiting although someone they had met was free: a repeat the rules avoided.
-  constexpr std::size_t kRepeatCheckLimit = 64;
+    else tell_waiting(m, WaitingReason::none);  // told again once they wait again
+  }
+  bool matched = static_cast<int>(ready.size()) >= record_.settings.group_size;
+  if (matched) {
+    auto groups = find_matches(ready, history_, match_rules(record_.settings), now_ms());
+    for (const auto& g : groups) create_match(g);
+  }
   std::vector<MemberId> left;
   for (const auto& c : ready) {
-    auto it = members_.find(member_users_[c.id]);
-    if (it != members_.end() && it->second.match_id.empty()) left.push_back(c.id);
+    Member* m = member_nodes_[c.id];
+    if (m->match_id.empty()) left.push_back(c.id);
+    else tell_waiting(*m, WaitingReason::none);
   }
-  if (left.size() <= kRepeatCheckLimit)
+  // Everyone left waiting hears why (docs/protocol.md, `waiting`).
+  for (MemberId id : left) tell_waiting(*member_nodes_[id], waiting_reason(left.size() - 1, record_.settings.group_size));
+  // Those left waiting although someone they had met was free: a repeat the rules avoided.
+  constexpr std::size_t kRepeatCheckLimit = 64;
+  if (matched && left.size() <= kRepeatCheckLimit)
     for (MemberId a : left)
       for (MemberId b : left)
         if (a != b && history_.met(a, b)) {
@@ -575,9 +611,11 @@ std::string LobbyServer::status_frame() const {
   std::vector<const Member*> listed;
   listed.reserve(members_.size());
   std::size_t ready = 0;
+  std::size_t met_everyone = 0;
   for (const auto& [uid, m] : members_) {
     listed.push_back(&m);
     if (m.ready && m.match_id.empty()) ++ready;
+    if (m.waiting == WaitingReason::met_everyone) ++met_everyone;
   }
   auto by_seq = [](const Member* a, const Member* b) { return a->join_seq < b->join_seq; };
   bool truncated = listed.size() > kStatusMaxListed;
@@ -594,6 +632,7 @@ std::string LobbyServer::status_frame() const {
       .key("status").value(to_string(record_.status))
       .key("member_count").value(static_cast<std::uint64_t>(members_.size()))
       .key("ready_count").value(static_cast<std::uint64_t>(ready))
+      .key("waiting_met_everyone").value(static_cast<std::uint64_t>(met_everyone))
       .key("truncated").value(truncated)
       .key("members").begin_array();
   for (const Member* m : listed)

@@ -20,10 +20,11 @@ namespace {
 // The top-level members we route on. A member given twice keeps its last value, as it did when
 // these messages went through nlohmann::json (its objects are maps: a repeated key overwrites).
 enum Field : std::size_t {
-  type_field, to_field, data_field, ready_field, camera_field, microphone_field, match_id_field, event_field, field_count
+  type_field, to_field, data_field, ready_field, camera_field, microphone_field, match_id_field, event_field,
+  page_closing_field, field_count
 };
-constexpr std::array<std::string_view, field_count> field_names{"type",   "to",         "data",     "ready",
-                                                                "camera", "microphone", "match_id", "event"};
+constexpr std::array<std::string_view, field_count> field_names{"type",   "to",         "data",     "ready",       "camera",
+                                                                "microphone", "match_id", "event", "page_closing"};
 
 bool is_boolean(const swirl::json::Value& v) {
   return v.kind == swirl::json::Kind::true_value || v.kind == swirl::json::Kind::false_value;
@@ -84,6 +85,15 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
       ready = f[ready_field].kind == Kind::true_value;
     }
     return ClientCommand{LeaveMatchCommand{ready}};
+  }
+  if (swirl::json::decoded_equals(type, "leave")) {
+    bool page_closing = false;
+    if (f[page_closing_field].kind != Kind::absent) {
+      if (!is_boolean(f[page_closing_field]))
+        return ProtocolError{"invalid_message", "leave: the field \"page_closing\" must be true or false"};
+      page_closing = f[page_closing_field].kind == Kind::true_value;
+    }
+    return ClientCommand{LeaveCommand{page_closing}};
   }
   if (swirl::json::decoded_equals(type, "media_state")) {
     if (!is_boolean(f[camera_field]) || !is_boolean(f[microphone_field]))

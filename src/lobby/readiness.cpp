@@ -27,7 +27,7 @@ std::chrono::milliseconds status_interval(std::size_t members) {
   return kBase * static_cast<long>(steps);
 }
 
-bool ready_after_match_end(MatchEndReason reason, bool requested_ready) {
+bool ready_after_match_end(MatchEndReason reason, bool requested_ready, bool ready_before) {
   switch (reason) {
     case MatchEndReason::left: return requested_ready;
     case MatchEndReason::kicked: return false;
@@ -35,9 +35,23 @@ bool ready_after_match_end(MatchEndReason reason, bool requested_ready) {
     case MatchEndReason::peer_disconnected:
     case MatchEndReason::round_over:
     case MatchEndReason::owner_ended:
-    case MatchEndReason::no_media: return true;
+    case MatchEndReason::no_media: return ready_before;
   }
   return false;
+}
+
+std::string_view to_string(WaitingReason reason) {
+  switch (reason) {
+    case WaitingReason::none: return "";
+    case WaitingReason::nobody_ready: return "nobody_ready";
+    case WaitingReason::met_everyone: return "met_everyone";
+  }
+  return "";
+}
+
+WaitingReason waiting_reason(std::size_t others_left_waiting, int group_size) {
+  auto needed = static_cast<std::size_t>(std::max(group_size, 2) - 1);
+  return others_left_waiting < needed ? WaitingReason::nobody_ready : WaitingReason::met_everyone;
 }
 
 }  // namespace swirl::lobby

@@ -154,6 +154,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
     std::string match_id;
     Match* match = nullptr;  // the match named by match_id (its node in matches_), for the relay
     std::unique_ptr<boost::asio::steady_timer> grace_timer;
+    bool page_closing = false;  // sent `leave` page_closing: a drop now gets the page-close grace
+    WaitingReason waiting = WaitingReason::none;  // last `waiting` reason sent (none: not waiting)
     MediaState media;  // last media_state reported (kept across matches)
     std::uint64_t ice_generation = 0;  // of the ICE servers last sent (lobby_ice.cpp)
     std::int64_t ice_refresh_at_ms = std::numeric_limits<std::int64_t>::max();
@@ -200,6 +202,11 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void leave_match(Member& m, MatchEndReason reason, bool requested_ready, MatchEndReason reason_for_others);
   void end_match(const std::string& match_id, MatchEndReason reason);
   void remove_member(const std::string& user_id, MatchEndReason reason_for_others);
+  // `leave`: gone at once (socket closed 1000), or, when the page is closing, on the next drop
+  // after the page-close grace instead of the resume grace.
+  void leave_lobby(Member& m, bool page_closing);
+  // Sends `waiting` when the member's reason changed.
+  void tell_waiting(Member& m, WaitingReason reason);
   void on_grace_expired(const std::string& user_id);
 
   // Peer media (lobby_media.cpp).

@@ -21,6 +21,11 @@ struct SignalCommand {
 struct LeaveMatchCommand {
   bool ready;
 };
+// The member leaves the lobby. `page_closing`: the page is going away (closing or reloading, the
+// client cannot tell which): keep the member for the short page-close grace so a reload resumes.
+struct LeaveCommand {
+  bool page_closing;
+};
 // The sender's camera/microphone changed (or it repeats them after a match).
 struct MediaStateCommand {
   bool camera;
@@ -38,7 +43,7 @@ struct CallEventCommand {
   CallEvent event;
 };
 using ClientCommand = std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand, MediaStateCommand, MediaFlowingCommand,
-                                   CallEventCommand>;
+                                   CallEventCommand, LeaveCommand>;
 
 struct ProtocolError {
   std::string code;  // invalid_json, unknown_type, invalid_message

@@ -24,9 +24,27 @@ enum class MatchEndReason {
 std::string_view to_string(MatchEndReason reason);
 
 // The member's readiness after its match ended. `requested_ready` is the `ready` field of the
-// member's own leave_match and only matters for `left`: someone whose match ended through no
-// choice of their own goes back to the pool, someone kicked does not.
-bool ready_after_match_end(MatchEndReason reason, bool requested_ready);
+// member's own leave_match and only matters for `left`. Someone whose match ended through no
+// choice of their own keeps their own last word: `ready_before` is their readiness during the
+// match (true from the matcher, false once they sent `ready:false` — "this is my last one").
+// Someone kicked is never ready.
+bool ready_after_match_end(MatchEndReason reason, bool requested_ready, bool ready_before);
+
+// Why a ready member is still waiting after the matcher ran (the `waiting` message).
+enum class WaitingReason {
+  none,          // not waiting (not ready, in a match, disconnected), or not told yet
+  nobody_ready,  // too few other members are ready and free to make a match
+  met_everyone   // enough are, but the member has met them all and the lobby does not repeat (yet)
+};
+
+// The wire name ("nobody_ready", "met_everyone"); "" for none.
+std::string_view to_string(WaitingReason reason);
+
+// The reason for one member the matcher left waiting, given how many other ready, connected,
+// unmatched members it also left waiting. Fewer than group_size - 1 of them: nobody to make a
+// group with. Otherwise only the match history can have kept them apart (the matcher groups
+// any members it may), so they have met everyone who is free.
+WaitingReason waiting_reason(std::size_t others_left_waiting, int group_size);
 
 // The least time between two lobby_status snapshots in a lobby of `members` members: 100 ms,
 // or 100 ms per 500 members above that (every snapshot goes to every member, so the bytes
