@@ -2,6 +2,8 @@
 # A throwaway PostgreSQL 15 cluster for tests: fsync off, loopback only, a random port.
 #   scripts/pg-cluster.sh start DIR   -> prints the admin URL (postgres://postgres@127.0.0.1:PORT/postgres)
 #   scripts/pg-cluster.sh stop DIR
+#   scripts/pg-cluster.sh pause DIR    (stops the server, keeps the data: a database outage)
+#   scripts/pg-cluster.sh resume DIR   (starts it again on the same port)
 # initdb refuses to run as root, so as root the cluster belongs to the `postgres` user.
 set -euo pipefail
 cmd=$1 dir=$2
@@ -21,11 +23,21 @@ case "$cmd" in
     as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
       "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB" \
       > /dev/null || { cat "$dir/server.log" >&2; exit 1; }
+    echo "$port" > "$dir/port"
     echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
+  pause)
+    as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop > /dev/null
+    ;;
+  resume)
+    port=$(cat "$dir/port")
+    as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start -o \
+      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 -c shared_buffers=64MB" \
+      > /dev/null || { cat "$dir/server.log" >&2; exit 1; }
     ;;
   stop)
     [ -d "$dir/data" ] && as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop > /dev/null 2>&1 || true
     rm -rf "$dir"
     ;;
-  *) echo "usage: $0 start|stop DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|pause|resume DIR" >&2; exit 2 ;;
 esac

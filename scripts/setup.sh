@@ -19,6 +19,12 @@ if [ "$MODE" = test ]; then
   # iproute2 and nftables: the stall browser test cuts media inside a network namespace.
   # clang-format and clang-tidy: scripts/check-style.sh.
   APT_PACKAGES+=(postgresql-15 chromium firefox-esr ffmpeg procps clang-format clang-tidy coturn iproute2 nftables)
+  # Podman and what it needs here (scripts/container/: the image is built and run by the tests),
+  # mmdebstrap for the base image, podman-compose for docker/compose.yaml.
+  APT_PACKAGES+=(podman runc conmon catatonit buildah fuse-overlayfs slirp4netns uidmap containernetworking-plugins
+    golang-github-containernetworking-plugin-dnsname mmdebstrap podman-compose curl)
+  # /metrics is checked with the Prometheus client library's own text parser (tests/e2e/tools/prom-parse.py).
+  APT_PACKAGES+=(python3-prometheus-client)
 fi
 
 missing=()
@@ -37,6 +43,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+if [ "$MODE" = test ]; then
+  scripts/container/podman-config.sh
+fi
+
 # shellcheck source=node-env.sh
 . scripts/node-env.sh
 swirl_ensure_node
@@ -53,6 +63,12 @@ fi
 if [ "$MODE" = test ] && [ -f tests/e2e/package.json ]; then
   if [ ! -d tests/e2e/node_modules ] || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules/.package-lock.json ]; then
     (cd tests/e2e && npm ci --no-audit --no-fund)
+  fi
+fi
+# The container smoke test's npm package (ws, dockerfilelint).
+if [ "$MODE" = test ] && [ -f tests/container/package.json ]; then
+  if [ ! -d tests/container/node_modules ] || [ tests/container/package-lock.json -nt tests/container/node_modules/.package-lock.json ]; then
+    (cd tests/container && npm ci --no-audit --no-fund)
   fi
 fi
 

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "swirl/app/app.hpp"
+#include "swirl/app/logging.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -29,9 +30,12 @@ int main(int argc, char** argv) {
     app.start();
     boost::asio::io_context signals_ioc;
     boost::asio::signal_set signals(signals_ioc, SIGINT, SIGTERM);
-    signals.async_wait([](const boost::system::error_code&, int sig) { spdlog::info("signal {}: shutting down", sig); });
+    signals.async_wait([&](const boost::system::error_code&, int sig) {
+      spdlog::info("signal {}: draining (up to {} ms)", sig, parsed.config->shutdown_drain.count());
+    });
     signals_ioc.run();
-    app.stop(std::chrono::seconds(3));
+    bool drained = app.stop(parsed.config->shutdown_drain);
+    spdlog::info("shut down{}", drained ? "" : " (drain time over; the rest was closed)");
   } catch (const std::exception& e) {
     spdlog::critical("fatal: {}", e.what());
     return 1;

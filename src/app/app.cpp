@@ -1,7 +1,6 @@
 #include "swirl/app/app.hpp"
 
 #include <boost/asio/bind_executor.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "swirl/api/owner_api.hpp"
@@ -22,16 +21,6 @@ Run <code>scripts/setup.sh</code> (or <code>npm run build</code> in <code>web/</
 
 }  // namespace
 
-void setup_logging(const core::Config& config) {
-  auto logger = spdlog::stderr_color_mt("swirl");
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(config.log_level));
-  if (config.log_format == "json")
-    spdlog::set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l","msg":"%v"})", spdlog::pattern_time_type::utc);
-  else
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v", spdlog::pattern_time_type::utc);
-}
-
 // With one io thread, tell Asio so: its scheduler then keeps handlers posted from that thread
 // in a thread-private queue (still safe for posts from the database threads).
 App::App(core::Config config)
@@ -44,7 +33,19 @@ void App::start() {
   dbo.pool_size = config_.db_threads;
   dbo.unavailable_backoff_ms = config_.db_unavailable_backoff.count();
   db_ = storage::open_database(config_.database_url, dbo);
-  int applied = db_->migrate();
+  // A container may start before its database accepts connections: retry for database_wait.
+  const auto wait_until = std::chrono::steady_clock::now() + config_.database_wait;
+  int applied = 0;
+  for (;;) {
+    try {
+      applied = db_->migrate();
+      break;
+    } catch (const storage::DatabaseUnavailable& e) {
+      if (std::chrono::steady_clock::now() >= wait_until) throw;
+      spdlog::warn("database not reachable yet ({}); retrying", e.what());
+      std::this_thread::sleep_for(std::max(config_.db_unavailable_backoff, std::chrono::milliseconds(500)));
+    }
+  }
   spdlog::info("database {} ready ({} migration(s) applied now)", db_->backend(), applied);
 
   pool_ = std::make_unique<core::BlockingPool>(config_.db_threads, config_.db_max_pending);
@@ -90,15 +91,22 @@ std::shared_ptr<ice::IceProvider> App::make_ice_provider() {
   return provider;
 }
 
-void App::stop(std::chrono::milliseconds drain) {
-  if (stopped_) return;
+bool App::stop(std::chrono::milliseconds drain) {
+  if (stopped_) return true;
   stopped_ = true;
+  draining_ = true;
   if (server_) server_->stop();
+  bool drained = true;
   if (supervisor_ && drain.count() > 0 && !threads_.empty()) {
     supervisor_->shutdown();
     auto deadline = std::chrono::steady_clock::now() + drain;
-    while (ws_counters_.open.load() > 0 && std::chrono::steady_clock::now() < deadline)
+    auto busy = [this] { return ws_counters_.open.load() > 0 || server_->in_flight() > 0; };
+    while (busy() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    drained = !busy();
+    if (!drained)
+      spdlog::warn("shutdown: drain time of {} ms over with {} WebSocket(s) and {} request(s) still open", drain.count(),
+                   ws_counters_.open.load(), server_->in_flight());
   }
   ioc_.stop();
   for (auto& t : threads_) t.join();
@@ -110,12 +118,18 @@ void App::stop(std::chrono::milliseconds drain) {
   // now, on this thread: nothing else runs any more.
   if (supervisor_) supervisor_->history().drain_now();
   pool_.reset();
+  return drained;
 }
 
 void App::build_routes() {
   api::register_user_routes(router_, *services_);
   api::register_lobby_routes(router_, *lobby_services_);
   api::register_owner_routes(router_, *lobby_services_);
+
+  ops_services_ = std::make_unique<api::OpsServices>(api::OpsServices{
+      *lobby_services_, draining_, [this] { return server_ ? server_->in_flight() : 0; },
+      core::AddressAllowlist::parse(config_.metrics_allow)});
+  api::register_ops_routes(router_, *ops_services_);
 
   router_.add(http::bhttp::verb::get, "/api/health", [this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto& db = *db_;

@@ -1,5 +1,7 @@
 #include "swirl/core/config.hpp"
 
+#include "swirl/core/address_allowlist.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <functional>
@@ -133,6 +135,25 @@ const std::vector<Option>& options() {
        ms_opt(&Config::http_header_timeout, "--http-header-timeout-ms")},
       {"http-idle-timeout-ms", "MS", "keep-alive idle time before closing (default 60000)",
        ms_opt(&Config::http_idle_timeout, "--http-idle-timeout-ms")},
+      {"shutdown-drain-ms", "MS",
+       "on SIGTERM/SIGINT, time allowed for WebSockets to close and in-flight requests to finish (default 10000)",
+       ms_opt(&Config::shutdown_drain, "--shutdown-drain-ms")},
+      {"database-wait-ms", "MS",
+       "at start-up, retry an unreachable database for this long before giving up (default 0 = give up at once)",
+       [](Config& c, const std::string& v) {
+         c.database_wait = std::chrono::milliseconds(parse_unsigned("--database-wait-ms", v, 0, 3'600'000));
+       }},
+      {"metrics-allow", "LIST",
+       "addresses and networks allowed to read /metrics, e.g. 127.0.0.1,10.0.0.0/8 (default 127.0.0.1,::1; empty = nobody)",
+       [](Config& c, const std::string& v) {
+         auto list = split_list(v);
+         try {
+           AddressAllowlist::parse(list);
+         } catch (const std::invalid_argument& e) {
+           throw std::invalid_argument(std::string("--metrics-allow: ") + e.what());
+         }
+         c.metrics_allow = std::move(list);
+       }},
       {"public-url", "URL", "external base URL for invite links (default: from the Host header)",
        string_opt(&Config::public_url)},
       {"lobby-idle-shutdown-ms", "MS", "an empty lobby stops after this long (default 300000)",

@@ -23,8 +23,23 @@ std::string path_only(std::string_view target) {
 }
 
 // One connection: a loop of read request -> dispatch -> write response.
+// Counts a request as in flight from its dispatch until its response is written.
+struct InFlight {
+  explicit InFlight(std::atomic<std::size_t>& n) : n_(n) { ++n_; }
+  ~InFlight() { --n_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  std::atomic<std::size_t>& n_;
+};
+
+// Request ids for the logs (req=…) and the X-Request-Id header: process-wide, in hex.
+std::string next_request_id() {
+  static std::atomic<std::uint64_t> last{0};
+  return fmt::format("{:x}", ++last);
+}
+
 asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router, HttpLimits limits,
-                                  const UpgradeHandler* upgrade) {
+                                  const UpgradeHandler* upgrade, std::atomic<std::size_t>& in_flight) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   std::string remote;
@@ -98,12 +113,15 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     Request req = parser.release();
     if (beast::websocket::is_upgrade(req) && upgrade && *upgrade) {
       stream.expires_never();
-      spdlog::info("{} {} 101 upgrade", std::string(req.method_string()), path_only(req.target()));
+      spdlog::info("req={} {} {} 101 upgrade", next_request_id(), std::string(req.method_string()), path_only(req.target()));
       (*upgrade)(std::move(stream), std::move(req), std::move(buffer));
       co_return;
     }
 
+    InFlight counted(in_flight);
+    const std::string request_id = next_request_id();
     Response res = co_await router.dispatch(req, remote);
+    res.set("X-Request-Id", request_id);
     if (req.method() == bhttp::verb::head) {
       auto len = res.body().size();
       res.body().clear();
@@ -114,7 +132,8 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     stream.expires_after(limits.header_timeout);
     co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
     auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-    spdlog::info("{} {} {} {:.3f}ms", std::string(req.method_string()), path_only(req.target()), status, micros / 1000.0);
+    spdlog::info("req={} {} {} {} {:.3f}ms", request_id, std::string(req.method_string()), path_only(req.target()), status,
+                 micros / 1000.0);
     if (ec) co_return;
     if (!keep_alive) {
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -161,7 +180,7 @@ void HttpServer::do_accept() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto exec = socket.get_executor();
-    asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router_, limits_, &upgrade_),
+    asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router_, limits_, &upgrade_, in_flight_),
                    [](std::exception_ptr e) {
                      if (!e) return;
                      try {

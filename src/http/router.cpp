@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "swirl/core/hex.hpp"
+#include "swirl/core/metrics.hpp"
 #include "swirl/http/errors.hpp"
 
 namespace swirl::http {
@@ -37,12 +40,21 @@ bool split_path(std::string_view target, std::vector<std::string>& out) {
 }
 
 void Router::add(bhttp::verb method, std::string pattern, Handler handler) {
-  Route r{method, {}, std::move(handler)};
+  Route r{pattern, method, {}, std::move(handler)};
   split_path(pattern, r.segments);
   routes_.push_back(std::move(r));
 }
 
 boost::asio::awaitable<Response> Router::dispatch(const Request& req, std::string remote_address) const {
+  const auto start = std::chrono::steady_clock::now();
+  std::string route = "unmatched";
+  Response res = co_await dispatch_route(req, std::move(remote_address), route);
+  core::metrics().http.record(route, res.result_int(), std::chrono::steady_clock::now() - start);
+  co_return res;
+}
+
+boost::asio::awaitable<Response> Router::dispatch_route(const Request& req, std::string remote_address,
+                                                        std::string& route) const {
   std::vector<std::string> segments;
   if (!split_path(req.target(), segments))
     co_return error_response(req, Status::bad_request, "bad_path", "the request path is not valid");
@@ -91,6 +103,9 @@ boost::asio::awaitable<Response> Router::dispatch(const Request& req, std::strin
       co_return res;
     }
     handler = &fallback_;
+    route = "static";
+  } else {
+    route = match->pattern;
   }
 
   RequestContext ctx{req, std::move(params), std::move(remote_address)};

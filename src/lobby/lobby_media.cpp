@@ -91,7 +91,7 @@ void LobbyServer::on_no_media_check(const std::string& match_id) {
     arm_no_media_check(match, std::max(left, std::chrono::milliseconds(1)));
     return;
   }
-  spdlog::info("lobby {}: match {} ended, no media within {} ms", id_, match_id, env_.config.no_media_timeout.count());
+  spdlog::info("lobby={} match={} ended, no media within {} ms", id_, match_id, env_.config.no_media_timeout.count());
   end_match(match_id, MatchEndReason::no_media);
 }
 

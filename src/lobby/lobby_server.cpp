@@ -144,7 +144,7 @@ void LobbyServer::inject_fault() {
 
 void LobbyServer::fail(const std::string& what) {
   if (stopped_) return;
-  spdlog::error("lobby {} failed: {}", id_, what);
+  spdlog::error("lobby={} failed: {}", id_, what);
   env_.counters.lobbies_failed++;
   stop(make_frame(error_frame("lobby_failed", "the lobby hit an internal error and was restarted; reconnect")),
        close_code::internal, "lobby failed");
@@ -169,6 +169,8 @@ void LobbyServer::stop(std::optional<Frame> frame, std::uint16_t code, const std
   heartbeat_timer_.cancel();
   // Release the memory now; the object itself goes when the last handler lets go of it.
   members_.clear();
+  members_gauge_.publish(0);
+  ready_gauge_.publish(0);
   matches_.clear();
   history_ = MatchHistory{};
   member_ids_.clear();
@@ -191,6 +193,7 @@ void LobbyServer::do_join(JoinRequest& req) {
     // The same user again: a resume after a drop, or a second tab taking over.
     Member& m = it->second;
     resumed = true;
+    core::metrics().resumes.inc();
     if (m.mailbox) m.mailbox->close(close_code::replaced, "replaced by a new connection");
     bool was_away = !m.mailbox;
     if (m.grace_timer) {
@@ -422,7 +425,7 @@ void LobbyServer::update_idle_timer() {
   idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->stopped_ || !self->members_.empty()) return;
     self->guarded([&] {
-      spdlog::info("lobby {} idle: shutting down", self->id_);
+      spdlog::info("lobby={} idle: shutting down", self->id_);
       self->stop(std::nullopt, close_code::normal, "lobby stopped");
       self->env_.counters.lobbies_stopped++;
       self->env_.on_stopped(self->id_, self.get());
@@ -465,6 +468,7 @@ void LobbyServer::run_matching() {
       for (MemberId b : left)
         if (a != b && history_.met(a, b)) {
           ++repeats_avoided_;
+          core::metrics().repeats_avoided.inc();
           break;
         }
 }
@@ -617,6 +621,8 @@ std::string LobbyServer::status_frame() const {
     if (m.ready && m.match_id.empty()) ++ready;
     if (m.waiting == WaitingReason::met_everyone) ++met_everyone;
   }
+  members_gauge_.publish(static_cast<std::int64_t>(members_.size()));
+  ready_gauge_.publish(static_cast<std::int64_t>(ready));
   auto by_seq = [](const Member* a, const Member* b) { return a->join_seq < b->join_seq; };
   bool truncated = listed.size() > kStatusMaxListed;
   if (truncated) {

@@ -24,7 +24,7 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
   };
   env_.on_failed = [this](const std::string& id, const LobbyServer* lobby, const std::string& what) {
     asio::post(strand_, [this, id, lobby, what] {
-      spdlog::error("supervisor: lobby {} torn down after a failure ({}); the next join starts a fresh one", id, what);
+      spdlog::error("lobby={} torn down after a failure ({}); the next join starts a fresh one", id, what);
       removed(id, lobby);
     });
   };
@@ -93,7 +93,7 @@ void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_p
   it->second.lobby = lobby;
   live_count_++;
   counters_.lobbies_spawned++;
-  spdlog::info("supervisor: lobby {} started ({} pairs of history, {} bans)", lobby_id, data.pairs.size(), data.bans.size());
+  spdlog::info("lobby={} started ({} pairs of history, {} bans)", lobby_id, data.pairs.size(), data.bans.size());
   lobby->start();
   for (auto& w : waiters) w(lobby);
   for (auto& r : pending) lobby->join(std::move(r));

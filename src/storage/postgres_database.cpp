@@ -14,6 +14,7 @@
 
 #include "backends.hpp"
 #include "swirl/core/clock.hpp"
+#include "swirl/core/metrics.hpp"
 #include "swirl/storage/migrations.hpp"
 
 #include <nlohmann/json.hpp>
@@ -264,6 +265,7 @@ class PostgresDatabase final : public Database {
   // cost the user an error); if connecting fails, the database counts as down.
   template <class F>
   auto with_connection(F&& fn) -> decltype(fn(std::declval<pqxx::connection&>())) {
+    core::ScopedTimer timer(core::metrics().db_call);
     for (int attempt = 0;; ++attempt) {
       std::unique_ptr<pqxx::connection> c = acquire();
       try {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "swirl/core/clock.hpp"
+#include "swirl/core/metrics.hpp"
 #include "swirl/storage/migrations.hpp"
 
 #include <nlohmann/json.hpp>
@@ -361,6 +362,7 @@ class SqliteDatabase final : public Database {
     Connection& operator*() { return *c_; }
 
    private:
+    core::ScopedTimer timer_{core::metrics().db_call};  // the call's time holding the connection
     SqliteDatabase& db_;
     std::unique_ptr<Connection> c_;
   };

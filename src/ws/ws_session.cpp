@@ -87,6 +87,7 @@ WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& coun
       config_(config),
       counters_(counters),
       user_id_(std::move(user_id)),
+      conn_id_(++counters.last_connection_id),
       partial_(std::move(pending)),
       last_received_(Clock::now()),
       tokens_(config.ws_rate_burst),
@@ -400,7 +401,7 @@ void WsSession::heartbeat(Clock::time_point now) {
   if (silent >= config_.ws_idle_timeout) {
     // It did not answer a ping either: drop it (a close frame would not be read).
     counters_.closed_idle++;
-    spdlog::info("ws {} in lobby {}: silent for {} ms, dropped", user_id_, lobby_name(),
+    spdlog::info("conn={} lobby={} user={} silent for {} ms, dropped", conn_id_, lobby_name(), user_id_,
                  std::chrono::duration_cast<std::chrono::milliseconds>(silent).count());
     finish();
     return;
@@ -448,7 +449,7 @@ void WsSession::enqueue(lobby::Frame frame, lobby::FrameKind kind) {
     // The client is not reading fast enough. Drop what waits (but finish a frame already
     // partly written, or the framing breaks) and tell it why.
     counters_.closed_too_slow++;
-    spdlog::info("ws {} in lobby {}: client too slow ({} messages, {} bytes queued)", user_id_, lobby_name(), queue_size(),
+    spdlog::info("conn={} lobby={} user={} client too slow ({} messages, {} bytes queued)", conn_id_, lobby_name(), user_id_, queue_size(),
                  queued_bytes_);
     drop_unsent();
     start_close(policy, "client too slow");
@@ -587,7 +588,7 @@ void WsSession::queue_close(std::optional<std::uint16_t> code, std::string_view 
 void WsSession::fail(std::uint16_t code, std::string_view reason) {
   if (state_ == State::closed) return;
   counters_.closed_protocol_error++;
-  spdlog::info("ws {} in lobby {}: closing with {}: {}", user_id_, lobby_name(), code, reason);
+  spdlog::info("conn={} lobby={} user={} closing with {}: {}", conn_id_, lobby_name(), user_id_, code, reason);
   failing_ = true;
   in_message_ = false;
   message_.clear();
@@ -623,6 +624,7 @@ void WsSession::finish() {
   if (state_ == State::closed) return;
   state_ = State::closed;
   counters_.open--;
+  spdlog::info("conn={} lobby={} user={} WebSocket closed", conn_id_, lobby_name(), user_id_);
   if (close_deadline_) close_deadline_->cancel();
   boost::system::error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "swirl/api/lobbies_api.hpp"
+#include "swirl/api/ops_api.hpp"
 #include "swirl/core/blocking_pool.hpp"
 #include "swirl/core/config.hpp"
 #include "swirl/app/housekeeping.hpp"
@@ -31,8 +32,11 @@ class App {
   // Opens and migrates the database, binds the port and starts the io threads.
   void start();
   // Stops accepting, stops the io threads and the pool. Safe to call twice. With a drain
-  // time, WebSocket members are first closed with 1001 and given that long to go.
-  void stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
+  // time (a graceful shutdown): /readyz fails from the start, WebSocket members are closed with
+  // 1001, and open WebSockets and in-flight HTTP requests get up to `drain` to finish; then
+  // the match history still queued is written. Returns true when everything finished in time.
+  bool stop(std::chrono::milliseconds drain = std::chrono::milliseconds(0));
+  bool draining() const { return draining_.load(); }
 
   unsigned short port() const { return port_; }
   const core::Config& config() const { return config_; }
@@ -58,6 +62,8 @@ class App {
   std::unique_ptr<api::Services> services_;
   std::shared_ptr<lobby::ApplicationSupervisor> supervisor_;
   std::unique_ptr<api::LobbyServices> lobby_services_;
+  std::atomic<bool> draining_{false};
+  std::unique_ptr<api::OpsServices> ops_services_;
   http::Router router_;
   std::unique_ptr<http::StaticFiles> web_files_;
   std::unique_ptr<http::StaticFiles> model_files_;
@@ -66,7 +72,5 @@ class App {
   unsigned short port_ = 0;
   bool stopped_ = false;
 };
-
-void setup_logging(const core::Config& config);
 
 }  // namespace swirl

@@ -44,6 +44,15 @@ struct Config {
   // all lobbies that stop meanwhile; app/housekeeping.hpp). 0 = never.
   std::chrono::milliseconds memory_trim_delay{1'000};
 
+  // Operations (issue 16). On SIGTERM/SIGINT the server stops accepting, fails /readyz, closes
+  // WebSockets with 1001 and waits at most this long for them and for in-flight HTTP requests.
+  std::chrono::milliseconds shutdown_drain{10'000};
+  // At start-up, keep trying to reach the database this long (a container started next to its
+  // PostgreSQL); 0 = fail at once.
+  std::chrono::milliseconds database_wait{0};
+  // Who may read /metrics: addresses and CIDR networks (core/address_allowlist.hpp).
+  std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
+
   std::string public_url;  // e.g. https://swirl.example.org; empty = derived from the Host header
   bool test_hooks = false; // fault injection; refused unless compiled with SWIRL_TEST_HOOKS
 

@@ -4,6 +4,7 @@
 // write the response, repeat while keep-alive. WebSocket upgrades are handed to an upgrade
 // handler together with the socket.
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -39,6 +40,8 @@ class HttpServer {
   unsigned short listen(const std::string& address, unsigned short port);
   void set_upgrade_handler(UpgradeHandler h) { upgrade_ = std::move(h); }
   void stop();  // stops accepting; open connections end when the io_context stops
+  // Requests being handled or answered right now (a graceful shutdown waits for 0).
+  std::size_t in_flight() const { return in_flight_.load(); }
 
  private:
   void do_accept();
@@ -49,6 +52,7 @@ class HttpServer {
   UpgradeHandler upgrade_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;
+  std::atomic<std::size_t> in_flight_{0};
 };
 
 }  // namespace swirl::http

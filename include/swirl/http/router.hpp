@@ -32,10 +32,15 @@ class Router {
   // Fallback for GET/HEAD requests outside /api/ (the static file server).
   void set_fallback(Handler handler) { fallback_ = std::move(handler); }
 
+  // Also counts the request in core::metrics().http under its route's pattern ("static" for
+  // the fallback, "unmatched" for 404/405 and bad paths).
   boost::asio::awaitable<Response> dispatch(const Request& req, std::string remote_address) const;
 
  private:
+  boost::asio::awaitable<Response> dispatch_route(const Request& req, std::string remote_address, std::string& route) const;
+
   struct Route {
+    std::string pattern;
     bhttp::verb method;
     std::vector<std::string> segments;
     Handler handler;

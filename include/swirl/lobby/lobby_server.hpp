@@ -24,6 +24,7 @@
 
 #include "swirl/core/blocking_pool.hpp"
 #include "swirl/core/config.hpp"
+#include "swirl/core/metrics.hpp"
 #include "swirl/ice/ice_provider.hpp"
 #include "swirl/storage/history_writer.hpp"
 #include "swirl/storage/records.hpp"
@@ -280,6 +281,9 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   boost::asio::steady_timer heartbeat_timer_;
 
   std::uint64_t matches_made_ = 0;
+  // This lobby's part of the process-wide member gauges (/metrics), published with each lobby_status.
+  mutable core::GaugeShare members_gauge_{core::metrics().lobby_members};
+  mutable core::GaugeShare ready_gauge_{core::metrics().ready_members};
   std::uint64_t repeats_avoided_ = 0;  // ready members left waiting although a met partner was free
 };
 

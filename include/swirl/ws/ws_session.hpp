@@ -60,6 +60,7 @@ struct WsCounters {
   std::atomic<std::uint64_t> write_calls{0};  // sendmsg calls; messages_out / write_calls = frames per write
   std::atomic<std::uint64_t> read_buffers{0};           // connections holding a read buffer now (talking)
   std::atomic<std::uint64_t> read_buffers_released{0};  // buffers given back after a quiet spell
+  std::atomic<std::uint64_t> last_connection_id{0};     // numbers connections for the logs (conn=N)
 };
 
 class WsSession final : public lobby::Mailbox, public std::enable_shared_from_this<WsSession> {
@@ -124,6 +125,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   const core::Config& config_;
   WsCounters& counters_;
   std::string user_id_;
+  const std::uint64_t conn_id_;  // conn=N in log lines
   std::shared_ptr<lobby::LobbyServer> lobby_;
   lobby::MemberId mid_ = 0;  // our member id in lobby_
 
