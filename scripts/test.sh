@@ -47,5 +47,21 @@ build/test/bench/swirl_loadgen run --swirl-server "$ROOT/build/test/swirl-server
 grep -E "^== |relay|churn|FAILED" "$SMOKE_DIR/log" | head -40 || true
 rm -rf "$SMOKE_DIR"
 
+# The container: Dockerfile lint, then the images built with Podman (from a Debian base image
+# made here; cached once made) and run: the image against a PostgreSQL container, then
+# docker/compose.yaml (swirl + PostgreSQL + coturn). SWIRL_SKIP_CONTAINERS=1 skips this locally.
+if [ "${SWIRL_SKIP_CONTAINERS:-0}" != 1 ]; then
+  echo "== containers (Podman): lint, build, smoke =="
+  containers_start=$(date +%s)
+  (cd tests/container && npx --no-install dockerfilelint ../../docker/Dockerfile ../../docker/postgres/Dockerfile \
+    ../../docker/coturn/Dockerfile) || status=1
+  if scripts/container/build-images.sh; then
+    scripts/container/smoke.sh || status=1
+  else
+    status=1
+  fi
+  echo "test: the container steps took $(( $(date +%s) - containers_start )) s"
+fi
+
 if [ $status -ne 0 ]; then echo "test: FAILED"; else echo "test: all suites passed"; fi
 exit $status

@@ -35,7 +35,8 @@ wait_http() {  # url seconds
 }
 
 cleanup_image() {
-  podman rm -f -t 0 "$TAG-swirl" "$TAG-pg" > /dev/null 2>&1 || true
+  # -v: the PostgreSQL image's data volume is anonymous here; it goes with its container.
+  podman rm -f -v -t 0 "$TAG-swirl" "$TAG-pg" > /dev/null 2>&1 || true
   podman network rm -f "$TAG" > /dev/null 2>&1 || true
 }
 
@@ -80,6 +81,9 @@ compose_dir=
 cleanup_compose() {
   [ -n "$compose_dir" ] || return 0
   (cd "$compose_dir" && podman-compose -p "$TAG" -f compose.yaml down -v -t 20 > /dev/null 2>&1) || true
+  # A failed `up` can leave containers behind, and podman-compose 1.0.3 keeps the project network.
+  podman ps -a --filter "name=^${TAG}_" --format '{{.Names}}' | xargs -r podman rm -f -v -t 0 > /dev/null 2>&1 || true
+  podman network rm -f "${TAG}_default" > /dev/null 2>&1 || true
   rm -rf "$compose_dir"
   compose_dir=
 }
@@ -119,8 +123,7 @@ ENV
   local down_start=$(date +%s)
   (cd "$compose_dir" && podman-compose -p "$TAG" -f compose.yaml down -v -t 20 > "$compose_dir/down.log" 2>&1)
   echo "smoke: ok   podman-compose down ($(( $(date +%s) - down_start )) s)"
-  rm -rf "$compose_dir"
-  compose_dir=
+  cleanup_compose
   echo "smoke: compose phase passed in $(( $(date +%s) - start )) s"
 }
 
