@@ -6,32 +6,20 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "swirl/json/escape.hpp"
+
 namespace swirl {
 namespace {
 
 void append(spdlog::memory_buf_t& dest, std::string_view s) { dest.append(s.data(), s.data() + s.size()); }
 
+// Log lines go through the one JSON escaper (json/escape.hpp): invalid UTF-8 in a message
+// becomes U+FFFD, so every line stays valid JSON.
 void append_json_string(spdlog::memory_buf_t& dest, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  dest.push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': append(dest, "\\\""); break;
-      case '\\': append(dest, "\\\\"); break;
-      case '\n': append(dest, "\\n"); break;
-      case '\r': append(dest, "\\r"); break;
-      case '\t': append(dest, "\\t"); break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-          dest.append(u, u + 6);
-        } else {
-          dest.push_back(ch);  // UTF-8 passes through as it is
-        }
-    }
-  }
-  dest.push_back('"');
+  std::string quoted;
+  quoted.reserve(json::quoted_size(s));
+  json::append_quoted(quoted, s);
+  append(dest, quoted);
 }
 
 bool is_context_key(std::string_view key) {
