@@ -83,7 +83,7 @@ std::size_t write_server_header(std::uint8_t* out, Opcode opcode, std::uint64_t 
   return 10;
 }
 
-bool valid_utf8(std::string_view bytes) {
+std::optional<std::size_t> utf8_complete_prefix(std::string_view bytes) {
   const auto* s = reinterpret_cast<const unsigned char*>(bytes.data());
   std::size_t n = bytes.size();
   std::size_t i = 0;
@@ -102,32 +102,38 @@ bool valid_utf8(std::string_view bytes) {
       ++i;
       continue;
     }
+    // The lead byte fixes the length and the range of the second byte (Unicode Table 3-7):
+    // that range is what rules out overlongs (E0, F0), surrogates (ED) and values past
+    // U+10FFFF (F4) already at the second byte, so a sequence cut by a fragment boundary is
+    // judged as far as it goes.
     std::size_t extra;
-    std::uint32_t cp;
+    unsigned char lo = 0x80, hi = 0xBF;
     if (c >= 0xC2 && c <= 0xDF) {
       extra = 1;
-      cp = c & 0x1F;
     } else if (c >= 0xE0 && c <= 0xEF) {
       extra = 2;
-      cp = c & 0x0F;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
     } else if (c >= 0xF0 && c <= 0xF4) {
       extra = 3;
-      cp = c & 0x07;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
     } else {
-      return false;  // continuation byte, overlong lead (C0/C1) or F5..FF
+      return std::nullopt;  // continuation byte, overlong lead (C0/C1) or F5..FF
     }
-    if (i + extra >= n) return false;  // truncated sequence
     for (std::size_t k = 1; k <= extra; ++k) {
+      if (i + k >= n) return i;  // cut short: valid so far, the rest may follow
       unsigned char cc = s[i + k];
-      if ((cc & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (cc & 0x3F);
+      if (k == 1 ? (cc < lo || cc > hi) : (cc & 0xC0) != 0x80) return std::nullopt;
     }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000)) return false;  // overlong
-    if (cp >= 0xD800 && cp <= 0xDFFF) return false;                                // surrogate
-    if (cp > 0x10FFFF) return false;
     i += extra + 1;
   }
-  return true;
+  return n;
+}
+
+bool valid_utf8(std::string_view bytes) {
+  auto complete = utf8_complete_prefix(bytes);
+  return complete && *complete == bytes.size();
 }
 
 bool valid_close_code(std::uint16_t code) {

@@ -48,6 +48,7 @@ struct Config {
   // Lobby runtime (issue 3).
   std::chrono::milliseconds lobby_idle_shutdown{300'000};
   std::chrono::milliseconds resume_grace{20'000};
+  std::size_t max_bans_per_lobby = 1'000;  // running bans per lobby; past it a new ban gets 409
   std::chrono::milliseconds ws_idle_timeout{45'000};  // pings go out at half of it
   std::chrono::milliseconds ws_hello_timeout{10'000};
   std::size_t ws_max_frame_bytes = 16 * 1024;
