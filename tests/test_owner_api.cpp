@@ -374,17 +374,28 @@ TEST_CASE("owner calls on a lobby without a live actor are persisted for when it
 
 TEMPLATE_TEST_CASE("bans hold without a database query: a live lobby learns them at once, a sleeping one when it spawns",
                    "[owner][kick][ban]", SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value);
+  TestServer server(TestType::value, [](swirl::core::Config& c) { c.resume_grace = std::chrono::milliseconds(200); });
   Interactions it(server);
   auto& owner = it.user("Olga");
   auto& ada = it.user("Ada");
   auto& bob = it.user("Bob");
   auto& cy = it.user("Cy");
   auto& supervisor = server.app().supervisor();
+  // Only a member or former member can be banned: Bob has been in both lobbies and left.
+  auto member_count = [&](const std::string& lobby) {
+    return owner.http->get("/api/lobbies/" + lobby).json()["member_count"].get<int>();
+  };
+  auto live = it.create_lobby(owner);
+  auto sleeping = it.create_lobby(owner, "Test lobby", 2, {{"idle_shutdown_seconds", 1}});
+  bob.join(sleeping);
+  bob.ws.reset();
+  REQUIRE(wait_until([&] { return supervisor.live_lobbies() == 0; }));
+  bob.join(live);
+  bob.ws.reset();
+  ada.join(live);
+  REQUIRE(wait_until([&] { return member_count(live) == 1; }));
 
   // Live lobby: Bob is banned while away; the actor refuses him from memory.
-  auto live = it.create_lobby(owner);
-  ada.join(live);
   auto r = owner.http->post("/api/lobbies/" + live + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token);
   REQUIRE(r.status == 200);
   CHECK(r.json()["kicked"] == false);
@@ -395,7 +406,6 @@ TEMPLATE_TEST_CASE("bans hold without a database query: a live lobby learns them
   CHECK(cy.join(live).wait_for_type("welcome")["user"]["id"] == cy.id);  // others are not affected
 
   // Sleeping lobby: the ban is stored; the upgrade spawns the lobby, which loads it.
-  auto sleeping = it.create_lobby(owner);
   REQUIRE(owner.http->post("/api/lobbies/" + sleeping + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token).status == 200);
   auto spawned = supervisor.counters().lobbies_spawned.load();
   auto refused2 = refused_join(server.port(), sleeping, bob.token);

@@ -21,7 +21,8 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    sourcemap: true,
+    // No source maps in what is shipped: they would publish the client's sources (issue 19).
+    sourcemap: false,
     target: 'es2022',
   },
   test: {

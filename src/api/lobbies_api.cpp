@@ -110,6 +110,7 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
   std::vector<std::string> segments;
   std::string lobby_id;
   storage::User user;
+  bool new_member = false;
   if (auto bad = ws::check_handshake(req)) refusal = std::move(*bad);
   if (!refusal) try {
     if (!http::split_path(req.target(), segments) || segments.size() != 4 || segments[0] != "api" ||
@@ -132,6 +133,7 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
       throw ApiError(Status::locked, "lobby_locked", "this lobby is locked: no new members for now");
     if (!a.already_member && static_cast<int>(a.members) >= a.record->settings.max_members)
       throw ApiError(Status::conflict, "lobby_full", "this lobby is full");
+    new_member = !a.already_member;
   } catch (...) {
     auto error = http::current_error("websocket upgrade");
     refusal = refuse(error.status, error.code, error.message);
@@ -165,6 +167,23 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
   if (ec) {
     ::close(fd);
     co_return;
+  }
+  if (new_member) {
+    // Remembered before the member is in: who may be banned from the lobby. Written here, not
+    // through the history writer, so the match history's batches and counters stay about
+    // matches. A failure costs only the owner's ability to ban this user later.
+    storage::HistoryEvent joined;
+    joined.kind = storage::HistoryEvent::Kind::member_joined;
+    joined.lobby_id = lobby_id;
+    joined.members = {user.id};
+    joined.at_ms = core::now_ms();
+    try {
+      auto& db = s.base.db;
+      auto op = s.base.pool.run([&db, joined] { db.write_history({joined}); });
+      co_await std::move(op);
+    } catch (const std::exception& e) {
+      spdlog::warn("lobby {}: could not record that {} joined: {}", lobby_id, user.id, e.what());
+    }
   }
   auto session = std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, user.id, std::move(leftover));
   session->run(s.supervisor, lobby_id, user.display_name);

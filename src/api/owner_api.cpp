@@ -1,5 +1,7 @@
 #include "swirl/api/owner_api.hpp"
 
+#include <cctype>
+
 #include "swirl/api/users_api.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/core/utf8.hpp"
@@ -16,6 +18,14 @@ namespace {
 
 constexpr int kMaxBanSeconds = 30 * 24 * 3600;          // 30 days
 constexpr std::size_t kMaxAnnouncementChars = 500;
+constexpr std::size_t kUserIdChars = 16;  // core::new_id(): 12 random bytes, base64url
+
+bool well_formed_user_id(const std::string& id) {
+  if (id.size() != kUserIdChars) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+  return true;
+}
 
 struct OwnedLobby {
   storage::User owner;
@@ -121,12 +131,29 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
                        "ban_seconds must be a whole number from 0 to " + std::to_string(kMaxBanSeconds));
       ban_seconds = it->get<int>();
     }
+    if (!well_formed_user_id(user_id))
+      throw ApiError(Status::bad_request, "invalid_user_id", "user_id is not a user id (16 characters of A-Z, a-z, 0-9, - and _)");
     if (user_id == owned.owner.id) throw ApiError(Status::bad_request, "invalid_user_id", "you cannot kick yourself");
     std::int64_t until = 0;
     if (ban_seconds > 0) {
+      // Only someone who has been in the lobby can be banned from it, and a lobby holds a
+      // bounded number of bans: stored bans cost the database and the lobby's memory.
+      enum class Stored { yes, not_member, full };
       auto& db = s.base.db;
-      until = core::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000;
-      co_await on_db(s, [&db, id = owned.record.id, user_id, until] { db.ban(id, user_id, until); });
+      const auto now = core::now_ms();
+      until = now + static_cast<std::int64_t>(ban_seconds) * 1000;
+      auto job = [&db, id = owned.record.id, user_id, until, now, cap = s.base.config.max_bans_per_lobby] {
+        if (!db.was_member(id, user_id)) return Stored::not_member;
+        return db.ban(id, user_id, until, now, cap) ? Stored::yes : Stored::full;
+      };
+      auto op = s.base.pool.run(std::move(job));
+      auto stored = co_await std::move(op);
+      if (stored == Stored::not_member)
+        throw ApiError(Status::not_found, "member_not_found", "that user has never been in this lobby");
+      if (stored == Stored::full)
+        throw ApiError(Status::conflict, "too_many_bans",
+                       "this lobby already has " + std::to_string(s.base.config.max_bans_per_lobby) +
+                           " bans running (the limit); wait for some to end");
     }
     // A live (or loading) lobby keeps its bans in memory: it learns this one before it kicks.
     auto kicked = co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds, until](LobbyServer& l) {

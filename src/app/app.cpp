@@ -1,6 +1,8 @@
 #include "swirl/app/app.hpp"
 
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "swirl/api/owner_api.hpp"
@@ -68,6 +70,16 @@ void App::start() {
     api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover));
   });
   port_ = server_->listen(config_.listen_address, config_.port);
+  if (config_.public_url.empty()) {
+    // Invite links then take their host from the request's Host header (validated as
+    // host[:port], but still the client's word): fine on loopback, not for a public server.
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(config_.listen_address, ec);
+    if (ec || !address.is_loopback())
+      spdlog::warn("--public-url is not set and the server listens on {}: invite links will be built from each "
+                   "request's Host header; set --public-url (SWIRL_PUBLIC_URL) to the address users reach",
+                   config_.listen_address);
+  }
 
   unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });

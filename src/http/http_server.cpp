@@ -10,6 +10,9 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
 
+#include "swirl/http/request_checks.hpp"
+#include "swirl/http/security_headers.hpp"
+
 namespace swirl::http {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -20,6 +23,40 @@ namespace {
 std::string path_only(std::string_view target) {
   auto q = target.find('?');
   return std::string(target.substr(0, q));
+}
+
+// Writes a response that ends the connection, then half-closes it.
+asio::awaitable<void> reply_and_close(beast::tcp_stream& stream, Response res, std::chrono::milliseconds timeout) {
+  beast::error_code ec;
+  res.keep_alive(false);
+  set_security_headers(res);
+  stream.expires_after(timeout);
+  co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+bool quiet_end(const beast::error_code& ec) {
+  return ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset || ec == asio::error::eof;
+}
+
+enum class HeadRead { complete, closed, too_large };
+
+// Reads until `buffer` holds a whole request head. The caller arms the timeout.
+asio::awaitable<HeadRead> read_head(beast::tcp_stream& stream, beast::flat_buffer& buffer, std::size_t limit,
+                                    std::size_t& head_end) {
+  beast::error_code ec;
+  for (;;) {
+    std::string_view data(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (auto end = find_head_end(data)) {
+      head_end = *end;
+      co_return *end > limit ? HeadRead::too_large : HeadRead::complete;
+    }
+    if (buffer.size() > limit) co_return HeadRead::too_large;
+    auto n = co_await stream.async_read_some(buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return HeadRead::closed;
+    buffer.commit(n);
+  }
 }
 
 // One connection: a loop of read request -> dispatch -> write response.
@@ -48,19 +85,40 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     if (!ec) remote = ep.address().to_string();
   }
   for (bool first = true;; first = false) {
+    // Between requests on a kept-alive connection the client may stay silent for the idle
+    // timeout; the header timeout starts at the first byte of each request (and at accept for
+    // the first), so a head dripped line by line cannot hold the connection longer.
+    if (!first && buffer.size() == 0) {
+      stream.expires_after(limits.idle_timeout);
+      auto n = co_await stream.async_read_some(buffer.prepare(4096), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      buffer.commit(n);
+    }
+    stream.expires_after(limits.header_timeout);
+    std::size_t head_end = 0;
+    auto head = co_await read_head(stream, buffer, limits.max_header_bytes, head_end);
+    if (head == HeadRead::closed) co_return;
+    if (head == HeadRead::too_large) {
+      co_await reply_and_close(stream,
+                               error_response(11, false, Status::request_header_fields_too_large, "headers_too_large",
+                                              "request headers are too large"),
+                               limits.header_timeout);
+      co_return;
+    }
+    if (auto problem = check_raw_head(std::string_view(static_cast<const char*>(buffer.data().data()), head_end))) {
+      co_await reply_and_close(stream, error_response(11, false, Status::bad_request, problem->code, problem->message),
+                               limits.header_timeout);
+      co_return;
+    }
+
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
-
-    // Waiting for the next request on a kept-alive connection may take the idle timeout; once
-    // it starts, the whole request must arrive within the header timeout.
-    stream.expires_after(first ? limits.header_timeout : limits.idle_timeout);
+    // The head is all in the buffer: this parses it without reading.
     co_await bhttp::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     auto started = std::chrono::steady_clock::now();
     if (ec) {
-      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
-          ec == asio::error::connection_reset || ec == asio::error::eof)
-        co_return;
+      if (quiet_end(ec)) co_return;
       Response res = ec == bhttp::error::body_limit
                          ? error_response(11, false, Status::payload_too_large, "body_too_large",
                                           "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes")
@@ -68,23 +126,26 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
                          ? error_response(11, false, Status::request_header_fields_too_large, "headers_too_large",
                                           "request headers are too large")
                          : error_response(11, false, Status::bad_request, "bad_request", "malformed HTTP request");
-      stream.expires_after(limits.header_timeout);
-      co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
-      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_await reply_and_close(stream, std::move(res), limits.header_timeout);
       co_return;
     }
 
     auto& hdr = parser.get();
+    if (auto problem = check_head(hdr)) {
+      co_await reply_and_close(stream,
+                               error_response(hdr.version(), false, Status::bad_request, problem->code, problem->message),
+                               limits.header_timeout);
+      co_return;
+    }
     auto too_large = [&] {
       auto len = parser.content_length();
       return len && *len > limits.max_body_bytes;
     };
     if (too_large()) {
-      Response res = error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
-                                    "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes");
-      stream.expires_after(limits.header_timeout);
-      co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
-      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_await reply_and_close(stream,
+                               error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
+                                              "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes"),
+                               limits.header_timeout);
       co_return;
     }
     if (beast::iequals(hdr[bhttp::field::expect], "100-continue")) {
@@ -97,15 +158,14 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == bhttp::error::body_limit) {
-        Response res = error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
-                                      "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes");
-        co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-      } else if (ec != beast::error::timeout && ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
-                 ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
-        Response res = error_response(hdr.version(), false, Status::bad_request, "bad_request", "malformed HTTP request body");
-        co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
-        stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+        co_await reply_and_close(stream,
+                                 error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
+                                                "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes"),
+                                 limits.header_timeout);
+      } else if (!quiet_end(ec)) {
+        co_await reply_and_close(stream,
+                                 error_response(hdr.version(), false, Status::bad_request, "bad_request", "malformed HTTP request body"),
+                                 limits.header_timeout);
       }
       co_return;
     }
@@ -127,6 +187,7 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
       res.body().clear();
       res.content_length(len);
     }
+    set_security_headers(res);
     const bool keep_alive = res.keep_alive();
     auto status = res.result_int();
     stream.expires_after(limits.header_timeout);

@@ -1,5 +1,6 @@
 #include "swirl/http/static_files.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -25,10 +26,31 @@ bool safe_segment(const std::string& s) {
          s.find('\\') == std::string::npos && s.find('\0') == std::string::npos;
 }
 
-std::optional<LoadedFile> load(const fs::path& path) {
+// Source maps would hand anyone the client's sources; the production build makes none, and
+// any left in a web root are not served.
+bool is_source_map(const fs::path& path) { return path.extension() == ".map"; }
+
+// `path` as the file it really is, if that is a regular file inside `root`. A symlink may
+// point anywhere (an operator's mistake, or a link planted in a shared directory): what it
+// resolves to must itself be under the root, or it is treated as missing.
+std::optional<fs::path> resolve_inside(const fs::path& root, const fs::path& path) {
   std::error_code ec;
-  auto status = fs::status(path, ec);
-  if (ec || !fs::is_regular_file(status)) return std::nullopt;
+  auto real_root = fs::canonical(root, ec);
+  if (ec) return std::nullopt;
+  auto real = fs::canonical(path, ec);
+  if (ec) return std::nullopt;
+  if (std::mismatch(real_root.begin(), real_root.end(), real.begin(), real.end()).first != real_root.end())
+    return std::nullopt;
+  if (!fs::is_regular_file(fs::status(real, ec)) || ec) return std::nullopt;
+  return real;
+}
+
+std::optional<LoadedFile> load(const fs::path& root, const fs::path& requested) {
+  if (is_source_map(requested)) return std::nullopt;
+  auto resolved = resolve_inside(root, requested);
+  if (!resolved) return std::nullopt;
+  const fs::path& path = *resolved;
+  std::error_code ec;
   auto size = fs::file_size(path, ec);
   if (ec || size > kMaxFileBytes) return std::nullopt;
   auto mtime = fs::last_write_time(path, ec);
@@ -42,7 +64,7 @@ std::optional<LoadedFile> load(const fs::path& path) {
   std::ostringstream etag;
   etag << '"' << std::hex << f.body.size() << '-' << mtime.time_since_epoch().count() << '"';
   f.etag = etag.str();
-  f.content_type = mime_type_for(path.extension().string());
+  f.content_type = mime_type_for(requested.extension().string());
   return f;
 }
 
@@ -77,7 +99,7 @@ std::string mime_type_for(const std::string& ext_in) {
       {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
       {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
       {".css", "text/css; charset=utf-8"}, {".json", "application/json"},
-      {".map", "application/json"}, {".webmanifest", "application/manifest+json"},
+      {".webmanifest", "application/manifest+json"},
       {".svg", "image/svg+xml"}, {".png", "image/png"}, {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},
       {".gif", "image/gif"}, {".webp", "image/webp"}, {".ico", "image/x-icon"}, {".avif", "image/avif"},
       {".woff", "font/woff"}, {".woff2", "font/woff2"}, {".ttf", "font/ttf"}, {".otf", "font/otf"},
@@ -104,15 +126,15 @@ boost::asio::awaitable<Response> StaticFiles::serve(const Request& req, std::vec
     fs::path p = root_;
     for (const auto& s : segments) p /= s;
     if (segments.empty()) p /= "index.html";
-    if (auto f = load(p)) return std::move(*f);
+    if (auto f = load(root_, p)) return std::move(*f);
     // A directory with an index.html.
-    if (auto f = load(p / "index.html")) return std::move(*f);
+    if (auto f = load(root_, p / "index.html")) return std::move(*f);
     return LoadedFile{};
   });
 
   if (!file.found && spa_fallback_ && (segments.empty() || (!has_extension && !is_asset_dir))) {
     file = co_await pool_.run([this]() -> LoadedFile {
-      if (auto f = load(root_ / "index.html")) return std::move(*f);
+      if (auto f = load(root_, root_ / "index.html")) return std::move(*f);
       return LoadedFile{};
     });
     if (!file.found && !placeholder_html_.empty()) {

@@ -111,6 +111,7 @@ void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
       spdlog::warn("match history: could not store {} of match {}: {}",
                    event.kind == storage::HistoryEvent::Kind::match_started ? "the start"
                    : event.kind == storage::HistoryEvent::Kind::pairs_met   ? "the pairs"
+                   : event.kind == storage::HistoryEvent::Kind::member_joined ? "the join"
                                                                             : "the end",
                    event.match_id,
                    e.what());

@@ -178,6 +178,12 @@ class PostgresDatabase final : public Database {
     with_connection([&](pqxx::connection& c) {
       pqxx::work w(c);
       for (const auto& e : events) {
+        if (e.kind == HistoryEvent::Kind::member_joined) {
+          w.exec_params("INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES ($1, $2, $3) "
+                        "ON CONFLICT (lobby_id, user_id) DO NOTHING",
+                        e.lobby_id, e.members.at(0), e.at_ms);
+          continue;
+        }
         if (e.kind == HistoryEvent::Kind::match_ended) {
           w.exec_params("UPDATE matches SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL", e.match_id,
                         e.at_ms, e.end_reason);
@@ -213,10 +219,30 @@ class PostgresDatabase final : public Database {
     exec_write("UPDATE lobbies SET owner_id = $2 WHERE id = $1", id, owner);
   }
 
-  void ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until) override {
-    exec_write("INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES ($1, $2, $3) "
-               "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until",
-               lobby_id, user_id, until);
+  bool ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until, std::int64_t now,
+           std::size_t max_bans) override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      // Bans of one lobby are counted and changed one caller at a time: the lobby row is the lock.
+      w.exec_params("SELECT 1 FROM lobbies WHERE id = $1 FOR UPDATE", lobby_id);
+      w.exec_params("DELETE FROM lobby_bans WHERE lobby_id = $1 AND banned_until <= $2", lobby_id, now);
+      auto r = w.exec_params("SELECT COUNT(*), COUNT(*) FILTER (WHERE user_id = $2) FROM lobby_bans WHERE lobby_id = $1",
+                             lobby_id, user_id);
+      const bool existing = r[0][1].as<std::int64_t>() > 0;
+      if (!existing && static_cast<std::size_t>(r[0][0].as<std::int64_t>()) >= max_bans) return false;
+      w.exec_params("INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES ($1, $2, $3) "
+                    "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until",
+                    lobby_id, user_id, until);
+      w.commit();
+      return true;
+    });
+  }
+
+  bool was_member(const std::string& lobby_id, const std::string& user_id) override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::read_transaction w(c);
+      return !w.exec_params("SELECT 1 FROM lobby_members WHERE lobby_id = $1 AND user_id = $2", lobby_id, user_id).empty();
+    });
   }
 
   std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) override {

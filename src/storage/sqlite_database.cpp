@@ -274,7 +274,14 @@ class SqliteDatabase final : public Database {
       Statement pair(*c, "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4) "
                          "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at");
       Statement end(*c, "UPDATE matches SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL");
+      Statement joined(*c, "INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES (?1, ?2, ?3) "
+                           "ON CONFLICT (lobby_id, user_id) DO NOTHING");
       for (const auto& e : events) {
+        if (e.kind == HistoryEvent::Kind::member_joined) {
+          joined.bind(1, e.lobby_id).bind(2, e.members.at(0)).bind(3, e.at_ms).step();
+          joined.reset();
+          continue;
+        }
         if (e.kind == HistoryEvent::Kind::match_ended) {
           end.bind(1, e.match_id).bind(2, e.at_ms).bind(3, e.end_reason).step();
           end.reset();
@@ -318,11 +325,39 @@ class SqliteDatabase final : public Database {
     s.bind(1, id).bind(2, owner).step();
   }
 
-  void ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until) override {
+  bool ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until, std::int64_t now,
+           std::size_t max_bans) override {
     auto c = acquire();
-    Statement s(*c, "INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES (?1, ?2, ?3) "
-                    "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until");
-    s.bind(1, lobby_id).bind(2, user_id).bind(3, until).step();
+    c->exec("BEGIN IMMEDIATE");
+    try {
+      Statement expired(*c, "DELETE FROM lobby_bans WHERE lobby_id = ?1 AND banned_until <= ?2");
+      expired.bind(1, lobby_id).bind(2, now).step();
+      Statement count(*c, "SELECT COUNT(*), COALESCE(SUM(user_id = ?2), 0) FROM lobby_bans WHERE lobby_id = ?1");
+      count.bind(1, lobby_id).bind(2, user_id);
+      count.step();
+      const auto running = static_cast<std::size_t>(count.int64(0));
+      const bool existing = count.int64(1) > 0;
+      count.reset();
+      if (!existing && running >= max_bans) {
+        c->exec("ROLLBACK");
+        return false;
+      }
+      Statement s(*c, "INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until");
+      s.bind(1, lobby_id).bind(2, user_id).bind(3, until).step();
+      c->exec("COMMIT");
+      return true;
+    } catch (...) {
+      try { c->exec("ROLLBACK"); } catch (...) {}
+      throw;
+    }
+  }
+
+  bool was_member(const std::string& lobby_id, const std::string& user_id) override {
+    auto c = acquire();
+    Statement s(*c, "SELECT 1 FROM lobby_members WHERE lobby_id = ?1 AND user_id = ?2");
+    s.bind(1, lobby_id).bind(2, user_id);
+    return s.step();
   }
 
   std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) override {

@@ -88,6 +88,27 @@ std::size_t write_server_header(std::uint8_t* out, Opcode opcode, std::uint64_t 
 // The one validator lives in core/utf8.hpp; ws::valid_utf8 keeps the frame layer's name for it.
 bool valid_utf8(std::string_view bytes) { return core::valid_utf8(bytes); }
 
+// Built on core/utf8.hpp's sequence rules (the lead byte fixes the length and the range of the
+// second byte, so overlongs, surrogates and values past U+10FFFF fail at the second byte): a
+// sequence cut by the end of `bytes` is judged as far as it goes.
+std::optional<std::size_t> utf8_complete_prefix(std::string_view bytes) {
+  const char* p = bytes.data();
+  const char* end = p + bytes.size();
+  std::size_t i = 0;
+  while (i < bytes.size()) {
+    if (std::size_t len = core::utf8_sequence_length(p + i, end)) {
+      i += len;
+      continue;
+    }
+    const auto lead = core::utf8_detail::lead(static_cast<unsigned char>(p[i]));
+    if (lead.len == 0) return std::nullopt;  // cannot start a sequence at all
+    // Every byte up to the end fits: the rest of the sequence may come in the next fragment.
+    if (i + core::utf8_maximal_subpart(p + i, end) == bytes.size()) return i;
+    return std::nullopt;
+  }
+  return bytes.size();
+}
+
 bool valid_close_code(std::uint16_t code) {
   if (code >= 1000 && code <= 1003) return true;
   if (code >= 1007 && code <= 1011) return true;

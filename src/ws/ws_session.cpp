@@ -272,6 +272,8 @@ bool WsSession::on_frame(const FrameHeader& h, char* payload) {
         in_message_ = true;
         message_text_ = h.opcode == Opcode::text;
         message_.assign(data);
+        utf8_checked_ = 0;
+        if (message_text_ && !check_utf8_fragment(false)) return false;
       }
       return true;
     case Opcode::continuation:
@@ -280,6 +282,7 @@ bool WsSession::on_frame(const FrameHeader& h, char* payload) {
         return false;
       }
       message_.append(data);
+      if (message_text_ && !check_utf8_fragment(h.fin)) return false;
       if (h.fin) {
         in_message_ = false;
         std::string whole;
@@ -288,10 +291,14 @@ bool WsSession::on_frame(const FrameHeader& h, char* payload) {
       }
       return true;
     case Opcode::ping:
+      // Pings count toward the message rate: a refused one gets no pong.
+      if (state_ == State::open && !admit_by_rate()) return state_ != State::closed;
       if (!close_queued_) enqueue_control(Opcode::pong, data);
       return true;
     case Opcode::pong:
-      return true;  // any input counts as life; nothing else to do
+      // Any input counts as life; unasked-for pongs count toward the message rate too.
+      if (state_ == State::open) admit_by_rate();
+      return state_ != State::closed;
     case Opcode::close: {
       auto cp = parse_close_payload(data);
       if (!cp) {
@@ -314,10 +321,23 @@ bool WsSession::on_frame(const FrameHeader& h, char* payload) {
   return true;
 }
 
+// A fragmented text message is checked as each fragment arrives, so invalid UTF-8 fails the
+// connection at the first fragment that proves it, not when the message completes.
+bool WsSession::check_utf8_fragment(bool last) {
+  auto complete = utf8_complete_prefix(std::string_view(message_).substr(utf8_checked_));
+  if (complete) utf8_checked_ += *complete;
+  if (!complete || (last && utf8_checked_ != message_.size())) {
+    fail(kInvalidPayload, "text frame is not valid UTF-8");
+    return false;
+  }
+  return true;
+}
+
 void WsSession::on_message(bool text, std::string_view payload) {
   if (state_ != State::open) return;  // closing: input is ignored
   counters_.messages_in++;
   if (!text) {
+    if (!admit_by_rate()) return;
     enqueue(lobby::make_frame(lobby::error_frame("invalid_message", "binary frames are not accepted; send JSON text")),
             lobby::FrameKind::normal);
     return;
@@ -341,27 +361,32 @@ bool WsSession::take_rate_token() {
   return false;
 }
 
-void WsSession::handle_text(std::string_view text) {
-  if (!take_rate_token()) {
-    auto now = Clock::now();
-    if (now - rate_window_start_ > kRateWindow) {
-      rate_window_start_ = now;
-      refused_in_window_ = 0;
-    }
-    if (++refused_in_window_ > std::max(config_.ws_rate_burst, config_.ws_rate_per_second)) {
-      counters_.closed_rate_limit++;
-      start_close(policy, "rate limit exceeded");
-      return;
-    }
-    if (now - last_rate_error_ >= kRateErrorInterval) {
-      last_rate_error_ = now;
-      enqueue(lobby::make_frame(lobby::error_frame(
-                  "rate_limited", "more than " + std::to_string(config_.ws_rate_per_second) +
-                                      " messages per second; messages are being dropped")),
-              lobby::FrameKind::normal);
-    }
-    return;
+// True when the message (or ping) may be handled. A refused one is dropped; the client hears
+// `rate_limited` at most once a second, and is closed with 1008 when refusals go on.
+bool WsSession::admit_by_rate() {
+  if (take_rate_token()) return true;
+  auto now = Clock::now();
+  if (now - rate_window_start_ > kRateWindow) {
+    rate_window_start_ = now;
+    refused_in_window_ = 0;
   }
+  if (++refused_in_window_ > std::max(config_.ws_rate_burst, config_.ws_rate_per_second)) {
+    counters_.closed_rate_limit++;
+    start_close(policy, "rate limit exceeded");
+    return false;
+  }
+  if (now - last_rate_error_ >= kRateErrorInterval) {
+    last_rate_error_ = now;
+    enqueue(lobby::make_frame(lobby::error_frame(
+                "rate_limited", "more than " + std::to_string(config_.ws_rate_per_second) +
+                                    " messages per second; messages are being dropped")),
+            lobby::FrameKind::normal);
+  }
+  return false;
+}
+
+void WsSession::handle_text(std::string_view text) {
+  if (!admit_by_rate()) return;
   auto parsed = lobby::parse_client_message(text, user_id_);
   if (auto* err = std::get_if<lobby::ProtocolError>(&parsed)) {
     enqueue(lobby::make_frame(lobby::error_frame(err->code, err->message)), lobby::FrameKind::normal);
@@ -593,7 +618,8 @@ void WsSession::fail(std::uint16_t code, std::string_view reason) {
   in_message_ = false;
   message_.clear();
   if (close_queued_) return;
-  drop_unsent();
+  // Replies already due (to messages before the bad frame) go out first; the close frame
+  // follows them.
   queue_close(code, reason);
 }
 

@@ -62,6 +62,7 @@ struct Config {
   // A member whose page said it is going away (`leave` with page_closing) keeps their place this
   // long instead, enough for a reload to resume the call; then they are gone (peer_left).
   std::chrono::milliseconds page_close_grace{3'000};
+  std::size_t max_bans_per_lobby = 1'000;  // running bans per lobby; past it a new ban gets 409
   std::chrono::milliseconds ws_idle_timeout{45'000};  // pings go out at half of it
   std::chrono::milliseconds ws_hello_timeout{10'000};
   std::size_t ws_max_frame_bytes = 16 * 1024;

@@ -60,7 +60,14 @@ class Database {
   virtual void update_lobby_settings(const std::string& lobby_id, const storage::LobbySettings& settings) = 0;
   virtual void set_lobby_status(const std::string& lobby_id, storage::LobbyStatus status, std::int64_t at_ms) = 0;
   virtual void set_lobby_owner(const std::string& lobby_id, const std::string& owner_id) = 0;
-  virtual void ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until_ms) = 0;
+  // Stores (or moves) a ban, in one transaction: bans that ended by now_ms are deleted first,
+  // and a new ban is refused (false) when the lobby already has max_bans running. Changing an
+  // existing ban is always allowed.
+  virtual bool ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until_ms, std::int64_t now_ms,
+                   std::size_t max_bans) = 0;
+  // Whether the user has ever joined the lobby (lobby_members: write_history stores a
+  // member_joined event, which the WebSocket upgrade writes on a user's first join).
+  virtual bool was_member(const std::string& lobby_id, const std::string& user_id) = 0;
   // When the user's ban in the lobby ends (Unix ms), if there is one.
   virtual std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) = 0;
   // Every ban in the lobby that has not ended by now_ms: (user id, banned until).

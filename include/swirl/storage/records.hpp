@@ -71,11 +71,12 @@ struct User {
 struct HistoryEvent {
   // pairs_met: the members' pairs count as having met (match_pairs), for a match started with
   // with_pairs = false once media flowed or it ended for a reason other than no_media.
-  enum class Kind { match_started, match_ended, pairs_met };
+  // member_joined: members[0] joined the lobby (lobby_members; kept once, the first time).
+  enum class Kind { match_started, match_ended, pairs_met, member_joined };
   Kind kind = Kind::match_started;
-  std::string lobby_id;              // match_started, pairs_met
+  std::string lobby_id;              // match_started, pairs_met, member_joined
   std::string match_id;
-  std::vector<std::string> members;  // match_started, pairs_met
+  std::vector<std::string> members;  // match_started, pairs_met, member_joined
   bool with_pairs = true;            // match_started: also upsert the pairs now
   std::string end_reason;            // match_ended
   std::int64_t at_ms = 0;

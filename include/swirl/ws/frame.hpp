@@ -47,6 +47,11 @@ std::size_t write_server_header(std::uint8_t* out, Opcode opcode, std::uint64_t 
 // True if `bytes` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool valid_utf8(std::string_view bytes);
 
+// For text that arrives in pieces (the fragments of a message): nullopt as soon as `bytes`
+// cannot be the start of well-formed UTF-8; otherwise how many bytes form whole characters
+// (the at most 3 after them begin a character that the next piece may complete).
+std::optional<std::size_t> utf8_complete_prefix(std::string_view bytes);
+
 // Close codes a peer may send (RFC 6455 7.4): 1000-1003, 1007-1011, 3000-4999.
 bool valid_close_code(std::uint16_t code);
 

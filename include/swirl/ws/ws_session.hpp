@@ -101,7 +101,9 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   bool on_frame(const FrameHeader& h, char* payload);
   void on_message(bool text, std::string_view payload);
   void handle_text(std::string_view text);
+  bool check_utf8_fragment(bool last);
   bool take_rate_token();
+  bool admit_by_rate();
 
   void enqueue(lobby::Frame frame, lobby::FrameKind kind);
   void enqueue_control(Opcode op, std::string_view payload);
@@ -150,6 +152,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   std::string message_;
   bool message_text_ = false;
   bool in_message_ = false;
+  std::size_t utf8_checked_ = 0;  // bytes of a fragmented text message_ known to be whole characters
 
   std::vector<Outgoing> queue_;  // [head_, end) unsent; the front one may be partly written
   std::size_t head_ = 0;
