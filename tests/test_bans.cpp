@@ -68,7 +68,7 @@ TEMPLATE_TEST_CASE("a ban needs the id of someone who is or was in the lobby", "
   CHECK(ban(owner, other, bob.id).error_code() == "member_not_found");
 }
 
-TEMPLATE_TEST_CASE("a lobby holds at most --max-bans-per-lobby running bans; ended ones do not count", "[owner][ban][strict][limits]",
+TEMPLATE_TEST_CASE("a lobby holds at most --max-bans-per-lobby running bans and ended ones do not count", "[owner][ban][strict][limits]",
                    SqliteBackend, PostgresBackend) {
   TestServer server(TestType::value, [](swirl::core::Config& c) { c.max_bans_per_lobby = 2; });
   Interactions it(server);
@@ -130,7 +130,7 @@ TEMPLATE_TEST_CASE("the store keeps bans bounded and hands a starting actor the 
   CHECK_FALSE(db->was_member("lobby1", "running1"));
 }
 
-TEST_CASE("--max-bans-per-lobby: default, flag, environment, bounds", "[config][ban]") {
+TEST_CASE("the max-bans-per-lobby option: default, flag, environment, bounds", "[config][ban]") {
   using swirl::core::parse_config;
   CHECK(parse_config({}, {}).config->max_bans_per_lobby == 1000);
   CHECK(parse_config({"--max-bans-per-lobby=5"}, {}).config->max_bans_per_lobby == 5);

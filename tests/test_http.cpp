@@ -147,7 +147,7 @@ TEST_CASE("static files: MIME types, ETag and 304, cache policy, HEAD", "[http][
   CHECK(http.get("/models/bodypix/m-1/model.json").status == 404);
 }
 
-TEST_CASE("without --model-dir, /models/ is the web root's (the vendored model); /tfjs/ serves WASM", "[http][static]") {
+TEST_CASE("without --model-dir, /models/ is the web root's (the vendored model) and /tfjs/ serves WASM", "[http][static]") {
   WebRoot root;
   TestServer server(Backend::sqlite, [&](swirl::core::Config& c) { c.web_root = (root.dir / "web").string(); });
   auto http = server.client();

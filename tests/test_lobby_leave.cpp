@@ -114,7 +114,7 @@ TEST_CASE("an explicit ready:false sent during a match is kept when the match en
   CHECK(waiting_for(*bob.ws, told + 1)["reason"] == "nobody_ready");
 }
 
-TEST_CASE("a waiting member is told why: nobody else ready, or met everyone; repeats end the wait",
+TEST_CASE("a waiting member is told why (nobody else ready, or met everyone) and repeats end the wait",
           "[lobby][ws][matchmaking][waiting]") {
   TestServer server(Backend::sqlite, long_resume);
   Interactions it(server);
