@@ -4,11 +4,9 @@
 import assert from 'node:assert/strict';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before } from 'node:test';
-import { launchChromium } from '../support/browsers.mjs';
 import { ARTIFACTS_DIR, REPO_ROOT } from '../support/paths.mjs';
-import { scenario } from '../support/scene.mjs';
-import { ApiClient, startServer } from '../support/server.mjs';
+import { scenario, serverAndChromium } from '../support/scene.mjs';
+import { ApiClient } from '../support/server.mjs';
 import {
   assertVideoFlowing,
   getReady,
@@ -22,21 +20,12 @@ import {
 /** Goal (reported, not asserted) for match -> first remote frame. */
 const FIRST_FRAME_GOAL_MS = 1_500;
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndChromium();
 
 async function newLobby(name) {
-  const owner = await new ApiClient(server.url).createUser('Organizer');
+  const owner = await new ApiClient(env.server.url).createUser('Organizer');
   const lobby = await owner.createLobby(name, { group_size: 2 });
-  return `${server.url}/l/${lobby.id}`;
+  return `${env.server.url}/l/${lobby.id}`;
 }
 
 /** Waits until a remote <video> is actually painting frames (for the screenshot). */
@@ -51,10 +40,10 @@ function waitRemotePlaying(tp) {
   );
 }
 
-scenario('two users from one invite link are matched and video flows both ways', () => server, async (scene, t) => {
+scenario('two users from one invite link are matched and video flows both ways', () => env.server, async (scene, t) => {
   const invite = await newLobby('Friday coffee');
-  const ada = await scene.chromiumPage(browser, 'ada');
-  const bo = await scene.chromiumPage(browser, 'bo');
+  const ada = await scene.chromiumPage(env.browser, 'ada');
+  const bo = await scene.chromiumPage(env.browser, 'bo');
 
   await Promise.all([joinByInvite(ada, invite, 'Ada'), joinByInvite(bo, invite, 'Bo')]);
   for (const tp of [ada, bo]) {
@@ -93,11 +82,11 @@ scenario('two users from one invite link are matched and video flows both ways',
   assert.deepEqual([...ada.errors, ...bo.errors], [], 'no console errors in normal use');
 });
 
-scenario('after leaving a call with B, A is matched with C and video flows', () => server, async (scene) => {
+scenario('after leaving a call with B, A is matched with C and video flows', () => env.server, async (scene) => {
   const invite = await newLobby('Speed networking');
-  const a = await scene.chromiumPage(browser, 'a');
-  const b = await scene.chromiumPage(browser, 'b');
-  const c = await scene.chromiumPage(browser, 'c');
+  const a = await scene.chromiumPage(env.browser, 'a');
+  const b = await scene.chromiumPage(env.browser, 'b');
+  const c = await scene.chromiumPage(env.browser, 'c');
   await Promise.all([joinByInvite(a, invite, 'Ann'), joinByInvite(b, invite, 'Ben'), joinByInvite(c, invite, 'Cat')]);
 
   // C is not ready yet, so the first match is A with B for sure.

@@ -2,22 +2,11 @@
 // connects with the Content-Security-Policy on, and the browser reports no violation of it.
 
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import { launchChromium } from '../support/browsers.mjs';
-import { scenario } from '../support/scene.mjs';
-import { ApiClient, startServer } from '../support/server.mjs';
+import { scenario, serverAndChromium } from '../support/scene.mjs';
+import { ApiClient } from '../support/server.mjs';
 import { assertVideoFlowing, getReady, joinByInvite, waitInCall } from '../support/swirl.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndChromium();
 
 /** Records every CSP violation the page reports (before any of its own scripts run). */
 async function watchViolations(tp) {
@@ -29,10 +18,10 @@ async function watchViolations(tp) {
   });
 }
 
-scenario('the client loads and a call connects under the Content-Security-Policy, with no violation', () => server, async (scene) => {
-  const owner = await new ApiClient(server.url).createUser('Organizer');
+scenario('the client loads and a call connects under the Content-Security-Policy, with no violation', () => env.server, async (scene) => {
+  const owner = await new ApiClient(env.server.url).createUser('Organizer');
   const lobby = await owner.createLobby('CSP check', { group_size: 2 });
-  const invite = `${server.url}/l/${lobby.id}`;
+  const invite = `${env.server.url}/l/${lobby.id}`;
 
   // The document itself carries the headers.
   const res = await fetch(invite);
@@ -43,8 +32,8 @@ scenario('the client loads and a call connects under the Content-Security-Policy
   assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
   assert.match(res.headers.get('permissions-policy') ?? '', /camera=\(self\), microphone=\(self\)/);
 
-  const ada = await scene.chromiumPage(browser, 'ada');
-  const bo = await scene.chromiumPage(browser, 'bo');
+  const ada = await scene.chromiumPage(env.browser, 'ada');
+  const bo = await scene.chromiumPage(env.browser, 'bo');
   await Promise.all([watchViolations(ada), watchViolations(bo)]);
   await Promise.all([joinByInvite(ada, invite, 'Ada'), joinByInvite(bo, invite, 'Bo')]);
   await getReady(ada);

@@ -6,24 +6,12 @@
 // in seconds, not after the 20 s resume grace. Screens of it go to docs/ with SWIRL_E2E_SCREENSHOTS=1.
 
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import { launchChromium } from '../support/browsers.mjs';
 import { eventually } from '../support/poll.mjs';
-import { scenario } from '../support/scene.mjs';
-import { startServer } from '../support/server.mjs';
+import { scenario, serverAndChromium } from '../support/scene.mjs';
 import { assertVideoFlowing, getReady, inbound, selfId, waitConnected, waitInCall } from '../support/swirl.mjs';
 import { auditAccessibility, screenshotForDocs, DESKTOP, PHONE } from '../support/ux.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndChromium();
 
 /** Waits until `tp`'s member list no longer shows `userId`; returns how long that took from `t0`. */
 async function goneFromList(tp, userId, t0, timeout) {
@@ -35,12 +23,12 @@ async function goneFromList(tp, userId, t0, timeout) {
   return Date.now() - t0;
 }
 
-scenario('leaving, reloading and waiting are each explained, and fast', () => server, async (scene) => {
-  const ada = await scene.chromiumPage(browser, 'ada-desktop', { viewport: DESKTOP });
-  const bo = await scene.chromiumPage(browser, 'bo-phone', { viewport: PHONE, isMobile: true, hasTouch: true });
+scenario('leaving, reloading and waiting are each explained, and fast', () => env.server, async (scene) => {
+  const ada = await scene.chromiumPage(env.browser, 'ada-desktop', { viewport: DESKTOP });
+  const bo = await scene.chromiumPage(env.browser, 'bo-phone', { viewport: PHONE, isMobile: true, hasTouch: true });
 
   // Ada creates a lobby: its name field holds a real default, so Create works at once.
-  await ada.goto(`${server.url}/`);
+  await ada.goto(`${env.server.url}/`);
   await auditAccessibility(ada, 'home (no name yet)');
   await ada.fill('display-name-input', 'Ada');
   await ada.click('name-submit');
@@ -119,7 +107,7 @@ scenario('leaving, reloading and waiting are each explained, and fast', () => se
   assert.equal(
     await ada.evaluate(() => /Server:|not delivered/.test(document.body.textContent)),
     false,
-    'no raw server text on screen',
+    'no raw env.server text on screen',
   );
 
   // "This is my last call": kept when the partner leaves. Bo leaves the lobby: gone at once.

@@ -5,23 +5,12 @@
 // Ready button below the fold. Each screen passes an axe-core audit.
 
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import { launchChromium } from '../support/browsers.mjs';
-import { scenario } from '../support/scene.mjs';
-import { ApiClient, startServer } from '../support/server.mjs';
+import { scenario, serverAndChromium } from '../support/scene.mjs';
+import { ApiClient } from '../support/server.mjs';
 import { joinByInvite, waitReadyEnabled } from '../support/swirl.mjs';
 import { DESKTOP, PHONE, auditAccessibility, screenshotForDocs } from '../support/ux.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndChromium();
 
 /** No trace of a lobby page: its header controls are absent. */
 async function assertNoLobbyChrome(tp) {
@@ -30,12 +19,12 @@ async function assertNoLobbyChrome(tp) {
   }
 }
 
-scenario('missing, closed and locked lobbies each have a page of their own', () => server, async (scene) => {
-  const owner = await new ApiClient(server.url).createUser('Olga');
-  const visitor = await scene.chromiumPage(browser, 'visitor-phone', { viewport: PHONE, isMobile: true, hasTouch: true });
+scenario('missing, closed and locked lobbies each have a page of their own', () => env.server, async (scene) => {
+  const owner = await new ApiClient(env.server.url).createUser('Olga');
+  const visitor = await scene.chromiumPage(env.browser, 'visitor-phone', { viewport: PHONE, isMobile: true, hasTouch: true });
 
   // A mistyped link: said at once, before any name is asked.
-  await visitor.goto(`${server.url}/l/NoSuchLobby123`);
+  await visitor.goto(`${env.server.url}/l/NoSuchLobby123`);
   await visitor.waitForTestId('lobby-gone', { 'data-kind': 'missing' });
   assert.match(await visitor.text('lobby-gone'), /no such lobby/i);
   await assertNoLobbyChrome(visitor);
@@ -45,7 +34,7 @@ scenario('missing, closed and locked lobbies each have a page of their own', () 
   // Closed for good.
   const closed = await owner.createLobby('Last week');
   await owner.request('POST', `/api/lobbies/${closed.id}/close`);
-  await visitor.goto(`${server.url}/l/${closed.id}`);
+  await visitor.goto(`${env.server.url}/l/${closed.id}`);
   await visitor.waitForTestId('lobby-gone', { 'data-kind': 'closed' });
   assert.match(await visitor.text('lobby-gone'), /closed/);
   await assertNoLobbyChrome(visitor);
@@ -53,7 +42,7 @@ scenario('missing, closed and locked lobbies each have a page of their own', () 
   // Locked: the page checks again by itself and goes on once the owner unlocks.
   const locked = await owner.createLobby('Board games');
   await owner.request('POST', `/api/lobbies/${locked.id}/lock`);
-  await visitor.goto(`${server.url}/l/${locked.id}`);
+  await visitor.goto(`${env.server.url}/l/${locked.id}`);
   await visitor.waitForTestId('lobby-gone', { 'data-kind': 'locked' });
   assert.match(await visitor.text('lobby-gone'), /Board games/);
   await assertNoLobbyChrome(visitor);
@@ -70,17 +59,17 @@ scenario('missing, closed and locked lobbies each have a page of their own', () 
   await visitor.click('leave-lobby-button');
   await visitor.waitForTestId('home');
   await owner.request('POST', `/api/lobbies/${locked.id}/lock`);
-  await visitor.goto(`${server.url}/l/${locked.id}`);
+  await visitor.goto(`${env.server.url}/l/${locked.id}`);
   await visitor.waitForTestId('lobby-gone', { 'data-kind': 'locked' });
   await owner.request('POST', `/api/lobbies/${locked.id}/unlock`);
   await visitor.waitForTestId('connection-state', { 'data-state': 'connected' }, { timeout: 10_000 });
 });
 
-scenario('an announcement is plain text, dismissible, and keeps Ready above the fold at 1280x800', () => server, async (scene) => {
-  const owner = await new ApiClient(server.url).createUser('Olga');
+scenario('an announcement is plain text, dismissible, and keeps Ready above the fold at 1280x800', () => env.server, async (scene) => {
+  const owner = await new ApiClient(env.server.url).createUser('Olga');
   const lobby = await owner.createLobby('Friday coffee');
-  const guest = await scene.chromiumPage(browser, 'guest-desktop', { viewport: DESKTOP });
-  await joinByInvite(guest, `${server.url}/l/${lobby.id}`, 'Gus');
+  const guest = await scene.chromiumPage(env.browser, 'guest-desktop', { viewport: DESKTOP });
+  await joinByInvite(guest, `${env.server.url}/l/${lobby.id}`, 'Gus');
   await waitReadyEnabled(guest);
 
   await owner.request('POST', `/api/lobbies/${lobby.id}/announce`, { message: 'Last round in 5 minutes! 🎉' });

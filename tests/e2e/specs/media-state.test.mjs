@@ -7,9 +7,7 @@
 //   are matched again (the pair was not recorded as having met).
 
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import { launchChromium } from '../support/browsers.mjs';
-import { scenario } from '../support/scene.mjs';
+import { scenario, serverAndChromium } from '../support/scene.mjs';
 import { ApiClient, startServer } from '../support/server.mjs';
 import { assertVideoFlowing, getReady, joinByInvite, selfId, waitInCall } from '../support/swirl.mjs';
 
@@ -18,16 +16,7 @@ const CAMERA_OFF_WITHIN_MS = 1_000;
 /** Short no-media timeout for the no-media scenario (the default is 20 s). */
 const NO_MEDIA_MS = 3_000;
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndChromium();
 
 async function newLobby(srv, name) {
   const owner = await new ApiClient(srv.url).createUser('Organizer');
@@ -48,10 +37,10 @@ function recordAppearance(tp, testId) {
   }, testId);
 }
 
-scenario('camera off and mute reach the partner tile: "camera off" with initials, and a muted icon', () => server, async (scene, t) => {
-  const invite = await newLobby(server, 'Media state');
-  const ada = await scene.chromiumPage(browser, 'ada');
-  const bo = await scene.chromiumPage(browser, 'bo');
+scenario('camera off and mute reach the partner tile: "camera off" with initials, and a muted icon', () => env.server, async (scene, t) => {
+  const invite = await newLobby(env.server, 'Media state');
+  const ada = await scene.chromiumPage(env.browser, 'ada');
+  const bo = await scene.chromiumPage(env.browser, 'bo');
   await Promise.all([joinByInvite(ada, invite, 'Ada Lovelace'), joinByInvite(bo, invite, 'Bo')]);
   await getReady(ada);
   await getReady(bo);
@@ -112,12 +101,12 @@ scenario('camera off and mute reach the partner tile: "camera off" with initials
   await assertVideoFlowing(bo, 'Bo receives Ada again');
 });
 
-scenario('a match where media never flows ends with no_media, is explained, and the pair is matched again', () => server, async (scene, t) => {
+scenario('a match where media never flows ends with no_media, is explained, and the pair is matched again', () => env.server, async (scene, t) => {
   const noMediaServer = await startServer([`--no-media-timeout-ms=${NO_MEDIA_MS}`]);
   scene.defer(() => noMediaServer.stop());
   const invite = await newLobby(noMediaServer, 'No media');
-  const ada = await scene.chromiumPage(browser, 'ada');
-  const bo = await scene.chromiumPage(browser, 'bo');
+  const ada = await scene.chromiumPage(env.browser, 'ada');
+  const bo = await scene.chromiumPage(env.browser, 'bo');
   await Promise.all([joinByInvite(ada, invite, 'Ada'), joinByInvite(bo, invite, 'Bo')]);
   // Ada's peer connections are relay-only, and the server offers no TURN: no candidates, no media.
   await ada.evaluate(() => localStorage.setItem('swirl.test.iceTransportPolicy', 'relay'));

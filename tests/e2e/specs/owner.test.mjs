@@ -1,30 +1,18 @@
-// The owner panel: a lobby created in the browser, a member removed from it with a ban, and
+// The owner panel: a lobby created in the env.browser, a member removed from it with a ban, and
 // what the removed member's browser shows (now and when it tries to come back).
 
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import { launchChromium } from '../support/browsers.mjs';
-import { scenario } from '../support/scene.mjs';
-import { startServer } from '../support/server.mjs';
+import { scenario, serverAndChromium } from '../support/scene.mjs';
 import { joinByInvite, selfId, waitConnected } from '../support/swirl.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndChromium();
 
-scenario('the owner removes a member from the owner panel and that browser says so', () => server, async (scene) => {
-  const owner = await scene.chromiumPage(browser, 'owner');
-  const guest = await scene.chromiumPage(browser, 'guest');
+scenario('the owner removes a member from the owner panel and that browser says so', () => env.server, async (scene) => {
+  const owner = await scene.chromiumPage(env.browser, 'owner');
+  const guest = await scene.chromiumPage(env.browser, 'guest');
 
   // The owner creates the lobby through the UI, which makes this browser its owner.
-  await owner.goto(`${server.url}/`);
+  await owner.goto(`${env.server.url}/`);
   await owner.fill('display-name-input', 'Olga');
   await owner.click('name-submit');
   await owner.fill('lobby-name-input', 'Owner test');

@@ -3,33 +3,22 @@
 // same match and the same RTCPeerConnection, video still flowing both ways.
 
 import assert from 'node:assert/strict';
-import { after, before } from 'node:test';
-import { launchChromium } from '../support/browsers.mjs';
 import { CutProxy } from '../support/cut-proxy.mjs';
-import { scenario } from '../support/scene.mjs';
-import { ApiClient, startServer } from '../support/server.mjs';
+import { scenario, serverAndChromium } from '../support/scene.mjs';
+import { ApiClient } from '../support/server.mjs';
 import { assertVideoFlowing, getReady, joinByInvite, waitConnected, waitInCall } from '../support/swirl.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndChromium();
 
-scenario('the signaling socket is cut and restored during a call and the call continues', () => server, async (scene) => {
-  const owner = await new ApiClient(server.url).createUser('Organizer');
+scenario('the signaling socket is cut and restored during a call and the call continues', () => env.server, async (scene) => {
+  const owner = await new ApiClient(env.server.url).createUser('Organizer');
   const lobby = await owner.createLobby('Flaky network', { group_size: 2 });
   // Rae reaches the server through the relay, Sam directly.
-  const proxy = await new CutProxy(server.port).listen();
+  const proxy = await new CutProxy(env.server.port).listen();
   scene.defer(() => proxy.close());
-  const rae = await scene.chromiumPage(browser, 'rae-behind-relay');
-  const sam = await scene.chromiumPage(browser, 'sam');
-  await Promise.all([joinByInvite(rae, `${proxy.url}/l/${lobby.id}`, 'Rae'), joinByInvite(sam, `${server.url}/l/${lobby.id}`, 'Sam')]);
+  const rae = await scene.chromiumPage(env.browser, 'rae-behind-relay');
+  const sam = await scene.chromiumPage(env.browser, 'sam');
+  await Promise.all([joinByInvite(rae, `${proxy.url}/l/${lobby.id}`, 'Rae'), joinByInvite(sam, `${env.server.url}/l/${lobby.id}`, 'Sam')]);
 
   await getReady(rae);
   await getReady(sam);

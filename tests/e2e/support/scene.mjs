@@ -3,8 +3,10 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { test } from 'node:test';
+import { after, before, test } from 'node:test';
+import { launchChromium } from './browsers.mjs';
 import { ARTIFACTS_DIR } from './paths.mjs';
+import { startServer } from './server.mjs';
 import { TestPage } from './test-page.mjs';
 
 const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
@@ -82,4 +84,22 @@ export function scenario(name, getServer, body, options = {}) {
       await scene.close();
     }
   });
+}
+
+/**
+ * The usual fixture of a spec file: one fresh server (startServer's options) and one Chromium
+ * for all its tests, started before the first and stopped after the last. The returned object
+ * holds `server` and `browser` once the file's `before` hook has run.
+ */
+export function serverAndChromium(serverOptions) {
+  const env = { server: undefined, browser: undefined };
+  before(async () => {
+    env.server = await startServer(serverOptions);
+    env.browser = await launchChromium();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
