@@ -2,6 +2,8 @@
 // `ready:false` outlives the match, and a ready member is told why they are still waiting.
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "support/interactions.hpp"
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
@@ -88,6 +90,37 @@ TEST_CASE("leave with page_closing: a reload within the page-close grace resumes
   CHECK(took >= std::chrono::milliseconds(1'400));
   CHECK(took < std::chrono::seconds(10));
   ada.ws->wait_for([&](const json& m) { return m["type"] == "lobby_status" && !lists(m, bob.id); });
+}
+
+TEST_CASE("a close frame with 1001 (going away: the browser closed the page) gets the page-close grace",
+          "[lobby][ws][leave]") {
+  TestServer server(Backend::sqlite, long_resume);
+  Interactions it(server);
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto lobby = it.create_lobby(ada);
+  auto match = match_pair(lobby, ada, bob);
+
+  // The tab closed before the page could send `leave`: the browser's own close frame says so.
+  auto t0 = std::chrono::steady_clock::now();
+  bob.ws->close(1001);
+  auto ended = ada.ws->wait_for_type("match_ended", std::chrono::seconds(10));
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(ended["reason"] == "peer_left");
+  CHECK(ended["match_id"] == match["match_id"]);
+  CHECK(took >= std::chrono::milliseconds(1'400));  // the page-close grace (1.5 s) ...
+  CHECK(took < std::chrono::seconds(10));           // ... not the resume grace (60 s)
+  ada.ws->wait_for([&](const json& m) { return m["type"] == "lobby_status" && !lists(m, bob.id); });
+
+  // A normal close (1000) without `leave` is still a lost connection: the resume grace applies.
+  auto& cy = it.user("Cy");
+  auto& dee = it.user("Dee");
+  match_pair(it.create_lobby(cy), cy, dee);  // a lobby of their own: Ada is still waiting in the first
+  dee.ws->close(1000);
+  auto st = cy.ws->wait_for([&](const json& m) { return m["type"] == "user_status"; }, std::chrono::seconds(5));
+  CHECK(st["status"] == "reconnecting");
+  std::this_thread::sleep_for(std::chrono::milliseconds(2'500));
+  CHECK(cy.ws->count("match_ended") == 0);
 }
 
 TEST_CASE("an explicit ready:false sent during a match is kept when the match ends", "[lobby][ws][readiness]") {

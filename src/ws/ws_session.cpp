@@ -34,6 +34,7 @@ constexpr auto kActiveHold = std::chrono::seconds(2);          // quiet this lon
 constexpr unsigned kReadsBeforeBuffer = 4;                    // reads (without a buffer) before a connection gets one
 constexpr std::uint16_t kProtocolError = 1002;
 constexpr std::uint16_t kInvalidPayload = 1007;
+constexpr std::uint16_t kGoingAway = 1001;
 constexpr std::uint16_t kTooBig = lobby::close_code::too_big;
 
 // MSG_PEEK|MSG_TRUNC tells how much is readable without copying it anywhere; the buffer is
@@ -306,6 +307,13 @@ bool WsSession::on_frame(const FrameHeader& h, char* payload) {
         return false;
       }
       close_received_ = true;
+      // 1001 "going away" is what a browser sends when the page is closed or navigated away:
+      // the same as `leave` page_closing (docs/protocol.md), so the drop that follows gets the
+      // page-close grace even when the page had no time to send that message itself.
+      if (cp->code == std::optional<std::uint16_t>(kGoingAway) && lobby_ && state_ == State::open) {
+        lobby::ClientCommand leave{lobby::LeaveCommand{true}};
+        lobby_->handle_message(shared_from_this(), mid_, leave);
+      }
       if (close_sent_) {
         finish();
         return false;
