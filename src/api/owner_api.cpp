@@ -3,6 +3,7 @@
 #include "swirl/api/users_api.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/core/utf8.hpp"
+#include "swirl/lobby/owner_change.hpp"
 #include "swirl/users/display_name.hpp"
 
 namespace swirl::api {
@@ -22,15 +23,21 @@ struct OwnedLobby {
   storage::LobbyRecord record;
 };
 
-// Authenticates the caller and loads the lobby: 401 / 404 / 403 (not the owner) / 409 (closed,
-// for calls that change something).
+// Authenticates the caller and finds the lobby: 401 / 404 / 403 (not the owner) / 409 (closed,
+// for calls that change something). A live lobby's actor answers who owns it (its record is
+// kept in step with the database by apply_change); only a lobby without one is read from the
+// database.
 asio::awaitable<OwnedLobby> owned_lobby(LobbyServices& s, http::RequestContext& ctx, bool changes) {
   auto user = co_await authenticate(s.base, ctx.request);
   const std::string id = ctx.param("id");
-  auto& db = s.base.db;
-  auto job = [&db, id] { return db.find_lobby(id); };
-  auto op = s.base.pool.run(std::move(job));
-  auto record = co_await std::move(op);
+  std::optional<storage::LobbyRecord> record =
+      co_await s.supervisor->ask(id, [](LobbyServer& l) { return l.record(); });
+  if (!record) {
+    auto& db = s.base.db;
+    auto job = [&db, id] { return db.find_lobby(id); };
+    auto op = s.base.pool.run(std::move(job));
+    record = co_await std::move(op);
+  }
   if (!record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
   if (record->owner_id != user.id) throw ApiError(Status::forbidden, "not_owner", "only the lobby's owner may do this");
   if (changes && record->status == storage::LobbyStatus::closed)
@@ -51,14 +58,21 @@ asio::awaitable<void> on_db(LobbyServices& s, F f) {
   co_await std::move(op);
 }
 
-asio::awaitable<http::Response> set_status(LobbyServices& s, http::RequestContext& ctx, storage::LobbyStatus status) {
-  auto owned = co_await owned_lobby(s, ctx, true);
+// The one path of an owner change: the record first (the database, on the pool), then the live
+// actor's copy, with the same value. True when a live actor took it.
+asio::awaitable<bool> apply_change(LobbyServices& s, const std::string& id, lobby::OwnerChange change) {
   auto& db = s.base.db;
-  co_await on_db(s, [&db, id = owned.record.id, status] { db.set_lobby_status(id, status, core::now_ms()); });
-  co_await s.supervisor->ask(owned.record.id, [status](LobbyServer& l) {
-    l.set_status(status);
+  co_await on_db(s, [&db, id, change] { lobby::store(db, id, change, core::now_ms()); });
+  auto live = co_await s.supervisor->ask(id, [change](LobbyServer& l) {
+    l.apply(change);
     return true;
   });
+  co_return live.has_value();
+}
+
+asio::awaitable<http::Response> set_status(LobbyServices& s, http::RequestContext& ctx, storage::LobbyStatus status) {
+  auto owned = co_await owned_lobby(s, ctx, true);
+  co_await apply_change(s, owned.record.id, {.status = status});
   co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", storage::to_string(status)}});
 }
 
@@ -100,14 +114,9 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     if (auto* err = std::get_if<storage::SettingsError>(&applied))
       throw ApiError(Status::bad_request, "invalid_settings", err->field + ": " + err->message);
     auto settings = std::get<storage::LobbySettings>(applied);
-    auto& db = s.base.db;
-    co_await on_db(s, [&db, id = owned.record.id, settings] { db.update_lobby_settings(id, settings); });
-    auto live = co_await s.supervisor->ask(owned.record.id, [settings](LobbyServer& l) {
-      l.apply_settings(settings);
-      return true;
-    });
+    bool live = co_await apply_change(s, owned.record.id, {.settings = settings});
     co_return http::json_response(ctx.request, Status::ok,
-                                  Json{{"id", owned.record.id}, {"settings", settings.to_json()}, {"applied_live", live.has_value()}});
+                                  Json{{"id", owned.record.id}, {"settings", settings.to_json()}, {"applied_live", live}});
   });
 
   router.add(verb::post, "/api/lobbies/{id}/kick", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
@@ -122,17 +131,12 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
       ban_seconds = it->get<int>();
     }
     if (user_id == owned.owner.id) throw ApiError(Status::bad_request, "invalid_user_id", "you cannot kick yourself");
-    std::int64_t until = 0;
-    if (ban_seconds > 0) {
-      auto& db = s.base.db;
-      until = core::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000;
-      co_await on_db(s, [&db, id = owned.record.id, user_id, until] { db.ban(id, user_id, until); });
-    }
-    // A live (or loading) lobby keeps its bans in memory: it learns this one before it kicks.
-    auto kicked = co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds, until](LobbyServer& l) {
-      if (ban_seconds > 0) l.record_ban(user_id, until);
-      return l.kick(user_id, ban_seconds);
-    });
+    // A live lobby keeps its bans in memory: it learns this one before it kicks.
+    if (ban_seconds > 0)
+      co_await apply_change(s, owned.record.id,
+                            {.ban = lobby::Ban{user_id, core::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000}});
+    auto kicked =
+        co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds](LobbyServer& l) { return l.kick(user_id, ban_seconds); });
     bool was_member = kicked && *kicked;
     if (!was_member && ban_seconds == 0)
       throw ApiError(Status::not_found, "member_not_found", "that user is not in the lobby");
@@ -177,12 +181,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
 
   router.add(verb::post, "/api/lobbies/{id}/close", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto owned = co_await owned_lobby(s, ctx, true);
-    auto& db = s.base.db;
-    co_await on_db(s, [&db, id = owned.record.id] { db.set_lobby_status(id, storage::LobbyStatus::closed, core::now_ms()); });
-    co_await s.supervisor->ask(owned.record.id, [](LobbyServer& l) {
-      l.close_for_good();
-      return true;
-    });
+    co_await apply_change(s, owned.record.id, {.status = storage::LobbyStatus::closed});
     co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", "closed"}});
   });
 
@@ -195,11 +194,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     auto op = s.base.pool.run(std::move(find));
     auto target = co_await std::move(op);
     if (!target) throw ApiError(Status::not_found, "user_not_found", "no user with that id");
-    co_await on_db(s, [&db, id = owned.record.id, user_id] { db.set_lobby_owner(id, user_id); });
-    co_await s.supervisor->ask(owned.record.id, [user_id](LobbyServer& l) {
-      l.set_owner(user_id);
-      return true;
-    });
+    co_await apply_change(s, owned.record.id, {.owner_id = user_id});
     co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"owner_id", user_id}});
   });
 }
