@@ -368,6 +368,11 @@ export class LobbySession {
     if (match) this.startCall(match, welcome.resumed ? rememberedGen(match.match_id) + 1 : undefined);
   }
 
+  /** The lobby has another owner (this browser handed it over, or learned it is not the owner). */
+  setOwner(ownerId: string): void {
+    if (this.lobby) this.lobby = { ...this.lobby, owner_id: ownerId };
+  }
+
   private gotLobbyStatus(status: LobbyStatusMessage): void {
     this.members = status.members;
     this.memberCount = status.member_count;
