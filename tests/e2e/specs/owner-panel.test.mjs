@@ -100,7 +100,7 @@ scenario('every owner control works against a real server (desktop, keyboard too
   await typeInto(olga, 'owner-setting-round_seconds', '121');
   await olga.click('save-settings-button');
   assert.equal(await olga.text('owner-setting-error-max_members'), 'Most people in the lobby must be a whole number from 2 to 10000.');
-  assert.equal(await olga.text('owner-setting-error-round_seconds'), 'Round length (0 = no limit) must be from 0 to 120 minutes.');
+  assert.equal(await olga.text('owner-setting-error-round_seconds'), 'Round length must be from 0 to 120 minutes.');
   assert.equal((await state()).settings.max_members, 200, 'nothing was sent');
   // Valid values are saved, in the server's units.
   await olga.select('owner-group-size', '3');

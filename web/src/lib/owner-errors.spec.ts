@@ -40,7 +40,7 @@ describe('explainOwnerError', () => {
 
   it('explains a refused setting with its allowed range', () => {
     const err = fromServer(400, 'invalid_settings', 'round_seconds: round_seconds must be between 0 and 7200 (got 9000)');
-    expect(explainOwnerError(err, 'settings')).toBe('The server did not accept that. Round length (0 = no limit): from 0 to 120 minutes.');
+    expect(explainOwnerError(err, 'settings')).toBe('The server did not accept that. Round length: from 0 to 120 minutes.');
     expect(explainOwnerError(fromServer(400, 'invalid_settings', 'group_size: no'), 'settings')).toBe(
       'People per conversation must be 2, 3 or 4.',
     );

@@ -47,7 +47,7 @@ describe('parseNumeric: the server limits of docs/http-api.md', () => {
 
   it('says what is allowed', () => {
     expect(parseNumeric(setting('round_seconds'), '999')).toEqual({
-      error: 'Round length (0 = no limit) must be from 0 to 120 minutes.',
+      error: 'Round length must be from 0 to 120 minutes.',
     });
     expect(parseNumeric(setting('max_members'), '1')).toEqual({
       error: 'Most people in the lobby must be a whole number from 2 to 10000.',

@@ -13,13 +13,15 @@ export type NumericSetting = {
   max: number;
   /** The panel asks for minutes where the server counts seconds. */
   unit: 'people' | 'minutes';
+  /** Shown beside the label, not in error sentences. */
+  hint?: string;
 };
 
 export const GROUP_SIZES = [2, 3, 4] as const;
 
 export const NUMERIC_SETTINGS: readonly NumericSetting[] = [
   { key: 'max_members', label: 'Most people in the lobby', min: 2, max: 10_000, unit: 'people' },
-  { key: 'round_seconds', label: 'Round length (0 = no limit)', min: 0, max: 7_200, unit: 'minutes' },
+  { key: 'round_seconds', label: 'Round length', min: 0, max: 7_200, unit: 'minutes', hint: '0 = no limit' },
   { key: 'repeat_after_seconds', label: 'With repeats on, meet again after', min: 0, max: 86_400, unit: 'minutes' },
   { key: 'idle_shutdown_seconds', label: 'Stop an empty lobby after', min: 1, max: 86_400, unit: 'minutes' },
 ];
