@@ -130,6 +130,24 @@ describe('CallSession peer-connection generations', () => {
     expect(call.health[0]!.samples).toBe(3);
   });
 
+  it('reports first media once per call, from the health samples: one getStats() a second per connection', async () => {
+    const pc = FakePc.made[0]!;
+    let statsCalls = 0;
+    let report = new Map<string, unknown>();
+    pc.getStats = async () => {
+      statsCalls += 1;
+      return report;
+    };
+    const flowing: number[] = [];
+    call.on('mediaFlowing', () => flowing.push(statsCalls));
+    await vi.advanceTimersByTimeAsync(2_100);
+    expect(flowing).toEqual([]);
+    report = new Map([['a', { type: 'inbound-rtp', kind: 'audio', packetsReceived: 12 }]]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(flowing).toEqual([3]);
+    expect(statsCalls).toBe(5);
+  });
+
   it('a reloaded page taking over its match starts at the resume generation and says reset first', () => {
     const resumed = new CallSession({
       selfId: 'me',

@@ -46,6 +46,8 @@ export type CallEvents = {
   error: { peerId: string; error: unknown };
   /** A stall, a recovery step or a recovery: reported to the server as `call_event`. */
   callEvent: { peerId: string; event: CallEventName };
+  /** Once per call: the first remote media arrived (from the peer monitors' own samples). */
+  mediaFlowing: void;
 };
 
 export type LocalTracks = { audio: MediaStreamTrack | null; video: MediaStreamTrack | null };
@@ -99,6 +101,7 @@ export class CallSession extends Emitter<CallEvents> {
   private readonly links = new Map<string, PeerLink>();
   private readonly eventLog: CallEventRecord[] = [];
   private closed = false;
+  private mediaFlowingSaid = false;
 
   constructor(private readonly options: CallOptions) {
     super();
@@ -351,6 +354,11 @@ export class CallSession extends Emitter<CallEvents> {
         view.quality = health.quality;
         view.qualityLevel = health.level;
         this.emit('change', undefined);
+      },
+      onFirstMedia: () => {
+        if (this.mediaFlowingSaid || this.closed) return;
+        this.mediaFlowingSaid = true;
+        this.emit('mediaFlowing', undefined);
       },
       onEvent: (event) => {
         this.eventLog.push({ peerId, event, at: Date.now() });

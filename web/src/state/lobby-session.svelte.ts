@@ -9,7 +9,7 @@ import { installDebugHandle } from '../lib/debug';
 import { ErrorReason, SwirlError } from '../lib/errors';
 import type { DeviceManager } from '../lib/devices';
 import { cameraVideo, type OutgoingVideo } from '../lib/blur/controller';
-import { HiddenUnreadyWatch, MediaStateReporter, localMedia, watchFirstMedia } from '../lib/media-state';
+import { HiddenUnreadyWatch, MediaStateReporter, localMedia } from '../lib/media-state';
 import { noticeForSocketError } from '../lib/server-notices';
 import { testIceTransportPolicy } from '../lib/test-switches';
 import type {
@@ -117,7 +117,6 @@ export class LobbySession {
   private lastMatchAt: number | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly mediaReporter = new MediaStateReporter();
-  private stopFirstMediaWatch: (() => void) | null = null;
   private readonly hiddenWatch = new HiddenUnreadyWatch(
     {
       ready: () => this.ready,
@@ -430,6 +429,8 @@ export class LobbySession {
       this.transition({ type: 'peers', peers: this.peers });
     });
     call.on('callEvent', ({ event }) => void this.client.send({ type: 'call_event', match_id: match.match_id, event }));
+    // The server ends a match nobody reported media for (no_media): say when ours arrives.
+    call.on('mediaFlowing', () => void this.client.send({ type: 'media_flowing', match_id: match.match_id }));
     call.on('error', ({ peerId, error }) => {
       const problem = error instanceof SwirlError ? error : SwirlError.negotiation(peerId, error);
       console.warn('swirl: negotiation step failed', problem);
@@ -439,12 +440,6 @@ export class LobbySession {
     this.call = call;
     this.peers = call.peers.map((p) => ({ ...p }));
     this.transition({ type: 'matched' });
-    // The server ends a match nobody reported media for (no_media): say when ours arrives.
-    const matchId = match.match_id;
-    this.stopFirstMediaWatch = watchFirstMedia(
-      () => call.peerConnections,
-      () => void this.client.send({ type: 'media_flowing', match_id: matchId }),
-    );
   }
 
   /**
@@ -452,8 +447,6 @@ export class LobbySession {
    * it); without it the call state is left to the event that follows (closed, a new match).
    */
   private endCall(ready?: boolean): void {
-    this.stopFirstMediaWatch?.();
-    this.stopFirstMediaWatch = null;
     const call = this.call;
     this.call = null;
     this.match = null;
