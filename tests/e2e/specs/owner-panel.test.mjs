@@ -200,13 +200,18 @@ scenario('every owner control works against a real server (desktop, keyboard too
   await waitConnected(olga);
   assert.equal(await olga.attribute('owner-panel', 'data-testid'), null, 'still no panel after a reload');
 
-  // --- Close: asked twice, then everyone sees the closed page.
+  // --- Close: asked twice (by keyboard), then everyone sees the closed page.
   await gus.click('close-lobby-button');
   await gus.waitForTestId('close-cancel-button');
   await gus.click('close-cancel-button');
   assert.equal((await gusApi.request('GET', `/api/lobbies/${lobbyId}`)).status, 'open', 'cancel closes nothing');
-  await gus.click('close-lobby-button');
-  await gus.click('close-confirm-button');
+  // By keyboard: Enter on "Close lobby…", the confirmation takes the focus, Enter again.
+  await gus.page.focus('[data-testid="close-lobby-button"]');
+  await gus.press('Enter');
+  await gus.waitFor(() => document.activeElement?.getAttribute('data-testid') === 'close-confirm-button', undefined, {
+    what: 'the confirmation to take the focus',
+  });
+  await gus.press('Enter');
   for (const tp of [gus, olga, hal]) await tp.waitForTestId('lobby-gone', { 'data-kind': 'closed' });
   assert.equal((await gusApi.request('GET', `/api/lobbies/${lobbyId}`)).status, 'closed');
 });
