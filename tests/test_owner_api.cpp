@@ -488,3 +488,46 @@ TEMPLATE_TEST_CASE("the live actor and the database agree on the lobby after eve
   CHECK(state.json()["live"] == false);  // closed: no actor any more, the database answers
   CHECK(state.json()["status"] == "closed");
 }
+
+TEST_CASE("the owner state shows why each ready member is still waiting", "[owner][state][waiting]") {
+  TestServer server(Backend::sqlite);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto lobby = it.create_lobby(owner);
+  ada.join(lobby);
+  bob.join(lobby);
+  // Each member's `waiting` in the owner state, by user id.
+  auto waiting = [&] {
+    std::map<std::string, json> out;
+    auto state = owner.http->get("/api/lobbies/" + lobby + "/state", owner.token);
+    REQUIRE(state.status == 200);
+    auto body = state.json();
+    for (const auto& m : body["members"]) out[m["id"].get<std::string>()] = m["waiting"];
+    return out;
+  };
+  std::map<std::string, json> last;
+  auto shows = [&](const json& for_ada, const json& for_bob) {
+    bool ok = wait_until([&] {
+      last = waiting();
+      return last[ada.id] == for_ada && last[bob.id] == for_bob;
+    });
+    if (!ok) FAIL_CHECK("owner state: Ada " << last[ada.id].dump() << ", Bob " << last[bob.id].dump());
+    return ok;
+  };
+  CHECK(shows(nullptr, nullptr));  // nobody is ready: nobody waits
+
+  ada.ready();
+  ada.ws->wait_for_type("waiting");
+  CHECK(shows("nobody_ready", nullptr));
+
+  bob.ready();
+  ada.ws->wait_for_type("match");
+  CHECK(shows(nullptr, nullptr));  // in a match: not waiting
+
+  // "Next": both ready again, but they have met and the lobby does not repeat.
+  ada.leave_match(true);
+  bob.ws->wait_for_type("waiting");
+  CHECK(shows("met_everyone", "met_everyone"));
+}

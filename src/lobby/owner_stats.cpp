@@ -34,6 +34,7 @@ json owner_state_json(const MemberRegistry& registry, const std::unordered_map<s
                        {"connection", m.mailbox ? "connected" : "reconnecting"},
                        {"match_id", m.match ? json(m.match->id) : json()},
                        {"waiting_seconds", waiting ? (now - m.ready_since_ms) / 1000.0 : 0.0},
+                       {"waiting", m.waiting == WaitingReason::none ? json() : json(to_string(m.waiting))},
                        {"joined_at", core::iso8601(m.joined_at_ms)}});
   });
   json listed = json::array();
