@@ -42,7 +42,7 @@ REPORTS=$(mktemp -d "/tmp/swirl-$preset-reports.XXXXXX")
 trap 'rm -rf "$REPORTS"' EXIT
 # halt_on_error: the first report ends the process (its test fails); log_path: the report is
 # also kept in a file, found below even when the process that wrote it was a child.
-export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:strict_string_checks=1:log_path=$REPORTS/asan"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:log_path=$REPORTS/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$REPORTS/ubsan"
 export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp"
 export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:log_path=$REPORTS/tsan:suppressions=$ROOT/tests/tsan.supp"

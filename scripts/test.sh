@@ -33,6 +33,11 @@ timed() {  # timed NAME COMMAND...: runs COMMAND; a failure marks the run failed
 echo "== C++ tests (ctest) =="
 timed "ctest" ctest --test-dir build/test --output-on-failure --no-tests=error -j "$(nproc)" --timeout 300
 
+# Static analysis over src/ with the checks named in .clang-tidy, from build/test's compile
+# commands; any finding fails the run. (The clang-format half of check-style.sh is not wired yet.)
+echo "== clang-tidy =="
+timed "clang-tidy" scripts/check-style.sh --tidy-only -j "$(nproc)"
+
 # The fuzzers (tests/fuzz/, build/fuzz): every target for a bounded run over its seed corpus;
 # a crash fails the run (docs/testing.md).
 echo "== fuzzers (libFuzzer, bounded runs) =="
