@@ -25,8 +25,7 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-# fuzz_client_message is not built for now (tests/fuzz/CMakeLists.txt says why).
-ALL=(fuzz_ws_frame fuzz_ws_handshake fuzz_json_scan fuzz_http_request fuzz_router_path fuzz_config)
+ALL=(fuzz_ws_frame fuzz_ws_handshake fuzz_json_scan fuzz_client_message fuzz_http_request fuzz_router_path fuzz_config)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${ALL[@]}")
 
