@@ -21,7 +21,8 @@ check() {  # check CMAKELISTS DIR_OF_CMAKELISTS FILE...
 }
 
 check CMakeLists.txt . $(find src -name '*.cpp' | sort)
-check tests/CMakeLists.txt tests $(find tests -maxdepth 2 -name '*.cpp' ! -path 'tests/e2e/*' | sort)
+check tests/CMakeLists.txt tests $(find tests -maxdepth 2 -name '*.cpp' ! -path 'tests/e2e/*' ! -path 'tests/fuzz/*' | sort)
+check tests/fuzz/CMakeLists.txt tests/fuzz $(find tests/fuzz -name '*.cpp' | sort)
 check bench/CMakeLists.txt bench $(find bench -name '*.cpp' ! -path '*/node_modules/*' | sort)
 
 if [ "$missing" -ne 0 ]; then

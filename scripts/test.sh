@@ -19,8 +19,40 @@ export SWIRL_TEST_PG_URL=$(scripts/pg-cluster.sh start "$PGDIR")
 echo "test: PostgreSQL cluster at $SWIRL_TEST_PG_URL"
 
 status=0
+# Each step's wall time, printed again at the end (CI's budget: docs/testing.md, "Budget").
+timings=()
+timed() {  # timed NAME COMMAND...: runs COMMAND; a failure marks the run failed
+  local name=$1 t0
+  t0=$(date +%s)
+  shift
+  "$@" || status=1
+  timings+=("$name: $(( $(date +%s) - t0 )) s")
+  echo "test: $name took $(( $(date +%s) - t0 )) s"
+}
+
 echo "== C++ tests (ctest) =="
-ctest --test-dir build/test --output-on-failure --no-tests=error -j "$(nproc)" --timeout 300 || status=1
+timed "ctest" ctest --test-dir build/test --output-on-failure --no-tests=error -j "$(nproc)" --timeout 300
+
+# Static analysis over src/ with the checks named in .clang-tidy, from build/test's compile
+# commands; any finding fails the run. (The clang-format half of check-style.sh is not wired yet.)
+echo "== clang-tidy =="
+timed "clang-tidy" scripts/check-style.sh --tidy-only -j "$(nproc)"
+
+# The fuzzers (tests/fuzz/, build/fuzz): every target for a bounded run over its seed corpus;
+# a crash fails the run (docs/testing.md).
+echo "== fuzzers (libFuzzer, bounded runs) =="
+timed "fuzzers (build and runs)" scripts/fuzz.sh -t "${SWIRL_FUZZ_SECONDS:-30}"
+
+# The C++ tests again under AddressSanitizer + UBSan (every ctest) and ThreadSanitizer (the
+# concurrency-heavy ones), each in a build of its own (build/asan, build/tsan). Opt-in for now
+# (SWIRL_SANITIZERS=1): they become default once a complete run has passed within CI's budget
+# (docs/testing.md, "Budget").
+if [ "${SWIRL_SANITIZERS:-0}" = 1 ]; then
+  echo "== C++ tests under AddressSanitizer + UBSan =="
+  timed "asan+ubsan (build and ctest)" scripts/sanitize.sh asan
+  echo "== concurrency tests under ThreadSanitizer =="
+  timed "tsan (build and tests)" scripts/sanitize.sh tsan
+fi
 
 if [ -f web/package.json ]; then
   echo "== web client: formatting (Prettier), types (svelte-check), unit tests (vitest) =="
@@ -63,5 +95,7 @@ if [ "${SWIRL_SKIP_CONTAINERS:-0}" != 1 ]; then
   echo "test: the container steps took $(( $(date +%s) - containers_start )) s"
 fi
 
+echo "test: timings of the C++ steps:"
+printf '  %s\n' "${timings[@]}"
 if [ $status -ne 0 ]; then echo "test: FAILED"; else echo "test: all suites passed"; fi
 exit $status
