@@ -25,6 +25,9 @@ if [ "$MODE" = test ]; then
     golang-github-containernetworking-plugin-dnsname mmdebstrap podman-compose curl)
   # /metrics is checked with the Prometheus client library's own text parser (tests/e2e/tools/prom-parse.py).
   APT_PACKAGES+=(python3-prometheus-client)
+  # nginx: docker/nginx/swirl.conf runs in front of a server (tests/test_nginx.cpp); openssl:
+  # the TLS tests make their certificates with it (tests/support/tls_tunnel.cpp, tests/e2e/support/tls.mjs).
+  APT_PACKAGES+=(nginx openssl)
 fi
 
 missing=()

@@ -1,12 +1,19 @@
 #include "swirl/app/app.hpp"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "swirl/api/owner_api.hpp"
 #include "swirl/api/users_api.hpp"
+#include "swirl/net/tls_context.hpp"
 #include "swirl/ws/edge_recv.hpp"
 
 namespace swirl {
@@ -65,6 +72,9 @@ void App::start() {
   limits.header_timeout = config_.http_header_timeout;
   limits.idle_timeout = config_.http_idle_timeout;
   server_ = std::make_unique<http::HttpServer>(ioc_, router_, limits);
+  // A client that accepts no byte of ours for as long as a silent WebSocket may live is gone.
+  if (!config_.tls_cert.empty())
+    server_->enable_tls(net::make_server_tls_context(config_.tls_cert, config_.tls_key), config_.ws_idle_timeout);
   server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req, boost::beast::flat_buffer buffer) {
     std::string leftover = boost::beast::buffers_to_string(buffer.data());
     api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover));
@@ -83,8 +93,8 @@ void App::start() {
 
   unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  spdlog::info("swirl-server listening on http://{}:{} ({} io threads, {} db threads, {} WebSocket receive)",
-               config_.listen_address, port_, n, config_.db_threads,
+  spdlog::info("swirl-server listening on {}://{}:{} ({} io threads, {} db threads, {} WebSocket receive)",
+               config_.tls_cert.empty() ? "http" : "https", config_.listen_address, port_, n, config_.db_threads,
                config_.ws_edge_recv && ws::kEdgeRecvCompiled ? "edge" : "plain Asio");
 }
 
@@ -112,7 +122,10 @@ bool App::stop(std::chrono::milliseconds drain) {
   if (supervisor_ && drain.count() > 0 && !threads_.empty()) {
     supervisor_->shutdown();
     auto deadline = std::chrono::steady_clock::now() + drain;
-    auto busy = [this] { return ws_counters_.open.load() > 0 || server_->in_flight() > 0; };
+    // In this order: a TLS request's response is written to its pump before it stops counting.
+    auto busy = [this] {
+      return ws_counters_.open.load() > 0 || server_->in_flight() > 0 || server_->tls_backlog();
+    };
     while (busy() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     drained = !busy();
@@ -157,6 +170,23 @@ void App::build_routes() {
                        {"version", SWIRL_VERSION}};
     co_return http::json_response(ctx.request, db_ok ? http::Status::ok : http::Status::service_unavailable, body);
   });
+
+#ifdef SWIRL_TEST_HOOKS
+  if (config_.test_hooks) {
+    // A request that takes ?ms=N (at most 10000) to answer, with a 256 KiB body: the drain tests
+    // start one before SIGTERM and check that it still gets its whole answer.
+    router_.add(http::bhttp::verb::get, "/api/test/slow", [](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+      auto target = std::string_view(ctx.request.target());
+      auto at = target.find("ms=");
+      long ms = at == std::string_view::npos ? 0 : std::strtol(std::string(target.substr(at + 3)).c_str(), nullptr, 10);
+      ms = std::clamp(ms, 0L, 10'000L);
+      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+      co_await timer.async_wait(asio::use_awaitable);
+      co_return http::json_response(ctx.request, http::Status::ok,
+                                    http::Json{{"slept_ms", ms}, {"padding", std::string(256 * 1024, 'x')}});
+    });
+  }
+#endif
 
   web_files_ = std::make_unique<http::StaticFiles>(config_.web_root, *pool_, true, kPlaceholderHtml);
   // Without --model-dir, /models/ is the web root's models/ folder (the vendored weights).

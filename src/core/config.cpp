@@ -156,6 +156,10 @@ const std::vector<Option>& options() {
        }},
       {"public-url", "URL", "external base URL for invite links (default: from the Host header)",
        string_opt(&Config::public_url)},
+      {"tls-cert", "FILE",
+       "PEM certificate (chain) for native HTTPS/WSS; with --tls-key the listener speaks TLS only (default none)",
+       string_opt(&Config::tls_cert)},
+      {"tls-key", "FILE", "PEM private key (unencrypted) of --tls-cert (default none)", string_opt(&Config::tls_key)},
       {"lobby-idle-shutdown-ms", "MS", "an empty lobby stops after this long (default 300000)",
        ms_opt(&Config::lobby_idle_shutdown, "--lobby-idle-shutdown-ms")},
       {"max-bans-per-lobby", "N", "running bans a lobby may hold; a new ban past it gets 409 too_many_bans (default 1000)",
@@ -311,6 +315,9 @@ ConfigResult parse_config(const std::vector<std::string>& args,
       opt->set(cfg, value);
     }
     ice::validate(cfg.ice, cfg.ws_idle_timeout / 4);  // the lobby heartbeat renews credentials
+    if (cfg.tls_cert.empty() != cfg.tls_key.empty())
+      throw std::invalid_argument(cfg.tls_cert.empty() ? "--tls-key needs --tls-cert (the certificate it belongs to)"
+                                                       : "--tls-cert needs --tls-key (its private key)");
 #ifndef SWIRL_TEST_HOOKS
     if (cfg.test_hooks)
       throw std::invalid_argument("--test-hooks: this build has no test hooks (configure with -DSWIRL_TEST_HOOKS=ON)");

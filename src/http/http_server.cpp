@@ -12,6 +12,7 @@
 
 #include "swirl/http/request_checks.hpp"
 #include "swirl/http/security_headers.hpp"
+#include "swirl/net/tls_pump.hpp"
 
 namespace swirl::http {
 namespace asio = boost::asio;
@@ -26,10 +27,10 @@ std::string path_only(std::string_view target) {
 }
 
 // Writes a response that ends the connection, then half-closes it.
-asio::awaitable<void> reply_and_close(beast::tcp_stream& stream, Response res, std::chrono::milliseconds timeout) {
+asio::awaitable<void> reply_and_close(beast::tcp_stream& stream, Response res, std::chrono::milliseconds timeout, bool tls) {
   beast::error_code ec;
   res.keep_alive(false);
-  set_security_headers(res);
+  set_security_headers(res, tls);
   stream.expires_after(timeout);
   co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -75,15 +76,13 @@ std::string next_request_id() {
   return fmt::format("{:x}", ++last);
 }
 
+// `tls`: the stream is the decrypted side of a TLS connection (net/tls_pump.hpp); `remote` is
+// the client's address either way.
 asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router, HttpLimits limits,
-                                  const UpgradeHandler* upgrade, std::atomic<std::size_t>& in_flight) {
+                                  const UpgradeHandler* upgrade, std::atomic<std::size_t>& in_flight, std::string remote,
+                                  bool tls) {
   beast::flat_buffer buffer;
   beast::error_code ec;
-  std::string remote;
-  {
-    auto ep = stream.socket().remote_endpoint(ec);
-    if (!ec) remote = ep.address().to_string();
-  }
   for (bool first = true;; first = false) {
     // Between requests on a kept-alive connection the client may stay silent for the idle
     // timeout; the header timeout starts at the first byte of each request (and at accept for
@@ -102,12 +101,12 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
       co_await reply_and_close(stream,
                                error_response(11, false, Status::request_header_fields_too_large, "headers_too_large",
                                               "request headers are too large"),
-                               limits.header_timeout);
+                               limits.header_timeout, tls);
       co_return;
     }
     if (auto problem = check_raw_head(std::string_view(static_cast<const char*>(buffer.data().data()), head_end))) {
       co_await reply_and_close(stream, error_response(11, false, Status::bad_request, problem->code, problem->message),
-                               limits.header_timeout);
+                               limits.header_timeout, tls);
       co_return;
     }
 
@@ -126,7 +125,7 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
                          ? error_response(11, false, Status::request_header_fields_too_large, "headers_too_large",
                                           "request headers are too large")
                          : error_response(11, false, Status::bad_request, "bad_request", "malformed HTTP request");
-      co_await reply_and_close(stream, std::move(res), limits.header_timeout);
+      co_await reply_and_close(stream, std::move(res), limits.header_timeout, tls);
       co_return;
     }
 
@@ -134,7 +133,7 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     if (auto problem = check_head(hdr)) {
       co_await reply_and_close(stream,
                                error_response(hdr.version(), false, Status::bad_request, problem->code, problem->message),
-                               limits.header_timeout);
+                               limits.header_timeout, tls);
       co_return;
     }
     auto too_large = [&] {
@@ -145,7 +144,7 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
       co_await reply_and_close(stream,
                                error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
                                               "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes"),
-                               limits.header_timeout);
+                               limits.header_timeout, tls);
       co_return;
     }
     if (beast::iequals(hdr[bhttp::field::expect], "100-continue")) {
@@ -161,11 +160,11 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
         co_await reply_and_close(stream,
                                  error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
                                                 "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes"),
-                                 limits.header_timeout);
+                                 limits.header_timeout, tls);
       } else if (!quiet_end(ec)) {
         co_await reply_and_close(stream,
                                  error_response(hdr.version(), false, Status::bad_request, "bad_request", "malformed HTTP request body"),
-                                 limits.header_timeout);
+                                 limits.header_timeout, tls);
       }
       co_return;
     }
@@ -187,7 +186,7 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
       res.body().clear();
       res.content_length(len);
     }
-    set_security_headers(res);
+    set_security_headers(res, tls);
     const bool keep_alive = res.keep_alive();
     auto status = res.result_int();
     stream.expires_after(limits.header_timeout);
@@ -203,10 +202,33 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
   }
 }
 
+void spawn_session(tcp::socket socket, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
+                   std::atomic<std::size_t>& in_flight, std::string remote, bool tls) {
+  auto exec = socket.get_executor();
+  asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router, limits, upgrade, in_flight, std::move(remote), tls),
+                 [](std::exception_ptr e) {
+                   if (!e) return;
+                   try {
+                     std::rethrow_exception(e);
+                   } catch (const std::exception& ex) {
+                     spdlog::error("http session ended by exception: {}", ex.what());
+                   }
+                 });
+}
+
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& ioc, const Router& router, HttpLimits limits)
     : ioc_(ioc), router_(router), limits_(limits), acceptor_(asio::make_strand(ioc)), accept_retry_(acceptor_.get_executor()) {}
+
+void HttpServer::enable_tls(std::shared_ptr<asio::ssl::context> context, std::chrono::milliseconds write_timeout) {
+  tls_ = std::make_shared<net::TlsConnections>(
+      std::move(context), limits_.header_timeout, write_timeout, [this](tcp::socket plain, std::string remote) {
+        spawn_session(std::move(plain), router_, limits_, &upgrade_, in_flight_, std::move(remote), true);
+      });
+}
+
+bool HttpServer::tls_backlog() const { return tls_ && tls_->backlog(); }
 
 unsigned short HttpServer::listen(const std::string& address, unsigned short port) {
   tcp::endpoint ep{asio::ip::make_address(address), port};
@@ -240,16 +262,12 @@ void HttpServer::do_accept() {
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    auto exec = socket.get_executor();
-    asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router_, limits_, &upgrade_, in_flight_),
-                   [](std::exception_ptr e) {
-                     if (!e) return;
-                     try {
-                       std::rethrow_exception(e);
-                     } catch (const std::exception& ex) {
-                       spdlog::error("http session ended by exception: {}", ex.what());
-                     }
-                   });
+    std::string remote;
+    if (auto ep = socket.remote_endpoint(ec); !ec) remote = ep.address().to_string();
+    if (tls_)
+      tls_->start(std::move(socket), std::move(remote));
+    else
+      spawn_session(std::move(socket), router_, limits_, &upgrade_, in_flight_, std::move(remote), false);
     do_accept();
   });
 }

@@ -25,11 +25,14 @@ std::string_view permissions_policy() {
   return "camera=(self), microphone=(self), display-capture=(), geolocation=(), payment=(), usb=()";
 }
 
-void set_security_headers(Response& res) {
+std::string_view strict_transport_security() { return "max-age=31536000"; }
+
+void set_security_headers(Response& res, bool tls) {
   res.set("Content-Security-Policy", content_security_policy());
   res.set("X-Content-Type-Options", "nosniff");
   res.set("Referrer-Policy", "no-referrer");
   res.set("Permissions-Policy", permissions_policy());
+  if (tls) res.set("Strict-Transport-Security", strict_transport_security());
 }
 
 }  // namespace swirl::http

@@ -70,15 +70,16 @@ HandshakeRefused refused_join(unsigned short port, const std::string& lobby_id, 
   throw std::runtime_error("the server accepted a WebSocket to lobby " + lobby_id + " that it should have refused");
 }
 
-Interactions::Interactions(TestServer& server) : server_(server) {}
+Interactions::Interactions(TestServer& server) : server_(server), port_(server.port()) {}
+Interactions::Interactions(TestServer& server, unsigned short port) : server_(server), port_(port) {}
 
 SimUser& Interactions::user(const std::string& name) {
   auto it = users_.find(name);
   if (it != users_.end()) return *it->second;
   auto u = std::make_unique<SimUser>();
   u->name = name;
-  u->port = server_.port();
-  u->http = std::make_unique<HttpClient>(server_.port());
+  u->port = port_;
+  u->http = std::make_unique<HttpClient>(port_);
   std::tie(u->id, u->token) = u->http->create_user(name);
   return *users_.emplace(name, std::move(u)).first->second;
 }

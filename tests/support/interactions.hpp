@@ -55,6 +55,9 @@ HandshakeRefused refused_join(unsigned short port, const std::string& lobby_id, 
 class Interactions {
  public:
   explicit Interactions(TestServer& server);
+  // The users' HTTP and WebSocket clients connect to `port` instead of the server's own (a
+  // TLS tunnel's, or a reverse proxy's in front of the server).
+  Interactions(TestServer& server, unsigned short port);
 
   // Creates the user via POST /api/users on first use of `name` (the display name); later
   // calls with the same name return the same user. References stay valid for the lifetime of
@@ -70,6 +73,7 @@ class Interactions {
 
  private:
   TestServer& server_;
+  unsigned short port_;
   std::map<std::string, std::unique_ptr<SimUser>> users_;
 };
 

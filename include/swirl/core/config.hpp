@@ -54,6 +54,10 @@ struct Config {
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
 
   std::string public_url;  // e.g. https://swirl.example.org; empty = derived from the Host header
+  // Native TLS (net/tls_context.hpp): both set = the listener speaks HTTPS/WSS only; both empty
+  // = plain HTTP (behind a TLS-terminating proxy, or on localhost).
+  std::string tls_cert;
+  std::string tls_key;
   bool test_hooks = false; // fault injection; refused unless compiled with SWIRL_TEST_HOOKS
 
   // Lobby runtime (issue 3).

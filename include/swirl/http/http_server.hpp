@@ -18,6 +18,13 @@
 
 #include "swirl/http/router.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+namespace swirl::net {
+class TlsConnections;
+}
+
 namespace swirl::http {
 
 struct HttpLimits {
@@ -39,6 +46,11 @@ class HttpServer {
   // Binds and starts accepting. Returns the bound port (useful with port 0).
   unsigned short listen(const std::string& address, unsigned short port);
   void set_upgrade_handler(UpgradeHandler h) { upgrade_ = std::move(h); }
+  // Before listen(): the listener speaks TLS only (net/tls_pump.hpp). A write to a client that
+  // takes longer than `write_timeout` ends its connection.
+  void enable_tls(std::shared_ptr<boost::asio::ssl::context> context, std::chrono::milliseconds write_timeout);
+  // True while a TLS connection holds response bytes not yet written out (see TlsConnections).
+  bool tls_backlog() const;
   void stop();  // stops accepting; open connections end when the io_context stops
   // Requests being handled or answered right now (a graceful shutdown waits for 0).
   std::size_t in_flight() const { return in_flight_.load(); }
@@ -53,6 +65,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;
   std::atomic<std::size_t> in_flight_{0};
+  std::shared_ptr<net::TlsConnections> tls_;  // null: plain TCP
 };
 
 }  // namespace swirl::http

@@ -14,7 +14,13 @@ namespace swirl::http {
 std::string_view content_security_policy();
 std::string_view permissions_policy();
 
-// Sets Content-Security-Policy, X-Content-Type-Options, Referrer-Policy and Permissions-Policy.
-void set_security_headers(Response& res);
+// Strict-Transport-Security on responses sent over our own TLS: browsers then use https for
+// this host for a year. Not on plain HTTP (RFC 6797 8.1: ignored there), and not when a
+// reverse proxy terminates TLS (the proxy sets it; docker/nginx/swirl.conf does).
+std::string_view strict_transport_security();
+
+// Sets Content-Security-Policy, X-Content-Type-Options, Referrer-Policy and Permissions-Policy,
+// and with `tls` also Strict-Transport-Security.
+void set_security_headers(Response& res, bool tls = false);
 
 }  // namespace swirl::http
