@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "swirl/api/user_sessions.hpp"
 #include "swirl/api/users_api.hpp"
 #include "swirl/auth/tokens.hpp"
 #include "swirl/core/clock.hpp"
@@ -64,6 +65,12 @@ std::optional<std::string> ws_token(const http::Request& req) {
   return std::nullopt;
 }
 
+std::string peer_address(beast::tcp_stream& stream) {
+  beast::error_code ec;
+  auto ep = stream.socket().remote_endpoint(ec);
+  return ec ? std::string() : ep.address().to_string();
+}
+
 struct Admission {
   std::optional<storage::LobbyRecord> record;
   std::optional<std::int64_t> banned_until;
@@ -103,16 +110,15 @@ asio::awaitable<Admission> admission(LobbyServices& s, const std::string& lobby_
 }
 
 asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request req, std::string leftover) {
-  auto refuse = [&](Status status, const std::string& code, const std::string& message) {
-    return http::error_response(req.version(), false, status, code, message);
-  };
   std::optional<http::Response> refusal;
   std::vector<std::string> segments;
   std::string lobby_id;
   storage::User user;
   bool new_member = false;
+  std::shared_ptr<void> abuse_slot;  // counts this connection against its address until it ends
   if (auto bad = ws::check_handshake(req)) refusal = std::move(*bad);
   if (!refusal) try {
+    abuse_slot = s.base.abuse.admit_websocket(req, s.base.abuse.client_address(peer_address(stream), req));
     if (!http::split_path(req.target(), segments) || segments.size() != 4 || segments[0] != "api" ||
         segments[1] != "lobbies" || segments[3] != "ws")
       throw ApiError(Status::not_found, "not_found", "no WebSocket endpoint here");
@@ -136,7 +142,7 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     new_member = !a.already_member;
   } catch (...) {
     auto error = http::current_error("websocket upgrade");
-    refusal = refuse(error.status, error.code, error.message);
+    refusal = http::error_reply_response(req.version(), false, error);
   }
   if (refusal) {
     beast::error_code ec;
@@ -186,6 +192,10 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     }
   }
   auto session = std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, user.id, std::move(leftover));
+  // Held by the session until it is gone: its place in the abuse limits, and its entry in the
+  // user's open sockets (closed by sign out everywhere and account deletion).
+  session->hold_until_closed(std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
+      std::move(abuse_slot), s.base.sessions.add(user.id, session)));
   session->run(s.supervisor, lobby_id, user.display_name);
 }
 
@@ -206,6 +216,7 @@ void handle_ws_upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request
 void register_lobby_routes(http::Router& router, LobbyServices& s) {
   router.add(http::bhttp::verb::post, "/api/lobbies", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto user = co_await authenticate(s.base, ctx.request);
+    s.base.abuse.take(http::LimitKind::lobby_creation, ctx.remote_address);
     Json body = http::parse_json_object(ctx.request);
     auto name_it = body.find("name");
     if (name_it == body.end() || !name_it->is_string())

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "swirl/api/owner_api.hpp"
+#include "swirl/api/user_sessions.hpp"
 #include "swirl/api/users_api.hpp"
 #include "swirl/ws/edge_recv.hpp"
 
@@ -52,8 +53,11 @@ void App::start() {
 
   pool_ = std::make_unique<core::BlockingPool>(config_.db_threads, config_.db_max_pending);
   token_cache_ = std::make_unique<auth::TokenCache>(config_.token_cache_ttl, config_.token_cache_size);
-  services_ = std::make_unique<api::Services>(api::Services{config_, *pool_, *db_, *token_cache_});
+  abuse_ = std::make_unique<http::AbuseGuard>(config_);
   supervisor_ = std::make_shared<lobby::ApplicationSupervisor>(ioc_.get_executor(), config_, *pool_, *db_);
+  user_sessions_ = std::make_shared<api::UserSessions>();
+  services_ = std::make_unique<api::Services>(
+      api::Services{config_, *pool_, *db_, *token_cache_, *abuse_, *user_sessions_, supervisor_->history()});
   supervisor_->set_ice_provider(make_ice_provider());
   housekeeper_ = std::make_shared<Housekeeper>(ioc_, *pool_, *token_cache_, config_.memory_trim_delay);
   supervisor_->on_lobby_removed([h = housekeeper_] { h->poke(); });
@@ -65,6 +69,9 @@ void App::start() {
   limits.header_timeout = config_.http_header_timeout;
   limits.idle_timeout = config_.http_idle_timeout;
   server_ = std::make_unique<http::HttpServer>(ioc_, router_, limits);
+  server_->set_request_gate([this](const http::Request& req, const std::string& peer, std::string& client) {
+    return abuse_->admit_request(req, peer, client);
+  });
   server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req, boost::beast::flat_buffer buffer) {
     std::string leftover = boost::beast::buffers_to_string(buffer.data());
     api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover));

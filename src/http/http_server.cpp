@@ -76,7 +76,8 @@ std::string next_request_id() {
 }
 
 asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router, HttpLimits limits,
-                                  const UpgradeHandler* upgrade, std::atomic<std::size_t>& in_flight) {
+                                  const UpgradeHandler* upgrade, const RequestGate* gate,
+                                  std::atomic<std::size_t>& in_flight) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   std::string remote;
@@ -171,6 +172,24 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     }
 
     Request req = parser.release();
+    std::string client = remote;
+    if (gate && *gate)
+      if (auto refusal = (*gate)(req, remote, client)) {
+        auto status = refusal->result_int();
+        set_security_headers(*refusal);
+        const bool keep_alive = refusal->keep_alive();
+        stream.expires_after(limits.header_timeout);
+        co_await beast::async_write(stream, bhttp::message_generator(std::move(*refusal)),
+                                    asio::redirect_error(asio::use_awaitable, ec));
+        spdlog::info("req={} {} {} {} (refused before dispatch)", next_request_id(), std::string(req.method_string()),
+                     path_only(req.target()), status);
+        if (ec) co_return;
+        if (!keep_alive) {
+          stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+          co_return;
+        }
+        continue;
+      }
     if (beast::websocket::is_upgrade(req) && upgrade && *upgrade) {
       stream.expires_never();
       spdlog::info("req={} {} {} 101 upgrade", next_request_id(), std::string(req.method_string()), path_only(req.target()));
@@ -180,7 +199,7 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
 
     InFlight counted(in_flight);
     const std::string request_id = next_request_id();
-    Response res = co_await router.dispatch(req, remote);
+    Response res = co_await router.dispatch(req, client);
     res.set("X-Request-Id", request_id);
     if (req.method() == bhttp::verb::head) {
       auto len = res.body().size();
@@ -241,7 +260,7 @@ void HttpServer::do_accept() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto exec = socket.get_executor();
-    asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router_, limits_, &upgrade_, in_flight_),
+    asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router_, limits_, &upgrade_, &gate_, in_flight_),
                    [](std::exception_ptr e) {
                      if (!e) return;
                      try {

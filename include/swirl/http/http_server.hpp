@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -32,6 +33,13 @@ struct HttpLimits {
 using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Request request,
                                           boost::beast::flat_buffer buffer)>;
 
+// Asked for every request once it has been read, before it is dispatched or upgraded: sets
+// `client` to the request's client address (which the router and handlers see as
+// RequestContext::remote_address; it starts as the TCP peer) and returns a response to send
+// instead, such as a 429 (http/abuse_guard.hpp).
+using RequestGate = std::function<std::optional<Response>(const Request& request, const std::string& peer,
+                                                          std::string& client)>;
+
 class HttpServer {
  public:
   HttpServer(boost::asio::io_context& ioc, const Router& router, HttpLimits limits);
@@ -39,6 +47,7 @@ class HttpServer {
   // Binds and starts accepting. Returns the bound port (useful with port 0).
   unsigned short listen(const std::string& address, unsigned short port);
   void set_upgrade_handler(UpgradeHandler h) { upgrade_ = std::move(h); }
+  void set_request_gate(RequestGate g) { gate_ = std::move(g); }
   void stop();  // stops accepting; open connections end when the io_context stops
   // Requests being handled or answered right now (a graceful shutdown waits for 0).
   std::size_t in_flight() const { return in_flight_.load(); }
@@ -50,6 +59,7 @@ class HttpServer {
   const Router& router_;
   HttpLimits limits_;
   UpgradeHandler upgrade_;
+  RequestGate gate_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;
   std::atomic<std::size_t> in_flight_{0};
