@@ -1,7 +1,7 @@
 // swirl_loadgen: Swirl's benchmark suite, side by side with the PeerJS server.
 //
 //   swirl_loadgen run --swirl-server BIN --peerjs-dir DIR --matcher BIN --out FILE.json [--smoke]
-//                     [--io-threads N] [--scenarios idle,relay,storm,churn,matcher,fanout]
+//                     [--io-threads N] [--scenarios idle,relay,storm,churn,conncost,matcher,fanout]
 //   swirl_loadgen serve-bare --port N        (the bare relay, started by `run` itself)
 //   swirl_loadgen serve-uring --port N       (the same relay on io_uring, likewise)
 //
@@ -40,7 +40,7 @@ struct Options {
   std::string notes;     // a hand-written section appended to benchmarks.md
   bool smoke = false;
   int io_threads = 1;
-  std::set<std::string> scenarios{"idle", "relay", "storm", "churn", "matcher", "fanout"};
+  std::set<std::string> scenarios{"idle", "relay", "storm", "churn", "conncost", "matcher", "fanout"};
   std::set<std::string> servers{"swirl", "peerjs", "bare", "uring"};  // --servers: for experiments (docs need all)
   std::vector<double> relay_rates;                            // --relay-rates: overrides the defaults
   double relay_seconds = 0;                                   // --relay-seconds: overrides the default
@@ -63,6 +63,9 @@ struct Sizes {
   // measured round still grew RSS by -40..+1040 KiB, after 2000 by -152..-60 KiB.
   std::size_t churn_pairs = 1000, churn_warmup_pairs = 2000, churn_slots = 200;
   double churn_rate = 100;  // pairs per second
+  // Connection cost: connect → join → close at 300 user cycles per second (150 pairs/s; issue 12).
+  std::size_t conn_pairs = 3000, conn_warmup_pairs = 600;
+  double conn_rate = 150;
   std::size_t fanout_members = 5000;
   std::vector<double> fanout_rates{10, 100, 1000};
   double fanout_seconds = 4;
@@ -82,6 +85,9 @@ struct Sizes {
     s.churn_warmup_pairs = 4;
     s.churn_slots = 8;
     s.churn_rate = 40;
+    s.conn_pairs = 20;
+    s.conn_warmup_pairs = 4;
+    s.conn_rate = 40;
     s.fanout_members = 100;
     s.fanout_rates = {20};
     s.fanout_seconds = 1;
@@ -112,7 +118,8 @@ class Bench {
   json idle(const std::string& kind);
   json relay(const std::string& kind);
   json storm();
-  json churn(const std::string& kind);
+  // join_only: the connection-cost variant (connect → join → close, no match).
+  json churn(const std::string& kind, bool join_only = false);
   json fanout();
   json matcher();
 
@@ -349,7 +356,11 @@ json Bench::storm() {
 
 // --- 4. churn -------------------------------------------------------------------------------------
 
-json Bench::churn(const std::string& kind) {
+json Bench::churn(const std::string& kind, bool join_only) {
+  const std::size_t pairs = join_only ? size_.conn_pairs : size_.churn_pairs;
+  const std::size_t warmup_pairs = join_only ? size_.conn_warmup_pairs : size_.churn_warmup_pairs;
+  const double rate = join_only ? size_.conn_rate : size_.churn_rate;
+  const char* what = join_only ? "connect-join-close" : "churn";
   Running r{start(kind), {}};
   std::vector<std::string> slots;
   if (kind == "swirl")
@@ -372,7 +383,7 @@ json Bench::churn(const std::string& kind) {
   };
   auto run_cycles = [&](const json& cycles) {
     r.workers.push_back(fork_worker(churn_worker, {{"port", r.server.port}, {"target", kind}, {"cycles", cycles},
-                                                    {"rate", size_.churn_rate}}));
+                                                    {"rate", rate}, {"join_only", join_only}}));
     wait_report(r.workers[0], 30s);
     auto before = sample_proc(r.server.pid);
     send_command(r.workers[0], {{"cmd", "go"}});
@@ -383,25 +394,25 @@ json Bench::churn(const std::string& kind) {
     return std::tuple{rep, before, after};
   };
   // A warm-up round first, so caches (SQLite pages, allocator arenas) are in the baseline.
-  run_cycles(make_cycles(size_.churn_warmup_pairs, "warm"));
+  run_cycles(make_cycles(warmup_pairs, "warm"));
   // Resume grace (1 s) + lobby idle shutdown (2 s) + the server's memory trim after lobbies
   // stop (--memory-trim-delay-ms, 1 s) + margin.
   const auto quiet = opt_.smoke ? 4500ms : 6000ms;
   settle(quiet);
   auto base = sample_proc(r.server.pid);
-  auto [rep, before, after] = run_cycles(make_cycles(size_.churn_pairs, "churn"));
+  auto [rep, before, after] = run_cycles(make_cycles(pairs, "churn"));
   settle(quiet);
   auto end = sample_proc(r.server.pid);
   auto cpu = cpu_between(before, after);
   double cycles = 2.0 * std::max<double>(1, rep["pairs_completed"].get<double>());  // one cycle per user
-  json out = {{"pairs", size_.churn_pairs}, {"rate_pairs_per_s", size_.churn_rate}, {"completed_pairs", rep["pairs_completed"]},
+  json out = {{"pairs", pairs}, {"rate_pairs_per_s", rate}, {"completed_pairs", rep["pairs_completed"]},
               {"failed_pairs", rep["pairs_failed"]}, {"elapsed_s", rep["elapsed_s"]}, {"cycle", rep["cycle"]},
               {"cpu_ms_per_cycle", cpu.total_us / 1e3 / cycles}, {"user_ms_per_cycle", cpu.user_us / 1e3 / cycles},
               {"sys_ms_per_cycle", cpu.sys_us / 1e3 / cycles}, {"baseline", sample_json(base)}, {"peak", sample_json(after)},
               {"after", sample_json(end)}, {"rss_delta_kib", end.rss_kib - base.rss_kib}, {"fds_delta", end.fds - base.fds}};
   if (rep["pairs_failed"].get<int>() != 0) out["errors"] = "some cycles failed: " + rep["failures"].dump();
-  std::printf("  %-6s churn %zu pairs at %.0f/s: %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds %+d after, failed %d\n",
-              kind.c_str(), size_.churn_pairs, size_.churn_rate, out["cpu_ms_per_cycle"].get<double>(),
+  std::printf("  %-6s %s %zu pairs at %.0f/s: %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds %+d after, failed %d\n",
+              kind.c_str(), what, pairs, rate, out["cpu_ms_per_cycle"].get<double>(),
               out["user_ms_per_cycle"].get<double>(), out["sys_ms_per_cycle"].get<double>(), end.rss_kib - base.rss_kib,
               end.fds - base.fds, rep["pairs_failed"].get<int>());
   return out;
@@ -501,6 +512,9 @@ int Bench::run() {
   std::printf("== churn\n");
   scenario("churn", "swirl", [&] { return churn("swirl"); });
   scenario("churn", "peerjs", [&] { return churn("peerjs"); });
+  std::printf("== connection cost (connect-join-close)\n");
+  scenario("conncost", "swirl", [&] { return churn("swirl", true); });
+  scenario("conncost", "peerjs", [&] { return churn("peerjs", true); });
   std::printf("== matchmaking\n");
   scenario("matcher", "swirl", [&] { return matcher(); });
   std::printf("== lobby fan-out\n");

@@ -143,6 +143,20 @@ std::vector<TargetRow> evaluate(const json& r) {
                     p ? fmt(num(*p, "rss_delta_kib"), 0) + " / " + fmt(num(*p, "fds_delta"), 0) : "-", "-",
                     "back to baseline (fds 0, RSS within max(512 KiB, 2%))", verdict(back)});
   }
+  // 4b. connection cost (issue 12): connect → join → close
+  if (r.contains("conncost") && r["conncost"].contains("swirl") && r["conncost"]["swirl"].contains("cpu_ms_per_cycle")) {
+    const auto& s = r["conncost"]["swirl"];
+    const json* p =
+        r["conncost"].contains("peerjs") && r["conncost"]["peerjs"].contains("cpu_ms_per_cycle") ? &r["conncost"]["peerjs"] : nullptr;
+    double rate = 2 * num(s, "rate_pairs_per_s");
+    double sc = num(s, "cpu_ms_per_cycle"), ss = num(s, "sys_ms_per_cycle");
+    rows.push_back({"Connect-join-close: CPU per cycle (ms) @ " + fmt(rate, 0) + "/s", fmt(sc, 3),
+                    p ? fmt(num(*p, "cpu_ms_per_cycle"), 3) : "-", p ? fmt(sc / num(*p, "cpu_ms_per_cycle"), 3) : "-",
+                    "<= 1/2 of PeerJS", p ? verdict(sc <= num(*p, "cpu_ms_per_cycle") / 2) : "n/a"});
+    rows.push_back({"Connect-join-close: kernel CPU per cycle (ms) @ " + fmt(rate, 0) + "/s", fmt(ss, 3),
+                    p ? fmt(num(*p, "sys_ms_per_cycle"), 3) : "-", p ? fmt(ss / num(*p, "sys_ms_per_cycle"), 3) : "-",
+                    "<= PeerJS", p ? verdict(ss <= num(*p, "sys_ms_per_cycle")) : "n/a"});
+  }
   // 5. matcher
   if (r.contains("matcher") && r["matcher"].contains("swirl") && r["matcher"]["swirl"].contains("timing")) {
     double worst_median = 0, worst_max = 0;
@@ -306,6 +320,19 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
          << ") | " << s["baseline"]["rss_kib"] << " → " << s["peak"]["rss_kib"] << " → " << s["after"]["rss_kib"] << " | " << s["baseline"]["fds"]
          << " → " << s["peak"]["fds"] << " → " << s["after"]["fds"] << " |\n";
     }
+  if (r.contains("conncost")) {
+    md << "\n## 4b. Connection cost (connect → join → close)\n\nUsers start at a steady rate, two per pair, each on its own connection. Swirl: connect (WebSocket upgrade with a token) → join (`welcome`) → close; PeerJS: connect → OPEN → close."
+          " Default server flags but for the bench's resume grace (1 s). CPU is per user cycle, from the server's own counters (user / system = kernel).\n\n"
+       << "| server | pairs | cycles/s | completed | failed | cycle p50 / p99 (ms) | CPU ms/cycle (user / sys) | RSS base → peak → after (KiB) |\n|---|---|---|---|---|---|---|---|\n";
+    for (const char* kind : {"swirl", "peerjs"})
+      if (r["conncost"].contains(kind) && r["conncost"][kind].contains("cpu_ms_per_cycle")) {
+        const auto& s = r["conncost"][kind];
+        md << "| " << kind << " | " << s["pairs"] << " | " << fmt(2 * num(s, "rate_pairs_per_s"), 0) << " | " << s["completed_pairs"] << " | "
+           << s["failed_pairs"] << " | " << fmt(s["cycle"].value("p50_ms", 0.0)) << " / " << fmt(s["cycle"].value("p99_ms", 0.0)) << " | "
+           << fmt(num(s, "cpu_ms_per_cycle"), 3) << " (" << fmt(num(s, "user_ms_per_cycle"), 3) << " / " << fmt(num(s, "sys_ms_per_cycle"), 3)
+           << ") | " << s["baseline"]["rss_kib"] << " → " << s["peak"]["rss_kib"] << " → " << s["after"]["rss_kib"] << " |\n";
+      }
+  }
   if (r.contains("matcher") && r["matcher"].contains("swirl") && r["matcher"]["swirl"].contains("timing")) {
     md << "\n## 5. Matchmaking (the matcher alone, `swirl_bench_matcher`)\n\n| ready users | group | when exhausted | history pairs | median ms/round | max ms/round | matched |\n|---|---|---|---|---|---|---|\n";
     for (const auto& row : r["matcher"]["swirl"]["timing"])

@@ -397,6 +397,8 @@ void churn_worker(asio::io_context& io, WorkerChannel& ch, const json& params) {
   auto marker = joined_marker(target);
   const auto& cycles = params.at("cycles");  // [{a: spec, b: spec}]
   double rate = params.at("rate").get<double>();  // pairs per second
+  // join_only: connect → join (welcome) → close, the connection cost alone (no ready, no match).
+  bool join_only = params.value("join_only", false);
   std::size_t completed = 0, failed = 0, running = 0;
   std::vector<std::int64_t> cycle_latency;
   json failures = json::object();
@@ -437,7 +439,7 @@ void churn_worker(asio::io_context& io, WorkerChannel& ch, const json& params) {
     }
     auto both = [&](auto member) { return (*sides)[0].*member && (*sides)[1].*member; };
     if (ok) ok = co_await sig->until([&] { return both(&Side::joined); }, deadline);
-    if (ok && swirl) {
+    if (ok && swirl && !join_only) {
       for (auto& s : *sides) s.c->send(R"({"type":"ready","ready":true})");
       ok = co_await sig->until([&] { return both(&Side::matched); }, deadline);
       if (ok) {
@@ -452,8 +454,9 @@ void churn_worker(asio::io_context& io, WorkerChannel& ch, const json& params) {
                                      deadline);
     if (!(ok && closed)) {
       // Where it stopped, for the report: the furthest state both sides reached.
-      std::string stage = !both(&Side::joined) ? "join" : swirl && !both(&Side::matched) ? "match"
-                          : swirl && !both(&Side::ended) ? "match_ended" : "close";
+      bool matching = swirl && !join_only;
+      std::string stage = !both(&Side::joined) ? "join" : matching && !both(&Side::matched) ? "match"
+                          : matching && !both(&Side::ended) ? "match_ended" : "close";
       failures[stage] = failures.value(stage, 0) + 1;
     }
     if (ok && closed) {

@@ -8,7 +8,16 @@
 import assert from 'node:assert/strict';
 import { eventually } from '../support/poll.mjs';
 import { scenario, serverAndChromium } from '../support/scene.mjs';
-import { assertVideoFlowing, getReady, inbound, selfId, waitConnected, waitInCall } from '../support/swirl.mjs';
+import {
+  assertRemoteAudioPlaying,
+  assertVideoFlowing,
+  getReady,
+  inbound,
+  selfId,
+  waitConnected,
+  waitInCall,
+  waitSettledCall,
+} from '../support/swirl.mjs';
 import { auditAccessibility, screenshotForDocs, DESKTOP, PHONE } from '../support/ux.mjs';
 
 const env = serverAndChromium();
@@ -82,7 +91,19 @@ scenario('leaving, reloading and waiting are each explained, and fast', () => en
     assert.ok(box.pip.bottom <= box.remote.bottom && box.pip.top >= box.remote.top, `${tp.label}: self-view inside the picture ${JSON.stringify(box)}`);
     if (tp === ada) assert.ok(box.next.bottom <= box.vh, `Next is above the fold at 1280x800 ${JSON.stringify(box)}`);
     else assert.ok(box.remote.height >= 400, `the phone's remote video uses the screen (${box.remote.width}x${box.remote.height})`);
+    // The self-view stays out of the middle of the partner's picture (where their face is).
+    const mid = {
+      left: box.remote.left + box.remote.width / 4,
+      right: box.remote.right - box.remote.width / 4,
+      top: box.remote.top + box.remote.height / 4,
+      bottom: box.remote.bottom - box.remote.height / 4,
+    };
+    const covers = box.pip.left < mid.right && box.pip.right > mid.left && box.pip.top < mid.bottom && box.pip.bottom > mid.top;
+    assert.ok(!covers, `${tp.label}: the self-view does not cover the middle of the partner's picture ${JSON.stringify(box)}`);
   }
+  // Screens for the docs show a settled call: no "Reconnecting video…", no "connecting…".
+  await waitSettledCall(ada);
+  await waitSettledCall(bo);
   await screenshotForDocs(ada, 'call-view');
   await screenshotForDocs(bo, 'call-phone');
 
@@ -104,6 +125,9 @@ scenario('leaving, reloading and waiting are each explained, and fast', () => en
   assert.equal(await bo.evaluate(() => window.__swirl.lastMatchId), matchId, 'the same match after the reload');
   await Promise.all([assertVideoFlowing(ada, 'Ada receives Bo after his reload'), assertVideoFlowing(bo, 'Bo receives Ada after the reload')]);
   assert.equal(await bo.attribute('play-button', 'data-testid'), null, 'no tap needed to hear Ada after the reload');
+  // Not just no button: Ada's sound plays on Bo's phone untapped (Chromium's default autoplay
+  // policy, which lets a page that captures camera or microphone play sound).
+  await assertRemoteAudioPlaying(bo, 'Bo hears Ada after the reload');
   assert.equal(
     await ada.evaluate(() => /Server:|not delivered/.test(document.body.textContent)),
     false,

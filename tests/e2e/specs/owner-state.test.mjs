@@ -82,6 +82,7 @@ test('GET /api/lobbies/{id}/state parses with the client parser, idle and live',
   bo.send({ type: 'ready', ready: true });
   const match = await ada.waitFor('match', (m) => m.type === 'match');
   await bo.waitFor('match', (m) => m.type === 'match');
+  ada.send({ type: 'call_event', match_id: match.match_id, event: 'stall' });
   bo.ws.terminate();
   await ada.waitFor('Bo reconnecting', (m) => m.type === 'user_status' && m.user_id === bo.user.id && m.status === 'reconnecting');
   // Cy is ready with nobody left to meet; Dee is only looking.
@@ -118,6 +119,8 @@ test('GET /api/lobbies/{id}/state parses with the client parser, idle and live',
   const [m] = live.matches;
   assert.equal(m.match_id, match.match_id);
   assert.deepEqual(m.members.map((p) => p.display_name).sort(), ['Ada', 'Bo']);
+  // The panel shows a match's call health: every key is there, from 0 (Ada reported one stall).
+  assert.deepEqual(m.call_events, { stall: 1, ice_restart: 0, pc_recreated: 0, recovered: 0 });
   assert.deepEqual(
     { matches_made: live.counters.matches_made, pairs_met: live.counters.pairs_met, users_remembered: live.counters.users_remembered },
     { matches_made: 1, pairs_met: 1, users_remembered: 4 },

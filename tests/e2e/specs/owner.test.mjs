@@ -27,7 +27,8 @@ scenario('the owner removes a member from the owner panel and that browser says 
   assert.ok(guestId, 'the guest has a user id');
 
   await owner.waitForTestId(`kick-${guestId}`);
-  await owner.select('ban-minutes', '10');
+  await owner.fill('ban-amount', '10');
+  await owner.select('ban-unit', 'minutes');
   await owner.click(`kick-${guestId}`);
 
   // A page of its own: what happened and for how long.

@@ -13,42 +13,47 @@ const env = serverAndChromium();
 scenario('the signaling socket is cut and restored during a call and the call continues', () => env.server, async (scene) => {
   const owner = await new ApiClient(env.server.url).createUser('Organizer');
   const lobby = await owner.createLobby('Flaky network', { group_size: 2 });
-  // Rae reaches the server through the relay, Sam directly.
+  // Dave reaches the server through the relay, Sam directly.
   const proxy = await new CutProxy(env.server.port).listen();
   scene.defer(() => proxy.close());
-  const rae = await scene.chromiumPage(env.browser, 'rae-behind-relay');
+  const dave = await scene.chromiumPage(env.browser, 'dave-behind-relay');
   const sam = await scene.chromiumPage(env.browser, 'sam');
-  await Promise.all([joinByInvite(rae, `${proxy.url}/l/${lobby.id}`, 'Rae'), joinByInvite(sam, `${env.server.url}/l/${lobby.id}`, 'Sam')]);
+  await Promise.all([joinByInvite(dave, `${proxy.url}/l/${lobby.id}`, 'Dave'), joinByInvite(sam, `${env.server.url}/l/${lobby.id}`, 'Sam')]);
 
-  await getReady(rae);
+  await getReady(dave);
   await getReady(sam);
-  const matchId = await waitInCall(rae);
+  const matchId = await waitInCall(dave);
   assert.equal(await waitInCall(sam), matchId);
-  await Promise.all([assertVideoFlowing(rae, 'Rae receives Sam'), assertVideoFlowing(sam, 'Sam receives Rae')]);
-  await rae.evaluate(() => {
+  await Promise.all([assertVideoFlowing(dave, 'Dave receives Sam'), assertVideoFlowing(sam, 'Sam receives Dave')]);
+  await dave.evaluate(() => {
     window.__swirl.peerConnections[0].__e2eTag = 'before-cut';
   });
 
   const dropped = proxy.cut();
   assert.ok(dropped >= 1, 'the relay carried the lobby socket');
-  await rae.waitForTestId('connection-state', { 'data-state': 'reconnecting' });
-  assert.match(await rae.text('connection-state'), /Reconnecting/);
-  // Sam is told that Rae's signaling dropped (the media path itself is untouched).
+  await dave.waitForTestId('connection-state', { 'data-state': 'reconnecting' });
+  assert.match(await dave.text('connection-state'), /Reconnecting/);
+  // Sam is told that Dave's signaling dropped (the media path itself is untouched).
   await sam.waitFor(() => /reconnecting/.test(document.querySelector('[data-testid="call-view"]')?.textContent ?? ''), undefined, {
-    what: "Sam's call view to show Rae reconnecting",
+    what: "Sam's call view to show Dave reconnecting",
   });
-  await assertVideoFlowing(rae, 'Rae receives Sam while signaling is down');
+  // As rendered (innerText: CSS applied, markup gone), with the space the issue found missing.
+  assert.equal(
+    await sam.evaluate(() => document.querySelector(`[data-testid="remote-video"]`).closest('.tile').querySelector('.caption').innerText.trim()),
+    'Dave reconnecting…',
+  );
+  await assertVideoFlowing(dave, 'Dave receives Sam while signaling is down');
 
   proxy.restore();
-  await waitConnected(rae, { timeout: 20_000 });
-  assert.equal(await rae.evaluate(() => window.__swirl.lastMatchId), matchId, 'same match after the resume');
+  await waitConnected(dave, { timeout: 20_000 });
+  assert.equal(await dave.evaluate(() => window.__swirl.lastMatchId), matchId, 'same match after the resume');
   assert.equal(
-    await rae.evaluate(() => window.__swirl.peerConnections[0]?.__e2eTag ?? null),
+    await dave.evaluate(() => window.__swirl.peerConnections[0]?.__e2eTag ?? null),
     'before-cut',
     'the same RTCPeerConnection carries on',
   );
   await sam.waitFor(() => !/reconnecting/.test(document.querySelector('[data-testid="call-view"]')?.textContent ?? ''), undefined, {
-    what: "Sam's call view to show Rae back",
+    what: "Sam's call view to show Dave back",
   });
-  await Promise.all([assertVideoFlowing(rae, 'Rae receives Sam after the resume'), assertVideoFlowing(sam, 'Sam receives Rae after the resume')]);
+  await Promise.all([assertVideoFlowing(dave, 'Dave receives Sam after the resume'), assertVideoFlowing(sam, 'Sam receives Dave after the resume')]);
 });

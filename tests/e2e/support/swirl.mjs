@@ -187,3 +187,60 @@ export async function matchToFirstFrameMs(tp) {
 export function selfId(tp) {
   return tp.evaluate(() => window.__swirl?.selfId ?? null);
 }
+
+/** How long a call must look settled before a screenshot of it is taken. */
+export const SETTLED_HOLD_MS = 1_000;
+
+/**
+ * Waits until the call on `tp` looks settled for SETTLED_HOLD_MS in a row: every remote tile
+ * shows video (frames decoded), no tile badge ("connecting…", "reconnecting…"), no stall
+ * overlay ("Reconnecting video…"). Screenshots for the docs wait for this.
+ */
+export function waitSettledCall(tp, { timeout = 20_000 } = {}) {
+  return tp.waitFor(
+    (holdMs) => {
+      const tiles = [...document.querySelectorAll('.remote-grid .tile')];
+      const settled =
+        tiles.length > 0 &&
+        tiles.every(
+          (t) =>
+            t.getAttribute('data-stalled') === 'false' &&
+            !t.querySelector('[data-testid="tile-badge"], [data-testid="video-stalled"]') &&
+            (t.querySelector('video')?.videoWidth ?? 0) > 0,
+        );
+      if (!settled) {
+        window.__e2eSettledSince = null;
+        return false;
+      }
+      window.__e2eSettledSince ??= performance.now();
+      return performance.now() - window.__e2eSettledSince >= holdMs;
+    },
+    SETTLED_HOLD_MS,
+    { timeout, what: `a settled call (no badge, no stall, video shown for ${SETTLED_HOLD_MS} ms)` },
+  );
+}
+
+/**
+ * The partner's sound really plays on `tp`: the remote <video> (it carries the audio) is
+ * playing, not muted, with a live, enabled, unmuted audio track, and its clock moves.
+ */
+export async function assertRemoteAudioPlaying(tp, what) {
+  const playing = () => {
+    const v = document.querySelector('[data-testid="remote-video"]');
+    const tracks = v?.srcObject?.getAudioTracks?.() ?? [];
+    return (
+      !!v &&
+      !v.paused &&
+      !v.muted &&
+      v.volume > 0 &&
+      tracks.length > 0 &&
+      tracks.every((t) => t.readyState === 'live' && t.enabled && !t.muted) && { time: v.currentTime }
+    );
+  };
+  const first = await tp.waitFor(playing, undefined, { what: `${what}: remote media element playing with live sound` });
+  await tp.waitFor(
+    (t0) => (document.querySelector('[data-testid="remote-video"]')?.currentTime ?? 0) > t0 + 0.5,
+    first.time,
+    { what: `${what}: the remote media element's clock to move` },
+  );
+}

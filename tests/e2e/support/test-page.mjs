@@ -35,6 +35,16 @@ export class TestPage {
     return this.page.locator(byTestId(testId)).setTimeout(STEP_TIMEOUT_MS).click();
   }
 
+  /** Taps like a finger would (the context needs hasTouch); Chromium only. */
+  tap(testId) {
+    return this.page.locator(byTestId(testId)).tap({ timeout: STEP_TIMEOUT_MS });
+  }
+
+  /** Presses a key on the focused element, as a keyboard user would. */
+  press(key) {
+    return this.page.keyboard.press(key);
+  }
+
   fill(testId, text) {
     if (this.driver === 'playwright') return this.page.locator(byTestId(testId)).fill(text, { timeout: STEP_TIMEOUT_MS });
     return this.page.locator(byTestId(testId)).setTimeout(STEP_TIMEOUT_MS).fill(text);

@@ -57,3 +57,10 @@ export async function screenshotForDocs(tp, name) {
   await mkdir(path.dirname(file), { recursive: true });
   await tp.screenshot(file);
 }
+
+/** Saves one element (by test id) as docs/screens/<name>.png when SWIRL_E2E_SCREENSHOTS=1. */
+export async function screenshotElementForDocs(tp, testId, name) {
+  if (process.env.SWIRL_E2E_SCREENSHOTS !== '1') return;
+  await mkdir(SCREENS_DIR, { recursive: true });
+  await tp.page.locator(`[data-testid="${testId}"]`).screenshot({ path: path.join(SCREENS_DIR, `${name}.png`) });
+}

@@ -76,11 +76,16 @@ export class Api {
   unlock(lobbyId: string): Promise<unknown> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/unlock`);
   }
-  announce(lobbyId: string, message: string): Promise<unknown> {
+  /** `delivered`: how many connected members got it. */
+  announce(lobbyId: string, message: string): Promise<{ delivered: number }> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/announce`, { message });
   }
   closeLobby(lobbyId: string): Promise<unknown> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/close`);
+  }
+  /** Makes `userId` the owner; the caller stops being it. */
+  transfer(lobbyId: string, userId: string): Promise<{ id: string; owner_id: string }> {
+    return this.request('POST', `/api/lobbies/${seg(lobbyId)}/transfer`, { user_id: userId });
   }
   endMatch(lobbyId: string, matchId: string): Promise<unknown> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/matches/${seg(matchId)}/end`);

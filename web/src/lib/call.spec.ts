@@ -1,7 +1,8 @@
 // CallSession's peer-connection generations: a peer's `reset` replaces our connection to it,
 // messages of an older connection are dropped, and ours carry the generation.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CallSession } from './call';
+import { CallSession, DISCONNECTED_RESTART_MS } from './call';
+import { POLITE_STEP_OFFSET_MS } from './peer-health';
 import type { MatchMessage, SignalData } from './protocol';
 
 class FakeStream {
@@ -129,6 +130,24 @@ describe('CallSession peer-connection generations', () => {
     expect(call.health[0]!.samples).toBe(3);
   });
 
+  it('reports first media once per call, from the health samples: one getStats() a second per connection', async () => {
+    const pc = FakePc.made[0]!;
+    let statsCalls = 0;
+    let report = new Map<string, unknown>();
+    pc.getStats = async () => {
+      statsCalls += 1;
+      return report;
+    };
+    const flowing: number[] = [];
+    call.on('mediaFlowing', () => flowing.push(statsCalls));
+    await vi.advanceTimersByTimeAsync(2_100);
+    expect(flowing).toEqual([]);
+    report = new Map([['a', { type: 'inbound-rtp', kind: 'audio', packetsReceived: 12 }]]);
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(flowing).toEqual([3]);
+    expect(statsCalls).toBe(5);
+  });
+
   it('a reloaded page taking over its match starts at the resume generation and says reset first', () => {
     const resumed = new CallSession({
       selfId: 'me',
@@ -146,5 +165,95 @@ describe('CallSession peer-connection generations', () => {
     resumed.handleSignal('p', { candidate: null, gen: 3 });
     expect(FakePc.made).toHaveLength(2); // the first session's, and this one's: no recreation
     resumed.close();
+  });
+});
+
+describe('CallSession ICE restarts are coordinated (lib/ice-restart.ts)', () => {
+  const sessionAs = (selfId: 'me' | 'p') =>
+    new CallSession({
+      selfId,
+      match,
+      iceServers: [],
+      local: () => ({ audio: null, video: null }),
+      send: () => undefined,
+      createPeerConnection: () => new FakePc() as unknown as RTCPeerConnection,
+    });
+  const fire = (pc: FakePc, iceState: RTCIceConnectionState, connState?: RTCPeerConnectionState) => {
+    pc.iceConnectionState = iceState;
+    (pc.oniceconnectionstatechange as (() => void) | null)?.();
+    if (connState) {
+      pc.connectionState = connState;
+      (pc.onconnectionstatechange as (() => void) | null)?.();
+    }
+  };
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.stubGlobal('MediaStream', FakeStream);
+    FakePc.made = [];
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    vi.useRealTimers();
+  });
+
+  it('on ICE failure the impolite side restarts at once, the polite side waits for it', async () => {
+    const impolite = sessionAs('me');
+    const polite = sessionAs('p');
+    const [a, b] = FakePc.made as [FakePc, FakePc];
+    fire(a, 'failed');
+    fire(b, 'failed');
+    expect(a.restarts).toBe(1);
+    expect(b.restarts).toBe(0);
+    // The impolite side's restart reaches the polite side: ICE checks again, no second restart.
+    fire(b, 'checking');
+    await vi.advanceTimersByTimeAsync(POLITE_STEP_OFFSET_MS + 100);
+    expect(b.restarts).toBe(0);
+    impolite.close();
+    polite.close();
+  });
+
+  it('the polite side restarts itself when the impolite side never does', async () => {
+    const polite = sessionAs('p');
+    const [b] = FakePc.made as [FakePc];
+    fire(b, 'failed');
+    await vi.advanceTimersByTimeAsync(POLITE_STEP_OFFSET_MS - 100);
+    expect(b.restarts).toBe(0);
+    await vi.advanceTimersByTimeAsync(200);
+    expect(b.restarts).toBe(1);
+    polite.close();
+  });
+
+  it('a disconnected connection: the impolite side after DISCONNECTED_RESTART_MS, the polite side later, once', async () => {
+    const impolite = sessionAs('me');
+    const polite = sessionAs('p');
+    const [a, b] = FakePc.made as [FakePc, FakePc];
+    fire(a, 'disconnected', 'disconnected');
+    fire(b, 'disconnected', 'disconnected');
+    await vi.advanceTimersByTimeAsync(DISCONNECTED_RESTART_MS + 100);
+    expect([a.restarts, b.restarts]).toEqual([1, 0]);
+    await vi.advanceTimersByTimeAsync(POLITE_STEP_OFFSET_MS);
+    expect([a.restarts, b.restarts]).toEqual([1, 1]); // nobody brought it back: the fallback acts
+    // Back before the wait is over: no restart at all.
+    fire(a, 'disconnected', 'disconnected');
+    fire(a, 'connected', 'connected');
+    await vi.advanceTimersByTimeAsync(DISCONNECTED_RESTART_MS + 100);
+    expect(a.restarts).toBe(1);
+    impolite.close();
+    polite.close();
+  });
+
+  it('after lost signals the impolite side restarts at once; the polite side only if still not connected', async () => {
+    const impolite = sessionAs('me');
+    const polite = sessionAs('p');
+    const [a, b] = FakePc.made as [FakePc, FakePc];
+    impolite.restartIce();
+    polite.restartIce();
+    expect([a.restarts, b.restarts]).toEqual([1, 0]);
+    b.connectionState = 'connected';
+    await vi.advanceTimersByTimeAsync(POLITE_STEP_OFFSET_MS + 100);
+    expect(b.restarts).toBe(0);
+    impolite.close();
+    polite.close();
   });
 });

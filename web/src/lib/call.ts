@@ -4,6 +4,7 @@
 
 import { Emitter } from './emitter';
 import { PerfectNegotiator } from './negotiation';
+import { iceRestartDelayMs, iceRestartStillNeeded, type IceRestartReason } from './ice-restart';
 import { POLITE_STEP_OFFSET_MS, POLITE_YIELD_MS, PeerHealthMonitor, type CallEventName } from './peer-health';
 import type { MatchMessage, SignalData } from './protocol';
 import type { PeerQuality, QualityLevel } from './stats';
@@ -45,6 +46,8 @@ export type CallEvents = {
   error: { peerId: string; error: unknown };
   /** A stall, a recovery step or a recovery: reported to the server as `call_event`. */
   callEvent: { peerId: string; event: CallEventName };
+  /** Once per call: the first remote media arrived (from the peer monitors' own samples). */
+  mediaFlowing: void;
 };
 
 export type LocalTracks = { audio: MediaStreamTrack | null; video: MediaStreamTrack | null };
@@ -67,11 +70,7 @@ export type CallOptions = {
   resumeGen?: number;
 };
 
-/**
- * How long a connection may stay `disconnected` before we restart ICE ourselves. Browsers
- * often recover from short blips on their own; restarting too early costs a renegotiation.
- */
-export const DISCONNECTED_RESTART_MS = 4_000;
+export { DISCONNECTED_RESTART_MS } from './ice-restart';
 
 /** Puts VP8 first (Firefox and Safari interoperate best with it), keeping the rest in order. */
 export function preferCodec<T extends { mimeType: string }>(codecs: T[], mimeType: string): T[] {
@@ -86,6 +85,8 @@ type PeerLink = {
   pc: RTCPeerConnection;
   negotiator: PerfectNegotiator;
   restartTimer: ReturnType<typeof setTimeout> | null;
+  /** When the pending restart (restartTimer) is due, Date.now() based. */
+  restartDueAt: number;
   offerFirst: boolean;
   /**
    * Which peer connection of this pair this is: 0 for the first, +1 each time one side tears
@@ -100,6 +101,7 @@ export class CallSession extends Emitter<CallEvents> {
   private readonly links = new Map<string, PeerLink>();
   private readonly eventLog: CallEventRecord[] = [];
   private closed = false;
+  private mediaFlowingSaid = false;
 
   constructor(private readonly options: CallOptions) {
     super();
@@ -227,9 +229,13 @@ export class CallSession extends Emitter<CallEvents> {
     }
   }
 
-  /** Restarts ICE on every link, e.g. after our signaling outage lost messages. */
+  /**
+   * Restarts ICE on every link after our signaling outage lost messages: the impolite side of
+   * each pair at once, the polite side later and only if the connection is still not up
+   * (lib/ice-restart.ts).
+   */
   restartIce(): void {
-    for (const link of this.links.values()) link.pc.restartIce?.();
+    for (const link of this.links.values()) this.scheduleIceRestart(link, 'signals_lost');
   }
 
   removePeer(peerId: string): void {
@@ -289,6 +295,7 @@ export class CallSession extends Emitter<CallEvents> {
         onError: (error) => this.emit('error', { peerId, error }),
       }),
       restartTimer: null,
+      restartDueAt: 0,
       offerFirst,
       gen,
       monitor: previous?.monitor ?? this.createMonitor(peerId, polite),
@@ -306,8 +313,7 @@ export class CallSession extends Emitter<CallEvents> {
       this.emit('change', undefined);
     };
     pc.oniceconnectionstatechange = () => {
-      // Perfect negotiation makes an ICE restart safe from either side.
-      if (pc.iceConnectionState === 'failed') pc.restartIce?.();
+      if (pc.iceConnectionState === 'failed') this.scheduleIceRestart(link, 'ice_failed');
     };
 
     // Always negotiate one audio and one video m-line, sending what we have, so that a
@@ -349,6 +355,11 @@ export class CallSession extends Emitter<CallEvents> {
         view.qualityLevel = health.level;
         this.emit('change', undefined);
       },
+      onFirstMedia: () => {
+        if (this.mediaFlowingSaid || this.closed) return;
+        this.mediaFlowingSaid = true;
+        this.emit('mediaFlowing', undefined);
+      },
       onEvent: (event) => {
         this.eventLog.push({ peerId, event, at: Date.now() });
         if (this.eventLog.length > MAX_CALL_EVENT_RECORDS) this.eventLog.shift();
@@ -382,17 +393,39 @@ export class CallSession extends Emitter<CallEvents> {
 
   private watchConnection(link: PeerLink): void {
     const { pc } = link;
-    if (pc.connectionState === 'disconnected') {
-      if (link.restartTimer === null) {
-        link.restartTimer = setTimeout(() => {
-          link.restartTimer = null;
-          if (pc.connectionState === 'disconnected' && !this.closed) pc.restartIce?.();
-        }, DISCONNECTED_RESTART_MS);
-      }
-    } else if (link.restartTimer !== null) {
+    if (pc.connectionState === 'disconnected') this.scheduleIceRestart(link, 'disconnected');
+    else if (pc.connectionState === 'connected' && link.restartTimer !== null) {
       clearTimeout(link.restartTimer);
       link.restartTimer = null;
     }
+  }
+
+  /**
+   * One ICE restart of this link on the rule of lib/ice-restart.ts (the impolite side acts,
+   * the polite side later if still needed). A pending restart is kept unless this one is due
+   * sooner.
+   */
+  private scheduleIceRestart(link: PeerLink, reason: IceRestartReason): void {
+    if (this.closed) return;
+    const polite = link.view.polite;
+    const delay = iceRestartDelayMs(reason, polite);
+    const due = Date.now() + delay;
+    if (link.restartTimer !== null) {
+      if (link.restartDueAt <= due) return;
+      clearTimeout(link.restartTimer);
+      link.restartTimer = null;
+    }
+    const run = () => {
+      link.restartTimer = null;
+      if (this.closed || this.links.get(link.view.id) !== link) return;
+      if (iceRestartStillNeeded(reason, link.pc, polite)) link.pc.restartIce?.();
+    };
+    if (delay === 0) {
+      run();
+      return;
+    }
+    link.restartDueAt = due;
+    link.restartTimer = setTimeout(run, delay);
   }
 
   private closeLink(link: PeerLink): void {

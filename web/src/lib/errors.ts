@@ -31,6 +31,7 @@ export enum ErrorReason {
   MemberNotFound = 'member_not_found',
   MatchNotFound = 'match_not_found',
   UserNotFound = 'user_not_found',
+  TooManyBans = 'too_many_bans',
   MethodNotAllowed = 'method_not_allowed',
   LobbyClosed = 'lobby_closed',
   LobbyFull = 'lobby_full',

@@ -66,6 +66,11 @@ export class IdentityStore {
     return this.ownedLobbies().includes(lobbyId);
   }
 
+  /** This browser no longer owns the lobby (it handed it over). */
+  removeOwnedLobby(lobbyId: string): void {
+    this.write(OWNED_KEY, JSON.stringify(this.ownedLobbies().filter((id) => id !== lobbyId)));
+  }
+
   /**
    * Remembers that the owner removed us from a lobby until `untilMs`. The browser hides the
    * 403 of a refused WebSocket upgrade and the public lobby answer does not mention bans, so

@@ -1,13 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  FIRST_MEDIA_POLL_MS,
-  HiddenUnreadyWatch,
-  MediaStateReporter,
-  hasInboundMedia,
-  hiddenUnreadyDue,
-  localMedia,
-  watchFirstMedia,
-} from './media-state';
+import { HiddenUnreadyWatch, MediaStateReporter, hasInboundMedia, hiddenUnreadyDue, localMedia } from './media-state';
 import { parseServerMessage } from './protocol';
 import { ICE_POLICY_KEY, testIceTransportPolicy } from './test-switches';
 
@@ -61,44 +53,6 @@ describe('hasInboundMedia', () => {
         { type: 'remote-inbound-rtp', packetsReceived: 5 },
       ]),
     ).toBe(false);
-  });
-});
-
-describe('watchFirstMedia', () => {
-  beforeEach(() => vi.useFakeTimers());
-  afterEach(() => vi.useRealTimers());
-
-  const pcWith = (reports: object[][]) => {
-    let i = 0;
-    return { getStats: async () => reports[Math.min(i++, reports.length - 1)] } as unknown as RTCPeerConnection;
-  };
-
-  it('reports once, at the first poll that sees media, and stops polling', async () => {
-    const pc = pcWith([[], [{ type: 'inbound-rtp', packetsReceived: 0 }], [{ type: 'inbound-rtp', packetsReceived: 4 }]]);
-    const spy = vi.spyOn(pc, 'getStats');
-    const onFlowing = vi.fn();
-    watchFirstMedia(() => [pc], onFlowing);
-    await vi.advanceTimersByTimeAsync(FIRST_MEDIA_POLL_MS * 2);
-    expect(onFlowing).not.toHaveBeenCalled();
-    await vi.advanceTimersByTimeAsync(FIRST_MEDIA_POLL_MS);
-    expect(onFlowing).toHaveBeenCalledTimes(1);
-    const calls = spy.mock.calls.length;
-    await vi.advanceTimersByTimeAsync(FIRST_MEDIA_POLL_MS * 10);
-    expect(spy.mock.calls.length).toBe(calls);
-    expect(onFlowing).toHaveBeenCalledTimes(1);
-  });
-
-  it('never reports after stop, and survives a connection whose getStats throws', async () => {
-    const broken = { getStats: async () => Promise.reject(new Error('closed')) } as unknown as RTCPeerConnection;
-    const onFlowing = vi.fn();
-    const stop = watchFirstMedia(() => [broken], onFlowing);
-    await vi.advanceTimersByTimeAsync(FIRST_MEDIA_POLL_MS * 3);
-    stop();
-    const late = pcWith([[{ type: 'inbound-rtp', packetsReceived: 1 }]]);
-    const stop2 = watchFirstMedia(() => [late], onFlowing);
-    stop2();
-    await vi.advanceTimersByTimeAsync(FIRST_MEDIA_POLL_MS * 3);
-    expect(onFlowing).not.toHaveBeenCalled();
   });
 });
 

@@ -55,45 +55,6 @@ export function hasInboundMedia(report: Iterable<InboundStat> | { forEach(cb: (s
   return found;
 }
 
-/** How often we look for the first remote media of a match (getStats is cheap at this rate). */
-export const FIRST_MEDIA_POLL_MS = 250;
-
-/**
- * Polls the match's peer connections until one of them shows inbound media, then calls
- * `onFlowing` once. Returns a stop function (call it when the match ends).
- */
-export function watchFirstMedia(
-  connections: () => readonly RTCPeerConnection[],
-  onFlowing: () => void,
-  intervalMs = FIRST_MEDIA_POLL_MS,
-): () => void {
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  const check = async () => {
-    timer = null;
-    for (const pc of connections()) {
-      if (stopped) return;
-      try {
-        if (hasInboundMedia(await pc.getStats())) {
-          if (!stopped) {
-            stopped = true;
-            onFlowing();
-          }
-          return;
-        }
-      } catch {
-        // A connection closed under us: the next round looks at the others.
-      }
-    }
-    if (!stopped) timer = setTimeout(() => void check(), intervalMs);
-  };
-  timer = setTimeout(() => void check(), intervalMs);
-  return () => {
-    stopped = true;
-    if (timer !== null) clearTimeout(timer);
-  };
-}
-
 /** The hidden-page rule as a pure decision: a ready member, not in a call, hidden long enough. */
 export function hiddenUnreadyDue(p: {
   hiddenSinceMs: number | null;

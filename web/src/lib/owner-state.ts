@@ -28,7 +28,11 @@ export type OwnerMatchState = {
   match_id: string;
   members: { id: string; display_name: string }[];
   age_seconds: number;
+  /** The `call_event` reports of its members (docs/protocol.md); all four keys, from 0. */
+  call_events: CallEventCounts;
 };
+
+export type CallEventCounts = { stall: number; ice_restart: number; pc_recreated: number; recovered: number };
 
 export type OwnerCounters = {
   matches_made: number;
@@ -132,6 +136,17 @@ function match(v: unknown, path: string): OwnerMatchState {
       return { id: str(mo, 'id', p), display_name: str(mo, 'display_name', p) };
     }),
     age_seconds: num(o, 'age_seconds', path),
+    call_events: callEvents(o.call_events, `${path}.call_events`),
+  };
+}
+
+function callEvents(v: unknown, path: string): CallEventCounts {
+  const o = obj(v, path);
+  return {
+    stall: num(o, 'stall', path),
+    ice_restart: num(o, 'ice_restart', path),
+    pc_recreated: num(o, 'pc_recreated', path),
+    recovered: num(o, 'recovered', path),
   };
 }
 

@@ -149,4 +149,30 @@ describe('PeerHealthMonitor', () => {
     await vi.advanceTimersByTimeAsync(STATS_INTERVAL_MS * 5);
     expect(h.taken()).toBe(n);
   });
+
+  it("says once when the peer's media first arrives, from its own samples (no second getStats loop)", async () => {
+    const noMedia: Report = [['a', { type: 'inbound-rtp', kind: 'video', packetsReceived: 0, framesReceived: 0 }]];
+    let i = 0;
+    const sequence = [noMedia, noMedia, ...reports.slice(0, 4)];
+    const firsts: number[] = [];
+    const monitor = new PeerHealthMonitor({
+      getStats: async () => sequence[Math.min(i++, sequence.length - 1)]!,
+      connectionState: () => 'connected',
+      cameraOn: () => true,
+      restartIce: () => undefined,
+      recreate: () => undefined,
+      onChange: () => undefined,
+      onEvent: () => undefined,
+      onFirstMedia: () => firsts.push(i),
+    });
+    monitor.start();
+    await vi.advanceTimersByTimeAsync(STATS_INTERVAL_MS * 2 + 10);
+    expect(firsts).toEqual([]);
+    await vi.advanceTimersByTimeAsync(STATS_INTERVAL_MS);
+    expect(firsts).toEqual([3]); // the third sample, the first with media
+    await vi.advanceTimersByTimeAsync(STATS_INTERVAL_MS * 3);
+    expect(firsts).toEqual([3]);
+    expect(i).toBe(6); // one getStats() a second, nothing else
+    monitor.stop();
+  });
 });

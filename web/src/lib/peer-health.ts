@@ -1,12 +1,15 @@
 // Watches one remote peer: samples getStats() every second, feeds the stall rule
-// (stall-detector.ts) and, while video is stalled, walks the recovery policy
+// (stall-detector.ts) and the quality figures, says when the peer's media first arrives (the
+// same samples: one getStats() loop per peer, not one per use), and, while video is stalled,
+// walks the recovery policy
 // (recovery-policy.ts): ICE restarts, then a fresh peer connection. It outlives the peer
 // connections it watches (a re-created connection keeps its monitor, so the policy's budget
 // spans them) and does nothing itself but call the functions it was given.
 
+import { hasInboundMedia } from './media-state';
 import { nextRecoveryStep, type RecoveryStep } from './recovery-policy';
 import { INITIAL_STALL_STATE, nextStallState, type StallReason, type StallState } from './stall-detector';
-import { qualityLevel, statsDelta, statsSnapshot, type PeerQuality, type QualityLevel, type StatsSnapshot } from './stats';
+import { qualityLevel, statsDelta, statsEntries, statsSnapshot, type PeerQuality, type QualityLevel, type StatsSnapshot } from './stats';
 
 /** The call events the client reports to the server (`call_event`, docs/protocol.md). */
 export type CallEventName = 'stall' | 'ice_restart' | 'pc_recreated' | 'recovered';
@@ -67,6 +70,8 @@ export type PeerHealthOptions = {
   recreate: () => void;
   onChange: (health: PeerHealth) => void;
   onEvent: (event: CallEventName) => void;
+  /** Once, at the first sample that shows the peer's media arriving (`media_flowing`). */
+  onFirstMedia?: () => void;
   policy?: (stepsTaken: number) => RecoveryStep | null;
   /** Added to every step's delay: the polite side of a pair waits POLITE_STEP_OFFSET_MS longer. */
   stepOffsetMs?: number;
@@ -86,6 +91,7 @@ export class PeerHealthMonitor {
   private recoveryTimer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
   private peerActedAt: number | null = null;
+  private mediaSeen = false;
 
   constructor(private readonly options: PeerHealthOptions) {}
 
@@ -138,6 +144,10 @@ export class PeerHealthMonitor {
       return; // a connection closing under us: the next sample sees the new one
     }
     if (this.stopped) return;
+    if (!this.mediaSeen && hasInboundMedia(statsEntries(report) as Parameters<typeof hasInboundMedia>[0])) {
+      this.mediaSeen = true;
+      this.options.onFirstMedia?.();
+    }
     const snap = statsSnapshot(report, (this.options.now ?? Date.now)());
     const quality = this.prev ? statsDelta(this.prev, snap) : null;
     this.prev = snap;

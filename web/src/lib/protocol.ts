@@ -35,7 +35,7 @@ export type LobbyInfo = {
   name: string;
   status: string;
   settings: LobbySettings;
-  /** Not in protocol v1's example; used when a server sends it. */
+  /** The owner's user id (docs/protocol.md `welcome`); the page sets it after handing the lobby over. */
   owner_id?: string;
 };
 

@@ -47,13 +47,19 @@ export type PeerQuality = {
 type StatsSource = Iterable<[string, unknown]> | { forEach: RTCStatsReport['forEach'] };
 
 /** Reduces a stats report; `fallbackTimestampMs` is used when no entry carries a timestamp. */
-export function statsSnapshot(report: StatsSource, fallbackTimestampMs = 0): StatsSnapshot {
+/** The stats objects of a report (an RTCStatsReport, or [id, stat] pairs as recorded in fixtures/). */
+export function statsEntries(report: StatsSource): Record<string, unknown>[] {
   const entries: Record<string, unknown>[] = [];
   if (!Array.isArray(report) && 'forEach' in report && typeof report.forEach === 'function') {
     (report as RTCStatsReport).forEach((s: Record<string, unknown>) => entries.push(s));
   } else {
     for (const [, s] of report as Iterable<[string, unknown]>) entries.push(s as Record<string, unknown>);
   }
+  return entries;
+}
+
+export function statsSnapshot(report: StatsSource, fallbackTimestampMs = 0): StatsSnapshot {
+  const entries = statsEntries(report);
   const snap: StatsSnapshot = { timestampMs: 0, video: null, audio: null, roundTripTimeMs: null };
   const byId = new Map<string, Record<string, unknown>>();
   for (const s of entries) if (typeof s.id === 'string') byId.set(s.id, s);

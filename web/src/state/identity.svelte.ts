@@ -63,6 +63,10 @@ export class IdentityState {
     this.store.addOwnedLobby(lobbyId);
   }
 
+  forgetOwned(lobbyId: string): void {
+    this.store.removeOwnedLobby(lobbyId);
+  }
+
   rememberBan(lobbyId: string, untilMs: number): void {
     this.store.rememberBan(lobbyId, untilMs);
   }

@@ -9,7 +9,7 @@ import { installDebugHandle } from '../lib/debug';
 import { ErrorReason, SwirlError } from '../lib/errors';
 import type { DeviceManager } from '../lib/devices';
 import { cameraVideo, type OutgoingVideo } from '../lib/blur/controller';
-import { HiddenUnreadyWatch, MediaStateReporter, localMedia, watchFirstMedia } from '../lib/media-state';
+import { HiddenUnreadyWatch, MediaStateReporter, localMedia } from '../lib/media-state';
 import { noticeForSocketError } from '../lib/server-notices';
 import { testIceTransportPolicy } from '../lib/test-switches';
 import type {
@@ -117,7 +117,6 @@ export class LobbySession {
   private lastMatchAt: number | null = null;
   private readonly unsubscribe: (() => void)[] = [];
   private readonly mediaReporter = new MediaStateReporter();
-  private stopFirstMediaWatch: (() => void) | null = null;
   private readonly hiddenWatch = new HiddenUnreadyWatch(
     {
       ready: () => this.ready,
@@ -368,6 +367,11 @@ export class LobbySession {
     if (match) this.startCall(match, welcome.resumed ? rememberedGen(match.match_id) + 1 : undefined);
   }
 
+  /** The lobby has another owner (this browser handed it over, or learned it is not the owner). */
+  setOwner(ownerId: string): void {
+    if (this.lobby) this.lobby = { ...this.lobby, owner_id: ownerId };
+  }
+
   private gotLobbyStatus(status: LobbyStatusMessage): void {
     this.members = status.members;
     this.memberCount = status.member_count;
@@ -425,6 +429,8 @@ export class LobbySession {
       this.transition({ type: 'peers', peers: this.peers });
     });
     call.on('callEvent', ({ event }) => void this.client.send({ type: 'call_event', match_id: match.match_id, event }));
+    // The server ends a match nobody reported media for (no_media): say when ours arrives.
+    call.on('mediaFlowing', () => void this.client.send({ type: 'media_flowing', match_id: match.match_id }));
     call.on('error', ({ peerId, error }) => {
       const problem = error instanceof SwirlError ? error : SwirlError.negotiation(peerId, error);
       console.warn('swirl: negotiation step failed', problem);
@@ -434,12 +440,6 @@ export class LobbySession {
     this.call = call;
     this.peers = call.peers.map((p) => ({ ...p }));
     this.transition({ type: 'matched' });
-    // The server ends a match nobody reported media for (no_media): say when ours arrives.
-    const matchId = match.match_id;
-    this.stopFirstMediaWatch = watchFirstMedia(
-      () => call.peerConnections,
-      () => void this.client.send({ type: 'media_flowing', match_id: matchId }),
-    );
   }
 
   /**
@@ -447,8 +447,6 @@ export class LobbySession {
    * it); without it the call state is left to the event that follows (closed, a new match).
    */
   private endCall(ready?: boolean): void {
-    this.stopFirstMediaWatch?.();
-    this.stopFirstMediaWatch = null;
     const call = this.call;
     this.call = null;
     this.match = null;
