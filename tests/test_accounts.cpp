@@ -82,12 +82,25 @@ TEMPLATE_TEST_CASE("delete account: user and token go, sockets close with 4002, 
   auto lobby = it.create_lobby(owner);
   auto& ada = it.user("Ada Deletable");
   auto& bob = it.user("Bob");
-  auto match = match_pair(lobby, ada, bob);
-  ada.ws->send({{"type", "media_flowing"}, {"match_id", match["match_id"]}});  // now they have met
+  auto& cy = it.user("Cy");
   const auto url = server.database_url();
-  const std::string pair_of_bob =
-      "SELECT COUNT(*) FROM match_pairs WHERE lobby_id = '" + lobby + "' AND (user_a = '" + bob.id + "' OR user_b = '" + bob.id + "')";
-  REQUIRE(wait_until([&] { return query_int(url, pair_of_bob) == 1; }));
+  auto pairs_of = [&](const SimUser& u) {
+    return query_int(url, "SELECT COUNT(*) FROM match_pairs WHERE lobby_id = '" + lobby + "' AND (user_a = '" + u.id +
+                              "' OR user_b = '" + u.id + "')");
+  };
+  // Ada met Bob (media flowed: the pair is stored before she deletes her account) ...
+  auto first = match_pair(lobby, ada, bob);
+  ada.ws->send({{"type", "media_flowing"}, {"match_id", first["match_id"]}});
+  REQUIRE(wait_until([&] { return pairs_of(bob) == 1; }));
+  bob.ws->close();
+  ada.ws->wait_for_type("match_ended");
+  // ... and is in a match with Cy when she deletes it: that pair is stored only when the match
+  // ends, after her account is gone.
+  ada.ready_seen(true);
+  cy.join(lobby);
+  cy.ready();
+  REQUIRE(cy.ws->wait_for_type("match")["peers"][0]["id"] == ada.id);
+  REQUIRE(pairs_of(cy) == 0);
   REQUIRE(rows_holding(url, ada.id) > 0);
   // Her own open lobby keeps her from deleting; closing it lets her.
   auto hers = it.create_lobby(ada, "Ada's room");
@@ -106,22 +119,23 @@ TEMPLATE_TEST_CASE("delete account: user and token go, sockets close with 4002, 
   CHECK(ada.http->del("/api/me", ada.token).status == 401);
   CHECK(refused_join(server.port(), lobby, ada.token).status == 401);
 
-  // Bob's match with her ends when her place does; whatever the lobby writes about her from
-  // then on is anonymised too. Then: her id, name and token hash are nowhere; Bob's pair remains, with an
-  // anonymous tombstone user that cannot sign in.
-  bob.ws->wait_for_type("match_ended");
+  // Cy's match with her ends when her place does; what the lobby writes about her from then on
+  // is anonymised too. Then: her id, name and token hash are nowhere; Bob's and Cy's pairs
+  // remain, with one anonymous tombstone user that cannot sign in.
+  cy.ws->wait_for_type("match_ended");
   server.app().supervisor().history().drain_now();
   CHECK(rows_holding(url, ada.id) == 0);
   CHECK(rows_holding(url, "Ada Deletable") == 0);
   CHECK(rows_holding(url, swirl::auth::sha256_hex(ada.token)) == 0);
-  CHECK(query_int(url, pair_of_bob) == 1);
+  CHECK(pairs_of(bob) == 1);
+  CHECK(pairs_of(cy) == 1);
   CHECK(query_int(url, "SELECT COUNT(*) FROM users WHERE deleted_at IS NOT NULL AND display_name = ''") == 1);
   CHECK(query_int(url, "SELECT COUNT(*) FROM match_pairs p JOIN users u ON u.id IN (p.user_a, p.user_b) "
-                       "WHERE u.deleted_at IS NOT NULL AND p.lobby_id = '" + lobby + "'") == 1);
+                       "WHERE u.deleted_at IS NOT NULL AND p.lobby_id = '" + lobby + "'") == 2);
   CHECK(query_int(url, "SELECT COUNT(*) FROM lobbies l JOIN users u ON u.id = l.owner_id "
                        "WHERE u.deleted_at IS NOT NULL AND l.id = '" + hers + "'") == 1);
-  CHECK(query_int(url, "SELECT COUNT(*) FROM matches WHERE lobby_id = '" + lobby + "'") == 1);
-  // Bob's and Olga's accounts are untouched.
+  CHECK(query_int(url, "SELECT COUNT(*) FROM matches WHERE lobby_id = '" + lobby + "'") == 2);
+  // The others' accounts are untouched.
   CHECK(bob.http->get("/api/me", bob.token).status == 200);
   CHECK(owner.http->get("/api/me", owner.token).status == 200);
 }
