@@ -33,7 +33,7 @@ struct WsOptions {
   // Instead: "Authorization: Bearer <token>" (and only the subprotocol swirl.v1).
   bool token_in_authorization_header = false;
   // Extra handshake request headers (e.g. Origin, as a browser sends it).
-  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> headers{};
   // Bounds the connect + upgrade, each send, and the close handshake.
   std::chrono::milliseconds timeout{10'000};
 };
