@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "swirl/lobby/frames.hpp"
 #include "swirl/lobby/media_rules.hpp"
 
 using namespace swirl::lobby;

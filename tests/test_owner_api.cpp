@@ -5,6 +5,7 @@
 #include "support/interactions.hpp"
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
+#include "swirl/storage/database.hpp"
 
 using namespace swirl::test;
 using nlohmann::json;
@@ -428,4 +429,62 @@ TEMPLATE_TEST_CASE("a ban ends on time in a live lobby", "[owner][kick][ban]", S
   CHECK(refused_join(server.port(), lobby, bob.token).error_code() == "banned");
   CHECK(wait_until([&] { return bob.http->get("/api/lobbies/" + lobby, bob.token).status == 200; }, std::chrono::seconds(5)));
   CHECK(bob.join(lobby).wait_for_type("welcome")["user"]["id"] == bob.id);
+}
+
+TEMPLATE_TEST_CASE("the live actor and the database agree on the lobby after every owner action", "[owner][record]",
+                   SqliteBackend, PostgresBackend) {
+  TestServer server(TestType::value);
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto& ada = it.user("Ada");
+  auto& bob = it.user("Bob");
+  auto lobby = it.create_lobby(owner);
+  ada.join(lobby);
+  bob.join(lobby);
+  auto db = swirl::storage::open_database(server.database_url(), {});
+  std::string token = owner.token;
+
+  // The owner state of a live lobby comes from its actor; the database is read behind its back.
+  auto agree = [&](const std::string& after) {
+    INFO("after " << after);
+    auto state = owner.http->get("/api/lobbies/" + lobby + "/state", token);
+    REQUIRE(state.status == 200);
+    auto live = state.json();
+    auto stored = db->find_lobby(lobby);
+    REQUIRE(stored);
+    CHECK(live["live"] == true);
+    CHECK(live["owner_id"] == stored->owner_id);
+    CHECK(live["status"] == std::string(swirl::storage::to_string(stored->status)));
+    CHECK(live["settings"] == stored->settings.to_json());
+  };
+  agree("the first join");
+
+  auto patch = owner.http->request("PATCH", "/api/lobbies/" + lobby + "/settings", R"({"round_seconds":90})",
+                                   {{"Authorization", "Bearer " + token}});
+  REQUIRE(patch.status == 200);
+  CHECK(patch.json()["applied_live"] == true);
+  agree("settings");
+  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/lock", json::object(), token).status == 200);
+  agree("lock");
+  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/unlock", json::object(), token).status == 200);
+  agree("unlock");
+  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, token).status == 200);
+  agree("kick with a ban");
+  CHECK(db->banned_until(lobby, bob.id).has_value());
+  CHECK(refused_join(server.port(), lobby, bob.token).error_code() == "banned");  // the actor knows it too
+
+  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/transfer", {{"user_id", ada.id}}, token).status == 200);
+  // The old owner is refused at once (the actor answers who owns the lobby), the new one is let in.
+  CHECK(owner.http->get("/api/lobbies/" + lobby + "/state", token).error_code() == "not_owner");
+  token = ada.token;
+  agree("transfer");
+
+  REQUIRE(ada.http->post("/api/lobbies/" + lobby + "/close", json::object(), token).status == 200);
+  auto stored = db->find_lobby(lobby);
+  REQUIRE(stored);
+  CHECK(stored->status == swirl::storage::LobbyStatus::closed);
+  auto state = ada.http->get("/api/lobbies/" + lobby + "/state", token);
+  REQUIRE(state.status == 200);
+  CHECK(state.json()["live"] == false);  // closed: no actor any more, the database answers
+  CHECK(state.json()["status"] == "closed");
 }

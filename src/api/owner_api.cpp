@@ -5,6 +5,7 @@
 #include "swirl/api/users_api.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/core/utf8.hpp"
+#include "swirl/lobby/owner_change.hpp"
 #include "swirl/users/display_name.hpp"
 
 namespace swirl::api {
@@ -32,15 +33,21 @@ struct OwnedLobby {
   storage::LobbyRecord record;
 };
 
-// Authenticates the caller and loads the lobby: 401 / 404 / 403 (not the owner) / 409 (closed,
-// for calls that change something).
+// Authenticates the caller and finds the lobby: 401 / 404 / 403 (not the owner) / 409 (closed,
+// for calls that change something). A live lobby's actor answers who owns it (its record is
+// kept in step with the database by apply_change); only a lobby without one is read from the
+// database.
 asio::awaitable<OwnedLobby> owned_lobby(LobbyServices& s, http::RequestContext& ctx, bool changes) {
   auto user = co_await authenticate(s.base, ctx.request);
   const std::string id = ctx.param("id");
-  auto& db = s.base.db;
-  auto job = [&db, id] { return db.find_lobby(id); };
-  auto op = s.base.pool.run(std::move(job));
-  auto record = co_await std::move(op);
+  std::optional<storage::LobbyRecord> record =
+      co_await s.supervisor->ask(id, [](LobbyServer& l) { return l.record(); });
+  if (!record) {
+    auto& db = s.base.db;
+    auto job = [&db, id] { return db.find_lobby(id); };
+    auto op = s.base.pool.run(std::move(job));
+    record = co_await std::move(op);
+  }
   if (!record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
   if (record->owner_id != user.id) throw ApiError(Status::forbidden, "not_owner", "only the lobby's owner may do this");
   if (changes && record->status == storage::LobbyStatus::closed)
@@ -55,20 +62,34 @@ std::string required_string(const Json& body, const std::string& field) {
   return it->get<std::string>();
 }
 
-template <class F>
-asio::awaitable<void> on_db(LobbyServices& s, F f) {
-  auto op = s.base.pool.run(std::move(f));
-  co_await std::move(op);
+// The one path of an owner change: the record first (the database, on the pool), then the live
+// actor's copy, with the same value. True when a live actor took it. A ban the database refused
+// (lobby/owner_change.hpp) is an error here and reaches no actor.
+asio::awaitable<bool> apply_change(LobbyServices& s, const std::string& id, lobby::OwnerChange change) {
+  auto& db = s.base.db;
+  auto job = [&db, id, change, cap = s.base.config.max_bans_per_lobby] {
+    return lobby::store(db, id, change, core::now_ms(), cap);
+  };
+  auto op = s.base.pool.run(std::move(job));
+  switch (co_await std::move(op)) {
+    case lobby::Stored::yes: break;
+    case lobby::Stored::not_member:
+      throw ApiError(Status::not_found, "member_not_found", "that user has never been in this lobby");
+    case lobby::Stored::too_many_bans:
+      throw ApiError(Status::conflict, "too_many_bans",
+                     "this lobby already has " + std::to_string(s.base.config.max_bans_per_lobby) +
+                         " bans running (the limit); wait for some to end");
+  }
+  auto live = co_await s.supervisor->ask(id, [change](LobbyServer& l) {
+    l.apply(change);
+    return true;
+  });
+  co_return live.has_value();
 }
 
 asio::awaitable<http::Response> set_status(LobbyServices& s, http::RequestContext& ctx, storage::LobbyStatus status) {
   auto owned = co_await owned_lobby(s, ctx, true);
-  auto& db = s.base.db;
-  co_await on_db(s, [&db, id = owned.record.id, status] { db.set_lobby_status(id, status, core::now_ms()); });
-  co_await s.supervisor->ask(owned.record.id, [status](LobbyServer& l) {
-    l.set_status(status);
-    return true;
-  });
+  co_await apply_change(s, owned.record.id, {.status = status});
   co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", storage::to_string(status)}});
 }
 
@@ -110,14 +131,9 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     if (auto* err = std::get_if<storage::SettingsError>(&applied))
       throw ApiError(Status::bad_request, "invalid_settings", err->field + ": " + err->message);
     auto settings = std::get<storage::LobbySettings>(applied);
-    auto& db = s.base.db;
-    co_await on_db(s, [&db, id = owned.record.id, settings] { db.update_lobby_settings(id, settings); });
-    auto live = co_await s.supervisor->ask(owned.record.id, [settings](LobbyServer& l) {
-      l.apply_settings(settings);
-      return true;
-    });
+    bool live = co_await apply_change(s, owned.record.id, {.settings = settings});
     co_return http::json_response(ctx.request, Status::ok,
-                                  Json{{"id", owned.record.id}, {"settings", settings.to_json()}, {"applied_live", live.has_value()}});
+                                  Json{{"id", owned.record.id}, {"settings", settings.to_json()}, {"applied_live", live}});
   });
 
   router.add(verb::post, "/api/lobbies/{id}/kick", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
@@ -134,32 +150,14 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     if (!well_formed_user_id(user_id))
       throw ApiError(Status::bad_request, "invalid_user_id", "user_id is not a user id (16 characters of A-Z, a-z, 0-9, - and _)");
     if (user_id == owned.owner.id) throw ApiError(Status::bad_request, "invalid_user_id", "you cannot kick yourself");
-    std::int64_t until = 0;
-    if (ban_seconds > 0) {
-      // Only someone who has been in the lobby can be banned from it, and a lobby holds a
-      // bounded number of bans: stored bans cost the database and the lobby's memory.
-      enum class Stored { yes, not_member, full };
-      auto& db = s.base.db;
-      const auto now = core::now_ms();
-      until = now + static_cast<std::int64_t>(ban_seconds) * 1000;
-      auto job = [&db, id = owned.record.id, user_id, until, now, cap = s.base.config.max_bans_per_lobby] {
-        if (!db.was_member(id, user_id)) return Stored::not_member;
-        return db.ban(id, user_id, until, now, cap) ? Stored::yes : Stored::full;
-      };
-      auto op = s.base.pool.run(std::move(job));
-      auto stored = co_await std::move(op);
-      if (stored == Stored::not_member)
-        throw ApiError(Status::not_found, "member_not_found", "that user has never been in this lobby");
-      if (stored == Stored::full)
-        throw ApiError(Status::conflict, "too_many_bans",
-                       "this lobby already has " + std::to_string(s.base.config.max_bans_per_lobby) +
-                           " bans running (the limit); wait for some to end");
-    }
-    // A live (or loading) lobby keeps its bans in memory: it learns this one before it kicks.
-    auto kicked = co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds, until](LobbyServer& l) {
-      if (ban_seconds > 0) l.record_ban(user_id, until);
-      return l.kick(user_id, ban_seconds);
-    });
+    // Only someone who has been in the lobby can be banned from it, and a lobby holds a bounded
+    // number of bans (both checked where the ban is stored). A live lobby keeps its bans in
+    // memory: it learns this one before it kicks.
+    if (ban_seconds > 0)
+      co_await apply_change(s, owned.record.id,
+                            {.ban = lobby::Ban{user_id, core::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000}});
+    auto kicked =
+        co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds](LobbyServer& l) { return l.kick(user_id, ban_seconds); });
     bool was_member = kicked && *kicked;
     if (!was_member && ban_seconds == 0)
       throw ApiError(Status::not_found, "member_not_found", "that user is not in the lobby");
@@ -204,12 +202,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
 
   router.add(verb::post, "/api/lobbies/{id}/close", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto owned = co_await owned_lobby(s, ctx, true);
-    auto& db = s.base.db;
-    co_await on_db(s, [&db, id = owned.record.id] { db.set_lobby_status(id, storage::LobbyStatus::closed, core::now_ms()); });
-    co_await s.supervisor->ask(owned.record.id, [](LobbyServer& l) {
-      l.close_for_good();
-      return true;
-    });
+    co_await apply_change(s, owned.record.id, {.status = storage::LobbyStatus::closed});
     co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", "closed"}});
   });
 
@@ -222,11 +215,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     auto op = s.base.pool.run(std::move(find));
     auto target = co_await std::move(op);
     if (!target) throw ApiError(Status::not_found, "user_not_found", "no user with that id");
-    co_await on_db(s, [&db, id = owned.record.id, user_id] { db.set_lobby_owner(id, user_id); });
-    co_await s.supervisor->ask(owned.record.id, [user_id](LobbyServer& l) {
-      l.set_owner(user_id);
-      return true;
-    });
+    co_await apply_change(s, owned.record.id, {.owner_id = user_id});
     co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"owner_id", user_id}});
   });
 }

@@ -7,6 +7,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "swirl/lobby/frames.hpp"
 #include "swirl/lobby/lobby_server.hpp"
 
 namespace swirl::lobby {
@@ -15,12 +16,12 @@ namespace asio = boost::asio;
 void LobbyServer::set_media_state(Member& m, const MediaStateCommand& cmd) {
   // Kept when not in a match too: the next match's peers read it from match.peers.
   m.media = MediaState{cmd.camera, cmd.microphone};
-  if (m.match) send_to_match_peers(*m.match, m.user_id, media_state_frame(m.user_id, m.media));
+  if (m.match) send_to_match_peers(*m.match, m, media_state_frame(m.user_id, m.media));
 }
 
 void LobbyServer::media_flowing(Member& m, const MediaFlowingCommand& cmd) {
   // A report for a match that already ended (or never was the sender's) is stale: ignored.
-  if (!m.match || m.match_id != cmd.match_id) return;
+  if (!m.match || m.match->id != cmd.match_id) return;
   Match& match = *m.match;
   if (match.media.flowing) return;
   match.media.flowing = true;
@@ -29,7 +30,7 @@ void LobbyServer::media_flowing(Member& m, const MediaFlowingCommand& cmd) {
 }
 
 bool LobbyServer::record_match_pairs(Match& match, const std::vector<MemberId>& group, std::int64_t now) {
-  match.started_with = match.members;
+  for (const Member* m : match.members) match.started_with.push_back(m->user_id);
   for (std::size_t i = 0; i < group.size(); ++i)
     for (std::size_t j = i + 1; j < group.size(); ++j) {
       match.media.pairs.push_back({group[i], group[j], history_.last_met(group[i], group[j])});
@@ -73,8 +74,8 @@ void LobbyServer::settle_pairs(Match& match, MatchEndReason reason) {
   // Nothing was written for these pairs; the matcher's memory goes back to before the match.
   forget_pairs(history_, match.media.pairs);
   for (const auto& p : match.media.pairs) {
-    release_id_if_unmet(p.a);
-    release_id_if_unmet(p.b);
+    members_.release_if_unmet(p.a, history_);
+    members_.release_if_unmet(p.b, history_);
   }
 }
 

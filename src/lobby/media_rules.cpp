@@ -1,19 +1,6 @@
 #include "swirl/lobby/media_rules.hpp"
 
-#include "swirl/json/out.hpp"
-
 namespace swirl::lobby {
-
-std::string media_state_frame(std::string_view from_user, MediaState state) {
-  swirl::json::JsonOut j(96 + from_user.size());
-  j.begin_object()
-      .key("type").value("media_state")
-      .key("from").value(from_user)
-      .key("camera").value(state.camera)
-      .key("microphone").value(state.microphone)
-      .end_object();
-  return j.take();
-}
 
 bool ends_for_no_media(const MatchMedia& media, std::int64_t created_at_ms, std::int64_t now_ms,
                        std::chrono::milliseconds timeout) {

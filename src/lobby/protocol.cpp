@@ -2,18 +2,10 @@
 
 #include <array>
 
-#include <nlohmann/json.hpp>
-
-#include "swirl/json/escape.hpp"
 #include "swirl/json/scan.hpp"
+#include "swirl/lobby/frames.hpp"
 
 namespace swirl::lobby {
-
-using nlohmann::json;
-
-std::string error_frame(std::string_view code, std::string_view message) {
-  return json{{"type", "error"}, {"code", code}, {"message", message}}.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 namespace {
 
@@ -28,20 +20,6 @@ constexpr std::array<std::string_view, field_count> field_names{"type",   "to", 
 
 bool is_boolean(const swirl::json::Value& v) {
   return v.kind == swirl::json::Kind::true_value || v.kind == swirl::json::Kind::false_value;
-}
-
-// {"type":"signal","from":<from_user>,"data":<data exactly as received>}, in one allocation.
-std::string signal_frame(const std::string& from_user, std::string_view data) {
-  constexpr std::string_view head = R"({"type":"signal","from":)";
-  constexpr std::string_view middle = R"(,"data":)";
-  std::string out;
-  out.reserve(head.size() + swirl::json::quoted_size(from_user) + middle.size() + data.size() + 1);
-  out += head;
-  swirl::json::append_quoted(out, from_user);
-  out += middle;
-  out += data;
-  out += '}';
-  return out;
 }
 
 }  // namespace

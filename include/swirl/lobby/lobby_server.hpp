@@ -30,14 +30,12 @@
 #include "swirl/storage/records.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
-#include "swirl/lobby/media_rules.hpp"
+#include "swirl/lobby/member.hpp"
+#include "swirl/lobby/members.hpp"
+#include "swirl/lobby/owner_change.hpp"
 #include "swirl/lobby/protocol.hpp"
 #include "swirl/lobby/readiness.hpp"
 #include "swirl/storage/database.hpp"
-
-namespace swirl::json {
-class JsonOut;
-}
 
 namespace swirl::lobby {
 
@@ -117,62 +115,25 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   // Read-only views, on the strand.
   nlohmann::json state_json() const;
   std::size_t member_count() const { return members_.size(); }
-  bool has_member(const std::string& user_id) const { return members_.count(user_id) != 0; }
+  bool has_member(const std::string& user_id) const { return members_.find(user_id) != nullptr; }
   const storage::LobbyRecord& record() const { return record_; }
   // When the user's ban here ends (Unix ms), if one is still running. The lobby keeps its bans
   // in memory (loaded at spawn, kept current by record_ban), so admission asks no database.
   std::optional<std::int64_t> banned_until(const std::string& user_id) const;
 
-  // Owner actions, on the strand (through the supervisor's ask()).
-  void apply_settings(const storage::LobbySettings& settings);
-  void set_status(storage::LobbyStatus status);
-  void set_owner(const std::string& owner_id) { record_.owner_id = owner_id; }
-  // A ban just stored by the owner API: joins are refused until it ends.
-  void record_ban(const std::string& user_id, std::int64_t until_ms);
+  // Owner actions, on the strand (through the supervisor's ask()). A change to the lobby's
+  // record (settings, status, owner, bans) comes only through apply(), after api/owner_api.cpp
+  // stored it: the actor's record stays what the database holds (lobby/owner_change.hpp).
+  void apply(const OwnerChange& change);
   // Removes a member at once (no grace period): `kicked`, then close 4003. False if absent.
   bool kick(const std::string& user_id, int ban_seconds);
   bool end_match_by_owner(const std::string& match_id);
   // Sends an announcement to every connected member; returns how many.
   std::size_t announce(const std::string& message);
-  // The lobby is closed for good: members are told and disconnected (4004), the actor stops.
-  void close_for_good();
-
   // Test hook: the next guarded handler throws (only with SWIRL_TEST_HOOKS and --test-hooks).
   void inject_fault();
 
  private:
-  struct Match;
-  struct Member {
-    std::string user_id;
-    std::string display_name;
-    MemberId mid = 0;
-    std::shared_ptr<Mailbox> mailbox;  // null while disconnected (in the grace period)
-    bool ready = false;
-    std::int64_t ready_since_ms = 0;
-    std::uint64_t ready_order = 0;  // ties among equal ready_since_ms: who became ready first
-    std::int64_t joined_at_ms = 0;
-    std::uint64_t join_seq = 0;
-    std::string match_id;
-    Match* match = nullptr;  // the match named by match_id (its node in matches_), for the relay
-    std::unique_ptr<boost::asio::steady_timer> grace_timer;
-    bool page_closing = false;  // sent `leave` page_closing: a drop now gets the page-close grace
-    WaitingReason waiting = WaitingReason::none;  // last `waiting` reason sent (none: not waiting)
-    MediaState media;  // last media_state reported (kept across matches)
-    std::uint64_t ice_generation = 0;  // of the ICE servers last sent (lobby_ice.cpp)
-    std::int64_t ice_refresh_at_ms = std::numeric_limits<std::int64_t>::max();
-  };
-  struct Match {
-    std::string id;
-    std::vector<std::string> members;  // offerer order: for i < j, members[i] offers to members[j]
-    std::vector<Member*> nodes;        // members[i]'s entry in members_ (present while in the match)
-    std::int64_t created_at_ms = 0;
-    std::unique_ptr<boost::asio::steady_timer> round_timer;
-    MatchMedia media;                                   // lobby_media.cpp
-    std::vector<std::string> started_with;              // members at the start, for pairs_met
-    std::unique_ptr<boost::asio::steady_timer> media_timer;  // the no-media check
-    CallEventCounts call_events;
-  };
-
   template <class F>
   void guarded(F&& f) {
     if (stopped_) return;
@@ -192,23 +153,44 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   }
   void fail(const std::string& what);
 
+  // Entry points, on the strand (lobby_server.cpp).
   void do_join(JoinRequest& request);
   void do_message(Member& m, ClientCommand& command);
   void do_disconnected(const std::shared_ptr<Mailbox>& from, const std::string& user_id);
-
-  void set_ready(Member& m, bool ready);
-  void stamp_ready(Member& m);
-  void relay_signal(Member& from, SignalCommand& signal);
-  // Ends `m`'s part in its match; the others go on (3-4 people) or their match ends too.
-  void leave_match(Member& m, MatchEndReason reason, bool requested_ready, MatchEndReason reason_for_others);
-  void end_match(const std::string& match_id, MatchEndReason reason);
-  void remove_member(const std::string& user_id, MatchEndReason reason_for_others);
+  void on_grace_expired(const std::string& user_id);
   // `leave`: gone at once (socket closed 1000), or, when the page is closing, on the next drop
   // after the page-close grace instead of the resume grace.
   void leave_lobby(Member& m, bool page_closing);
+  // Takes `m` out of the lobby: out of its match first (the others get `reason_for_others`, the
+  // leaver no match_ended), then out of the registry. `m` is gone afterwards.
+  void remove_member(Member& m, MatchEndReason reason_for_others);
+
+  // The parts of an owner change (lobby_owner.cpp).
+  void apply_settings(const storage::LobbySettings& settings);
+  void set_status(storage::LobbyStatus status);
+  // A ban just stored by the owner API: joins are refused until it ends.
+  void record_ban(const std::string& user_id, std::int64_t until_ms);
+  // The lobby is closed for good: members are told and disconnected (4004), the actor stops.
+  void close_for_good();
+
+
+  // Readiness and matches (lobby_matches.cpp).
+  void set_ready(Member& m, bool ready);
+  void stamp_ready(Member& m);
+  void relay_signal(Member& from, SignalCommand& signal);
+  // Ends `m`'s part in its match; the others go on (while two remain) or their match ends too.
+  void leave_match(Member& m, MatchEndReason reason, bool requested_ready, MatchEndReason reason_for_others,
+                   bool tell_leaver = true);
+  void end_match(const std::string& match_id, MatchEndReason reason);
+  // The end of a match for one member, written once: the state machine's transition, the new
+  // readiness stamped, and match_ended sent when `tell` (and the member is connected).
+  void finish_match_for(Member& m, const std::string& match_id, MatchEndReason reason, bool requested_ready, bool tell);
+  void schedule_matching();
+  // Matches whom it can; everyone ready and left waiting hears why (tell_waiting).
+  void run_matching();
   // Sends `waiting` when the member's reason changed.
   void tell_waiting(Member& m, WaitingReason reason);
-  void on_grace_expired(const std::string& user_id);
+  void create_match(const std::vector<MemberId>& group);
 
   // Peer media (lobby_media.cpp).
   void set_media_state(Member& m, const MediaStateCommand& cmd);
@@ -222,31 +204,19 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void settle_pairs(Match& match, MatchEndReason reason);
   void arm_no_media_check(Match& match, std::chrono::milliseconds after);
   void on_no_media_check(const std::string& match_id);
-  // Forgets a departed user's dense id once they have met nobody here.
-  void release_id_if_unmet(MemberId mid);
 
-  void schedule_matching();
-  void run_matching();
-  void create_match(const std::vector<MemberId>& group);
-
-  void mark_status_dirty();
-  void broadcast_status();
-  std::string status_frame() const;
-  std::string welcome_frame(const Member& m, bool resumed, const ice::IceGrant& ice) const;
   // ICE servers (lobby_ice.cpp): a member's grant, remembered for renewal; and the heartbeat's
   // pass that sends `ice_servers` to members whose credentials are due for renewal.
   ice::IceGrant grant_ice(Member& m);
   void renew_ice_servers();
-  std::string match_frame(const Match& match, const std::string& for_user) const;
-  void write_match(swirl::json::JsonOut& out, const Match& match, const std::string& for_user) const;
+
+  // Frames out (written by lobby/frames.hpp) and the timers (lobby_server.cpp).
+  void mark_status_dirty();
+  void broadcast_status();
   void send(Member& m, std::string frame);
-  void send_to_match_peers(const Match& match, const std::string& except_user, const std::string& frame);
+  void send_to_match_peers(const Match& match, const Member& except, std::string frame);
   void update_idle_timer();
   void schedule_heartbeat();
-  MemberId member_id_for(const std::string& user_id);
-  // Removes a member's entry (after any match was left); forgets their dense id when they met
-  // nobody here. Then the status and idle timer follow.
-  void erase_member(std::unordered_map<std::string, Member>::iterator it);
   std::int64_t now_ms() const;
 
   LobbyStrand strand_;
@@ -258,19 +228,13 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   bool fault_armed_ = false;
 #endif
 
-  std::unordered_map<std::string, Member> members_;
+  MemberRegistry members_;  // members and the dense ids of everyone with history here
   std::unordered_map<std::string, Match> matches_;
   std::uint64_t next_join_seq_ = 0;
   std::uint64_t ready_order_ = 0;
 
   MatchHistory history_;
   std::unordered_map<std::string, std::int64_t> bans_;  // user id -> banned until (Unix ms)
-  // user id -> dense id, for members and for those who left after meeting someone here (their
-  // history steers the matcher if they come back); ids of others who left are reused.
-  std::unordered_map<std::string, MemberId> member_ids_;
-  std::vector<std::string> member_users_;                  // dense id -> user id ("" while free)
-  std::vector<MemberId> free_mids_;                        // dense ids given back, reused first
-  std::vector<Member*> member_nodes_;                      // dense id -> entry in members_, or null
 
   bool matching_scheduled_ = false;
   bool status_pending_ = false;
@@ -282,8 +246,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
 
   std::uint64_t matches_made_ = 0;
   // This lobby's part of the process-wide member gauges (/metrics), published with each lobby_status.
-  mutable core::GaugeShare members_gauge_{core::metrics().lobby_members};
-  mutable core::GaugeShare ready_gauge_{core::metrics().ready_members};
+  core::GaugeShare members_gauge_{core::metrics().lobby_members};
+  core::GaugeShare ready_gauge_{core::metrics().ready_members};
   std::uint64_t repeats_avoided_ = 0;  // ready members left waiting although a met partner was free
 };
 

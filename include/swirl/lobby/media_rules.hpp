@@ -1,6 +1,6 @@
 #pragma once
-// Pure rules for peer media (issue 13, STYLE.md habit 3): a member's camera/microphone state,
-// the frame that relays it, and the no-media decision of the lobby's activity monitor. The
+// Pure rules for peer media (issue 13, STYLE.md habit 3): a member's camera/microphone state
+// and the no-media decision of the lobby's activity monitor. The
 // lobby actor (lobby/lobby_media.cpp) only wires these to its timers and members.
 
 #include <chrono>
@@ -20,9 +20,6 @@ struct MediaState {
   bool microphone = true;
   bool operator==(const MediaState&) const = default;
 };
-
-// {"type":"media_state","from":<user>,"camera":..,"microphone":..}
-std::string media_state_frame(std::string_view from_user, MediaState state);
 
 // One pair a match recorded in the matcher's history, with what the history held for it before,
 // so a match that never carried media can be taken back.
