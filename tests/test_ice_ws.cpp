@@ -4,13 +4,10 @@
 // never reach a client or the log.
 #include <catch2/catch.hpp>
 
-#include <algorithm>
-#include <mutex>
-
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "support/cloudflare_stand_in.hpp"
+#include "support/log_capture.hpp"
 #include "support/interactions.hpp"
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
@@ -24,52 +21,6 @@ namespace {
 
 const char* kSecret = "test-turn-secret-d41d8cd9";
 const char* kToken = "cf-api-token-8f14e45f";
-
-// Everything logged while it lives, at every level (the server logs through spdlog's default
-// logger); the logger's other sinks keep showing warnings and errors only.
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<Sink>()) {
-    auto& sinks = spdlog::default_logger()->sinks();
-    for (auto& s : sinks) {
-      levels_.push_back(s->level());
-      s->set_level(spdlog::level::warn);
-    }
-    sinks.push_back(sink_);
-    spdlog::set_level(spdlog::level::trace);
-  }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-    for (std::size_t i = 0; i < sinks.size() && i < levels_.size(); ++i) sinks[i]->set_level(levels_[i]);
-    spdlog::set_level(spdlog::level::warn);
-  }
-  std::string text() { return sink_->text(); }
-  // TestServer sets the level to warn when the first one is made: call this from its tweak.
-  static void all_levels() { spdlog::set_level(spdlog::level::trace); }
-
- private:
-  class Sink : public spdlog::sinks::base_sink<std::mutex> {
-   public:
-    std::string text() {
-      std::lock_guard lock(mutex_);
-      return text_;
-    }
-
-   protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override {
-      spdlog::memory_buf_t line;
-      formatter_->format(msg, line);
-      text_.append(line.data(), line.size());
-    }
-    void flush_() override {}
-
-   private:
-    std::string text_;
-  };
-  std::shared_ptr<Sink> sink_;
-  std::vector<spdlog::level::level_enum> levels_;
-};
 
 std::int64_t unix_now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

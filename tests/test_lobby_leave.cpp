@@ -131,13 +131,15 @@ TEST_CASE("an explicit ready:false sent during a match is kept when the match en
   auto lobby = it.create_lobby(ada);
   match_pair(lobby, ada, bob);
 
+  // A lobby_status sent after her `ready:false` shows it (wait_for would also accept an older
+  // snapshot from before the match, when she was not ready yet: then Bob could leave first).
+  auto seen = ada.ws->count("lobby_status");
   ada.ready(false);  // "this is my last one"
-  ada.ws->wait_for([&](const json& m) {
-    if (m["type"] != "lobby_status") return false;
-    for (const auto& x : m["members"])
-      if (x["id"] == ada.id) return x["ready"] == false;
-    return false;
-  });
+  for (bool shown = false; !shown;) {
+    auto status = ada.ws->wait_for_nth("lobby_status", ++seen);
+    for (const auto& x : status["members"])
+      if (x["id"] == ada.id) shown = x["ready"] == false;
+  }
   auto told = bob.ws->count("waiting");  // (he may have waited alone before Ada was ready)
   bob.leave_match(true);
   auto ended = ada.ws->wait_for_type("match_ended");

@@ -156,7 +156,9 @@ TEMPLATE_TEST_CASE("the token cache answers repeat calls, and a rename is seen a
   CHECK(http.get("/api/me", token).json()["display_name"] == "Ada Lovelace");
   // The lobby sees the new name too (the WebSocket upgrade authenticates through the cache).
   auto lobby = http.post("/api/lobbies", {{"name", "Tea"}}, token).json()["id"].get<std::string>();
-  swirl::test::WsClient ws(server.port(), "/api/lobbies/" + lobby + "/ws", WsOptions{token});
+  WsOptions options;
+  options.token = token;
+  swirl::test::WsClient ws(server.port(), "/api/lobbies/" + lobby + "/ws", options);
   CHECK(ws.wait_for_type("welcome")["user"]["display_name"] == "Ada Lovelace");
 }
 

@@ -138,7 +138,10 @@ ServerProcess Bench::start(const std::string& kind) {
     argv = {opt_.swirl_server, "--listen=127.0.0.1", "--port=" + std::to_string(port),
             "--database=sqlite:" + opt_.work_dir + "/swirl.db", "--log-level=warn",
             "--io-threads=" + std::to_string(opt_.io_threads), "--ws-rate=100000", "--ws-burst=100000",
-            "--resume-grace-ms=1000", "--web-root=" + opt_.work_dir + "/no-web", "--db-max-pending=100000"};
+            "--resume-grace-ms=1000", "--web-root=" + opt_.work_dir + "/no-web", "--db-max-pending=100000",
+            // Every simulated client comes from 127.0.0.1: the per-address abuse limits are off.
+            "--rate-http=0", "--rate-users-per-minute=0", "--rate-lobbies-per-minute=0", "--ws-max-per-address=0",
+            "--ws-max-connections=0"};
     // Extra server flags for experiments (e.g. SWIRL_BENCH_SWIRL_ARGS="--db-threads=1").
     if (const char* extra = std::getenv("SWIRL_BENCH_SWIRL_ARGS")) {
       std::istringstream words(extra);

@@ -249,7 +249,7 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
      << ", Boost " << m["versions"]["boost"].get<std::string>() << "; PeerJS server `peer` " << m["versions"]["peer"].get<std::string>()
      << " on Node " << m["versions"]["node"].get<std::string>() << "\n"
      << "* **Swirl flags:** `--io-threads=" << m["swirl_flags"]["io_threads"] << " --ws-rate=100000 --ws-burst=100000 --resume-grace-ms=1000"
-     << " --log-level=warn --database=sqlite:…` (Release build). PeerJS: `concurrent_limit: 100000`.\n"
+     << " --log-level=warn --database=sqlite:…`, per-address abuse limits off (Release build). PeerJS: `concurrent_limit: 100000`.\n"
      << "* **Run time:** " << fmt(m.value("run_seconds", 0.0), 0) << " s for all scenarios (plus the build).\n\n"
      << "## Targets\n\n| metric | Swirl | reference (same run) | ratio | target | verdict |\n|---|---|---|---|---|---|\n";
   for (const auto& row : rows)

@@ -10,6 +10,7 @@
 #include <boost/beast/http.hpp>
 #include <spdlog/spdlog.h>
 
+#include "swirl/api/user_sessions.hpp"
 #include "swirl/api/users_api.hpp"
 #include "swirl/auth/tokens.hpp"
 #include "swirl/core/clock.hpp"
@@ -102,17 +103,17 @@ asio::awaitable<Admission> admission(LobbyServices& s, const std::string& lobby_
   co_return co_await std::move(op);
 }
 
-asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request req, std::string leftover) {
-  auto refuse = [&](Status status, const std::string& code, const std::string& message) {
-    return http::error_response(req.version(), false, status, code, message);
-  };
+asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request req, std::string leftover,
+                              std::string client) {
   std::optional<http::Response> refusal;
   std::vector<std::string> segments;
   std::string lobby_id;
   storage::User user;
   bool new_member = false;
+  std::shared_ptr<void> abuse_slot;  // counts this connection against its address until it ends
   if (auto bad = ws::check_handshake(req)) refusal = std::move(*bad);
   if (!refusal) try {
+    abuse_slot = s.base.abuse.admit_websocket(req, client);
     if (!http::split_path(req.target(), segments) || segments.size() != 4 || segments[0] != "api" ||
         segments[1] != "lobbies" || segments[3] != "ws")
       throw ApiError(Status::not_found, "not_found", "no WebSocket endpoint here");
@@ -136,7 +137,7 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     new_member = !a.already_member;
   } catch (...) {
     auto error = http::current_error("websocket upgrade");
-    refusal = refuse(error.status, error.code, error.message);
+    refusal = http::error_reply_response(req.version(), false, error);
   }
   if (refusal) {
     beast::error_code ec;
@@ -186,14 +187,19 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     }
   }
   auto session = std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, user.id, std::move(leftover));
+  // Held by the session until it is gone: its place in the abuse limits, and its entry in the
+  // user's open sockets (closed by sign out everywhere and account deletion).
+  session->hold_until_closed(std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
+      std::move(abuse_slot), s.base.sessions.add(user.id, session)));
   session->run(s.supervisor, lobby_id, user.display_name);
 }
 
 }  // namespace
 
-void handle_ws_upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request request, std::string leftover) {
+void handle_ws_upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request request, std::string leftover,
+                       std::string client) {
   auto ex = stream.get_executor();
-  asio::co_spawn(ex, upgrade(s, std::move(stream), std::move(request), std::move(leftover)), [](std::exception_ptr e) {
+  asio::co_spawn(ex, upgrade(s, std::move(stream), std::move(request), std::move(leftover), std::move(client)), [](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -206,6 +212,7 @@ void handle_ws_upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request
 void register_lobby_routes(http::Router& router, LobbyServices& s) {
   router.add(http::bhttp::verb::post, "/api/lobbies", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto user = co_await authenticate(s.base, ctx.request);
+    s.base.abuse.take(http::LimitKind::lobby_creation, ctx.remote_address);
     Json body = http::parse_json_object(ctx.request);
     auto name_it = body.find("name");
     if (name_it == body.end() || !name_it->is_string())

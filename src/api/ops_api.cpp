@@ -85,6 +85,17 @@ std::string render_metrics(const OpsServices& ops) {
     auto kind = static_cast<lobby::CallEvent>(i);
     w.sample("swirl_client_call_events_total", d(lc.call_events[kind]), {{"kind", std::string(lobby::to_string(kind))}});
   }
+  const auto abuse = ops.lobbies.base.abuse.stats();
+  w.family("swirl_abuse_refusals_total", "counter",
+           "requests and WebSocket upgrades refused by the abuse limits, by limit (docs/security.md)");
+  for (std::size_t i = 0; i < http::kLimitKinds; ++i)
+    w.sample("swirl_abuse_refusals_total", d(abuse.limited[i]), {{"limit", http::to_string(static_cast<http::LimitKind>(i))}});
+  w.sample("swirl_abuse_refusals_total", d(abuse.ws_per_address), {{"limit", "websockets_per_address"}});
+  w.sample("swirl_abuse_refusals_total", d(abuse.ws_total), {{"limit", "websockets_total"}});
+  w.sample("swirl_abuse_refusals_total", d(abuse.origin), {{"limit", "websocket_origin"}});
+  gauge(w, "swirl_abuse_tracked_addresses", "client addresses the abuse limits remember now", d(abuse.tracked));
+  counter(w, "swirl_abuse_addresses_evicted_total",
+          "addresses forgotten early because the table was full (--rate-limit-max-addresses)", d(abuse.evicted));
   counter(w, "swirl_readyz_failures_total", "/readyz answers other than 200", d(m.readyz_failures.value()));
 
   const auto routes = m.http.snapshot();

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "swirl/api/owner_api.hpp"
+#include "swirl/api/user_sessions.hpp"
 #include "swirl/api/users_api.hpp"
 #include "swirl/net/tls_context.hpp"
 #include "swirl/ws/edge_recv.hpp"
@@ -59,8 +60,11 @@ void App::start() {
 
   pool_ = std::make_unique<core::BlockingPool>(config_.db_threads, config_.db_max_pending);
   token_cache_ = std::make_unique<auth::TokenCache>(config_.token_cache_ttl, config_.token_cache_size);
-  services_ = std::make_unique<api::Services>(api::Services{config_, *pool_, *db_, *token_cache_});
+  abuse_ = std::make_unique<http::AbuseGuard>(config_);
   supervisor_ = std::make_shared<lobby::ApplicationSupervisor>(ioc_.get_executor(), config_, *pool_, *db_);
+  user_sessions_ = std::make_shared<api::UserSessions>();
+  services_ = std::make_unique<api::Services>(
+      api::Services{config_, *pool_, *db_, *token_cache_, *abuse_, *user_sessions_, supervisor_->history()});
   supervisor_->set_ice_provider(make_ice_provider());
   housekeeper_ = std::make_shared<Housekeeper>(ioc_, *pool_, *token_cache_, config_.memory_trim_delay);
   supervisor_->on_lobby_removed([h = housekeeper_] { h->poke(); });
@@ -75,9 +79,13 @@ void App::start() {
   // A client that accepts no byte of ours for as long as a silent WebSocket may live is gone.
   if (!config_.tls_cert.empty())
     server_->enable_tls(net::make_server_tls_context(config_.tls_cert, config_.tls_key), config_.ws_idle_timeout);
-  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req, boost::beast::flat_buffer buffer) {
+  server_->set_request_gate([this](const http::Request& req, const std::string& peer, std::string& client) {
+    return abuse_->admit_request(req, peer, client);
+  });
+  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req, boost::beast::flat_buffer buffer,
+                                     std::string client) {
     std::string leftover = boost::beast::buffers_to_string(buffer.data());
-    api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover));
+    api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover), std::move(client));
   });
   port_ = server_->listen(config_.listen_address, config_.port);
   if (config_.public_url.empty()) {

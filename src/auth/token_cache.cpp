@@ -1,5 +1,7 @@
 #include "swirl/auth/token_cache.hpp"
 
+#include "swirl/auth/tokens.hpp"
+
 namespace swirl::auth {
 
 TokenCache::TokenCache(std::chrono::milliseconds ttl, std::size_t capacity) : ttl_(ttl), capacity_(capacity) {}
@@ -10,7 +12,9 @@ TokenCache::Lookup TokenCache::find(const std::string& token_hash) {
   out.generation = generation_;
   if (!enabled()) return out;
   auto it = by_hash_.find(token_hash);
-  if (it == by_hash_.end()) {
+  // The map finds the entry by the SHA-256 of the token (a timing difference there says
+  // something about a hash, nothing about a token); the hit itself is confirmed in constant time.
+  if (it == by_hash_.end() || !constant_time_equal(it->second->token_hash, token_hash)) {
     ++misses_;
     return out;
   }

@@ -1,6 +1,7 @@
 #include "swirl/core/config.hpp"
 
 #include "swirl/core/address_allowlist.hpp"
+#include "swirl/core/origin.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -153,6 +154,43 @@ const std::vector<Option>& options() {
            throw std::invalid_argument(std::string("--metrics-allow: ") + e.what());
          }
          c.metrics_allow = std::move(list);
+       }},
+      {"rate-http", "N", "HTTP requests per second per client address; past it 429 (default 200; 0 = no limit)",
+       uint_opt(&Config::rate_http_per_second, "--rate-http", 0, 1'000'000)},
+      {"rate-http-burst", "N", "burst of HTTP requests allowed per client address above the rate (default 2000)",
+       uint_opt(&Config::rate_http_burst, "--rate-http-burst", 1, 10'000'000)},
+      {"rate-users-per-minute", "N", "user creations per minute per client address; past it 429 (default 300; 0 = no limit)",
+       uint_opt(&Config::rate_users_per_minute, "--rate-users-per-minute", 0, 1'000'000)},
+      {"rate-lobbies-per-minute", "N", "lobby creations per minute per client address; past it 429 (default 60; 0 = no limit)",
+       uint_opt(&Config::rate_lobbies_per_minute, "--rate-lobbies-per-minute", 0, 1'000'000)},
+      {"ws-max-per-address", "N", "open WebSockets per client address; past it the upgrade gets 429 (default 500; 0 = no limit)",
+       uint_opt(&Config::ws_max_per_address, "--ws-max-per-address", 0, 1'000'000)},
+      {"ws-max-connections", "N", "open WebSockets in all; past it the upgrade gets 503 (default 20000; 0 = no limit)",
+       uint_opt(&Config::ws_max_connections, "--ws-max-connections", 0, 10'000'000)},
+      {"rate-limit-max-addresses", "N", "client addresses tracked by the limits at once; the least recently used go first (default 100000)",
+       size_opt(&Config::rate_limit_max_addresses, "--rate-limit-max-addresses", 1, 100'000'000)},
+      {"trusted-proxies", "LIST",
+       "reverse proxies (addresses and CIDR networks) whose --client-address-header is believed (default none)",
+       [](Config& c, const std::string& v) {
+         auto list = split_list(v);
+         try {
+           AddressAllowlist::parse(list);
+         } catch (const std::invalid_argument& e) {
+           throw std::invalid_argument(std::string("--trusted-proxies: ") + e.what());
+         }
+         c.trusted_proxies = std::move(list);
+       }},
+      {"client-address-header", "NAME",
+       "header holding the client address when the peer is a trusted proxy, e.g. X-Forwarded-For (default none: the TCP peer)",
+       string_opt(&Config::client_address_header)},
+      {"allowed-origins", "LIST",
+       "origins allowed to open a lobby WebSocket, e.g. https://swirl.example.org, or * for any (default: the request's own host)",
+       [](Config& c, const std::string& v) {
+         auto list = split_list(v);
+         for (const auto& o : list)
+           if (o != "*" && !normalize_origin(o))
+             throw std::invalid_argument("--allowed-origins: '" + o + "' is not an origin such as https://swirl.example.org");
+         c.allowed_origins = std::move(list);
        }},
       {"public-url", "URL", "external base URL for invite links (default: from the Host header)",
        string_opt(&Config::public_url)},
@@ -314,6 +352,8 @@ ConfigResult parse_config(const std::vector<std::string>& args,
       }
       opt->set(cfg, value);
     }
+    if (cfg.trusted_proxies.empty() != cfg.client_address_header.empty())
+      throw std::invalid_argument("--trusted-proxies and --client-address-header go together: give both or neither");
     ice::validate(cfg.ice, cfg.ws_idle_timeout / 4);  // the lobby heartbeat renews credentials
     if (cfg.tls_cert.empty() != cfg.tls_key.empty())
       throw std::invalid_argument(cfg.tls_cert.empty() ? "--tls-key needs --tls-cert (the certificate it belongs to)"

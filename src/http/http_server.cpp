@@ -79,8 +79,8 @@ std::string next_request_id() {
 // `tls`: the stream is the decrypted side of a TLS connection (net/tls_pump.hpp); `remote` is
 // the client's address either way.
 asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router, HttpLimits limits,
-                                  const UpgradeHandler* upgrade, std::atomic<std::size_t>& in_flight, std::string remote,
-                                  bool tls) {
+                                  const UpgradeHandler* upgrade, const RequestGate* gate,
+                                  std::atomic<std::size_t>& in_flight, std::string remote, bool tls) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (bool first = true;; first = false) {
@@ -170,16 +170,34 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     }
 
     Request req = parser.release();
+    std::string client = remote;
+    if (gate && *gate)
+      if (auto refusal = (*gate)(req, remote, client)) {
+        auto status = refusal->result_int();
+        set_security_headers(*refusal);
+        const bool keep_alive = refusal->keep_alive();
+        stream.expires_after(limits.header_timeout);
+        co_await beast::async_write(stream, bhttp::message_generator(std::move(*refusal)),
+                                    asio::redirect_error(asio::use_awaitable, ec));
+        spdlog::info("req={} {} {} {} (refused before dispatch)", next_request_id(), std::string(req.method_string()),
+                     path_only(req.target()), status);
+        if (ec) co_return;
+        if (!keep_alive) {
+          stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+          co_return;
+        }
+        continue;
+      }
     if (beast::websocket::is_upgrade(req) && upgrade && *upgrade) {
       stream.expires_never();
       spdlog::info("req={} {} {} 101 upgrade", next_request_id(), std::string(req.method_string()), path_only(req.target()));
-      (*upgrade)(std::move(stream), std::move(req), std::move(buffer));
+      (*upgrade)(std::move(stream), std::move(req), std::move(buffer), std::move(client));
       co_return;
     }
 
     InFlight counted(in_flight);
     const std::string request_id = next_request_id();
-    Response res = co_await router.dispatch(req, remote);
+    Response res = co_await router.dispatch(req, client);
     res.set("X-Request-Id", request_id);
     if (req.method() == bhttp::verb::head) {
       auto len = res.body().size();
@@ -203,9 +221,9 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
 }
 
 void spawn_session(tcp::socket socket, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
-                   std::atomic<std::size_t>& in_flight, std::string remote, bool tls) {
+                   const RequestGate* gate, std::atomic<std::size_t>& in_flight, std::string remote, bool tls) {
   auto exec = socket.get_executor();
-  asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router, limits, upgrade, in_flight, std::move(remote), tls),
+  asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router, limits, upgrade, gate, in_flight, std::move(remote), tls),
                  [](std::exception_ptr e) {
                    if (!e) return;
                    try {
@@ -224,7 +242,7 @@ HttpServer::HttpServer(asio::io_context& ioc, const Router& router, HttpLimits l
 void HttpServer::enable_tls(std::shared_ptr<asio::ssl::context> context, std::chrono::milliseconds write_timeout) {
   tls_ = std::make_shared<net::TlsConnections>(
       std::move(context), limits_.header_timeout, write_timeout, [this](tcp::socket plain, std::string remote) {
-        spawn_session(std::move(plain), router_, limits_, &upgrade_, in_flight_, std::move(remote), true);
+        spawn_session(std::move(plain), router_, limits_, &upgrade_, &gate_, in_flight_, std::move(remote), true);
       });
 }
 
@@ -267,7 +285,7 @@ void HttpServer::do_accept() {
     if (tls_)
       tls_->start(std::move(socket), std::move(remote));
     else
-      spawn_session(std::move(socket), router_, limits_, &upgrade_, in_flight_, std::move(remote), false);
+      spawn_session(std::move(socket), router_, limits_, &upgrade_, &gate_, in_flight_, std::move(remote), false);
     do_accept();
   });
 }

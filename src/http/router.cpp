@@ -115,7 +115,7 @@ boost::asio::awaitable<Response> Router::dispatch_route(const Request& req, std:
   } catch (...) {
     error = current_error(fmt::format("handler for {} {}", std::string(req.method_string()), std::string(req.target())));
   }
-  co_return error_response(req, error.status, error.code, error.message);
+  co_return error_reply_response(req.version(), req.keep_alive(), error);
 }
 
 }  // namespace swirl::http

@@ -1,5 +1,7 @@
 #include "swirl/storage/history_writer.hpp"
 
+#include <algorithm>
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
@@ -9,6 +11,11 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::uint64_t kDropLogEvery = 1000;  // a full queue logs its first drop, then every this many
+// How long events naming a deleted user are rewritten, and for how many users at most: a live
+// lobby forgets a member whose socket closed within the resume grace (seconds), so an hour is
+// ample; past the cap the oldest renames go first.
+constexpr auto kRenameKeep = std::chrono::hours(1);
+constexpr std::size_t kMaxRenames = 10'000;
 }  // namespace
 
 HistoryWriter::HistoryWriter(asio::any_io_executor executor, core::BlockingPool& pool, storage::Database& db, HistoryLimits limits)
@@ -78,10 +85,36 @@ void HistoryWriter::drain_now() { write_queued(); }
 
 void HistoryWriter::write_queued() {
   std::lock_guard writing(write_mu_);
+  write_queued_locked();
+}
+
+Database::DeleteUser HistoryWriter::delete_user(const std::string& user_id, const std::string& anonymous_id,
+                                                std::int64_t now_ms) {
+  std::lock_guard writing(write_mu_);
+  write_queued_locked();
+  auto result = db_.delete_user(user_id, anonymous_id, now_ms);
+  if (result == Database::DeleteUser::deleted) {
+    std::lock_guard lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    std::erase_if(renamed_, [&](const auto& r) { return now - r.second.second > kRenameKeep; });
+    while (renamed_.size() >= kMaxRenames)
+      renamed_.erase(std::min_element(renamed_.begin(), renamed_.end(), [](const auto& a, const auto& b) {
+        return a.second.second < b.second.second;
+      }));
+    renamed_[user_id] = {anonymous_id, now};
+  }
+  return result;
+}
+
+void HistoryWriter::write_queued_locked() {
   std::vector<storage::HistoryEvent> events;
   {
     std::lock_guard lock(mu_);
     events.swap(queue_);
+    if (!renamed_.empty())
+      for (auto& e : events)
+        for (auto& m : e.members)
+          if (auto it = renamed_.find(m); it != renamed_.end()) m = it->second.first;
   }
   for (std::size_t begin = 0; begin < events.size(); begin += kBatchEvents) {
     auto end = std::min(events.size(), begin + kBatchEvents);

@@ -109,7 +109,8 @@ class PostgresDatabase final : public Database {
   std::optional<User> find_user_by_token_hash(const std::string& token_hash) override {
     return with_connection([&](pqxx::connection& c) -> std::optional<User> {
       pqxx::read_transaction w(c);
-      auto r = w.exec_params("SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = $1", token_hash);
+      auto r = w.exec_params("SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = $1 AND deleted_at IS NULL",
+                             token_hash);
       if (r.empty()) return std::nullopt;
       return read_user(r[0]);
     });
@@ -118,7 +119,7 @@ class PostgresDatabase final : public Database {
   std::optional<User> find_user(const std::string& id) override {
     return with_connection([&](pqxx::connection& c) -> std::optional<User> {
       pqxx::read_transaction w(c);
-      auto r = w.exec_params("SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = $1", id);
+      auto r = w.exec_params("SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = $1 AND deleted_at IS NULL", id);
       if (r.empty()) return std::nullopt;
       return read_user(r[0]);
     });
@@ -140,6 +141,48 @@ class PostgresDatabase final : public Database {
       w.exec_params("UPDATE users SET last_seen_at = $2 WHERE id = $1", id, now);
       w.commit();
       return 0;
+    });
+  }
+
+  bool replace_token_hash(const std::string& id, const std::string& token_hash) override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      auto r = w.exec_params("UPDATE users SET token_hash = $2 WHERE id = $1 AND deleted_at IS NULL", id, token_hash);
+      w.commit();
+      return r.affected_rows() > 0;
+    });
+  }
+
+  DeleteUser delete_user(const std::string& id, const std::string& anon, std::int64_t now) override {
+    return with_connection([&](pqxx::connection& c) {
+      pqxx::work w(c);
+      // FOR UPDATE: a concurrent rename or second deletion of the same user waits for this one.
+      if (w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", id).empty())
+        return DeleteUser::not_found;
+      if (!w.exec_params("SELECT 1 FROM lobbies WHERE owner_id = $1 AND status <> 'closed' LIMIT 1", id).empty())
+        return DeleteUser::owns_open_lobbies;
+      w.exec_params("INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at, deleted_at) "
+                    "VALUES ($1, '', 'deleted:' || $1, $2, $2, $2)",
+                    anon, now);
+      w.exec_params("UPDATE lobbies SET owner_id = $2 WHERE owner_id = $1", id, anon);
+      // Pairs keep user_a < user_b (as write_history stores them): taken out, put back renamed.
+      std::vector<PairRow> pairs;
+      for (const auto& r : w.exec_params("DELETE FROM match_pairs WHERE user_a = $1 OR user_b = $1 "
+                                         "RETURNING lobby_id, user_a, user_b, last_met_at", id))
+        pairs.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::int64_t>()});
+      for (const auto& p : renamed_pairs(pairs, id, anon))
+        w.exec_params("INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES ($1, $2, $3, $4)", p.lobby_id,
+                      p.user_a, p.user_b, p.last_met_at_ms);
+      // members is a JSON array of ids (base64url: nothing to escape); LIKE's '_' may match
+      // more rows than needed, and REPLACE leaves those unchanged.
+      w.exec_params("UPDATE matches SET members = REPLACE(members, '\"' || $1 || '\"', '\"' || $2 || '\"') "
+                    "WHERE members LIKE '%\"' || $1 || '\"%'",
+                    id, anon);
+      w.exec_params("DELETE FROM lobby_bans WHERE user_id = $1", id);
+      w.exec_params("DELETE FROM lobby_members WHERE user_id = $1", id);
+      w.exec_params("DELETE FROM users WHERE id = $1", id);
+      w.commit();
+      return DeleteUser::deleted;
     });
   }
 

@@ -166,8 +166,10 @@ struct WsClient::Impl {
       else
         protocols += ", swirl.token." + *options.token;
     }
-    ws.set_option(websocket::stream_base::decorator([protocols, authorization](websocket::request_type& req) {
+    ws.set_option(websocket::stream_base::decorator([protocols, authorization,
+                                                     extra = options.headers](websocket::request_type& req) {
       req.set(bhttp::field::user_agent, "swirl-test-ws-client");
+      for (const auto& [name, value] : extra) req.set(name, value);
       req.set(bhttp::field::sec_websocket_protocol, protocols);
       if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
     }));
@@ -196,8 +198,9 @@ struct WsClient::Impl {
             ws.async_handshake(handshake_response, host, target, [this, result, host, target](beast::error_code hec) {
               beast::get_lowest_layer(ws).expires_never();
               if (hec == websocket::error::upgrade_declined) {
-                result->set_exception(std::make_exception_ptr(
-                    HandshakeRefused(handshake_response.result_int(), handshake_response.body())));
+                HandshakeRefused refused(handshake_response.result_int(), handshake_response.body());
+                refused.retry_after = std::string(handshake_response[bhttp::field::retry_after]);
+                result->set_exception(std::make_exception_ptr(refused));
                 return;
               }
               if (hec) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -21,6 +22,7 @@ struct HandshakeRefused : std::runtime_error {
   HandshakeRefused(int http_status, std::string response_body);
   int status;
   std::string body;
+  std::string retry_after;  // the Retry-After header, if any
   // body.error.code of the server's JSON error; empty if the body is not such a JSON object.
   std::string error_code() const;
 };
@@ -30,6 +32,8 @@ struct WsOptions {
   std::optional<std::string> token;
   // Instead: "Authorization: Bearer <token>" (and only the subprotocol swirl.v1).
   bool token_in_authorization_header = false;
+  // Extra handshake request headers (e.g. Origin, as a browser sends it).
+  std::map<std::string, std::string> headers{};
   // Bounds the connect + upgrade, each send, and the close handshake.
   std::chrono::milliseconds timeout{10'000};
 };

@@ -23,8 +23,9 @@ struct LobbyServices {
 void register_lobby_routes(http::Router& router, LobbyServices& services);
 
 // Handles an upgrade request handed over by the HTTP server; `leftover` holds bytes read past
-// the request (a client may send its first frames right behind its handshake).
+// the request (a client may send its first frames right behind its handshake); `client` is the
+// client's address as the HTTP server's request gate resolved it.
 void handle_ws_upgrade(LobbyServices& services, boost::beast::tcp_stream stream, http::Request request,
-                       std::string leftover);
+                       std::string leftover, std::string client);
 
 }  // namespace swirl::api

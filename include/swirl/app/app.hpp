@@ -14,6 +14,7 @@
 #include "swirl/core/config.hpp"
 #include "swirl/app/housekeeping.hpp"
 #include "swirl/api/services.hpp"
+#include "swirl/api/user_sessions.hpp"
 #include "swirl/http/http_server.hpp"
 #include "swirl/http/router.hpp"
 #include "swirl/http/static_files.hpp"
@@ -46,6 +47,7 @@ class App {
   lobby::ApplicationSupervisor& supervisor() { return *supervisor_; }
   ws::WsCounters& ws_counters() { return ws_counters_; }
   Housekeeper& housekeeper() { return *housekeeper_; }
+  http::AbuseGuard& abuse() { return *abuse_; }
 
  private:
   void build_routes();
@@ -58,6 +60,8 @@ class App {
   boost::asio::io_context ioc_;
   std::unique_ptr<core::BlockingPool> pool_;
   std::unique_ptr<auth::TokenCache> token_cache_;
+  std::unique_ptr<http::AbuseGuard> abuse_;
+  std::shared_ptr<api::UserSessions> user_sessions_;
   std::shared_ptr<Housekeeper> housekeeper_;
   std::unique_ptr<api::Services> services_;
   std::shared_ptr<lobby::ApplicationSupervisor> supervisor_;

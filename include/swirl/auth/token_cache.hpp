@@ -11,8 +11,9 @@
 //     check in put());
 //   * a change made behind the server's back (a user row deleted or a token hash replaced in
 //     the database by hand) is seen within `ttl`.
-// The API has no token revocation or user deletion today; whoever adds one must call
-// forget_user() on that path. All methods are thread-safe.
+// Sign out everywhere (POST /api/me/sign-out-everywhere) and account deletion (DELETE /api/me)
+// call forget_user() after their database change, so a revoked token is refused at once. All
+// methods are thread-safe.
 
 #include <chrono>
 #include <cstdint>
@@ -40,7 +41,7 @@ class TokenCache {
   // Remembers a user just read from the database, unless forget_user() ran since the find()
   // that returned `generation` (the read may predate that change).
   void put(const std::string& token_hash, const storage::User& user, std::uint64_t generation);
-  // The user changed (renamed; deleted or token revoked if that is ever added): drop it now.
+  // The user changed (renamed, token revoked, deleted): drop it now.
   void forget_user(const std::string& user_id);
   // Drops every entry past its time (put() does so as it goes; this is for quiet spells).
   // Returns how many went.

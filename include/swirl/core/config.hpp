@@ -53,6 +53,22 @@ struct Config {
   // Who may read /metrics: addresses and CIDR networks (core/address_allowlist.hpp).
   std::vector<std::string> metrics_allow{"127.0.0.1", "::1"};
 
+  // Abuse limits (issue 17; http/abuse_guard.hpp, docs/security.md). Per client address; 0
+  // disables a limit. The defaults let a lobby of 200 people behind one NAT (an office) in.
+  unsigned rate_http_per_second = 200;   // HTTP requests (static files and upgrades included)
+  unsigned rate_http_burst = 2'000;
+  unsigned rate_users_per_minute = 300;  // POST /api/users (also the burst)
+  unsigned rate_lobbies_per_minute = 60; // POST /api/lobbies (also the burst)
+  unsigned ws_max_per_address = 500;     // open WebSockets per address
+  unsigned ws_max_connections = 20'000;  // open WebSockets in all
+  std::size_t rate_limit_max_addresses = 100'000;  // addresses tracked at once (~250 B each)
+  // Behind a reverse proxy: the client address comes from this header, and only when the TCP
+  // peer is one of the trusted proxies (http/client_address.hpp).
+  std::vector<std::string> trusted_proxies;
+  std::string client_address_header;
+  // Origins allowed to open a lobby WebSocket; empty = the request's own host (http/origin_policy.hpp).
+  std::vector<std::string> allowed_origins;
+
   std::string public_url;  // e.g. https://swirl.example.org; empty = derived from the Host header
   // Native TLS (net/tls_context.hpp): both set = the listener speaks HTTPS/WSS only; both empty
   // = plain HTTP (behind a TLS-terminating proxy, or on localhost).

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
@@ -36,8 +37,17 @@ struct HttpLimits {
 
 // Takes over a connection whose request asked for a WebSocket upgrade. The request has been
 // read completely; the handler owns the stream from here on.
+// `client` is the client's address as the request gate resolved it (the TCP peer, or the
+// trusted proxy's forwarded address); over TLS the stream's own peer is an in-process socket.
 using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Request request,
-                                          boost::beast::flat_buffer buffer)>;
+                                          boost::beast::flat_buffer buffer, std::string client)>;
+
+// Asked for every request once it has been read, before it is dispatched or upgraded: sets
+// `client` to the request's client address (which the router and handlers see as
+// RequestContext::remote_address; it starts as the TCP peer) and returns a response to send
+// instead, such as a 429 (http/abuse_guard.hpp).
+using RequestGate = std::function<std::optional<Response>(const Request& request, const std::string& peer,
+                                                          std::string& client)>;
 
 class HttpServer {
  public:
@@ -51,6 +61,7 @@ class HttpServer {
   void enable_tls(std::shared_ptr<boost::asio::ssl::context> context, std::chrono::milliseconds write_timeout);
   // True while a TLS connection holds response bytes not yet written out (see TlsConnections).
   bool tls_backlog() const;
+  void set_request_gate(RequestGate g) { gate_ = std::move(g); }
   void stop();  // stops accepting; open connections end when the io_context stops
   // Requests being handled or answered right now (a graceful shutdown waits for 0).
   std::size_t in_flight() const { return in_flight_.load(); }
@@ -62,6 +73,7 @@ class HttpServer {
   const Router& router_;
   HttpLimits limits_;
   UpgradeHandler upgrade_;
+  RequestGate gate_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::steady_timer accept_retry_;
   std::atomic<std::size_t> in_flight_{0};

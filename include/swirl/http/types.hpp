@@ -1,6 +1,7 @@
 #pragma once
 // HTTP vocabulary shared by the server, the router and the API handlers.
 
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -28,6 +29,18 @@ class ApiError : public std::runtime_error {
  private:
   Status status_;
   std::string code_;
+};
+
+// A 429 or 503 that tells the client when to come back: an ApiError plus the Retry-After
+// header's seconds (http/errors.hpp maps it).
+class RetryLater : public ApiError {
+ public:
+  RetryLater(Status status, std::string code, const std::string& message, std::chrono::seconds retry_after)
+      : ApiError(status, std::move(code), message), retry_after_(retry_after) {}
+  std::chrono::seconds retry_after() const { return retry_after_; }
+
+ private:
+  std::chrono::seconds retry_after_;
 };
 
 Response json_response(const Request& req, Status status, const Json& body);

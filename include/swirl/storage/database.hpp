@@ -45,6 +45,15 @@ class Database {
   virtual std::optional<User> find_user(const std::string& id) = 0;
   virtual std::optional<User> rename_user(const std::string& id, const std::string& display_name) = 0;
   virtual void touch_user(const std::string& id, std::int64_t now_ms) = 0;
+  // Sign out everywhere: the user's token hash becomes `token_hash`, so the old token stops
+  // working. False when there is no such user.
+  virtual bool replace_token_hash(const std::string& id, const std::string& token_hash) = 0;
+  // Deletes a user in one transaction: a tombstone user `anonymous_id` (deleted_at = now_ms, no
+  // name, no usable token hash) takes the user's place in match_pairs, matches.members and as
+  // owner of their lobbies; their bans and lobby memberships go; then the user row. Refused
+  // (owns_open_lobbies, nothing changed) while they own a lobby that is not closed.
+  enum class DeleteUser { deleted, not_found, owns_open_lobbies };
+  virtual DeleteUser delete_user(const std::string& id, const std::string& anonymous_id, std::int64_t now_ms) = 0;
 
   // Lobbies.
   virtual void create_lobby(const storage::LobbyRecord& lobby) = 0;

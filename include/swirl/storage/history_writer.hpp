@@ -15,6 +15,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -55,6 +57,11 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   // Writes everything queued so far on the calling thread, after a flush in progress. Blocks:
   // only on a pool thread, or once the io threads and the pool have stopped.
   void drain_now();
+  // Deletes a user (Database::delete_user) in order with the history: everything queued before
+  // is written first (and so anonymised with the rest), and events queued later that still name
+  // the user (a live lobby ending the match they were in) name `anonymous_id` instead, for an
+  // hour. Blocks like drain_now().
+  Database::DeleteUser delete_user(const std::string& user_id, const std::string& anonymous_id, std::int64_t now_ms);
 
   std::size_t queued() const;
   const HistoryCounters& counters() const { return counters_; }
@@ -64,6 +71,7 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   void arm_timer();    // on strand_
   void start_flush();  // on strand_
   void write_queued();
+  void write_queued_locked();  // with write_mu_ held
   void write_batch(std::vector<storage::HistoryEvent>& batch);
 
   boost::asio::strand<boost::asio::any_io_executor> strand_;
@@ -74,6 +82,8 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
 
   mutable std::mutex mu_;  // guards queue_
   std::vector<storage::HistoryEvent> queue_;
+  // Deleted users -> their anonymous ids, and when (guarded by mu_; see delete_user).
+  std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> renamed_;
   std::mutex write_mu_;    // one writer at a time: keeps the events in order
 
   // On strand_.

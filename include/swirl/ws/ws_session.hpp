@@ -75,6 +75,8 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
 
   // Joins the lobby through the supervisor; reading starts once the lobby has attached us.
   void run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor, std::string lobby_id, std::string display_name);
+  // Keeps `held` (e.g. the connection's place in the abuse limits) until the session is gone.
+  void hold_until_closed(std::shared_ptr<void> held) { held_ = std::move(held); }
 
   void deliver(lobby::Frame frame, lobby::FrameKind kind) override;
   void close(std::uint16_t code, std::string reason) override;
@@ -169,6 +171,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   std::chrono::steady_clock::time_point rate_window_start_{};
   unsigned refused_in_window_ = 0;
   std::chrono::steady_clock::time_point last_rate_error_{};
+  std::shared_ptr<void> held_;  // hold_until_closed()
 
   friend class FlushBatch;
 };
