@@ -20,10 +20,9 @@ OriginPolicy::OriginPolicy(const std::vector<std::string>& allowed, const std::s
   }
   if (allowed.empty() && !public_url.empty()) {
     // The origin part of the public URL (which may carry a path).
-    std::string url = public_url;
-    auto sep = url.find("://");
-    auto path = sep == std::string::npos ? std::string::npos : url.find('/', sep + 3);
-    if (auto n = core::normalize_origin(url.substr(0, path))) allowed_.push_back(*n);
+    auto sep = public_url.find("://");
+    auto path = sep == std::string::npos ? std::string::npos : public_url.find('/', sep + 3);
+    if (auto n = core::normalize_origin(public_url.substr(0, path))) allowed_.push_back(*n);
   }
   same_host_ = allowed.empty();
 }
