@@ -71,17 +71,21 @@ struct TimingRow {
   double matched_fraction;  // of the ready members, averaged over rounds
 };
 
-TimingRow time_rounds(MemberId users, MatchHistory history, const MatchRules& rules,
-                      std::mt19937& rng) {
+TimingRow time_rounds(MemberId users, MatchHistory history, const MatchRules& rules, std::mt19937& rng) {
   std::int64_t now = 30 * day_ms;
   std::vector<Candidate> ready;
   ready.reserve(users);
   std::uniform_int_distribution<std::int64_t> waited(0, 2 * minute_ms);
   for (MemberId id = 0; id < users; ++id) ready.push_back({id, now - waited(rng)});
 
-  TimingRow row{users, rules, history.pair_count(),
+  TimingRow row{users,
+                rules,
+                history.pair_count(),
                 static_cast<double>(history.memory_bytes()) / (1024.0 * 1024.0),
-                2.0 * static_cast<double>(history.pair_count()) / users, 0, 0, 0};
+                2.0 * static_cast<double>(history.pair_count()) / users,
+                0,
+                0,
+                0};
   std::vector<double> ms;
   double matched = 0;
   for (int round = 0; round < timed_rounds; ++round) {
@@ -122,7 +126,7 @@ struct SimulationRow {
   std::size_t pairs;
   std::size_t repeats;
   double repeat_rate;
-  double utilization;  // matched member-rounds / ready member-rounds
+  double utilization;      // matched member-rounds / ready member-rounds
   int first_repeat_round;  // -1 if none
 };
 
@@ -133,30 +137,27 @@ Groups random_matcher(std::span<const Candidate> ready, int group_size, std::mt1
   Groups groups;
   auto g = static_cast<std::size_t>(group_size);
   for (std::size_t i = 0; i + g <= ids.size(); i += g) {
-    groups.emplace_back(ids.begin() + static_cast<std::ptrdiff_t>(i),
-                        ids.begin() + static_cast<std::ptrdiff_t>(i + g));
+    groups.emplace_back(ids.begin() + static_cast<std::ptrdiff_t>(i), ids.begin() + static_cast<std::ptrdiff_t>(i + g));
   }
   return groups;
 }
 
 // Every member is ready every round (a match lasts one round, then "next"); members who were
 // not matched keep their place in the queue.
-SimulationRow simulate(std::string scenario, bool ours, MemberId users, int rounds,
-                       const MatchRules& rules, std::uint32_t seed) {
+SimulationRow simulate(std::string scenario, bool ours, MemberId users, int rounds, const MatchRules& rules,
+                       std::uint32_t seed) {
   std::mt19937 rng(seed);
   const std::int64_t round_ms = 5 * minute_ms;
   MatchHistory history;
   std::vector<Candidate> ready;
   for (MemberId id = 0; id < users; ++id) ready.push_back({id, 0});
 
-  SimulationRow row{std::move(scenario), ours ? "swirl" : "random", users, rounds, rules, 0, 0,
-                    0, 0, -1};
+  SimulationRow row{std::move(scenario), ours ? "swirl" : "random", users, rounds, rules, 0, 0, 0, 0, -1};
   std::size_t matched_member_rounds = 0;
   std::int64_t now = 0;
   for (int round = 0; round < rounds; ++round) {
     now += round_ms;
-    Groups groups = ours ? find_matches(ready, history, rules, now)
-                         : random_matcher(ready, rules.group_size, rng);
+    Groups groups = ours ? find_matches(ready, history, rules, now) : random_matcher(ready, rules.group_size, rng);
     std::vector<bool> was_matched(users, false);
     for (const auto& group : groups) {
       for (std::size_t i = 0; i < group.size(); ++i) {
@@ -181,8 +182,7 @@ SimulationRow simulate(std::string scenario, bool ours, MemberId users, int roun
     }
   }
   row.repeat_rate = row.pairs == 0 ? 0.0 : static_cast<double>(row.repeats) / row.pairs;
-  row.utilization = static_cast<double>(matched_member_rounds) /
-                    (static_cast<double>(users) * rounds);
+  row.utilization = static_cast<double>(matched_member_rounds) / (static_cast<double>(users) * rounds);
   return row;
 }
 
@@ -206,10 +206,9 @@ int main(int argc, char** argv) {
   std::mt19937 rng(42);
   nlohmann::json report;
 
-  std::printf("Time per round (%d rounds each; history: everyone met ~20-50 others)\n",
-              timed_rounds);
-  std::printf("%8s %5s %7s %10s %9s %11s %10s %9s %8s\n", "users", "group", "mode", "pairs",
-              "hist MB", "partners/u", "median ms", "max ms", "matched");
+  std::printf("Time per round (%d rounds each; history: everyone met ~20-50 others)\n", timed_rounds);
+  std::printf("%8s %5s %7s %10s %9s %11s %10s %9s %8s\n", "users", "group", "mode", "pairs", "hist MB", "partners/u",
+              "median ms", "max ms", "matched");
   report["timing"] = nlohmann::json::array();
   for (MemberId users : {1'000u, 10'000u, 100'000u}) {
     if (smoke && users > 10'000u) break;
@@ -222,10 +221,9 @@ int main(int argc, char** argv) {
     };
     for (const MatchRules& rules : configs) {
       TimingRow row = time_rounds(users, history, rules, rng);
-      std::printf("%8u %5d %7s %10zu %9.1f %11.1f %10.3f %9.3f %7.1f%%\n", row.users,
-                  row.rules.group_size, mode_name(row.rules).c_str(), row.history_pairs,
-                  row.history_mb, row.avg_partners, row.median_ms, row.max_ms,
-                  100.0 * row.matched_fraction);
+      std::printf("%8u %5d %7s %10zu %9.1f %11.1f %10.3f %9.3f %7.1f%%\n", row.users, row.rules.group_size,
+                  mode_name(row.rules).c_str(), row.history_pairs, row.history_mb, row.avg_partners, row.median_ms,
+                  row.max_ms, 100.0 * row.matched_fraction);
       report["timing"].push_back({{"users", row.users},
                                   {"group_size", row.rules.group_size},
                                   {"when_exhausted", mode_name(row.rules)},
@@ -240,8 +238,8 @@ int main(int argc, char** argv) {
   }
 
   std::printf("\nRepeat rate over whole sessions (everyone re-readies after each match)\n");
-  std::printf("%-28s %7s %6s %6s %7s %8s %8s %11s %12s\n", "scenario", "matcher", "users",
-              "rounds", "pairs", "repeats", "rate", "utilization", "first repeat");
+  std::printf("%-28s %7s %6s %6s %7s %8s %8s %11s %12s\n", "scenario", "matcher", "users", "rounds", "pairs", "repeats",
+              "rate", "utilization", "first repeat");
   report["simulation"] = nlohmann::json::array();
   struct Scenario {
     const char* name;
@@ -258,11 +256,9 @@ int main(int argc, char** argv) {
   for (const Scenario& s : scenarios) {
     for (bool ours : {true, false}) {
       SimulationRow row = simulate(s.name, ours, s.users, s.rounds, s.rules, 7);
-      std::printf("%-28s %7s %6u %6d %7zu %8zu %7.2f%% %10.1f%% %12s\n", row.scenario.c_str(),
-                  row.matcher.c_str(), row.users, row.rounds, row.pairs, row.repeats,
-                  100.0 * row.repeat_rate, 100.0 * row.utilization,
-                  row.first_repeat_round < 0 ? "-"
-                                             : std::to_string(row.first_repeat_round).c_str());
+      std::printf("%-28s %7s %6u %6d %7zu %8zu %7.2f%% %10.1f%% %12s\n", row.scenario.c_str(), row.matcher.c_str(),
+                  row.users, row.rounds, row.pairs, row.repeats, 100.0 * row.repeat_rate, 100.0 * row.utilization,
+                  row.first_repeat_round < 0 ? "-" : std::to_string(row.first_repeat_round).c_str());
       report["simulation"].push_back({{"scenario", row.scenario},
                                       {"matcher", row.matcher},
                                       {"users", row.users},

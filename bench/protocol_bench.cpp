@@ -33,7 +33,9 @@ using nlohmann::json;
 using Parser = std::function<std::variant<ClientCommand, ProtocolError>(std::string_view, const std::string&)>;
 
 // The parse_client_message this scanner replaced (shared with tests/test_protocol.cpp).
-auto dom_parse(std::string_view text, const std::string& from_user) { return swirl::test::reference_parse(text, from_user); }
+auto dom_parse(std::string_view text, const std::string& from_user) {
+  return swirl::test::reference_parse(text, from_user);
+}
 
 std::size_t sink = 0;  // keeps the work observable
 

@@ -3,9 +3,9 @@
 #include <csignal>
 #include <iostream>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 #include "swirl/app/app.hpp"
 #include "swirl/app/logging.hpp"

@@ -31,7 +31,8 @@ std::string ws_path(const std::string& lobby) { return "/api/lobbies/" + lobby +
 TEST_CASE("user creations per minute per address: 429 with Retry-After and a JSON error", "[abuse][http]") {
   TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.rate_users_per_minute = 3; });
   auto http = server.client();
-  for (int i = 0; i < 3; ++i) REQUIRE(http.post("/api/users", {{"display_name", "U" + std::to_string(i)}}).status == 201);
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(http.post("/api/users", {{"display_name", "U" + std::to_string(i)}}).status == 201);
   auto r = http.post("/api/users", {{"display_name", "One too many"}});
   CHECK(r.status == 429);
   CHECK(r.header("retry-after") == "20");  // 3 a minute: the next one in 20 s

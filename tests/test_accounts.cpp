@@ -31,7 +31,8 @@ std::int64_t rows_holding(const std::string& url, const std::string& needle) {
   std::int64_t n = 0;
   for (const auto& [table, cols] : columns) {
     std::string where;
-    for (const auto& c : cols) where += (where.empty() ? "" : " OR ") + ("COALESCE(" + c + ", '') LIKE '%" + needle + "%'");
+    for (const auto& c : cols)
+      where += (where.empty() ? "" : " OR ") + ("COALESCE(" + c + ", '') LIKE '%" + needle + "%'");
     n += query_int(url, "SELECT COUNT(*) FROM " + table + " WHERE " + where);
   }
   return n;
@@ -130,10 +131,14 @@ TEMPLATE_TEST_CASE("delete account: user and token go, sockets close with 4002, 
   CHECK(pairs_of(bob) == 1);
   CHECK(pairs_of(cy) == 1);
   CHECK(query_int(url, "SELECT COUNT(*) FROM users WHERE deleted_at IS NOT NULL AND display_name = ''") == 1);
-  CHECK(query_int(url, "SELECT COUNT(*) FROM match_pairs p JOIN users u ON u.id IN (p.user_a, p.user_b) "
-                       "WHERE u.deleted_at IS NOT NULL AND p.lobby_id = '" + lobby + "'") == 2);
-  CHECK(query_int(url, "SELECT COUNT(*) FROM lobbies l JOIN users u ON u.id = l.owner_id "
-                       "WHERE u.deleted_at IS NOT NULL AND l.id = '" + hers + "'") == 1);
+  CHECK(query_int(url,
+                  "SELECT COUNT(*) FROM match_pairs p JOIN users u ON u.id IN (p.user_a, p.user_b) "
+                  "WHERE u.deleted_at IS NOT NULL AND p.lobby_id = '" +
+                      lobby + "'") == 2);
+  CHECK(query_int(url,
+                  "SELECT COUNT(*) FROM lobbies l JOIN users u ON u.id = l.owner_id "
+                  "WHERE u.deleted_at IS NOT NULL AND l.id = '" +
+                      hers + "'") == 1);
   CHECK(query_int(url, "SELECT COUNT(*) FROM matches WHERE lobby_id = '" + lobby + "'") == 2);
   // The others' accounts are untouched.
   CHECK(bob.http->get("/api/me", bob.token).status == 200);

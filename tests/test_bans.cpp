@@ -17,7 +17,8 @@ using nlohmann::json;
 namespace {
 
 HttpResult ban(SimUser& owner, const std::string& lobby, const std::string& user_id, int seconds = 600) {
-  return owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", user_id}, {"ban_seconds", seconds}}, owner.token);
+  return owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", user_id}, {"ban_seconds", seconds}},
+                          owner.token);
 }
 
 // Joins and leaves again (the socket closes; the place is kept for the resume grace).
@@ -40,7 +41,7 @@ TEMPLATE_TEST_CASE("a ban needs the id of someone who is or was in the lobby", "
 
   // Not an id at all: the finding stored 64 KiB strings.
   for (const std::string& bad : {std::string(60'000, 'x'), std::string("someone"), std::string(17, 'a'),
-                                std::string("aaaaaaaaaaaaaaa/"), std::string("aaaaaaaaaaaaaa\xC3\xA9")}) {
+                                 std::string("aaaaaaaaaaaaaaa/"), std::string("aaaaaaaaaaaaaa\xC3\xA9")}) {
     auto r = ban(owner, lobby, bad);
     CHECK(r.status == 400);
     CHECK(r.error_code() == "invalid_user_id");
@@ -68,8 +69,8 @@ TEMPLATE_TEST_CASE("a ban needs the id of someone who is or was in the lobby", "
   CHECK(ban(owner, other, bob.id).error_code() == "member_not_found");
 }
 
-TEMPLATE_TEST_CASE("a lobby holds at most --max-bans-per-lobby running bans and ended ones do not count", "[owner][ban][strict][limits]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("a lobby holds at most --max-bans-per-lobby running bans and ended ones do not count",
+                   "[owner][ban][strict][limits]", SqliteBackend, PostgresBackend) {
   TestServer server(TestType::value, [](swirl::core::Config& c) { c.max_bans_per_lobby = 2; });
   Interactions it(server);
   auto& owner = it.user("Olga");
@@ -89,7 +90,8 @@ TEMPLATE_TEST_CASE("a lobby holds at most --max-bans-per-lobby running bans and 
   // Changing a running ban is not a new one.
   CHECK(ban(owner, lobby, b.id, 1200).status == 200);
   // A's ban ends: it no longer counts, so C's now fits.
-  REQUIRE(wait_until([&] { return a.http->get("/api/lobbies/" + lobby, a.token).status == 200; }, std::chrono::seconds(5)));
+  REQUIRE(
+      wait_until([&] { return a.http->get("/api/lobbies/" + lobby, a.token).status == 200; }, std::chrono::seconds(5)));
   CHECK(ban(owner, lobby, c.id).status == 200);
   CHECK(refused_join(server.port(), lobby, c.token).error_code() == "banned");
   // Kicking without a ban is not limited.
@@ -97,8 +99,8 @@ TEMPLATE_TEST_CASE("a lobby holds at most --max-bans-per-lobby running bans and 
   CHECK(owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", a.id}}, owner.token).status == 200);
 }
 
-TEMPLATE_TEST_CASE("the store keeps bans bounded and hands a starting actor the running ones only", "[storage][ban][strict]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("the store keeps bans bounded and hands a starting actor the running ones only",
+                   "[storage][ban][strict]", SqliteBackend, PostgresBackend) {
   auto db = swirl::storage::open_database(fresh_database_url(TestType::value), {});
   db->migrate();
   const std::int64_t now = 1'000'000;
@@ -117,7 +119,8 @@ TEMPLATE_TEST_CASE("the store keeps bans bounded and hands a starting actor the 
   CHECK(db->ban("lobby1", "running1", now + 5000, now, 2));  // changing one is not a new one
   auto loaded = db->load_bans("lobby1", now);
   std::sort(loaded.begin(), loaded.end());
-  CHECK(loaded == std::vector<std::pair<std::string, std::int64_t>>{{"running1", now + 5000}, {"running2", now + 1000}});
+  CHECK(loaded ==
+        std::vector<std::pair<std::string, std::int64_t>>{{"running1", now + 5000}, {"running2", now + 1000}});
   CHECK_FALSE(db->banned_until("lobby1", "ended"));  // deleted, not just skipped
   // Membership comes from the joins written with the history.
   swirl::storage::HistoryEvent joined;

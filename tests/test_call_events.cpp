@@ -8,8 +8,8 @@
 #include "swirl/lobby/supervisor.hpp"
 
 using namespace swirl::test;
-using swirl::lobby::CallEvent;
 using nlohmann::json;
+using swirl::lobby::CallEvent;
 
 namespace {
 
@@ -46,7 +46,8 @@ TEST_CASE("call events are counted per live match and process-wide", "[call_even
   bob.call_event(match_id, "stall");
   bob.call_event(match_id, "pc_recreated");
   ada.call_event(match_id, "recovered");
-  auto counted = match_call_events(owner, lobby, [](const json& e) { return e["recovered"] == 1 && e["pc_recreated"] == 1; });
+  auto counted =
+      match_call_events(owner, lobby, [](const json& e) { return e["recovered"] == 1 && e["pc_recreated"] == 1; });
   CHECK(counted == json{{"stall", 2}, {"ice_restart", 2}, {"pc_recreated", 1}, {"recovered", 1}});
 
   const auto& totals = server.app().supervisor().counters().call_events;

@@ -56,15 +56,18 @@ TEST_CASE("cache and history limits are set by flags and environment, within bou
   CHECK_FALSE(parse_config({"--history-flush-ms=0"}, {}).config);
   CHECK_FALSE(parse_config({"--history-max-queued=0"}, {}).config);
   CHECK_FALSE(parse_config({"--token-cache-ttl-ms=3600001"}, {}).config);
-  CHECK(parse_config({}, {{"SWIRL_MEMORY_TRIM_DELAY_MS", "0"}}).config->memory_trim_delay == std::chrono::milliseconds(0));
+  CHECK(parse_config({}, {{"SWIRL_MEMORY_TRIM_DELAY_MS", "0"}}).config->memory_trim_delay ==
+        std::chrono::milliseconds(0));
   CHECK(parse_config({"--memory-trim-delay-ms=2500"}, {}).config->memory_trim_delay == std::chrono::milliseconds(2500));
   CHECK_FALSE(parse_config({"--memory-trim-delay-ms=-1"}, {}).config);
   CHECK_FALSE(parse_config({"--memory-trim-delay-ms=3600001"}, {}).config);
 }
 
 TEST_CASE("environment sets options and flags win over it", "[config]") {
-  auto r = parse_config({"--port=9001"}, {{"SWIRL_PORT", "9000"}, {"SWIRL_DATABASE", "sqlite:/tmp/x.db"},
-                                          {"SWIRL_LOG_LEVEL", "debug"}, {"SWIRL_STUN_URLS", "stun:a:1, stuns:b:2"}});
+  auto r = parse_config({"--port=9001"}, {{"SWIRL_PORT", "9000"},
+                                          {"SWIRL_DATABASE", "sqlite:/tmp/x.db"},
+                                          {"SWIRL_LOG_LEVEL", "debug"},
+                                          {"SWIRL_STUN_URLS", "stun:a:1, stuns:b:2"}});
   REQUIRE(r.config);
   CHECK(r.config->port == 9001);
   CHECK(r.config->database_url == "sqlite:/tmp/x.db");
@@ -97,9 +100,10 @@ TEST_CASE("--help lists every option with its environment variable", "[config]")
   auto r = parse_config({"--help"}, {});
   CHECK_FALSE(r.config);
   CHECK(r.exit_code == 0);
-  for (const char* s : {"--listen", "SWIRL_LISTEN", "--port", "SWIRL_PORT", "--database", "SWIRL_DATABASE", "--web-root",
-                        "--model-dir", "--log-level", "--log-format", "--http-max-body", "--stun-urls",
-                        "--turn-urls", "--turn-secret-file", "SWIRL_TURN_TTL_S", "--ice-provider", "--cloudflare-api-token-file"})
+  for (const char* s :
+       {"--listen", "SWIRL_LISTEN", "--port", "SWIRL_PORT", "--database", "SWIRL_DATABASE", "--web-root", "--model-dir",
+        "--log-level", "--log-format", "--http-max-body", "--stun-urls", "--turn-urls", "--turn-secret-file",
+        "SWIRL_TURN_TTL_S", "--ice-provider", "--cloudflare-api-token-file"})
     CHECK_THAT(r.message, Catch::Contains(s));
 }
 
@@ -117,7 +121,8 @@ TEST_CASE("no-media timeout and hidden-unready time: defaults, flags, environmen
   REQUIRE(d.config);
   CHECK(d.config->no_media_timeout == std::chrono::milliseconds(20000));
   CHECK(d.config->hidden_unready == std::chrono::milliseconds(60000));
-  auto r = parse_config({"--no-media-timeout-ms=0"}, {{"SWIRL_HIDDEN_UNREADY_MS", "5000"}, {"SWIRL_NO_MEDIA_TIMEOUT_MS", "9"}});
+  auto r = parse_config({"--no-media-timeout-ms=0"},
+                        {{"SWIRL_HIDDEN_UNREADY_MS", "5000"}, {"SWIRL_NO_MEDIA_TIMEOUT_MS", "9"}});
   REQUIRE(r.config);
   CHECK(r.config->no_media_timeout == std::chrono::milliseconds(0));
   CHECK(r.config->hidden_unready == std::chrono::milliseconds(5000));

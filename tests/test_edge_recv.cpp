@@ -61,8 +61,9 @@ struct Pair {
   explicit Pair(bool edge) : server(accepted(ioc, client), edge) {}
   void send(const std::string& bytes) { asio::write(client, asio::buffer(bytes)); }
   void start(char* buf, std::size_t size, int flags = 0) {
-    server.receive_some(buf, size, flags,
-                        [this](boost::system::error_code ec, std::size_t n) { results.push_back({ec, n}); });
+    server.receive_some(buf, size, flags, [this](boost::system::error_code ec, std::size_t n) {
+      results.push_back({ec, n});
+    });
   }
   // Runs the io_context until `count` receives have completed or `limit` has passed.
   bool run_until(std::size_t count, std::chrono::milliseconds limit = 2s) {

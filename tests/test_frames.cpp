@@ -22,7 +22,8 @@ TEST_CASE("small frames carry exactly their documented fields", "[lobby][frames]
         json{{"type", "error"}, {"code", "lobby_full"}, {"message", "the lobby is full"}});
   CHECK(parsed(signal_frame("u\"1", R"({"sdp":"x","n":[1,2]})")) ==
         json{{"type", "signal"}, {"from", "u\"1"}, {"data", {{"sdp", "x"}, {"n", {1, 2}}}}});
-  CHECK(parsed(user_status_frame("u1", "back")) == json{{"type", "user_status"}, {"user_id", "u1"}, {"status", "back"}});
+  CHECK(parsed(user_status_frame("u1", "back")) ==
+        json{{"type", "user_status"}, {"user_id", "u1"}, {"status", "back"}});
   CHECK(parsed(match_ended_frame("m1", MatchEndReason::peer_left, true)) ==
         json{{"type", "match_ended"}, {"match_id", "m1"}, {"reason", "peer_left"}, {"ready", true}});
   CHECK(parsed(kicked_frame(0)) == json{{"type", "kicked"}, {"reason", "removed by the owner"}});
@@ -33,7 +34,8 @@ TEST_CASE("small frames carry exactly their documented fields", "[lobby][frames]
   CHECK(parsed(media_state_frame("u1", MediaState{false, true})) ==
         json{{"type", "media_state"}, {"from", "u1"}, {"camera", false}, {"microphone", true}});
   swirl::ice::IceGrant grant;
-  CHECK(parsed(ice_servers_frame(grant)) == json{{"type", "ice_servers"}, {"ice_servers", json::array()}, {"expires_at", nullptr}});
+  CHECK(parsed(ice_servers_frame(grant)) ==
+        json{{"type", "ice_servers"}, {"ice_servers", json::array()}, {"expires_at", nullptr}});
 }
 
 TEST_CASE("invalid UTF-8 in a frame's strings becomes U+FFFD", "[lobby][frames]") {
@@ -43,9 +45,27 @@ TEST_CASE("invalid UTF-8 in a frame's strings becomes U+FFFD", "[lobby][frames]"
 
 TEST_CASE("match, welcome and lobby_status are written from the members", "[lobby][frames]") {
   MemberRegistry reg;
-  Member& a = reg.add([] { Member m; m.user_id = "a"; m.display_name = "Ann"; m.join_seq = 1; return m; }());
-  Member& b = reg.add([] { Member m; m.user_id = "b"; m.display_name = "Bob"; m.join_seq = 0; return m; }());
-  Member& c = reg.add([] { Member m; m.user_id = "c"; m.display_name = "Cy"; m.join_seq = 2; return m; }());
+  Member& a = reg.add([] {
+    Member m;
+    m.user_id = "a";
+    m.display_name = "Ann";
+    m.join_seq = 1;
+    return m;
+  }());
+  Member& b = reg.add([] {
+    Member m;
+    m.user_id = "b";
+    m.display_name = "Bob";
+    m.join_seq = 0;
+    return m;
+  }());
+  Member& c = reg.add([] {
+    Member m;
+    m.user_id = "c";
+    m.display_name = "Cy";
+    m.join_seq = 2;
+    return m;
+  }());
   b.media.camera = false;
   a.status.set_ready(true);
   b.status.set_ready(true);
@@ -62,8 +82,12 @@ TEST_CASE("match, welcome and lobby_status are written from the members", "[lobb
   auto for_a = parsed(match_frame(match, "a"));
   REQUIRE(for_a["peers"].size() == 1);
   CHECK(for_a["match_id"] == "m1");
-  CHECK(for_a["peers"][0] == json{{"id", "b"}, {"display_name", "Bob"}, {"offerer", "a"}, {"polite", "b"},
-                                   {"camera", false}, {"microphone", true}});
+  CHECK(for_a["peers"][0] == json{{"id", "b"},
+                                  {"display_name", "Bob"},
+                                  {"offerer", "a"},
+                                  {"polite", "b"},
+                                  {"camera", false},
+                                  {"microphone", true}});
   auto for_b = parsed(match_frame(match, "b"));
   CHECK(for_b["peers"][0]["offerer"] == "a");
   CHECK(for_b["peers"][0]["polite"] == "b");
@@ -90,8 +114,8 @@ TEST_CASE("match, welcome and lobby_status are written from the members", "[lobb
   REQUIRE(status["members"].size() == 3);
   CHECK(status["members"][0]["id"] == "b");  // by join order
   CHECK(status["members"][0]["in_match"] == true);
-  CHECK(status["members"][2] == json{{"id", "c"}, {"display_name", "Cy"}, {"ready", true}, {"in_match", false},
-                                     {"connected", false}});
+  CHECK(status["members"][2] ==
+        json{{"id", "c"}, {"display_name", "Cy"}, {"ready", true}, {"in_match", false}, {"connected", false}});
 }
 
 TEST_CASE("lobby_status lists at most kStatusMaxListed members, first joined first", "[lobby][frames]") {

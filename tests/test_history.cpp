@@ -55,7 +55,8 @@ TEMPLATE_TEST_CASE("match history reaches the database within the flush interval
   ada.leave_match(true);
   bob.ws->wait_for_type("match_ended");
   const auto& url = server.database_url();
-  CHECK(wait_until([&] { return matches_in(url, lobby, " AND ended_at IS NOT NULL AND end_reason = 'peer_left'") == 1; }));
+  CHECK(wait_until(
+      [&] { return matches_in(url, lobby, " AND ended_at IS NOT NULL AND end_reason = 'peer_left'") == 1; }));
   CHECK(query_int(url, "SELECT COUNT(*) FROM match_pairs WHERE lobby_id = '" + lobby + "'") == 1);
   const auto& counters = server.app().supervisor().history().counters();
   CHECK(wait_until([&] { return counters.events_written.load() == 2; }));
@@ -95,8 +96,8 @@ TEMPLATE_TEST_CASE("history still queued is written in one transaction when its 
   CHECK(ada.ws->wait_for_type("match")["peers"][0]["id"] == cy.id);
 }
 
-TEMPLATE_TEST_CASE("a lobby that respawns before the flush still loads every queued match", "[history][storage][supervisor]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("a lobby that respawns before the flush still loads every queued match",
+                   "[history][storage][supervisor]", SqliteBackend, PostgresBackend) {
   TestServer server(TestType::value, quick_stop_no_timer_flush);
   Interactions it(server);
   auto& ada = it.user("Ada");

@@ -14,9 +14,9 @@
 #include "support/interactions.hpp"
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
-#include "swirl/core/blocking_pool.hpp"
 #include "swirl/app/housekeeping.hpp"
 #include "swirl/auth/token_cache.hpp"
+#include "swirl/core/blocking_pool.hpp"
 
 using namespace swirl::test;
 
@@ -129,5 +129,6 @@ TEMPLATE_TEST_CASE("with --memory-trim-delay-ms=0 no housekeeping pass runs", "[
   auto& app = server.app();
   CHECK(wait_until([&] { return app.supervisor().live_lobbies() == 0; }));
   // The lobby is gone; a pass, were one armed, would come within a few milliseconds.
-  CHECK_FALSE(wait_until([&] { return app.housekeeper().counters().passes.load() > 0; }, std::chrono::milliseconds(300)));
+  CHECK_FALSE(
+      wait_until([&] { return app.housekeeper().counters().passes.load() > 0; }, std::chrono::milliseconds(300)));
 }

@@ -95,7 +95,8 @@ TEST_CASE("keep-alive serves many requests on one connection", "[http]") {
 }
 
 TEST_CASE("a client that never finishes its request is disconnected at the header timeout", "[http][limits]") {
-  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.http_header_timeout = std::chrono::milliseconds(300); });
+  TestServer server(Backend::sqlite,
+                    [](swirl::core::Config& c) { c.http_header_timeout = std::chrono::milliseconds(300); });
   auto started = std::chrono::steady_clock::now();
   auto raw = raw_exchange(server.port(), "GET /api/health HTTP/1.1\r\nHost: x\r\n", std::chrono::seconds(5));
   auto waited = std::chrono::steady_clock::now() - started;
@@ -147,7 +148,8 @@ TEST_CASE("static files: MIME types, ETag and 304, cache policy, HEAD", "[http][
   CHECK(http.get("/models/bodypix/m-1/model.json").status == 404);
 }
 
-TEST_CASE("without --model-dir, /models/ is the web root's (the vendored model) and /tfjs/ serves WASM", "[http][static]") {
+TEST_CASE("without --model-dir, /models/ is the web root's (the vendored model) and /tfjs/ serves WASM",
+          "[http][static]") {
   WebRoot root;
   TestServer server(Backend::sqlite, [&](swirl::core::Config& c) { c.web_root = (root.dir / "web").string(); });
   auto http = server.client();

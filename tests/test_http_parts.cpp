@@ -48,9 +48,8 @@ TEST_CASE("header lists: elements are trimmed, empty ones skipped, tokens case-i
   CHECK_FALSE(swirl::http::has_list_token("up grade", "upgrade"));
   CHECK_FALSE(swirl::http::has_list_token("", "upgrade"));
 
-  auto found = swirl::http::find_list_element("swirl.v1, swirl.token.T0K", [](std::string_view e) {
-    return e.starts_with("swirl.token.");
-  });
+  auto found = swirl::http::find_list_element("swirl.v1, swirl.token.T0K",
+                                              [](std::string_view e) { return e.starts_with("swirl.token."); });
   REQUIRE(found);
   CHECK(*found == "swirl.token.T0K");
   CHECK(swirl::http::trim_ows(" \t x y \t ") == "x y");

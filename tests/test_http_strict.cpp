@@ -25,7 +25,7 @@ namespace asio = boost::asio;
 namespace {
 
 struct Exchange {
-  std::string bytes;  // everything the server sent
+  std::string bytes;    // everything the server sent
   bool closed = false;  // the server closed the connection (rather than the wait timing out)
   int responses() const {
     int n = 0;
@@ -37,7 +37,8 @@ struct Exchange {
 };
 
 // Writes `request` on a new connection and reads until the server closes it or `wait` passes.
-Exchange exchange(unsigned short port, const std::string& request, std::chrono::milliseconds wait = std::chrono::seconds(3)) {
+Exchange exchange(unsigned short port, const std::string& request,
+                  std::chrono::milliseconds wait = std::chrono::seconds(3)) {
   asio::io_context io;
   asio::ip::tcp::socket s(io);
   s.connect({asio::ip::make_address("127.0.0.1"), port});
@@ -67,7 +68,8 @@ const std::string kHealth = "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n
 
 }  // namespace
 
-TEST_CASE("ambiguous request framing gets 400 and the connection closed, nothing after it is parsed", "[http][strict]") {
+TEST_CASE("ambiguous request framing gets 400 and the connection closed, nothing after it is parsed",
+          "[http][strict]") {
   TestServer server(Backend::sqlite);
   const std::string body = R"({"display_name":"Smuggler"})";
   struct Case {
@@ -80,14 +82,18 @@ TEST_CASE("ambiguous request framing gets 400 and the connection closed, nothing
       {"a coding list that does not end in chunked", post_users("Transfer-Encoding: chunked, gzip\r\n", kHealth)},
       // Beast would use the Content-Length; a proxy may use the Transfer-Encoding.
       {"xchunked plus Content-Length",
-       post_users("Transfer-Encoding: xchunked\r\nContent-Length: " + std::to_string(body.size()) + "\r\n", body + kHealth)},
+       post_users("Transfer-Encoding: xchunked\r\nContent-Length: " + std::to_string(body.size()) + "\r\n",
+                  body + kHealth)},
       {"chunked plus Content-Length",
        post_users("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", "0\r\n\r\n" + kHealth)},
-      {"two Transfer-Encoding fields", post_users("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n" + kHealth)},
+      {"two Transfer-Encoding fields",
+       post_users("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n", "0\r\n\r\n" + kHealth)},
       // Beast would join the folded line and see "chunked".
-      {"Transfer-Encoding folded onto a second line", post_users("Transfer-Encoding:\r\n chunked\r\n", "0\r\n\r\n" + kHealth)},
+      {"Transfer-Encoding folded onto a second line",
+       post_users("Transfer-Encoding:\r\n chunked\r\n", "0\r\n\r\n" + kHealth)},
       {"any folded field", "GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Note: one\r\n\ttwo\r\n\r\n" + kHealth},
-      {"Transfer-Encoding in HTTP/1.0", "POST /api/users HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + kHealth},
+      {"Transfer-Encoding in HTTP/1.0",
+       "POST /api/users HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + kHealth},
   };
   for (const auto& c : cases) {
     SECTION(c.what) {
@@ -132,13 +138,14 @@ TEST_CASE("Host must be present in HTTP/1.1 and be host[:port]", "[http][strict]
   const std::string token = server.client().create_user("Olga").second;
   auto create = [&](const std::string& host) {
     std::string body = R"({"name":"Room"})";
-    return exchange(server.port(),
-                    "POST /api/lobbies HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " + token +
-                        "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                        std::to_string(body.size()) + "\r\n\r\n" + body);
+    return exchange(server.port(), "POST /api/lobbies HTTP/1.1\r\nHost: " + host + "\r\nAuthorization: Bearer " +
+                                       token +
+                                       "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
+                                       std::to_string(body.size()) + "\r\n\r\n" + body);
   };
-  for (const std::string bad : {"evil.example/phish?x=", "evil.example:80/x", "a b", "evil.example:", "evil.example:99999",
-                                "user@evil.example", "[::1", "evil.example#frag", "evil.example\\x"}) {
+  for (const std::string bad :
+       {"evil.example/phish?x=", "evil.example:80/x", "a b", "evil.example:", "evil.example:99999", "user@evil.example",
+        "[::1", "evil.example#frag", "evil.example\\x"}) {
     INFO("Host: " << bad);
     auto r = create(bad);
     CHECK(r.bytes.rfind("HTTP/1.1 400", 0) == 0);
@@ -171,7 +178,8 @@ TEST_CASE("host[:port] syntax", "[http][strict][host]") {
   CHECK_FALSE(valid_host(std::string(256, 'a')));
 }
 
-TEST_CASE("the header timeout starts at the first byte of each request on a kept-alive connection", "[http][strict][timeout]") {
+TEST_CASE("the header timeout starts at the first byte of each request on a kept-alive connection",
+          "[http][strict][timeout]") {
   TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
     c.http_header_timeout = std::chrono::milliseconds(400);
     c.http_idle_timeout = std::chrono::seconds(30);
@@ -192,7 +200,8 @@ TEST_CASE("the header timeout starts at the first byte of each request on a kept
   CHECK(wait_until([&] {
     char buf[4096];
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 10) > 0) first.append(buf, static_cast<std::size_t>(std::max<ssize_t>(0, ::recv(fd, buf, sizeof buf, 0))));
+    if (::poll(&p, 1, 10) > 0)
+      first.append(buf, static_cast<std::size_t>(std::max<ssize_t>(0, ::recv(fd, buf, sizeof buf, 0))));
     return first.find("\"status\"") != std::string::npos;
   }));
   // Silent between requests: the idle timeout applies, not the header timeout.
@@ -244,8 +253,8 @@ TEST_CASE("the server warns at start-up when invite links would come from the Ho
   auto run = [](const std::string& listen, const std::string& extra) {
     auto dir = temp_dir();
     std::string cmd = "timeout -s TERM 2 " + std::string(SWIRL_SERVER_BINARY) + " --listen=" + listen +
-                      " --port=0 --log-level=warn --web-root=" + dir + " --database=sqlite:" + dir + "/swirl.db " + extra +
-                      " 2>&1";
+                      " --port=0 --log-level=warn --web-root=" + dir + " --database=sqlite:" + dir + "/swirl.db " +
+                      extra + " 2>&1";
     std::array<char, 4096> buf{};
     std::string out;
     FILE* p = popen(cmd.c_str(), "r");

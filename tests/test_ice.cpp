@@ -97,7 +97,8 @@ TEST_CASE("ICE configuration is checked at start-up with clear errors", "[ice][c
   bad({"--ice-provider=cloudflare", "--cloudflare-key-id=../x", "--cloudflare-api-token=t"}, "--cloudflare-key-id");
   bad({"--ice-provider=cloudflare", "--cloudflare-key-id=k1", "--cloudflare-api-token=t", "--turn-urls=turn:x:3478"},
       "Cloudflare supplies");
-  bad({"--ice-provider=cloudflare", "--cloudflare-key-id=k1", "--cloudflare-api-token=t", "--cloudflare-api-url=ftp://x"},
+  bad({"--ice-provider=cloudflare", "--cloudflare-key-id=k1", "--cloudflare-api-token=t",
+       "--cloudflare-api-url=ftp://x"},
       "--cloudflare-api-url");
   bad({"--turn-ttl-s=0"}, "--turn-ttl-s");
   bad({"--turn-ttl-s=172801"}, "--turn-ttl-s");
@@ -106,7 +107,7 @@ TEST_CASE("ICE configuration is checked at start-up with clear errors", "[ice][c
   bad({"--turn-secret-file=/nonexistent/secret"}, "--turn-secret-file: cannot read");
 
   auto ok = swirl::core::parse_config({"--turn-urls=turn:x:3478", "--turn-ttl-s=100", "--ws-idle-timeout-ms=10000"},
-                                {{"SWIRL_TURN_SECRET", "s3"}});
+                                      {{"SWIRL_TURN_SECRET", "s3"}});
   REQUIRE(ok.config);
   CHECK(ok.config->ice.turn_secret == "s3");
   CHECK(ok.config->ice.turn_ttl == std::chrono::seconds(100));
@@ -120,14 +121,12 @@ TEST_CASE("ICE configuration is checked at start-up with clear errors", "[ice][c
 
 TEST_CASE("secrets come from files, and --help never shows them", "[ice][config]") {
   std::string path = "/tmp/swirl-ice-secret-" + std::to_string(::getpid());
-  {
-    std::ofstream(path) << "  file-secret-42\n second line ignored\n";
-  }
+  { std::ofstream(path) << "  file-secret-42\n second line ignored\n"; }
   auto r = swirl::core::parse_config({"--turn-urls=turn:x:3478", "--turn-secret-file", path}, {});
   REQUIRE(r.config);
   CHECK(r.config->ice.turn_secret == "file-secret-42");
   auto cf = swirl::core::parse_config({"--ice-provider=cloudflare", "--cloudflare-key-id=k1"},
-                                {{"SWIRL_CLOUDFLARE_API_TOKEN_FILE", path}});
+                                      {{"SWIRL_CLOUDFLARE_API_TOKEN_FILE", path}});
   REQUIRE(cf.config);
   CHECK(cf.config->ice.cloudflare_api_token == "file-secret-42");
   { std::ofstream(path) << "\n"; }
@@ -136,8 +135,10 @@ TEST_CASE("secrets come from files, and --help never shows them", "[ice][config]
   CHECK_THAT(empty.message, Catch::Contains("is empty"));
   std::remove(path.c_str());
 
-  auto help = swirl::core::parse_config({"--help"}, {{"SWIRL_TURN_SECRET", "env-secret-77"}, {"SWIRL_CLOUDFLARE_API_TOKEN", "tok-88"}});
-  CHECK_THAT(help.message, Catch::Contains("--turn-secret") && !Catch::Contains("env-secret-77") && !Catch::Contains("tok-88"));
+  auto help = swirl::core::parse_config(
+      {"--help"}, {{"SWIRL_TURN_SECRET", "env-secret-77"}, {"SWIRL_CLOUDFLARE_API_TOKEN", "tok-88"}});
+  CHECK_THAT(help.message,
+             Catch::Contains("--turn-secret") && !Catch::Contains("env-secret-77") && !Catch::Contains("tok-88"));
   auto d = describe(r.config->ice);
   CHECK_THAT(d, !Catch::Contains("file-secret-42"));
 }
@@ -167,9 +168,11 @@ TEST_CASE("Cloudflare answers are parsed into ICE servers, other shapes are refu
   CHECK(servers[0].username.empty());
   CHECK(servers[1].urls[1] == "turns:turn.cloudflare.com:443?transport=tcp");
   CHECK(servers[1].username.size() == 96);
-  CHECK(parse_cloudflare_answer(R"({"iceServers":[{"urls":"stun:x:1"}]})").at(0).urls == std::vector<std::string>{"stun:x:1"});
-  for (const char* bad : {"", "not json", "[]", R"({"iceServers":{"urls":"stun:x"}})", R"({"iceServers":[]})",
-                          R"({"iceServers":[{}]})", R"({"iceServers":[{"urls":[1]}]})", R"({"iceServers":[{"urls":[]}]})",
-                          R"({"iceServers":[{"urls":"turn:x","username":5}]})", R"({"errors":[{"code":10000}]})"})
+  CHECK(parse_cloudflare_answer(R"({"iceServers":[{"urls":"stun:x:1"}]})").at(0).urls ==
+        std::vector<std::string>{"stun:x:1"});
+  for (const char* bad :
+       {"", "not json", "[]", R"({"iceServers":{"urls":"stun:x"}})", R"({"iceServers":[]})", R"({"iceServers":[{}]})",
+        R"({"iceServers":[{"urls":[1]}]})", R"({"iceServers":[{"urls":[]}]})",
+        R"({"iceServers":[{"urls":"turn:x","username":5}]})", R"({"errors":[{"code":10000}]})"})
     CHECK_THROWS_AS(parse_cloudflare_answer(bad), std::runtime_error);
 }

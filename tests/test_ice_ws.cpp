@@ -7,12 +7,12 @@
 #include <spdlog/spdlog.h>
 
 #include "support/cloudflare_stand_in.hpp"
-#include "support/log_capture.hpp"
 #include "support/interactions.hpp"
+#include "support/log_capture.hpp"
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
-#include "swirl/ice/turn_credentials.hpp"
 #include "swirl/core/iso8601.hpp"
+#include "swirl/ice/turn_credentials.hpp"
 
 using namespace swirl::test;
 using nlohmann::json;
@@ -112,7 +112,8 @@ TEST_CASE("fresh credentials arrive in ice_servers before the old ones expire", 
   CHECK(ws.count("welcome") == 1);
 }
 
-TEST_CASE("the cloudflare provider fetches once per lifetime from the API and shares the servers", "[ice][ws][cloudflare]") {
+TEST_CASE("the cloudflare provider fetches once per lifetime from the API and shares the servers",
+          "[ice][ws][cloudflare]") {
   LogCapture log;
   CloudflareStandIn cloudflare("key-1a2b", kToken);
   TestServer server(Backend::sqlite, [&](swirl::core::Config& c) {
@@ -142,7 +143,9 @@ TEST_CASE("the cloudflare provider fetches once per lifetime from the API and sh
   auto& bob = it.user("Bob");
   auto& cy = it.user("Cy");
   auto lobby = it.create_lobby(ada);
-  auto has_turn = [](const json& w) { return w["ice_servers"].size() == 3 && w["ice_servers"][2]["username"] == "cf-user-1"; };
+  auto has_turn = [](const json& w) {
+    return w["ice_servers"].size() == 3 && w["ice_servers"][2]["username"] == "cf-user-1";
+  };
   CHECK(has_turn(ada.join(lobby).wait_for_type("welcome")));
   auto w = bob.join(lobby).wait_for_type("welcome");
   REQUIRE(has_turn(w));
@@ -158,7 +161,8 @@ TEST_CASE("the cloudflare provider fetches once per lifetime from the API and sh
   CHECK_THAT(log.text(), Catch::Contains("new Cloudflare TURN credentials") && !Catch::Contains(kToken));
 }
 
-TEST_CASE("Cloudflare failing: joins get STUN only, the error is logged, TURN follows once it answers", "[ice][ws][cloudflare]") {
+TEST_CASE("Cloudflare failing: joins get STUN only, the error is logged, TURN follows once it answers",
+          "[ice][ws][cloudflare]") {
   LogCapture log;
   CloudflareStandIn cloudflare("key-1a2b", kToken);
   cloudflare.fail_with(503);

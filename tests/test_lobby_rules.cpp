@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 #include "swirl/lobby/member.hpp"
-#include "swirl/lobby/members.hpp"
 #include "swirl/lobby/member_state.hpp"
+#include "swirl/lobby/members.hpp"
 #include "swirl/lobby/owner_stats.hpp"
 
 using namespace swirl::lobby;
@@ -30,8 +30,8 @@ TEST_CASE("member state machine: idle, ready, in a match, and back", "[lobby][ru
   s.matched();
   CHECK(s.state() == MemberState::in_match);
   CHECK(s.in_match());
-  CHECK(s.ready());             // matched from READY: shown ready in lobby_status
-  CHECK_FALSE(s.matchable());   // but not picked again
+  CHECK(s.ready());            // matched from READY: shown ready in lobby_status
+  CHECK_FALSE(s.matchable());  // but not picked again
   CHECK_THROWS_AS(s.matched(), std::logic_error);
 
   // ready:false during a match changes what is shown, not the match.

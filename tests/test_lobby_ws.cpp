@@ -37,11 +37,13 @@ json big_offer() {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("creating a lobby and reading its public information", "[lobby][http]", SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("creating a lobby and reading its public information", "[lobby][http]", SqliteBackend,
+                   PostgresBackend) {
   TestServer server(TestType::value);
   Interactions it(server);
   auto& owner = it.user("Olga");
-  auto r = owner.http->post("/api/lobbies", {{"name", "Friday coffee"}, {"settings", {{"group_size", 3}}}}, owner.token);
+  auto r =
+      owner.http->post("/api/lobbies", {{"name", "Friday coffee"}, {"settings", {{"group_size", 3}}}}, owner.token);
   REQUIRE(r.status == 201);
   auto j = r.json();
   std::string id = j["id"];
@@ -113,8 +115,12 @@ TEST_CASE("welcome carries the lobby, its current settings, ICE servers and the 
   CHECK(w["ice_expires_at"].is_null());  // STUN only: nothing expires
   CHECK(w["resumed"] == false);
   CHECK(w["you"] == json{{"ready", false}, {"match", nullptr}});
-  CHECK(w["limits"] == json{{"max_message_bytes", 12345}, {"messages_per_second", 40}, {"burst", 80}, {"resume_grace_seconds", 7},
-                              {"no_media_seconds", 5}, {"hidden_unready_seconds", 61}});
+  CHECK(w["limits"] == json{{"max_message_bytes", 12345},
+                            {"messages_per_second", 40},
+                            {"burst", 80},
+                            {"resume_grace_seconds", 7},
+                            {"no_media_seconds", 5},
+                            {"hidden_unready_seconds", 61}});
 
   // Settings changed live reach the next welcome.
   REQUIRE(owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"group_size", 3}}, owner.token).status == 200);
@@ -147,8 +153,8 @@ TEST_CASE("refused before the upgrade: no token, bad token, unknown lobby", "[lo
   CHECK(c.wait_for_type("welcome")["user"]["id"] == ada.id);
 }
 
-TEMPLATE_TEST_CASE("two ready users are matched with complementary roles and relay signals intact", "[lobby][ws][relay]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("two ready users are matched with complementary roles and relay signals intact",
+                   "[lobby][ws][relay]", SqliteBackend, PostgresBackend) {
   TestServer server(TestType::value);
   Interactions it(server);
   auto& ada = it.user("Ada");
@@ -174,7 +180,8 @@ TEMPLATE_TEST_CASE("two ready users are matched with complementary roles and rel
   auto& answerer = pa["offerer"] == ada.id ? bob : ada;
   json offer = big_offer();
   offerer.signal(answerer.id, offer);
-  auto got = answerer.ws->wait_for([](const json& m) { return m["type"] == "signal" && m["data"].contains("description"); });
+  auto got =
+      answerer.ws->wait_for([](const json& m) { return m["type"] == "signal" && m["data"].contains("description"); });
   CHECK(got["from"] == offerer.id);
   CHECK(got["data"] == offer);
   json answer = offer;
@@ -183,9 +190,11 @@ TEMPLATE_TEST_CASE("two ready users are matched with complementary roles and rel
   answerer.signal(offerer.id, answer);
   CHECK(offerer.ws->wait_for([](const json& m) { return m["type"] == "signal"; })["data"] == answer);
   for (int i = 0; i < 8; ++i) {
-    json cand = {{"candidate", {{"candidate", "candidate:" + std::to_string(i) + " 1 udp 2122260223 127.0.0.1 " +
-                                                  std::to_string(50000 + i) + " typ host generation 0 ufrag abcd network-id 1"},
-                                 {"sdpMid", "0"}, {"sdpMLineIndex", 0}}}};
+    json cand = {{"candidate",
+                  {{"candidate", "candidate:" + std::to_string(i) + " 1 udp 2122260223 127.0.0.1 " +
+                                     std::to_string(50000 + i) + " typ host generation 0 ufrag abcd network-id 1"},
+                   {"sdpMid", "0"},
+                   {"sdpMLineIndex", 0}}}};
     offerer.signal(answerer.id, cand);
     answerer.signal(offerer.id, cand);
   }
@@ -515,9 +524,9 @@ TEST_CASE("malformed and unknown messages get errors and keep the connection", "
   auto e = ws.messages_of_type("error");
   std::vector<std::string> codes;
   for (const auto& x : e) codes.push_back(x["code"]);
-  CHECK(codes == std::vector<std::string>{"invalid_json", "invalid_json", "unknown_type", "unknown_type", "invalid_message",
+  CHECK(codes == std::vector<std::string>{"invalid_json", "invalid_json", "unknown_type", "unknown_type",
                                           "invalid_message", "invalid_message", "invalid_message", "invalid_message",
-                                          "invalid_message"});
+                                          "invalid_message", "invalid_message"});
   for (const auto& x : e) CHECK_FALSE(x["message"].get<std::string>().empty());
   CHECK_FALSE(ws.closed());
   ada.ready_seen();
@@ -536,7 +545,8 @@ TEST_CASE("groups of three form a mesh with consistent roles", "[lobby][ws][matc
     REQUIRE(m["peers"].size() == 2);
     for (const auto& p : m["peers"]) {
       std::string other = p["id"].get<std::string>();
-      std::pair<std::string, std::string> key = u->id < other ? std::make_pair(u->id, other) : std::make_pair(other, u->id);
+      std::pair<std::string, std::string> key =
+          u->id < other ? std::make_pair(u->id, other) : std::make_pair(other, u->id);
       auto val = std::make_pair(p["offerer"].get<std::string>(), p["polite"].get<std::string>());
       if (roles.count(key)) CHECK(roles[key] == val);
       roles[key] = val;
@@ -563,8 +573,9 @@ TEST_CASE("a peer that stops answering pings is dropped after the idle timeout",
   // Bob's client stops reading, so it never answers the server's pings; Ada keeps reading and
   // answering, and stays.
   bob.ws->pause_reading();
-  auto status = ada.ws->wait_for(
-      [&](const json& m) { return m["type"] == "user_status" && m["user_id"] == bob.id && m["status"] == "reconnecting"; });
+  auto status = ada.ws->wait_for([&](const json& m) {
+    return m["type"] == "user_status" && m["user_id"] == bob.id && m["status"] == "reconnecting";
+  });
   CHECK(status["status"] == "reconnecting");
   CHECK_FALSE(ada.ws->closed());
   CHECK(server.app().ws_counters().open.load() == 1);

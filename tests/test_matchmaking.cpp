@@ -27,8 +27,7 @@ namespace {
 
 using Groups = std::vector<std::vector<MemberId>>;
 
-MatchRules rules_for(int group_size, WhenExhausted when = WhenExhausted::wait,
-                     std::int64_t repeat_after_ms = 0) {
+MatchRules rules_for(int group_size, WhenExhausted when = WhenExhausted::wait, std::int64_t repeat_after_ms = 0) {
   MatchRules rules;
   rules.group_size = group_size;
   rules.when_exhausted = when;
@@ -43,8 +42,8 @@ std::vector<Candidate> ready_in_order(MemberId n) {
   return ready;
 }
 
-Groups match(const std::vector<Candidate>& ready, const MatchHistory& history,
-             const MatchRules& rules, std::int64_t now_ms = 100'000) {
+Groups match(const std::vector<Candidate>& ready, const MatchHistory& history, const MatchRules& rules,
+             std::int64_t now_ms = 100'000) {
   return find_matches(ready, history, rules, now_ms);
 }
 
@@ -284,8 +283,8 @@ TEST_CASE("randomized histories respect the repeat rule", "[matchmaking][propert
 
     const auto groups = match(ready, h, rules, now);
     ++cases;
-    INFO("iteration " << iteration << ", group size " << g << ", density " << density
-                      << ", repeat " << (when == WhenExhausted::repeat));
+    INFO("iteration " << iteration << ", group size " << g << ", density " << density << ", repeat "
+                      << (when == WhenExhausted::repeat));
 
     std::map<MemberId, std::int64_t> since;
     for (const auto& c : ready) since[c.id] = c.ready_since_ms;
@@ -351,8 +350,7 @@ TEST_CASE("randomized histories respect the repeat rule", "[matchmaking][propert
               continue;
             }
             for (std::size_t l = k + 1; l < u; ++l) {
-              CHECK_FALSE(
-                  pairwise_fresh({unmatched[i], unmatched[j], unmatched[k], unmatched[l]}));
+              CHECK_FALSE(pairwise_fresh({unmatched[i], unmatched[j], unmatched[k], unmatched[l]}));
             }
           }
         }
@@ -432,8 +430,8 @@ TEST_CASE("members ready in the same millisecond are served in the order they be
 }
 
 TEST_CASE("why a member the matcher left waiting is waiting", "[matchmaking][readiness]") {
-  using swirl::lobby::WaitingReason;
   using swirl::lobby::waiting_reason;
+  using swirl::lobby::WaitingReason;
   // Pairs: alone, or with someone free who is no stranger.
   CHECK(waiting_reason(0, 2) == WaitingReason::nobody_ready);
   CHECK(waiting_reason(1, 2) == WaitingReason::met_everyone);

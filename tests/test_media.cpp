@@ -85,8 +85,9 @@ TEMPLATE_TEST_CASE("media_state is relayed to the match peer only and appears in
   CHECK(bob.ws->count("error") == 0);
 }
 
-TEMPLATE_TEST_CASE("a match nobody reported media for ends with no_media: the same two meet again, then media keeps it up",
-                   "[lobby][ws][media]", SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE(
+    "a match nobody reported media for ends with no_media: the same two meet again, then media keeps it up",
+    "[lobby][ws][media]", SqliteBackend, PostgresBackend) {
   // Long enough that the second match surely gets its media_flowing in before the timeout.
   constexpr auto kTimeout = milliseconds(1000);
   TestServer server(TestType::value, [&](swirl::core::Config& c) {
@@ -117,7 +118,8 @@ TEMPLATE_TEST_CASE("a match nobody reported media for ends with no_media: the sa
   bob.ws->wait_for_nth("match", 2);
   const auto& url = server.database_url();
   CHECK(wait_until([&] {
-    return query_int(url, "SELECT COUNT(*) FROM matches WHERE id = '" + first_id + "' AND end_reason = 'no_media'") == 1;
+    return query_int(url, "SELECT COUNT(*) FROM matches WHERE id = '" + first_id + "' AND end_reason = 'no_media'") ==
+           1;
   }));
   CHECK(wait_until([&] { return pairs_in(url, lobby) == 1; }));
   auto before = ada.ws->count("match_ended");
@@ -129,8 +131,8 @@ TEMPLATE_TEST_CASE("a match nobody reported media for ends with no_media: the sa
   CHECK(ada.ws->count("error") == 0);
 }
 
-TEMPLATE_TEST_CASE("a no_media pair is still not met after the lobby restarts", "[lobby][ws][media][storage]", SqliteBackend,
-                   PostgresBackend) {
+TEMPLATE_TEST_CASE("a no_media pair is still not met after the lobby restarts", "[lobby][ws][media][storage]",
+                   SqliteBackend, PostgresBackend) {
   // The no-media timeout is shorter than the grace period: the last match (made before they
   // disconnect) ends with no_media before the grace period could end it as peer_disconnected.
   TestServer server(TestType::value, [](swirl::core::Config& c) {

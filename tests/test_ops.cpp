@@ -51,16 +51,16 @@ TEST_CASE("the operations options: defaults, environment and flags", "[ops][conf
 
 TEST_CASE("histogram buckets are cumulative and +Inf is the count", "[ops]") {
   swirl::core::Histogram h;
-  h.observe(std::chrono::microseconds(300));    // <= 0.5 ms
-  h.observe(std::chrono::milliseconds(3));      // <= 5 ms
+  h.observe(std::chrono::microseconds(300));  // <= 0.5 ms
+  h.observe(std::chrono::milliseconds(3));    // <= 5 ms
   h.observe(std::chrono::milliseconds(3));
-  h.observe(std::chrono::seconds(30));          // above every bound
+  h.observe(std::chrono::seconds(30));  // above every bound
   auto s = h.snapshot();
   CHECK(s.count == 4);
-  CHECK(s.cumulative[0] == 1);                  // le=0.0005
-  CHECK(s.cumulative[2] == 1);                  // le=0.0025
-  CHECK(s.cumulative[3] == 3);                  // le=0.005
-  CHECK(s.cumulative.back() == 3);              // le=10
+  CHECK(s.cumulative[0] == 1);      // le=0.0005
+  CHECK(s.cumulative[2] == 1);      // le=0.0025
+  CHECK(s.cumulative[3] == 3);      // le=0.005
+  CHECK(s.cumulative.back() == 3);  // le=10
   CHECK(s.sum_seconds == Approx(30.0063));
 }
 

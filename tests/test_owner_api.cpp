@@ -30,7 +30,8 @@ std::vector<Endpoint> owner_endpoints() {
           {"POST", "/close", json::object()}};
 }
 
-HttpResult call(HttpClient& http, const Endpoint& e, const std::string& lobby, const std::optional<std::string>& token) {
+HttpResult call(HttpClient& http, const Endpoint& e, const std::string& lobby,
+                const std::optional<std::string>& token) {
   std::map<std::string, std::string> headers;
   if (token) headers["Authorization"] = "Bearer " + *token;
   return http.request(e.method, "/api/lobbies/" + lobby + e.path, e.body.is_null() ? "" : e.body.dump(), headers);
@@ -176,7 +177,8 @@ TEST_CASE("live state shows members, readiness, matches and counters", "[owner][
   }));
 }
 
-TEST_CASE("a running lobby forgets users who left without meeting anyone, and remembers who met", "[owner][state][lobby]") {
+TEST_CASE("a running lobby forgets users who left without meeting anyone, and remembers who met",
+          "[owner][state][lobby]") {
   TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
     c.resume_grace = std::chrono::milliseconds(100);
     c.lobby_idle_shutdown = std::chrono::milliseconds(60'000);
@@ -187,7 +189,9 @@ TEST_CASE("a running lobby forgets users who left without meeting anyone, and re
   auto& bob = it.user("Bob");
   auto lobby = it.create_lobby(owner);
   auto counters = [&] { return owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).json()["counters"]; };
-  auto members = [&] { return owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).json()["members"].size(); };
+  auto members = [&] {
+    return owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).json()["members"].size();
+  };
 
   match_pair(lobby, ada, bob);
   ada.leave_match(false);
@@ -240,7 +244,8 @@ TEST_CASE("kick closes the member's socket, a ban keeps them out until it ends",
   bob.ready();
   bob.ws->wait_for_type("match");
 
-  auto r = owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token);
+  auto r =
+      owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token);
   REQUIRE(r.status == 200);
   CHECK(r.json()["kicked"] == true);
   auto kicked = bob.ws->wait_for_type("kicked");
@@ -264,10 +269,12 @@ TEST_CASE("kick closes the member's socket, a ban keeps them out until it ends",
   auto missing = owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}}, owner.token);
   CHECK(missing.status == 404);
   CHECK(missing.error_code() == "member_not_found");
-  auto bad = owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", ada.id}, {"ban_seconds", -5}}, owner.token);
+  auto bad =
+      owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", ada.id}, {"ban_seconds", -5}}, owner.token);
   CHECK(bad.status == 400);
   CHECK_THAT(bad.json()["error"]["message"].get<std::string>(), Catch::Contains("ban_seconds"));
-  CHECK(owner.http->post("/api/lobbies/" + lobby + "/kick", json::object(), owner.token).error_code() == "invalid_user_id");
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/kick", json::object(), owner.token).error_code() ==
+        "invalid_user_id");
 
   // Kicked without a ban: may come straight back.
   auto r2 = owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", ada.id}}, owner.token);
@@ -333,12 +340,16 @@ TEST_CASE("announce reaches every member, end a match, transfer ownership", "[ow
   auto& cy = it.user("Cy");
   auto lobby = it.create_lobby(owner);
   for (auto* u : {&ada, &bob, &cy}) u->join(lobby);
-  auto r = owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", "Last round in 5 minutes!"}}, owner.token);
+  auto r =
+      owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", "Last round in 5 minutes!"}}, owner.token);
   REQUIRE(r.status == 200);
   CHECK(r.json()["delivered"] == 3);
-  for (auto* u : {&ada, &bob, &cy}) CHECK(u->ws->wait_for_type("announcement")["message"] == "Last round in 5 minutes!");
-  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", std::string(501, 'x')}}, owner.token).status == 400);
-  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", ""}}, owner.token).error_code() == "invalid_message");
+  for (auto* u : {&ada, &bob, &cy})
+    CHECK(u->ws->wait_for_type("announcement")["message"] == "Last round in 5 minutes!");
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", std::string(501, 'x')}}, owner.token)
+            .status == 400);
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", ""}}, owner.token).error_code() ==
+        "invalid_message");
 
   ada.ready();
   bob.ready();
@@ -351,14 +362,17 @@ TEST_CASE("announce reaches every member, end a match, transfer ownership", "[ow
     CHECK(e["reason"] == "owner_ended");
     CHECK(e["ready"] == true);
   }
-  CHECK(owner.http->post("/api/lobbies/" + lobby + "/matches/" + match["match_id"].get<std::string>() + "/end",
-                         json::object(), owner.token).status == 404);
+  CHECK(owner.http
+            ->post("/api/lobbies/" + lobby + "/matches/" + match["match_id"].get<std::string>() + "/end",
+                   json::object(), owner.token)
+            .status == 404);
 
   auto t = owner.http->post("/api/lobbies/" + lobby + "/transfer", {{"user_id", cy.id}}, owner.token);
   REQUIRE(t.status == 200);
   CHECK(owner.http->get("/api/lobbies/" + lobby + "/state", owner.token).status == 403);
   CHECK(cy.http->get("/api/lobbies/" + lobby + "/state", cy.token).status == 200);
-  CHECK(cy.http->post("/api/lobbies/" + lobby + "/transfer", {{"user_id", "nobody"}}, cy.token).error_code() == "user_not_found");
+  CHECK(cy.http->post("/api/lobbies/" + lobby + "/transfer", {{"user_id", "nobody"}}, cy.token).error_code() ==
+        "user_not_found");
 }
 
 TEST_CASE("owner calls on a lobby without a live actor are persisted for when it starts", "[owner][cold]") {
@@ -367,14 +381,17 @@ TEST_CASE("owner calls on a lobby without a live actor are persisted for when it
   auto& owner = it.user("Olga");
   auto& ada = it.user("Ada");
   auto lobby = it.create_lobby(owner);
-  CHECK(owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"group_size", 4}}, owner.token).json()["applied_live"] == false);
-  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", "nobody here"}}, owner.token).json()["delivered"] == 0);
+  CHECK(owner.http->patch("/api/lobbies/" + lobby + "/settings", {{"group_size", 4}}, owner.token)
+            .json()["applied_live"] == false);
+  CHECK(owner.http->post("/api/lobbies/" + lobby + "/announce", {{"message", "nobody here"}}, owner.token)
+            .json()["delivered"] == 0);
   CHECK(server.app().supervisor().live_lobbies() == 0);  // nothing was spawned for those calls
   CHECK(ada.join(lobby).wait_for_type("welcome")["lobby"]["settings"]["group_size"] == 4);
 }
 
-TEMPLATE_TEST_CASE("bans hold without a database query: a live lobby learns them at once, a sleeping one when it spawns",
-                   "[owner][kick][ban]", SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE(
+    "bans hold without a database query: a live lobby learns them at once, a sleeping one when it spawns",
+    "[owner][kick][ban]", SqliteBackend, PostgresBackend) {
   TestServer server(TestType::value, [](swirl::core::Config& c) { c.resume_grace = std::chrono::milliseconds(200); });
   Interactions it(server);
   auto& owner = it.user("Olga");
@@ -407,7 +424,9 @@ TEMPLATE_TEST_CASE("bans hold without a database query: a live lobby learns them
   CHECK(cy.join(live).wait_for_type("welcome")["user"]["id"] == cy.id);  // others are not affected
 
   // Sleeping lobby: the ban is stored; the upgrade spawns the lobby, which loads it.
-  REQUIRE(owner.http->post("/api/lobbies/" + sleeping + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token).status == 200);
+  REQUIRE(
+      owner.http->post("/api/lobbies/" + sleeping + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, owner.token)
+          .status == 200);
   auto spawned = supervisor.counters().lobbies_spawned.load();
   auto refused2 = refused_join(server.port(), sleeping, bob.token);
   CHECK(refused2.status == 403);
@@ -423,11 +442,13 @@ TEMPLATE_TEST_CASE("a ban ends on time in a live lobby", "[owner][kick][ban]", S
   auto& bob = it.user("Bob");
   auto lobby = it.create_lobby(owner);
   bob.join(lobby);
-  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 1}}, owner.token).status == 200);
+  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 1}}, owner.token)
+              .status == 200);
   CHECK(bob.ws->wait_closed());
   bob.ws.reset();
   CHECK(refused_join(server.port(), lobby, bob.token).error_code() == "banned");
-  CHECK(wait_until([&] { return bob.http->get("/api/lobbies/" + lobby, bob.token).status == 200; }, std::chrono::seconds(5)));
+  CHECK(wait_until([&] { return bob.http->get("/api/lobbies/" + lobby, bob.token).status == 200; },
+                   std::chrono::seconds(5)));
   CHECK(bob.join(lobby).wait_for_type("welcome")["user"]["id"] == bob.id);
 }
 
@@ -468,7 +489,9 @@ TEMPLATE_TEST_CASE("the live actor and the database agree on the lobby after eve
   agree("lock");
   REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/unlock", json::object(), token).status == 200);
   agree("unlock");
-  REQUIRE(owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, token).status == 200);
+  REQUIRE(
+      owner.http->post("/api/lobbies/" + lobby + "/kick", {{"user_id", bob.id}, {"ban_seconds", 600}}, token).status ==
+      200);
   agree("kick with a ban");
   CHECK(db->banned_until(lobby, bob.id).has_value());
   CHECK(refused_join(server.port(), lobby, bob.token).error_code() == "banned");  // the actor knows it too

@@ -113,7 +113,6 @@ TEST_CASE("lobby settings: defaults, partial updates and errors naming the field
 
 namespace {
 
-
 const std::string not_json = "the message is not valid JSON";
 const std::string too_deep = "the message nests arrays and objects more than 128 levels deep";
 
@@ -168,8 +167,10 @@ std::string difference(const std::string& input, const std::string& from) {
     return "";
   }
   if (exp_err != nullptr || act_err != nullptr) {
-    if (exp_err == nullptr) return fail("rejected (" + act_err->code + ": " + act_err->message + "), reference accepted");
-    if (act_err == nullptr) return fail("accepted, reference rejected (" + exp_err->code + ": " + exp_err->message + ")");
+    if (exp_err == nullptr)
+      return fail("rejected (" + act_err->code + ": " + act_err->message + "), reference accepted");
+    if (act_err == nullptr)
+      return fail("accepted, reference rejected (" + exp_err->code + ": " + exp_err->message + ")");
     if (exp_err->code != act_err->code || exp_err->message != act_err->message)
       return fail("error " + act_err->code + ": " + act_err->message + "; reference " + exp_err->code + ": " +
                   exp_err->message);
@@ -239,21 +240,90 @@ std::vector<std::string> number_cases() {
   std::string below = overflow_digits;
   below.back() = '1';  // ...791: one below the threshold
   std::vector<std::string> n = {
-      "0", "-0", "1", "-1", "1e5", "1E5", "1e+5", "1e-5", "-0.0", "0.5", "1.5e+10", "0e0", "0E-0", "-0e-0",
-      "123456789", "1.000000000000000000000000001", "01", "00", "-01", "1.", ".5", "-.5", "-", "+1", "1e",
-      "1e+", "1e-", "1.e5", "1e5.5", "--1", "0x10", "1_000", "Infinity", "-Infinity", "NaN", "1ee5", "1e5e5",
-      "2.", "-", "0.", "1e309", "1e308", "-1e309", "-1e308", "1.7976931348623157e308", "1.7976931348623158e308",
-      "1.7976931348623159e308", "-1.7976931348623159e308", "17.976931348623157e307", "0.17976931348623159e309",
-      "1e-400", "1e-99999999999999999999", "1e99999999999999999999", "-1e99999999999999999999", "1e0000000000000000001",
-      "1e-0000000000000000309", "18446744073709551615", "18446744073709551616", "-9223372036854775808",
-      "-9223372036854775809", "99999999999999999999999999999999", "1" + std::string(308, '0'),
-      "2" + std::string(308, '0'), "1" + std::string(309, '0'), "9" + std::string(307, '9'),
-      std::string(400, '9'), "0." + std::string(400, '0') + "1e400", "0." + std::string(400, '0') + "1e710",
-      "0." + std::string(400, '0') + "2e710", overflow_digits, "-" + overflow_digits, below, overflow_digits + ".0",
-      below + ".99999999999999999999", below + ".0000001", overflow_digits.substr(0, 40) + "e268",
-      below.substr(0, 1) + "." + below.substr(1) + "e308", overflow_digits.substr(0, 1) + "." + overflow_digits.substr(1) + "e308",
-      "0.0" + overflow_digits + "e310", "0.0" + below + "e310", overflow_digits + "0e-1", below + "9e-1",
-      overflow_digits.substr(0, 200) + "e108", overflow_digits.substr(0, 200) + "1e108",
+      "0",
+      "-0",
+      "1",
+      "-1",
+      "1e5",
+      "1E5",
+      "1e+5",
+      "1e-5",
+      "-0.0",
+      "0.5",
+      "1.5e+10",
+      "0e0",
+      "0E-0",
+      "-0e-0",
+      "123456789",
+      "1.000000000000000000000000001",
+      "01",
+      "00",
+      "-01",
+      "1.",
+      ".5",
+      "-.5",
+      "-",
+      "+1",
+      "1e",
+      "1e+",
+      "1e-",
+      "1.e5",
+      "1e5.5",
+      "--1",
+      "0x10",
+      "1_000",
+      "Infinity",
+      "-Infinity",
+      "NaN",
+      "1ee5",
+      "1e5e5",
+      "2.",
+      "-",
+      "0.",
+      "1e309",
+      "1e308",
+      "-1e309",
+      "-1e308",
+      "1.7976931348623157e308",
+      "1.7976931348623158e308",
+      "1.7976931348623159e308",
+      "-1.7976931348623159e308",
+      "17.976931348623157e307",
+      "0.17976931348623159e309",
+      "1e-400",
+      "1e-99999999999999999999",
+      "1e99999999999999999999",
+      "-1e99999999999999999999",
+      "1e0000000000000000001",
+      "1e-0000000000000000309",
+      "18446744073709551615",
+      "18446744073709551616",
+      "-9223372036854775808",
+      "-9223372036854775809",
+      "99999999999999999999999999999999",
+      "1" + std::string(308, '0'),
+      "2" + std::string(308, '0'),
+      "1" + std::string(309, '0'),
+      "9" + std::string(307, '9'),
+      std::string(400, '9'),
+      "0." + std::string(400, '0') + "1e400",
+      "0." + std::string(400, '0') + "1e710",
+      "0." + std::string(400, '0') + "2e710",
+      overflow_digits,
+      "-" + overflow_digits,
+      below,
+      overflow_digits + ".0",
+      below + ".99999999999999999999",
+      below + ".0000001",
+      overflow_digits.substr(0, 40) + "e268",
+      below.substr(0, 1) + "." + below.substr(1) + "e308",
+      overflow_digits.substr(0, 1) + "." + overflow_digits.substr(1) + "e308",
+      "0.0" + overflow_digits + "e310",
+      "0.0" + below + "e310",
+      overflow_digits + "0e-1",
+      below + "9e-1",
+      overflow_digits.substr(0, 200) + "e108",
+      overflow_digits.substr(0, 200) + "1e108",
   };
   return n;
 }
@@ -261,71 +331,224 @@ std::vector<std::string> number_cases() {
 // Raw string bodies (between the quotes) as a client might write them.
 std::vector<std::string> string_cases() {
   return {
-      "", "u2", "\\u0055\\u0032", "\\u0000", "a\\u0000b", "\\\"", "\\\\", "\\/", "\\b\\f\\n\\r\\t", "\\a", "\\x41",
-      "\\u", "\\u12", "\\u123", "\\u12g4", "\\U0041", "\\uD83D\\uDE00", "\\ud83d\\ude00", "\\uD83D", "\\uD83Dx",
-      "\\uD83D\\u0041", "\\uD83D\\uD83D", "\\uDE00", "\\uDE00\\uD83D", "\\uDBFF\\uDFFF", "\\uD800\\uDC00",
-      "\\uFFFF", "\\uFFFE", "\\u00e9", "\\u00E9", "\xC3\xA9", "\xF0\x9F\x98\x80", "\xE2\x82\xAC", "\xEF\xBF\xBF",
-      "\xF4\x8F\xBF\xBF", "\xC0\x80", "\xC1\xBF", "\xE0\x80\x80", "\xE0\x9F\xBF", "\xED\xA0\x80", "\xED\xBF\xBF",
-      "\xF0\x80\x80\x80", "\xF0\x8F\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\xFE", "\x80",
-      "\xBF", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xC3\x28", "\xE2\x28\xA1", "a\tb", "a\nb", "\x01", "\x1f",
-      "\x7f", std::string("a\0b", 3), "ready", "signal", "leave_match", "re\\u0061dy", "\\u0073ignal",
-      "leave\\u005Fmatch", "ready\\u0000", " ready", "READY", "typ\\u0065", "t\\u006f", "d\\u0061ta",
-      repeat("x", 70), repeat("\\u00e9", 40), repeat("\xC3\xA9", 40), "\\\\u0041", "abc\\",
+      "",
+      "u2",
+      "\\u0055\\u0032",
+      "\\u0000",
+      "a\\u0000b",
+      "\\\"",
+      "\\\\",
+      "\\/",
+      "\\b\\f\\n\\r\\t",
+      "\\a",
+      "\\x41",
+      "\\u",
+      "\\u12",
+      "\\u123",
+      "\\u12g4",
+      "\\U0041",
+      "\\uD83D\\uDE00",
+      "\\ud83d\\ude00",
+      "\\uD83D",
+      "\\uD83Dx",
+      "\\uD83D\\u0041",
+      "\\uD83D\\uD83D",
+      "\\uDE00",
+      "\\uDE00\\uD83D",
+      "\\uDBFF\\uDFFF",
+      "\\uD800\\uDC00",
+      "\\uFFFF",
+      "\\uFFFE",
+      "\\u00e9",
+      "\\u00E9",
+      "\xC3\xA9",
+      "\xF0\x9F\x98\x80",
+      "\xE2\x82\xAC",
+      "\xEF\xBF\xBF",
+      "\xF4\x8F\xBF\xBF",
+      "\xC0\x80",
+      "\xC1\xBF",
+      "\xE0\x80\x80",
+      "\xE0\x9F\xBF",
+      "\xED\xA0\x80",
+      "\xED\xBF\xBF",
+      "\xF0\x80\x80\x80",
+      "\xF0\x8F\xBF\xBF",
+      "\xF4\x90\x80\x80",
+      "\xF5\x80\x80\x80",
+      "\xFF",
+      "\xFE",
+      "\x80",
+      "\xBF",
+      "\xC3",
+      "\xE2\x82",
+      "\xF0\x9F\x98",
+      "\xC3\x28",
+      "\xE2\x28\xA1",
+      "a\tb",
+      "a\nb",
+      "\x01",
+      "\x1f",
+      "\x7f",
+      std::string("a\0b", 3),
+      "ready",
+      "signal",
+      "leave_match",
+      "re\\u0061dy",
+      "\\u0073ignal",
+      "leave\\u005Fmatch",
+      "ready\\u0000",
+      " ready",
+      "READY",
+      "typ\\u0065",
+      "t\\u006f",
+      "d\\u0061ta",
+      repeat("x", 70),
+      repeat("\\u00e9", 40),
+      repeat("\xC3\xA9", 40),
+      "\\\\u0041",
+      "abc\\",
   };
 }
 
 std::vector<std::string> handwritten_cases() {
   std::vector<std::string> c = {
-      "", " ", "{", "}", "[", "]", "{}", "[]", "null", "true", "false", "0", "\"str\"", "{}{}", "{} {}", "{}x",
-      "{},", "{}\n", " \t\r\n{} \t\r\n", "\f{}", "\v{}", "{}\f", "\xC2\xA0{}", "{\xC2\xA0}", "\xEF\xBB\xBF{}",
-      "\xEF\xBB\xBF", "\xEF\xBB{}", "\xEF{}", " \xEF\xBB\xBF{}", "\xEF\xBB\xBF\xEF\xBB\xBF{}",
-      "\xEF\xBB\xBF{\"type\":\"ready\",\"ready\":true}", std::string("{}\0", 3), std::string("{}\0garbage", 10),
-      std::string("{} \0\xFF", 5), std::string("\0{}", 3), std::string("{\0}", 3),
-      std::string("{\"type\":\"ready\",\"ready\":true}\0", 30), std::string("{\"type\":\"ready\",\"ready\":true\0}", 30),
-      "{\"type\":\"ready\",\"ready\":true}", "{\"type\":\"ready\",\"ready\":false}", "{\"type\":\"ready\"}",
-      "{\"type\":\"ready\",\"ready\":null}", "{\"type\":\"ready\",\"ready\":\"true\"}", "{\"type\":\"ready\",\"ready\":1}",
-      "{\"type\":\"ready\",\"ready\":[true]}", "{\"type\":\"ready\",\"ready\":tru}", "{\"type\":\"ready\",\"ready\":truee}",
-      "{\"type\":\"ready\",\"ready\":True}", "{\"type\":\"ready\",\"ready\":nul}", "{\"type\":\"ready\",\"ready\":fals}",
-      "{\"type\":\"leave_match\"}", "{\"type\":\"leave_match\",\"ready\":true}", "{\"type\":\"leave_match\",\"ready\":0}",
-      "{\"type\":\"leave_match\",\"ready\":null}", "{\"type\":null}", "{\"type\":[\"ready\"]}", "{\"type\":{}}",
-      "{\"Type\":\"ready\",\"ready\":true}", "{\"type\":\"hello\"}", "{\"type\":\"\"}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":[]}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":null}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":\"{}\"}",
-      "{\"type\":\"signal\",\"to\":\"u2\"}", "{\"type\":\"signal\",\"data\":{}}", "{\"type\":\"signal\",\"to\":\"\",\"data\":{}}",
-      "{\"type\":\"signal\",\"to\":7,\"data\":{}}", "{\"type\":\"signal\",\"to\":null,\"data\":{}}",
-      "{\"type\":\"signal\",\"to\":[\"u2\"],\"data\":{}}", "{\"data\":{\"a\":1},\"to\":\"u2\",\"type\":\"signal\"}",
+      "",
+      " ",
+      "{",
+      "}",
+      "[",
+      "]",
+      "{}",
+      "[]",
+      "null",
+      "true",
+      "false",
+      "0",
+      "\"str\"",
+      "{}{}",
+      "{} {}",
+      "{}x",
+      "{},",
+      "{}\n",
+      " \t\r\n{} \t\r\n",
+      "\f{}",
+      "\v{}",
+      "{}\f",
+      "\xC2\xA0{}",
+      "{\xC2\xA0}",
+      "\xEF\xBB\xBF{}",
+      "\xEF\xBB\xBF",
+      "\xEF\xBB{}",
+      "\xEF{}",
+      " \xEF\xBB\xBF{}",
+      "\xEF\xBB\xBF\xEF\xBB\xBF{}",
+      "\xEF\xBB\xBF{\"type\":\"ready\",\"ready\":true}",
+      std::string("{}\0", 3),
+      std::string("{}\0garbage", 10),
+      std::string("{} \0\xFF", 5),
+      std::string("\0{}", 3),
+      std::string("{\0}", 3),
+      std::string("{\"type\":\"ready\",\"ready\":true}\0", 30),
+      std::string("{\"type\":\"ready\",\"ready\":true\0}", 30),
+      "{\"type\":\"ready\",\"ready\":true}",
+      "{\"type\":\"ready\",\"ready\":false}",
+      "{\"type\":\"ready\"}",
+      "{\"type\":\"ready\",\"ready\":null}",
+      "{\"type\":\"ready\",\"ready\":\"true\"}",
+      "{\"type\":\"ready\",\"ready\":1}",
+      "{\"type\":\"ready\",\"ready\":[true]}",
+      "{\"type\":\"ready\",\"ready\":tru}",
+      "{\"type\":\"ready\",\"ready\":truee}",
+      "{\"type\":\"ready\",\"ready\":True}",
+      "{\"type\":\"ready\",\"ready\":nul}",
+      "{\"type\":\"ready\",\"ready\":fals}",
+      "{\"type\":\"leave_match\"}",
+      "{\"type\":\"leave_match\",\"ready\":true}",
+      "{\"type\":\"leave_match\",\"ready\":0}",
+      "{\"type\":\"leave_match\",\"ready\":null}",
+      "{\"type\":null}",
+      "{\"type\":[\"ready\"]}",
+      "{\"type\":{}}",
+      "{\"Type\":\"ready\",\"ready\":true}",
+      "{\"type\":\"hello\"}",
+      "{\"type\":\"\"}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":[]}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":null}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":\"{}\"}",
+      "{\"type\":\"signal\",\"to\":\"u2\"}",
+      "{\"type\":\"signal\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":7,\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":null,\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":[\"u2\"],\"data\":{}}",
+      "{\"data\":{\"a\":1},\"to\":\"u2\",\"type\":\"signal\"}",
       "{ \"type\" : \"signal\" , \"to\" : \"u2\" , \"data\" : { \"a\" : [ 1 , 2 , { } , [ ] ] , \"b\" : null } }",
-      "\r\n\t{\r\n\t\"type\"\r\n\t:\r\n\t\"signal\"\r\n\t,\r\n\t\"to\"\r\n\t:\r\n\t\"u2\"\r\n\t,\r\n\t\"data\"\r\n\t:\r\n\t{\r\n\t}\r\n\t}\r\n\t",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":1,}}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{,}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\"}}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\" 1}}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{a:1}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{'a':1}}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1,]}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[,1]}}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1 2]}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1}]}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":{]}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}]", "{\"type\":\"signal\",\"to\":\"u2\" \"data\":{}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",,\"data\":{}}", "{\"type\":\"signal\";\"to\":\"u2\",\"data\":{}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":/*c*/1}}", "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}//",
-      "[{\"type\":\"ready\",\"ready\":true}]", "[1,2,3]", "[1,2,3", "\"ready\"", "\"unterminated",
+      "\r\n\t{\r\n\t\"type\"\r\n\t:\r\n\t\"signal\"\r\n\t,\r\n\t\"to\"\r\n\t:\r\n\t\"u2\"\r\n\t,\r\n\t\"data\"\r\n\t:"
+      "\r\n\t{\r\n\t}\r\n\t}\r\n\t",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":1,}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{,}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\"}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\" 1}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{a:1}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{'a':1}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1,]}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[,1]}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1 2]}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1}]}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":{]}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}]",
+      "{\"type\":\"signal\",\"to\":\"u2\" \"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",,\"data\":{}}",
+      "{\"type\":\"signal\";\"to\":\"u2\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":/*c*/1}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}//",
+      "[{\"type\":\"ready\",\"ready\":true}]",
+      "[1,2,3]",
+      "[1,2,3",
+      "\"ready\"",
+      "\"unterminated",
       // Duplicate members: the last one wins.
-      "{\"type\":\"ready\",\"type\":\"leave_match\"}", "{\"type\":\"leave_match\",\"type\":\"ready\",\"ready\":true}",
-      "{\"type\":\"ready\",\"ready\":true,\"ready\":false}", "{\"type\":\"ready\",\"ready\":true,\"ready\":1}",
-      "{\"type\":\"ready\",\"ready\":1,\"ready\":true}", "{\"type\":\"signal\",\"type\":5}", "{\"type\":5,\"type\":\"ready\",\"ready\":true}",
+      "{\"type\":\"ready\",\"type\":\"leave_match\"}",
+      "{\"type\":\"leave_match\",\"type\":\"ready\",\"ready\":true}",
+      "{\"type\":\"ready\",\"ready\":true,\"ready\":false}",
+      "{\"type\":\"ready\",\"ready\":true,\"ready\":1}",
+      "{\"type\":\"ready\",\"ready\":1,\"ready\":true}",
+      "{\"type\":\"signal\",\"type\":5}",
+      "{\"type\":5,\"type\":\"ready\",\"ready\":true}",
       "{\"type\":\"signal\",\"to\":\"a\",\"to\":\"b\",\"data\":{\"x\":1},\"data\":{\"y\":2}}",
-      "{\"type\":\"signal\",\"to\":\"a\",\"to\":\"\",\"data\":{}}", "{\"type\":\"signal\",\"to\":\"\",\"to\":\"b\",\"data\":{}}",
-      "{\"type\":\"signal\",\"to\":\"a\",\"data\":{},\"data\":[]}", "{\"type\":\"signal\",\"to\":\"a\",\"data\":[],\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"a\",\"to\":\"\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\",\"to\":\"b\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"a\",\"data\":{},\"data\":[]}",
+      "{\"type\":\"signal\",\"to\":\"a\",\"data\":[],\"data\":{}}",
       "{\"type\":\"signal\",\"to\":\"a\",\"data\":{\"k\":1,\"k\":2,\"k\":{\"z\":[]}}}",
-      "{\"typ\\u0065\":\"ready\",\"ready\":true}", "{\"type\":\"ready\",\"re\\u0061dy\":true}",
-      "{\"type\":\"ready\",\"ready\":false,\"re\\u0061dy\":true}", "{\"type\":\"signal\",\"t\\u006f\":\"u2\",\"d\\u0061ta\":{}}",
-      "{\"type\":\"signal\",\"to\":\"\\u0055\\u0032\",\"data\":{}}", "{\"type\":\"signal\",\"to\":\"\\u0000\",\"data\":{}}",
-      "{\"type\":\"signal\",\"to\":\"\\uD83D\\uDE00\",\"data\":{}}", "{\"type\":\"signal\",\"to\":\"caf\xC3\xA9\",\"data\":{}}",
-      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"\":\"\",\"\\u0000\":[\"\"]}}", "{\"\":1}", "{\"\":1,\"type\":\"ready\",\"ready\":true}",
+      "{\"typ\\u0065\":\"ready\",\"ready\":true}",
+      "{\"type\":\"ready\",\"re\\u0061dy\":true}",
+      "{\"type\":\"ready\",\"ready\":false,\"re\\u0061dy\":true}",
+      "{\"type\":\"signal\",\"t\\u006f\":\"u2\",\"d\\u0061ta\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\\u0055\\u0032\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\\u0000\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\\uD83D\\uDE00\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"caf\xC3\xA9\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"\":\"\",\"\\u0000\":[\"\"]}}",
+      "{\"\":1}",
+      "{\"\":1,\"type\":\"ready\",\"ready\":true}",
       // Nested members named like the ones we route on are not them.
-      "{\"data\":{\"type\":\"ready\",\"ready\":true}}", "{\"type\":\"ready\",\"x\":{\"ready\":true}}",
-      "{\"type\":\"signal\",\"data\":{\"to\":\"u2\",\"data\":{}}}", "{\"x\":[{\"type\":\"ready\"}],\"type\":\"leave_match\"}",
-      signal_with("{\"sdp\":\"v=0\\r\\n\",\"n\":[1,2]}"), signal_with("{\"a\":\"" + repeat("\\r\\n", 500) + "\"}"),
-      signal_with("{\"a\":\"" + repeat("x", 5000) + "\"}"), signal_with("{\"a\":" + repeat("[1,{\"b\":null},", 60) + "0" + repeat("]", 60) + "}"),
-      swirl::test::sample_offer_message(), swirl::test::sample_answer_message(), swirl::test::sample_candidate_message(),
+      "{\"data\":{\"type\":\"ready\",\"ready\":true}}",
+      "{\"type\":\"ready\",\"x\":{\"ready\":true}}",
+      "{\"type\":\"signal\",\"data\":{\"to\":\"u2\",\"data\":{}}}",
+      "{\"x\":[{\"type\":\"ready\"}],\"type\":\"leave_match\"}",
+      signal_with("{\"sdp\":\"v=0\\r\\n\",\"n\":[1,2]}"),
+      signal_with("{\"a\":\"" + repeat("\\r\\n", 500) + "\"}"),
+      signal_with("{\"a\":\"" + repeat("x", 5000) + "\"}"),
+      signal_with("{\"a\":" + repeat("[1,{\"b\":null},", 60) + "0" + repeat("]", 60) + "}"),
+      swirl::test::sample_offer_message(),
+      swirl::test::sample_answer_message(),
+      swirl::test::sample_candidate_message(),
   };
   for (const auto& n : number_cases()) {
     c.push_back(signal_with("{\"n\":" + n + "}"));
@@ -367,15 +590,51 @@ TEST_CASE("the scanner agrees with nlohmann::json on mutated browser signals", "
   // long SDP strings would otherwise take nearly all of them).
   std::mt19937 rng(20240611);
   auto below = [&](std::size_t n) { return n == 0 ? std::size_t(0) : std::size_t(rng() % n); };
-  const std::vector<std::string> snippets = {
-      "\"", "\\", "\\u", "\\ud800", "\\udc00", "\\uD83D\\uDE00", "\\u00", ",", ":", "{", "}", "[", "]", "0", "-", ".",
-      "e", "E+", "1e999", "01", " ", "\t", "\r\n", std::string(1, '\0'), "\x01", "\x1f", "\x7f", "\xC3", "\xC3\xA9",
-      "\xED\xA0\x80", "\xF0\x9F\x98\x80", "\xF4\x90\x80\x80", "\xFF", "true", "null", "fals", "\"type\":\"ready\",",
-      "\"data\":[],", "\"to\":\"\",", "{\"a\":[", "\xEF\xBB\xBF"};
+  const std::vector<std::string> snippets = {"\"",
+                                             "\\",
+                                             "\\u",
+                                             "\\ud800",
+                                             "\\udc00",
+                                             "\\uD83D\\uDE00",
+                                             "\\u00",
+                                             ",",
+                                             ":",
+                                             "{",
+                                             "}",
+                                             "[",
+                                             "]",
+                                             "0",
+                                             "-",
+                                             ".",
+                                             "e",
+                                             "E+",
+                                             "1e999",
+                                             "01",
+                                             " ",
+                                             "\t",
+                                             "\r\n",
+                                             std::string(1, '\0'),
+                                             "\x01",
+                                             "\x1f",
+                                             "\x7f",
+                                             "\xC3",
+                                             "\xC3\xA9",
+                                             "\xED\xA0\x80",
+                                             "\xF0\x9F\x98\x80",
+                                             "\xF4\x90\x80\x80",
+                                             "\xFF",
+                                             "true",
+                                             "null",
+                                             "fals",
+                                             "\"type\":\"ready\",",
+                                             "\"data\":[],",
+                                             "\"to\":\"\",",
+                                             "{\"a\":[",
+                                             "\xEF\xBB\xBF"};
   // sizeof - 1: the literal holds a NUL, so its length has to come from its size.
   static constexpr char kInteresting[] = "\"\\{}[],:0123456789-+.eEtfnu \t\r\n/\x00\x01\x1f\x7f";
-  const std::string interesting_bytes = std::string(kInteresting, sizeof kInteresting - 1) +
-                                        "\x80\xBF\xC0\xC1\xC2\xDF\xE0\xED\xEF\xF0\xF4\xF5\xFF";
+  const std::string interesting_bytes =
+      std::string(kInteresting, sizeof kInteresting - 1) + "\x80\xBF\xC0\xC1\xC2\xDF\xE0\xED\xEF\xF0\xF4\xF5\xFF";
   struct Base {
     std::string text;
     int mutants;
@@ -385,7 +644,9 @@ TEST_CASE("the scanner agrees with nlohmann::json on mutated browser signals", "
       {swirl::test::sample_answer_message(), 250},
       {swirl::test::sample_candidate_message(), 1500},
       {swirl::test::client_signal("u2", {{"candidate", nullptr}}), 600},
-      {swirl::test::client_signal("u2", {{"seq", -12.5e-3}, {"ok", true}, {"list", {1, "two", nullptr, {{"k", "\xC3\xA9"}}}}}), 800},
+      {swirl::test::client_signal(
+           "u2", {{"seq", -12.5e-3}, {"ok", true}, {"list", {1, "two", nullptr, {{"k", "\xC3\xA9"}}}}}),
+       800},
       {R"({"type":"ready","ready":true})", 600},
       {R"({"type":"leave_match","ready":false})", 600},
   };
@@ -397,7 +658,8 @@ TEST_CASE("the scanner agrees with nlohmann::json on mutated browser signals", "
     for (int m = 0; m < base.mutants; ++m) {
       std::string s = base.text;
       for (int edits = 1 + int(below(3)); edits > 0; --edits) {
-        std::size_t at = (rng() & 1) && !structural.empty() ? structural[below(structural.size())] : below(s.size() + 1);
+        std::size_t at =
+            (rng() & 1) && !structural.empty() ? structural[below(structural.size())] : below(s.size() + 1);
         at = std::min(at, s.size());
         switch (below(6)) {
           case 0:  // replace a byte
@@ -407,9 +669,7 @@ TEST_CASE("the scanner agrees with nlohmann::json on mutated browser signals", "
             s.resize(at);
             break;
           case 2:  // insert a snippet
-          case 3:
-            s.insert(at, snippets[below(snippets.size())]);
-            break;
+          case 3: s.insert(at, snippets[below(snippets.size())]); break;
           case 4:  // delete a few bytes
             s.erase(at, 1 + below(8));
             break;
@@ -458,7 +718,8 @@ TEST_CASE("signal frames: raw data, from escaped, to decoded", "[protocol][scann
 TEST_CASE("the scanner's own limits and quirks", "[protocol][scanner]") {
   auto nested = [](int depth) { return signal_with(repeat("[", depth - 1) + repeat("]", depth - 1)); };
   // The message object is level 1, `data` level 2: 126 more arrays reach the cap exactly.
-  CHECK(std::holds_alternative<ClientCommand>(parse_client_message(signal_with("{\"a\":" + repeat("[", 126) + repeat("]", 126) + "}"), "me")));
+  CHECK(std::holds_alternative<ClientCommand>(
+      parse_client_message(signal_with("{\"a\":" + repeat("[", 126) + repeat("]", 126) + "}"), "me")));
   CHECK(error_of(signal_with("{\"a\":" + repeat("[", 127) + repeat("]", 127) + "}")).message == too_deep);
   CHECK(error_of(nested(20000)).code == "invalid_json");
   // A NUL after the value is trailing garbage (nlohmann would stop reading there).
@@ -477,9 +738,15 @@ TEST_CASE("the scanner's own limits and quirks", "[protocol][scanner]") {
 }
 
 TEST_CASE("JsonOut writes what nlohmann::json reads back, escaping like its dump", "[protocol][json_out]") {
-  const std::vector<std::string> strings = {
-      "", "plain", "quote \" and backslash \\", "tab\tnewline\nreturn\rbell\a", std::string("nul\0inside", 10),
-      "\x01\x1f\x7f", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80", "/slash/ and <tags>", std::string(300, 'x')};
+  const std::vector<std::string> strings = {"",
+                                            "plain",
+                                            "quote \" and backslash \\",
+                                            "tab\tnewline\nreturn\rbell\a",
+                                            std::string("nul\0inside", 10),
+                                            "\x01\x1f\x7f",
+                                            "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",
+                                            "/slash/ and <tags>",
+                                            std::string(300, 'x')};
   for (const auto& str : strings) {
     JsonOut j;
     j.begin_object().key(str).value(str).end_object();
@@ -490,8 +757,8 @@ TEST_CASE("JsonOut writes what nlohmann::json reads back, escaping like its dump
     CHECK(j.str() == nlohmann::json{{str, str}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   // Invalid UTF-8 becomes U+FFFD per bad byte; the frame stays valid JSON.
-  for (std::string bad : {std::string("\xFF"), std::string("a\xC3"), std::string("\xED\xA0\x80"), std::string("\xC0\xAF"),
-                          std::string("\xF4\x90\x80\x80"), std::string("ok\xE2\x82")}) {
+  for (std::string bad : {std::string("\xFF"), std::string("a\xC3"), std::string("\xED\xA0\x80"),
+                          std::string("\xC0\xAF"), std::string("\xF4\x90\x80\x80"), std::string("ok\xE2\x82")}) {
     JsonOut j;
     j.value(bad);
     INFO(j.str());
@@ -502,16 +769,39 @@ TEST_CASE("JsonOut writes what nlohmann::json reads back, escaping like its dump
   // Structure: commas between members and elements, nesting, every value kind.
   JsonOut j;
   j.begin_object()
-      .key("a").begin_array().value(1).value(-2).value(std::uint64_t{18446744073709551615ULL}).value(std::int64_t{-9223372036854775807 - 1}).end_array()
-      .key("b").begin_object().end_object()
-      .key("c").begin_array().end_array()
-      .key("d").null()
-      .key("e").value(true)
-      .key("f").value(false)
-      .key("g").raw(R"({"x":[1,2]})")
-      .key("h").begin_array().begin_object().key("k").value("v").end_object().begin_object().end_object().end_array()
+      .key("a")
+      .begin_array()
+      .value(1)
+      .value(-2)
+      .value(std::uint64_t{18446744073709551615ULL})
+      .value(std::int64_t{-9223372036854775807 - 1})
+      .end_array()
+      .key("b")
+      .begin_object()
+      .end_object()
+      .key("c")
+      .begin_array()
+      .end_array()
+      .key("d")
+      .null()
+      .key("e")
+      .value(true)
+      .key("f")
+      .value(false)
+      .key("g")
+      .raw(R"({"x":[1,2]})")
+      .key("h")
+      .begin_array()
+      .begin_object()
+      .key("k")
+      .value("v")
+      .end_object()
+      .begin_object()
+      .end_object()
+      .end_array()
       .end_object();
-  auto expected = nlohmann::json::parse(R"({"a":[1,-2,18446744073709551615,-9223372036854775808],"b":{},"c":[],"d":null,"e":true,
+  auto expected =
+      nlohmann::json::parse(R"({"a":[1,-2,18446744073709551615,-9223372036854775808],"b":{},"c":[],"d":null,"e":true,
                                            "f":false,"g":{"x":[1,2]},"h":[{"k":"v"},{}]})");
   CHECK(nlohmann::json::parse(j.str()) == expected);
 }
@@ -524,16 +814,21 @@ TEST_CASE("media_state and media_flowing parse, and their malformed forms get in
   CHECK(ms.camera);
   CHECK_FALSE(ms.microphone);
   // A repeated field keeps its last value, like every other message.
-  CHECK(std::get<MediaStateCommand>(command_of(R"({"type":"media_state","camera":false,"camera":true,"microphone":true})")).camera);
-  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":"m4Hq8Ls0"})")).match_id == "m4Hq8Ls0");
+  CHECK(std::get<MediaStateCommand>(
+            command_of(R"({"type":"media_state","camera":false,"camera":true,"microphone":true})"))
+            .camera);
+  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":"m4Hq8Ls0"})")).match_id ==
+        "m4Hq8Ls0");
   CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":"m\u0041"})")).match_id == "mA");
-  CHECK(std::get<MediaFlowingCommand>(command_of(R"({"type":"media_flowing","match_id":")" + std::string(64, 'x') + "\"}"))
+  CHECK(std::get<MediaFlowingCommand>(
+            command_of(R"({"type":"media_flowing","match_id":")" + std::string(64, 'x') + "\"}"))
             .match_id.size() == 64);
 
-  for (const char* bad : {R"({"type":"media_state"})", R"({"type":"media_state","camera":true})",
-                          R"({"type":"media_state","microphone":true})", R"({"type":"media_state","camera":1,"microphone":true})",
-                          R"({"type":"media_state","camera":"true","microphone":false})",
-                          R"({"type":"media_state","camera":true,"microphone":null})"}) {
+  for (const char* bad :
+       {R"({"type":"media_state"})", R"({"type":"media_state","camera":true})",
+        R"({"type":"media_state","microphone":true})", R"({"type":"media_state","camera":1,"microphone":true})",
+        R"({"type":"media_state","camera":"true","microphone":false})",
+        R"({"type":"media_state","camera":true,"microphone":null})"}) {
     INFO(bad);
     auto e = error_of(bad);
     CHECK(e.code == "invalid_message");
@@ -554,15 +849,18 @@ TEST_CASE("media_state and media_flowing parse, and their malformed forms get in
 }
 
 TEST_CASE("call_event parses into a command whose event is one of the four", "[protocol][call_event]") {
-  for (auto [name, event] : {std::pair{"stall", CallEvent::stall}, std::pair{"ice_restart", CallEvent::ice_restart},
-                             std::pair{"pc_recreated", CallEvent::pc_recreated}, std::pair{"recovered", CallEvent::recovered}}) {
-    auto cmd = std::get<CallEventCommand>(command_of(std::string(R"({"type":"call_event","match_id":"m1","event":")") + name + "\"}"));
+  for (auto [name, event] :
+       {std::pair{"stall", CallEvent::stall}, std::pair{"ice_restart", CallEvent::ice_restart},
+        std::pair{"pc_recreated", CallEvent::pc_recreated}, std::pair{"recovered", CallEvent::recovered}}) {
+    auto cmd = std::get<CallEventCommand>(
+        command_of(std::string(R"({"type":"call_event","match_id":"m1","event":")") + name + "\"}"));
     CHECK(cmd.match_id == "m1");
     CHECK(cmd.event == event);
     CHECK(to_string(event) == name);
   }
   // Escapes decode like everywhere else.
-  CHECK(std::get<CallEventCommand>(command_of(R"({"type":"call_event","match_id":"m\u0031","event":"st\u0061ll"})")).match_id == "m1");
+  CHECK(std::get<CallEventCommand>(command_of(R"({"type":"call_event","match_id":"m\u0031","event":"st\u0061ll"})"))
+            .match_id == "m1");
   CHECK(error_of(R"({"type":"call_event","match_id":"m1","event":"melted"})").code == "invalid_message");
   CHECK(error_of(R"({"type":"call_event","match_id":"m1","event":"Stall"})").code == "invalid_message");
   CHECK(error_of(R"({"type":"call_event","match_id":"m1","event":1})").code == "invalid_message");
@@ -570,6 +868,7 @@ TEST_CASE("call_event parses into a command whose event is one of the four", "[p
   CHECK(error_of(R"({"type":"call_event","match_id":"","event":"stall"})").code == "invalid_message");
   CHECK(error_of(R"({"type":"call_event","event":"stall"})").code == "invalid_message");
   CHECK(error_of(R"({"type":"call_event","match_id":["m1"],"event":"stall"})").code == "invalid_message");
-  CHECK(error_of(R"({"type":"call_event","match_id":")" + std::string(65, 'x') + R"(","event":"stall"})").code == "invalid_message");
+  CHECK(error_of(R"({"type":"call_event","match_id":")" + std::string(65, 'x') + R"(","event":"stall"})").code ==
+        "invalid_message");
   CHECK_FALSE(parse_call_event("").has_value());
 }

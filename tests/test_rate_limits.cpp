@@ -120,15 +120,15 @@ TEST_CASE("the client address comes from the configured header only through trus
   CHECK(behind.resolve("198.51.100.3", xff("203.0.113.9")) == "198.51.100.3");
   // Through a trusted proxy: the rightmost hop that is not a trusted proxy.
   CHECK(behind.resolve("127.0.0.1", xff("203.0.113.9")) == "203.0.113.9");
-  CHECK(behind.resolve("127.0.0.1", xff("6.6.6.6, 203.0.113.9")) == "203.0.113.9");       // forged left part
-  CHECK(behind.resolve("127.0.0.1", xff("203.0.113.9, 10.1.2.3")) == "203.0.113.9");      // two proxies
-  CHECK(behind.resolve("127.0.0.1", xff("10.9.9.9, 10.1.2.3")) == "10.9.9.9");            // all trusted: leftmost
+  CHECK(behind.resolve("127.0.0.1", xff("6.6.6.6, 203.0.113.9")) == "203.0.113.9");          // forged left part
+  CHECK(behind.resolve("127.0.0.1", xff("203.0.113.9, 10.1.2.3")) == "203.0.113.9");         // two proxies
+  CHECK(behind.resolve("127.0.0.1", xff("10.9.9.9, 10.1.2.3")) == "10.9.9.9");               // all trusted: leftmost
   CHECK(behind.resolve("127.0.0.1", xff("203.0.113.9, nonsense, 10.1.2.3")) == "10.1.2.3");  // garbage stops the walk
   CHECK(behind.resolve("127.0.0.1", xff("[2001:db8::1]")) == "2001:db8::1");
   CHECK(behind.resolve("127.0.0.1", request_with({})) == "127.0.0.1");  // no header: the proxy itself
   // Several header lines are one list, in order.
-  CHECK(behind.resolve("127.0.0.1", request_with({{"X-Forwarded-For", "6.6.6.6"}, {"x-forwarded-for", "203.0.113.9"}})) ==
-        "203.0.113.9");
+  CHECK(behind.resolve("127.0.0.1", request_with({{"X-Forwarded-For", "6.6.6.6"},
+                                                  {"x-forwarded-for", "203.0.113.9"}})) == "203.0.113.9");
 }
 
 TEST_CASE("the WebSocket Origin policy", "[abuse][unit][origin]") {

@@ -32,12 +32,12 @@ struct Roots {
     write_file(models / "bodypix" / "model.json", "{\"format\":\"graph-model\"}");
     write_file(dir / "outside" / "secret.txt", "do not serve");
     write_file(dir / "secret.db", "SQLite format 3");
-    fs::create_symlink(dir / "secret.db", web / "swirl.db");               // a file outside, absolute
-    fs::create_symlink("../outside/secret.txt", web / "notes.txt");         // a file outside, relative
-    fs::create_symlink(dir / "outside", web / "docs");                      // a directory outside
+    fs::create_symlink(dir / "secret.db", web / "swirl.db");         // a file outside, absolute
+    fs::create_symlink("../outside/secret.txt", web / "notes.txt");  // a file outside, relative
+    fs::create_symlink(dir / "outside", web / "docs");               // a directory outside
     fs::create_symlink(dir / "outside" / "secret.txt", models / "bodypix" / "weights.bin");
     fs::create_symlink(dir / "outside", models / "extra");
-    fs::create_symlink("favicon.svg", web / "icon.svg");                    // inside: fine
+    fs::create_symlink("favicon.svg", web / "icon.svg");                             // inside: fine
     fs::create_symlink("../bodypix/model.json", models / "bodypix" / "alias.json");  // inside: fine
   }
 };
@@ -51,8 +51,8 @@ TEST_CASE("symlinks are served only when they resolve inside their root", "[http
     c.model_dir = roots.models.string();
   });
   auto http = server.client();
-  for (const std::string path : {"/swirl.db", "/notes.txt", "/docs/secret.txt", "/models/bodypix/weights.bin",
-                                 "/models/extra/secret.txt"}) {
+  for (const std::string path :
+       {"/swirl.db", "/notes.txt", "/docs/secret.txt", "/models/bodypix/weights.bin", "/models/extra/secret.txt"}) {
     INFO(path);
     auto r = http.get(path);
     CHECK(r.status == 404);

@@ -57,8 +57,8 @@ TEMPLATE_TEST_CASE("concurrent migrators apply every migration exactly once", "[
   CHECK(db->applied_migrations() == expected_versions(db->backend()));
 }
 
-TEMPLATE_TEST_CASE("server processes migrating the same fresh database at once all succeed", "[storage][migrations][binary]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("server processes migrating the same fresh database at once all succeed",
+                   "[storage][migrations][binary]", SqliteBackend, PostgresBackend) {
   // Several rounds of four processes on a new database each: the race this guards (SQLite
   // answering "database is locked" at once while another process switches a new file to WAL)
   // showed in about 1 run in 50 of a single pair.

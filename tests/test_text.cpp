@@ -54,10 +54,9 @@ bool reference_valid(const std::string& s) {
 }
 
 // Bytes at every boundary of the RFC 3629 table, and a few the JSON escaper treats specially.
-const std::vector<char> kEdgeBytes = {'\x00', '\x01', '\x1f', 'A',    '"',    '\\',   '\x7f', '\x80', '\x8f',
-                                      '\x90', '\x9f', '\xa0', '\xbf', '\xc0', '\xc1', '\xc2', '\xdf', '\xe0',
-                                      '\xe1', '\xec', '\xed', '\xee', '\xef', '\xf0', '\xf1', '\xf3', '\xf4',
-                                      '\xf5', '\xff', '\n'};
+const std::vector<char> kEdgeBytes = {'\x00', '\x01', '\x1f', 'A',    '"',    '\\',   '\x7f', '\x80', '\x8f', '\x90',
+                                      '\x9f', '\xa0', '\xbf', '\xc0', '\xc1', '\xc2', '\xdf', '\xe0', '\xe1', '\xec',
+                                      '\xed', '\xee', '\xef', '\xf0', '\xf1', '\xf3', '\xf4', '\xf5', '\xff', '\n'};
 
 // Calls f(s) for every string of exactly `len` bytes drawn from kEdgeBytes.
 template <typename F>
@@ -134,7 +133,7 @@ TEST_CASE("UTF-8: every scalar value encodes, validates and decodes back", "[cor
     REQUIRE(swirl::core::decode_utf8(s, decoded));
     REQUIRE(decoded == std::u32string(1, c));
   }
-  CHECK_FALSE(swirl::core::decode_utf8("ok\xed\xa0\x80", decoded));  // an encoded surrogate
+  CHECK_FALSE(swirl::core::decode_utf8("ok\xed\xa0\x80", decoded));    // an encoded surrogate
   CHECK_FALSE(swirl::core::decode_utf8("\xf4\x90\x80\x80", decoded));  // above U+10FFFF
 }
 
@@ -172,7 +171,8 @@ TEST_CASE("the JSON escaper writes what nlohmann's dump writes, invalid UTF-8 in
   auto check = [&](const std::string& s) {
     std::string mine = quoted(s);
     std::string theirs = nlohmann_quoted(s);
-    if (mine != theirs) FAIL_CHECK("escaping " << hex_bytes(s) << ": " << hex_bytes(mine) << "!= " << hex_bytes(theirs));
+    if (mine != theirs)
+      FAIL_CHECK("escaping " << hex_bytes(s) << ": " << hex_bytes(mine) << "!= " << hex_bytes(theirs));
     if (swirl::json::quoted_size(s) != mine.size()) FAIL_CHECK("quoted_size is off for " << hex_bytes(s));
     ++checked;
     replaced += mine.find("\xEF\xBF\xBD") != std::string::npos;
@@ -191,11 +191,15 @@ TEST_CASE("the JSON escaper writes what nlohmann's dump writes, invalid UTF-8 in
   // The rule spelled out on examples (docs/protocol.md, "Text the server writes").
   CHECK(quoted("caf\xC3\xA9 \x7F") == "\"caf\xC3\xA9 \x7F\"");  // UTF-8 and DEL copied
   CHECK(quoted("\"\\\b\f\n\r\t\x01") == R"("\"\\\b\f\n\r\t\u0001")");
-  CHECK(quoted("a\xFF" "b") == "\"a\xEF\xBF\xBD" "b\"");             // a stray byte: one U+FFFD
-  CHECK(quoted("ok\xE2\x82") == "\"ok\xEF\xBF\xBD\"");             // a cut-off sequence: one U+FFFD
+  CHECK(quoted("a\xFF"
+               "b") ==
+        "\"a\xEF\xBF\xBD"
+        "b\"");                                                                 // a stray byte: one U+FFFD
+  CHECK(quoted("ok\xE2\x82") == "\"ok\xEF\xBF\xBD\"");                          // a cut-off sequence: one U+FFFD
   CHECK(quoted("\xED\xA0\x80") == "\"\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\"");  // a surrogate: ED, A0, 80
   // JsonOut writes its keys and values through the same escaper.
   swirl::json::JsonOut j;
   j.begin_object().key("k\xE2\x82").value("v\xFF").end_object();
-  CHECK(j.str() == nlohmann::json{{"k\xE2\x82", "v\xFF"}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  CHECK(j.str() ==
+        nlohmann::json{{"k\xE2\x82", "v\xFF"}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

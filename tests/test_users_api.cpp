@@ -51,8 +51,8 @@ TEMPLATE_TEST_CASE("PATCH /api/me renames with the same validation", "[users][ht
   CHECK(http.patch("/api/me", {{"display_name", "X"}}).status == 401);
 }
 
-TEMPLATE_TEST_CASE("display name validation answers 400 with what is wrong", "[users][http][validation]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("display name validation answers 400 with what is wrong", "[users][http][validation]", SqliteBackend,
+                   PostgresBackend) {
   TestServer server(TestType::value);
   auto http = server.client();
   auto expect = [&](const std::string& body, const std::string& code, const std::string& needle) {
@@ -162,10 +162,11 @@ TEMPLATE_TEST_CASE("the token cache answers repeat calls, and a rename is seen a
   CHECK(ws.wait_for_type("welcome")["user"]["display_name"] == "Ada Lovelace");
 }
 
-TEMPLATE_TEST_CASE("a token changed behind the server's back stops working within the cache TTL", "[users][auth][cache]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("a token changed behind the server's back stops working within the cache TTL",
+                   "[users][auth][cache]", SqliteBackend, PostgresBackend) {
   SECTION("with a TTL") {
-    TestServer server(TestType::value, [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(300); });
+    TestServer server(TestType::value,
+                      [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(300); });
     auto http = server.client();
     auto [id, created_token] = http.create_user("Ada");
     const std::string token = created_token;  // a lambda below uses it
@@ -176,7 +177,8 @@ TEMPLATE_TEST_CASE("a token changed behind the server's back stops working withi
     CHECK(std::chrono::steady_clock::now() - changed < std::chrono::seconds(3));
   }
   SECTION("without the cache (TTL 0) at once") {
-    TestServer server(TestType::value, [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(0); });
+    TestServer server(TestType::value,
+                      [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(0); });
     auto http = server.client();
     auto [id, created_token] = http.create_user("Ada");
     const std::string token = created_token;  // a lambda below uses it
@@ -187,8 +189,8 @@ TEMPLATE_TEST_CASE("a token changed behind the server's back stops working withi
   }
 }
 
-TEMPLATE_TEST_CASE("the token cache holds at most --token-cache-size users, the oldest going first", "[users][auth][cache][limits]",
-                   SqliteBackend, PostgresBackend) {
+TEMPLATE_TEST_CASE("the token cache holds at most --token-cache-size users, the oldest going first",
+                   "[users][auth][cache][limits]", SqliteBackend, PostgresBackend) {
   TestServer server(TestType::value, [](swirl::core::Config& c) { c.token_cache_size = 2; });
   auto& cache = server.app().token_cache();
   auto http = server.client();

@@ -45,10 +45,14 @@ TEST_CASE("display names that break a rule say which", "[validation]") {
   CHECK_THAT(err(""), Catch::Contains("empty"));
   CHECK_THAT(err("   "), Catch::Contains("empty"));
   CHECK_THAT(err(std::string(41, 'x')), Catch::Contains("at most 40"));
-  CHECK_THAT(err("a\x01" "b"), Catch::Contains("control"));
+  CHECK_THAT(err("a\x01"
+                 "b"),
+             Catch::Contains("control"));
   CHECK_THAT(err("a\nb"), Catch::Contains("control"));
   CHECK_THAT(err("a\x7F"), Catch::Contains("control"));
-  CHECK_THAT(err("a\xE2\x80\xAE" "b"), Catch::Contains("control"));  // RIGHT-TO-LEFT OVERRIDE
+  CHECK_THAT(err("a\xE2\x80\xAE"
+                 "b"),
+             Catch::Contains("control"));  // RIGHT-TO-LEFT OVERRIDE
   CHECK_THAT(err("\xFF"), Catch::Contains("UTF-8"));
   CHECK_THAT(err("\xC0\xAF"), Catch::Contains("UTF-8"));          // overlong '/'
   CHECK_THAT(err("\xED\xA0\x80"), Catch::Contains("UTF-8"));      // surrogate

@@ -48,15 +48,16 @@ TEST_CASE("frame headers: lengths, masks and the rules for control frames", "[ws
 
   // Every prefix of a header asks for more.
   auto full = client_frame(0x81, std::string(300, 'x'));
-  for (std::size_t n = 0; n < 8; ++n) CHECK(parse_client_header(std::string_view(full).substr(0, n)).status == HeaderStatus::need_more);
+  for (std::size_t n = 0; n < 8; ++n)
+    CHECK(parse_client_header(std::string_view(full).substr(0, n)).status == HeaderStatus::need_more);
 
   auto error = [](std::string f) { return parse_client_header(f).status == HeaderStatus::protocol_error; };
-  CHECK(error(client_frame(0x81, "x", false)));              // unmasked
-  CHECK(error(client_frame(0xC1, "x")));                     // RSV1 (no extension was negotiated)
-  CHECK(error(client_frame(0x83, "x")));                     // reserved opcode
-  CHECK(error(client_frame(0x09, "x")));                     // fragmented ping
-  CHECK(error(client_frame(0x89, std::string(126, 'x'))));  // control payload over 125
-  CHECK(error(bytes({0x81, 0x80 | 126, 0x00, 0x05, 1, 2, 3, 4})));                    // 16-bit length for 5
+  CHECK(error(client_frame(0x81, "x", false)));                     // unmasked
+  CHECK(error(client_frame(0xC1, "x")));                            // RSV1 (no extension was negotiated)
+  CHECK(error(client_frame(0x83, "x")));                            // reserved opcode
+  CHECK(error(client_frame(0x09, "x")));                            // fragmented ping
+  CHECK(error(client_frame(0x89, std::string(126, 'x'))));          // control payload over 125
+  CHECK(error(bytes({0x81, 0x80 | 126, 0x00, 0x05, 1, 2, 3, 4})));  // 16-bit length for 5
   CHECK(error(bytes({0x81, 0x80 | 127, 0, 0, 0, 0, 0, 0, 0x01, 0x00, 1, 2, 3, 4})));  // 64-bit length for 256
   CHECK(error(bytes({0x81, 0x80 | 127, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4})));     // top bit set
 }
@@ -149,8 +150,8 @@ TEST_CASE("frames split into single bytes, fragments and a ping in between are u
   CHECK(json::parse(j.ws.read_error().payload)["code"] == "unknown_type");
 
   // One message in three fragments, with a ping between them: the pong carries its payload.
-  j.ws.write(client_frame(0x01, R"({"type":)") + client_frame(0x89, "are you there") + client_frame(0x00, R"("leave_)") +
-             client_frame(0x80, R"(match"})"));
+  j.ws.write(client_frame(0x01, R"({"type":)") + client_frame(0x89, "are you there") +
+             client_frame(0x00, R"("leave_)") + client_frame(0x80, R"(match"})"));
   auto pong = j.ws.read_until([](const RawWs::Frame& f) { return f.opcode == 0xA; });
   CHECK(pong.payload == "are you there");
   CHECK(json::parse(j.ws.read_error().payload)["code"] == "not_in_match");
@@ -234,7 +235,8 @@ TEST_CASE("a message over the size limit is refused from its header alone", "[ws
 }
 
 TEST_CASE("a connection that falls quiet gives its read buffer back and still hears the next message", "[ws][wire]") {
-  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.ws_idle_timeout = std::chrono::milliseconds(800); });
+  TestServer server(Backend::sqlite,
+                    [](swirl::core::Config& c) { c.ws_idle_timeout = std::chrono::milliseconds(800); });
   Interactions it(server);
   auto& ada = it.user("Ada");
   auto lobby = it.create_lobby(ada);

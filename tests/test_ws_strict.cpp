@@ -49,20 +49,21 @@ std::vector<std::string> error_codes(const std::vector<RawWs::Frame>& frames) {
 
 }  // namespace
 
-TEST_CASE("UTF-8 checked piece by piece: whole characters, a character cut short, proof of error", "[ws][frame][utf8]") {
+TEST_CASE("UTF-8 checked piece by piece: whole characters, a character cut short, proof of error",
+          "[ws][frame][utf8]") {
   using swirl::ws::utf8_complete_prefix;
   CHECK(utf8_complete_prefix("plain ascii text") == std::optional<std::size_t>(16));
-  CHECK(utf8_complete_prefix("caf\xC3") == std::optional<std::size_t>(3));          // é cut after its lead
-  CHECK(utf8_complete_prefix("\xF0\x9F\x98") == std::optional<std::size_t>(0));     // 😀 missing its last byte
-  CHECK(utf8_complete_prefix("\xE2\x82\xAC!") == std::optional<std::size_t>(4));   // € then !
+  CHECK(utf8_complete_prefix("caf\xC3") == std::optional<std::size_t>(3));        // é cut after its lead
+  CHECK(utf8_complete_prefix("\xF0\x9F\x98") == std::optional<std::size_t>(0));   // 😀 missing its last byte
+  CHECK(utf8_complete_prefix("\xE2\x82\xAC!") == std::optional<std::size_t>(4));  // € then !
   // Proven wrong before the character is complete: the second byte rules it out.
   CHECK_FALSE(utf8_complete_prefix("ok \xE0\x80"));  // overlong three-byte form
-  CHECK_FALSE(utf8_complete_prefix("\xED\xA0"));      // a surrogate
-  CHECK_FALSE(utf8_complete_prefix("\xF4\x90"));      // past U+10FFFF
-  CHECK_FALSE(utf8_complete_prefix("\xF0\x80"));      // overlong four-byte form
-  CHECK_FALSE(utf8_complete_prefix("\xC0"));          // never a lead byte
-  CHECK_FALSE(utf8_complete_prefix("a\x80"));         // a continuation with no lead
-  CHECK_FALSE(utf8_complete_prefix("\xC3("));         // lead then not a continuation
+  CHECK_FALSE(utf8_complete_prefix("\xED\xA0"));     // a surrogate
+  CHECK_FALSE(utf8_complete_prefix("\xF4\x90"));     // past U+10FFFF
+  CHECK_FALSE(utf8_complete_prefix("\xF0\x80"));     // overlong four-byte form
+  CHECK_FALSE(utf8_complete_prefix("\xC0"));         // never a lead byte
+  CHECK_FALSE(utf8_complete_prefix("a\x80"));        // a continuation with no lead
+  CHECK_FALSE(utf8_complete_prefix("\xC3("));        // lead then not a continuation
   // The whole-message check agrees with it.
   CHECK(swirl::ws::valid_utf8("caf\xC3\xA9"));
   CHECK_FALSE(swirl::ws::valid_utf8("caf\xC3"));
@@ -96,7 +97,8 @@ TEST_CASE("replies already due are sent before the close frame of a protocol err
   }
 }
 
-TEST_CASE("invalid UTF-8 fails the message at the first fragment that proves it, with 1007", "[ws][wire][strict][utf8]") {
+TEST_CASE("invalid UTF-8 fails the message at the first fragment that proves it, with 1007",
+          "[ws][wire][strict][utf8]") {
   SECTION("the first fragment holds a byte that is never UTF-8") {
     Joined j;
     j.open();
@@ -128,7 +130,8 @@ TEST_CASE("invalid UTF-8 fails the message at the first fragment that proves it,
   }
 }
 
-TEST_CASE("pings count toward the message rate: a flood of pings is cut off and closed with 1008", "[ws][wire][strict][limits]") {
+TEST_CASE("pings count toward the message rate: a flood of pings is cut off and closed with 1008",
+          "[ws][wire][strict][limits]") {
   Joined j([](swirl::core::Config& c) {
     c.ws_rate_per_second = 10;
     c.ws_rate_burst = 20;

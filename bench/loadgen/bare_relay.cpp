@@ -62,7 +62,8 @@ asio::awaitable<void> BareSession::run() {
     if (rec) break;
     auto it = relay_.sessions.find(peer_);
     if (it != relay_.sessions.end())
-      if (auto peer = it->second.lock()) peer->deliver(std::make_shared<const std::string>(beast::buffers_to_string(buffer.data())));
+      if (auto peer = it->second.lock())
+        peer->deliver(std::make_shared<const std::string>(beast::buffers_to_string(buffer.data())));
     buffer.consume(n);
   }
   auto it = relay_.sessions.find(id_);
@@ -75,15 +76,18 @@ int run_bare_relay(std::uint16_t port) {
   asio::io_context io;
   Relay relay;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address_v4("127.0.0.1"), port));
-  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-    for (;;) {
-      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
-      if (ec) continue;
-      socket.set_option(tcp::no_delay(true));
-      auto s = std::make_shared<BareSession>(std::move(socket), relay);
-      asio::co_spawn(io, s->run(), asio::detached);
-    }
-  }, asio::detached);
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        for (;;) {
+          auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+          if (ec) continue;
+          socket.set_option(tcp::no_delay(true));
+          auto s = std::make_shared<BareSession>(std::move(socket), relay);
+          asio::co_spawn(io, s->run(), asio::detached);
+        }
+      },
+      asio::detached);
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](auto, int) { io.stop(); });
   io.run();

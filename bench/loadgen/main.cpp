@@ -23,11 +23,11 @@
 #include <thread>
 
 #include "bare_relay.hpp"
-#include "uring_relay.hpp"
 #include "proc_stats.hpp"
 #include "report.hpp"
 #include "scenarios.hpp"
 #include "servers.hpp"
+#include "uring_relay.hpp"
 
 using namespace bench;
 using namespace std::chrono_literals;
@@ -42,8 +42,8 @@ struct Options {
   int io_threads = 1;
   std::set<std::string> scenarios{"idle", "relay", "storm", "churn", "conncost", "matcher", "fanout"};
   std::set<std::string> servers{"swirl", "peerjs", "bare", "uring"};  // --servers: for experiments (docs need all)
-  std::vector<double> relay_rates;                            // --relay-rates: overrides the defaults
-  double relay_seconds = 0;                                   // --relay-seconds: overrides the default
+  std::vector<double> relay_rates;                                    // --relay-rates: overrides the defaults
+  double relay_seconds = 0;                                           // --relay-seconds: overrides the default
 };
 
 struct User {
@@ -70,7 +70,8 @@ struct Sizes {
   std::vector<double> fanout_rates{10, 100, 1000};
   double fanout_seconds = 4;
   std::size_t users() const {
-    return std::max({idle_steps.back(), storm_users, 2 * relay_pairs, 2 * (churn_pairs + churn_warmup_pairs), fanout_members});
+    return std::max(
+        {idle_steps.back(), storm_users, 2 * relay_pairs, 2 * (churn_pairs + churn_warmup_pairs), fanout_members});
   }
   static Sizes smoke() {
     Sizes s;
@@ -167,7 +168,8 @@ void Bench::ensure_users(std::uint16_t port) {
   auto t0 = std::chrono::steady_clock::now();
   std::vector<HttpJob> jobs;
   for (std::size_t i = users_.size(); i < want; ++i)
-    jobs.push_back({beast::http::verb::post, "/api/users", json{{"display_name", "bench " + std::to_string(i)}}.dump(), ""});
+    jobs.push_back(
+        {beast::http::verb::post, "/api/users", json{{"display_name", "bench " + std::to_string(i)}}.dump(), ""});
   auto results = run_http_jobs(port, jobs, 16);
   for (auto& [status, body] : results) {
     if (status != 201) throw std::runtime_error("POST /api/users answered " + std::to_string(status));
@@ -184,7 +186,8 @@ std::vector<std::string> Bench::create_lobbies(std::uint16_t port, std::size_t n
                     json{{"name", "bench " + std::to_string(i)}, {"settings", settings}}.dump(), users_.at(0).token});
   std::vector<std::string> ids;
   for (auto& [status, body] : run_http_jobs(port, jobs, 8)) {
-    if (status != 201) throw std::runtime_error("POST /api/lobbies answered " + std::to_string(status) + ": " + body.dump());
+    if (status != 201)
+      throw std::runtime_error("POST /api/lobbies answered " + std::to_string(status) + ": " + body.dump());
     ids.push_back(body.at("id").get<std::string>());
   }
   return ids;
@@ -201,7 +204,10 @@ struct Running {
 };
 
 json sample_json(const ProcSample& s) {
-  return json{{"rss_kib", s.rss_kib}, {"fds", s.fds}, {"user_s", s.user_s}, {"sys_s", s.sys_s},
+  return json{{"rss_kib", s.rss_kib},
+              {"fds", s.fds},
+              {"user_s", s.user_s},
+              {"sys_s", s.sys_s},
               {"runtime_s", static_cast<double>(s.runtime_ns) / 1e9}};
 }
 
@@ -213,7 +219,8 @@ json Bench::idle(const std::string& kind) {
   std::size_t total = size_.idle_steps.back();
   std::vector<ConnSpec> all;
   if (kind == "swirl") {
-    auto lobbies = create_lobbies(r.server.port, (total + size_.idle_lobby - 1) / size_.idle_lobby, {{"max_members", 10000}});
+    auto lobbies =
+        create_lobbies(r.server.port, (total + size_.idle_lobby - 1) / size_.idle_lobby, {{"max_members", 10000}});
     for (std::size_t i = 0; i < total; ++i) all.push_back(swirl_spec(lobbies[i / size_.idle_lobby], users_[i]));
   } else {
     for (std::size_t i = 0; i < total; ++i) all.push_back(peer_spec(kind, "idle" + std::to_string(i)));
@@ -250,9 +257,15 @@ json Bench::idle(const std::string& kind) {
       max = std::max(max, rep["latency"].value("max_ms", 0.0));
     }
     std::size_t n = size_.idle_steps[s];
-    json row = {{"connections", n}, {"joined_total", joined}, {"failed", failed}, {"step_elapsed_s", elapsed},
-                {"connect_join_p50_ms", p50}, {"connect_join_p99_ms", p99}, {"connect_join_max_ms", max},
-                {"rss_kib", now.rss_kib}, {"fds", now.fds},
+    json row = {{"connections", n},
+                {"joined_total", joined},
+                {"failed", failed},
+                {"step_elapsed_s", elapsed},
+                {"connect_join_p50_ms", p50},
+                {"connect_join_p99_ms", p99},
+                {"connect_join_max_ms", max},
+                {"rss_kib", now.rss_kib},
+                {"fds", now.fds},
                 {"rss_per_conn_kib", static_cast<double>(now.rss_kib - base.rss_kib) / static_cast<double>(n)}};
     out["steps"].push_back(row);
     std::printf("  %-6s idle %6zu: RSS %7ld KiB (+%.2f KiB/conn), fds %d, step %.2f s, connect+join p99 %.1f ms%s\n",
@@ -287,22 +300,29 @@ json Bench::relay(const std::string& kind) {
     for (std::size_t i = 0; i < n; ++i)
       specs.push_back(peer_spec(kind, "relay" + std::to_string(i), "relay" + std::to_string(i ^ 1)));
   }
-  r.workers.push_back(fork_worker(relay_worker, {{"port", r.server.port}, {"target", kind}, {"specs", specs},
-                                                  {"server_pid", r.server.pid}, {"sample_split", std::getenv("SWIRL_BENCH_NO_PERF") == nullptr},
-                                                  {"work_dir", opt_.work_dir}}));
+  r.workers.push_back(fork_worker(relay_worker, {{"port", r.server.port},
+                                                 {"target", kind},
+                                                 {"specs", specs},
+                                                 {"server_pid", r.server.pid},
+                                                 {"sample_split", std::getenv("SWIRL_BENCH_NO_PERF") == nullptr},
+                                                 {"work_dir", opt_.work_dir}}));
   auto ready = wait_report(r.workers[0], 120s);
   json out = {{"pairs", ready["pairs"]}, {"rates", json::array()}};
   if (ready["pairs"].get<std::size_t>() != size_.relay_pairs) out["errors"] = "not every pair was matched";
   for (double rate : size_.relay_rates) {
-    send_command(r.workers[0], {{"cmd", "rate"}, {"rate", rate}, {"seconds", size_.relay_seconds}, {"warmup_s", opt_.smoke ? 0.2 : 1.0}});
+    send_command(
+        r.workers[0],
+        {{"cmd", "rate"}, {"rate", rate}, {"seconds", size_.relay_seconds}, {"warmup_s", opt_.smoke ? 0.2 : 1.0}});
     auto rep = wait_report(r.workers[0], std::chrono::seconds(static_cast<int>(size_.relay_seconds * 4 + 20)));
-    std::printf("  %-6s relay %6.0f/s: delivered %.4f, p50 %.3f p99 %.3f max %.3f ms, CPU %.2f us/msg (user %.2f, sys %.2f;"
-                " sampled user %.2f)\n",
-                kind.c_str(), rate, rep["delivered"].get<double>(), rep["latency"].value("p50_ms", 0.0),
-                rep["latency"].value("p99_ms", 0.0), rep["latency"].value("max_ms", 0.0),
-                rep["cpu_us_per_msg"].get<double>(), rep["user_us_per_msg"].get<double>(), rep["sys_us_per_msg"].get<double>(),
-                rep.value("sampled_user_us_per_msg", -1.0));
-    if (rep.contains("sampled_error")) std::printf("         (no sampled split: %s)\n", rep["sampled_error"].get<std::string>().c_str());
+    std::printf(
+        "  %-6s relay %6.0f/s: delivered %.4f, p50 %.3f p99 %.3f max %.3f ms, CPU %.2f us/msg (user %.2f, sys %.2f;"
+        " sampled user %.2f)\n",
+        kind.c_str(), rate, rep["delivered"].get<double>(), rep["latency"].value("p50_ms", 0.0),
+        rep["latency"].value("p99_ms", 0.0), rep["latency"].value("max_ms", 0.0), rep["cpu_us_per_msg"].get<double>(),
+        rep["user_us_per_msg"].get<double>(), rep["sys_us_per_msg"].get<double>(),
+        rep.value("sampled_user_us_per_msg", -1.0));
+    if (rep.contains("sampled_error"))
+      std::printf("         (no sampled split: %s)\n", rep["sampled_error"].get<std::string>().c_str());
     out["rates"].push_back(rep);
   }
   send_command(r.workers[0], {{"cmd", "stop"}});
@@ -341,15 +361,23 @@ json Bench::storm() {
     p99 = std::max(p99, rep["connect_to_match"].value("p99_ms", 0.0));
   }
   auto cpu = cpu_between(before, after);
-  json out = {{"users", size_.storm_users}, {"lobbies", size_.storm_lobbies}, {"joined", joined}, {"matched", matched},
-              {"failed", failed}, {"all_matched_s", static_cast<double>(last - t0) / 1e9},
-              {"all_joined_s", static_cast<double>(last_join - t0) / 1e9}, {"connect_to_match_p99_ms", p99},
-              {"server_cpu_s", cpu.total_us / 1e6}, {"server_user_s", cpu.user_us / 1e6}, {"server_sys_s", cpu.sys_us / 1e6},
+  json out = {{"users", size_.storm_users},
+              {"lobbies", size_.storm_lobbies},
+              {"joined", joined},
+              {"matched", matched},
+              {"failed", failed},
+              {"all_matched_s", static_cast<double>(last - t0) / 1e9},
+              {"all_joined_s", static_cast<double>(last_join - t0) / 1e9},
+              {"connect_to_match_p99_ms", p99},
+              {"server_cpu_s", cpu.total_us / 1e6},
+              {"server_user_s", cpu.user_us / 1e6},
+              {"server_sys_s", cpu.sys_us / 1e6},
               {"rss_kib", after.rss_kib}};
   if (matched != size_.storm_users) out["errors"] = "not every user got a match";
-  std::printf("  swirl  storm %zu users / %zu lobbies: all matched in %.2f s (joined %.2f s), matched %zu, failed %zu\n",
-              size_.storm_users, size_.storm_lobbies, out["all_matched_s"].get<double>(), out["all_joined_s"].get<double>(),
-              matched, failed);
+  std::printf(
+      "  swirl  storm %zu users / %zu lobbies: all matched in %.2f s (joined %.2f s), matched %zu, failed %zu\n",
+      size_.storm_users, size_.storm_lobbies, out["all_matched_s"].get<double>(), out["all_joined_s"].get<double>(),
+      matched, failed);
   send_all(r.workers, {{"cmd", "stop"}});
   return out;
 }
@@ -372,7 +400,8 @@ json Bench::churn(const std::string& kind, bool join_only) {
     for (std::size_t i = 0; i < pairs; ++i) {
       if (kind == "swirl") {
         const auto& lobby = slots[i % slots.size()];
-        cycles.push_back({{"a", swirl_spec(lobby, users_[next_user])}, {"b", swirl_spec(lobby, users_[next_user + 1])}});
+        cycles.push_back(
+            {{"a", swirl_spec(lobby, users_[next_user])}, {"b", swirl_spec(lobby, users_[next_user + 1])}});
         next_user += 2;
       } else {
         auto a = tag + std::to_string(2 * i), b = tag + std::to_string(2 * i + 1);
@@ -382,8 +411,9 @@ json Bench::churn(const std::string& kind, bool join_only) {
     return cycles;
   };
   auto run_cycles = [&](const json& cycles) {
-    r.workers.push_back(fork_worker(churn_worker, {{"port", r.server.port}, {"target", kind}, {"cycles", cycles},
-                                                    {"rate", rate}, {"join_only", join_only}}));
+    r.workers.push_back(fork_worker(
+        churn_worker,
+        {{"port", r.server.port}, {"target", kind}, {"cycles", cycles}, {"rate", rate}, {"join_only", join_only}}));
     wait_report(r.workers[0], 30s);
     auto before = sample_proc(r.server.pid);
     send_command(r.workers[0], {{"cmd", "go"}});
@@ -405,16 +435,27 @@ json Bench::churn(const std::string& kind, bool join_only) {
   auto end = sample_proc(r.server.pid);
   auto cpu = cpu_between(before, after);
   double cycles = 2.0 * std::max<double>(1, rep["pairs_completed"].get<double>());  // one cycle per user
-  json out = {{"pairs", pairs}, {"rate_pairs_per_s", rate}, {"completed_pairs", rep["pairs_completed"]},
-              {"failed_pairs", rep["pairs_failed"]}, {"elapsed_s", rep["elapsed_s"]}, {"cycle", rep["cycle"]},
-              {"cpu_ms_per_cycle", cpu.total_us / 1e3 / cycles}, {"user_ms_per_cycle", cpu.user_us / 1e3 / cycles},
-              {"sys_ms_per_cycle", cpu.sys_us / 1e3 / cycles}, {"baseline", sample_json(base)}, {"peak", sample_json(after)},
-              {"after", sample_json(end)}, {"rss_delta_kib", end.rss_kib - base.rss_kib}, {"fds_delta", end.fds - base.fds}};
+  json out = {{"pairs", pairs},
+              {"rate_pairs_per_s", rate},
+              {"completed_pairs", rep["pairs_completed"]},
+              {"failed_pairs", rep["pairs_failed"]},
+              {"elapsed_s", rep["elapsed_s"]},
+              {"cycle", rep["cycle"]},
+              {"cpu_ms_per_cycle", cpu.total_us / 1e3 / cycles},
+              {"user_ms_per_cycle", cpu.user_us / 1e3 / cycles},
+              {"sys_ms_per_cycle", cpu.sys_us / 1e3 / cycles},
+              {"baseline", sample_json(base)},
+              {"peak", sample_json(after)},
+              {"after", sample_json(end)},
+              {"rss_delta_kib", end.rss_kib - base.rss_kib},
+              {"fds_delta", end.fds - base.fds}};
   if (rep["pairs_failed"].get<int>() != 0) out["errors"] = "some cycles failed: " + rep["failures"].dump();
-  std::printf("  %-6s %s %zu pairs at %.0f/s: %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds %+d after, failed %d\n",
-              kind.c_str(), what, pairs, rate, out["cpu_ms_per_cycle"].get<double>(),
-              out["user_ms_per_cycle"].get<double>(), out["sys_ms_per_cycle"].get<double>(), end.rss_kib - base.rss_kib,
-              end.fds - base.fds, rep["pairs_failed"].get<int>());
+  std::printf(
+      "  %-6s %s %zu pairs at %.0f/s: %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds %+d after, failed "
+      "%d\n",
+      kind.c_str(), what, pairs, rate, out["cpu_ms_per_cycle"].get<double>(), out["user_ms_per_cycle"].get<double>(),
+      out["sys_ms_per_cycle"].get<double>(), end.rss_kib - base.rss_kib, end.fds - base.fds,
+      rep["pairs_failed"].get<int>());
   return out;
 }
 
@@ -425,9 +466,11 @@ json Bench::fanout() {
   auto lobby = create_lobbies(r.server.port, 1, {{"max_members", 10000}, {"group_size", 2}}).at(0);
   const std::size_t workers = 2;
   std::vector<json> specs(workers, json::array());
-  for (std::size_t i = 0; i < size_.fanout_members; ++i) specs[i * workers / size_.fanout_members].push_back(swirl_spec(lobby, users_[i]));
+  for (std::size_t i = 0; i < size_.fanout_members; ++i)
+    specs[i * workers / size_.fanout_members].push_back(swirl_spec(lobby, users_[i]));
   for (std::size_t w = 0; w < workers; ++w)
-    r.workers.push_back(fork_worker(fanout_worker, {{"port", r.server.port}, {"specs", specs[w]}, {"toggler", w == 0}}));
+    r.workers.push_back(
+        fork_worker(fanout_worker, {{"port", r.server.port}, {"specs", specs[w]}, {"toggler", w == 0}}));
   auto joined = wait_all(r.workers, 180s);
   std::size_t members = 0;
   for (auto& j : joined) members += j["joined"].get<std::size_t>();
@@ -448,15 +491,25 @@ json Bench::fanout() {
     auto cpu = cpu_between(before, after);
     double c = static_cast<double>(std::max<std::uint64_t>(changes, 1));
     double secs = size_.fanout_seconds;
-    json row = {{"rate", rate}, {"changes", changes}, {"status_frames", frames}, {"status_bytes", bytes},
-                {"snapshots_per_member_per_s", static_cast<double>(frames) / static_cast<double>(std::max<std::size_t>(members, 1)) / (secs + 0.6)},
-                {"status_bytes_per_change", static_cast<double>(bytes) / c}, {"status_mb_per_s", static_cast<double>(bytes) / (secs + 0.6) / 1e6},
-                {"cpu_us_per_change", cpu.total_us / c}, {"user_us_per_change", cpu.user_us / c},
-                {"cpu_fraction_of_core", cpu.total_us / 1e6 / (secs + 0.6)}, {"rss_kib", after.rss_kib}};
+    json row = {{"rate", rate},
+                {"changes", changes},
+                {"status_frames", frames},
+                {"status_bytes", bytes},
+                {"snapshots_per_member_per_s",
+                 static_cast<double>(frames) / static_cast<double>(std::max<std::size_t>(members, 1)) / (secs + 0.6)},
+                {"status_bytes_per_change", static_cast<double>(bytes) / c},
+                {"status_mb_per_s", static_cast<double>(bytes) / (secs + 0.6) / 1e6},
+                {"cpu_us_per_change", cpu.total_us / c},
+                {"user_us_per_change", cpu.user_us / c},
+                {"cpu_fraction_of_core", cpu.total_us / 1e6 / (secs + 0.6)},
+                {"rss_kib", after.rss_kib}};
     out["rates"].push_back(row);
-    std::printf("  swirl  fanout %zu members, %4.0f changes/s: %.2f snapshots/member/s, %.0f KB/change, %.0f us CPU/change, %.0f%% of a core\n",
-                members, rate, row["snapshots_per_member_per_s"].get<double>(), row["status_bytes_per_change"].get<double>() / 1e3,
-                row["cpu_us_per_change"].get<double>(), 100 * row["cpu_fraction_of_core"].get<double>());
+    std::printf(
+        "  swirl  fanout %zu members, %4.0f changes/s: %.2f snapshots/member/s, %.0f KB/change, %.0f us CPU/change, "
+        "%.0f%% of a core\n",
+        members, rate, row["snapshots_per_member_per_s"].get<double>(),
+        row["status_bytes_per_change"].get<double>() / 1e3, row["cpu_us_per_change"].get<double>(),
+        100 * row["cpu_fraction_of_core"].get<double>());
   }
   send_all(r.workers, {{"cmd", "stop"}});
   return out;
@@ -466,19 +519,22 @@ json Bench::fanout() {
 
 json Bench::matcher() {
   std::string path = opt_.work_dir + "/matcher.json";
-  std::string cmd = opt_.matcher + " --json " + path + (opt_.smoke ? " --smoke" : "") + " > " + opt_.work_dir + "/matcher.log 2>&1";
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("swirl_bench_matcher failed; see " + opt_.work_dir + "/matcher.log");
+  std::string cmd =
+      opt_.matcher + " --json " + path + (opt_.smoke ? " --smoke" : "") + " > " + opt_.work_dir + "/matcher.log 2>&1";
+  if (std::system(cmd.c_str()) != 0)
+    throw std::runtime_error("swirl_bench_matcher failed; see " + opt_.work_dir + "/matcher.log");
   std::ifstream in(path);
   json j = json::parse(in);
   for (auto& row : j["timing"])
     if (row["users"] == 10000 && row["group_size"] == 2 && row["when_exhausted"] == "wait")
-      std::printf("  matcher 10k ready users, pairs: median %.2f ms, max %.2f ms per round\n", row["median_ms"].get<double>(),
-                  row["max_ms"].get<double>());
+      std::printf("  matcher 10k ready users, pairs: median %.2f ms, max %.2f ms per round\n",
+                  row["median_ms"].get<double>(), row["max_ms"].get<double>());
   return j;
 }
 
 int Bench::run() {
-  std::string mk = "mkdir -p " + opt_.work_dir + " && rm -f " + opt_.work_dir + "/swirl.db* " + opt_.work_dir + "/*.log";
+  std::string mk =
+      "mkdir -p " + opt_.work_dir + " && rm -f " + opt_.work_dir + "/swirl.db* " + opt_.work_dir + "/*.log";
   if (std::system(mk.c_str()) != 0) return 2;
   json results = {{"meta", collect_meta(opt_.smoke, opt_.io_threads, opt_.peerjs_dir)}};
   int failures = 0;
@@ -569,11 +625,14 @@ int main(int argc, char** argv) {
     }
   }
   if (argc < 2 || std::strcmp(argv[1], "run") != 0) {
-    std::fprintf(stderr, "usage: %s run --swirl-server BIN --peerjs-dir DIR --matcher BIN [--out FILE] [--docs DIR] "
-                 "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--servers swirl,peerjs,bare,uring]\n"
-                 "           [--relay-rates 2000,5000] [--relay-seconds S] [--smoke]\n       %s serve-bare|serve-uring --port N\n"
-                 "       %s report RESULTS.json DOCS_DIR NOTES.md\n",
-                 argv[0], argv[0], argv[0]);
+    std::fprintf(
+        stderr,
+        "usage: %s run --swirl-server BIN --peerjs-dir DIR --matcher BIN [--out FILE] [--docs DIR] "
+        "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--servers swirl,peerjs,bare,uring]\n"
+        "           [--relay-rates 2000,5000] [--relay-seconds S] [--smoke]\n       %s serve-bare|serve-uring --port "
+        "N\n"
+        "       %s report RESULTS.json DOCS_DIR NOTES.md\n",
+        argv[0], argv[0], argv[0]);
     return 2;
   }
   Options o;
@@ -583,15 +642,24 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) throw std::runtime_error(a + " needs a value");
       return argv[++i];
     };
-    if (a == "--swirl-server") o.swirl_server = next();
-    else if (a == "--peerjs-dir") o.peerjs_dir = next();
-    else if (a == "--matcher") o.matcher = next();
-    else if (a == "--out") o.out = next();
-    else if (a == "--docs") o.docs_dir = next();
-    else if (a == "--notes") o.notes = next();
-    else if (a == "--work-dir") o.work_dir = next();
-    else if (a == "--io-threads") o.io_threads = std::stoi(next());
-    else if (a == "--smoke") o.smoke = true;
+    if (a == "--swirl-server")
+      o.swirl_server = next();
+    else if (a == "--peerjs-dir")
+      o.peerjs_dir = next();
+    else if (a == "--matcher")
+      o.matcher = next();
+    else if (a == "--out")
+      o.out = next();
+    else if (a == "--docs")
+      o.docs_dir = next();
+    else if (a == "--notes")
+      o.notes = next();
+    else if (a == "--work-dir")
+      o.work_dir = next();
+    else if (a == "--io-threads")
+      o.io_threads = std::stoi(next());
+    else if (a == "--smoke")
+      o.smoke = true;
     else if (a == "--scenarios") {
       o.scenarios.clear();
       std::stringstream ss(next());
@@ -612,10 +680,11 @@ int main(int argc, char** argv) {
   }
   // Every child (servers, workers) goes when we go, on any path.
   std::atexit(kill_tracked_children);
-  for (int sig : {SIGINT, SIGTERM, SIGHUP}) signal(sig, [](int s) {
-    kill_tracked_children();
-    _exit(128 + s);
-  });
+  for (int sig : {SIGINT, SIGTERM, SIGHUP})
+    signal(sig, [](int s) {
+      kill_tracked_children();
+      _exit(128 + s);
+    });
   signal(SIGPIPE, SIG_IGN);
   try {
     return Bench(o).run();

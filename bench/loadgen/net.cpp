@@ -22,8 +22,8 @@ asio::awaitable<beast::error_code> WsClient::open(std::uint16_t port, const Conn
   ws_.set_option(websocket::stream_base::decorator([proto = spec.protocol](websocket::request_type& req) {
     if (!proto.empty()) req.set(beast::http::field::sec_websocket_protocol, proto);
   }));
-  auto [hec] = co_await ws_.async_handshake("127.0.0.1:" + std::to_string(port), spec.path,
-                                            asio::as_tuple(asio::use_awaitable));
+  auto [hec] =
+      co_await ws_.async_handshake("127.0.0.1:" + std::to_string(port), spec.path, asio::as_tuple(asio::use_awaitable));
   if (hec) co_return hec;
   tcp_layer.expires_never();
   websocket::stream_base::timeout t = websocket::stream_base::timeout::suggested(beast::role_type::client);
@@ -37,7 +37,8 @@ asio::awaitable<beast::error_code> WsClient::open(std::uint16_t port, const Conn
 void WsClient::start_reading(OnMessage on_message, OnClosed on_closed) {
   on_message_ = std::move(on_message);
   on_closed_ = std::move(on_closed);
-  asio::co_spawn(ws_.get_executor(), [self = shared_from_this()]() { return self->read_loop(); }, asio::detached);
+  asio::co_spawn(
+      ws_.get_executor(), [self = shared_from_this()]() { return self->read_loop(); }, asio::detached);
 }
 
 asio::awaitable<void> WsClient::read_loop() {
@@ -67,9 +68,8 @@ void WsClient::do_write() {
     if (close_requested_ && !close_sent_ && !closed_) {
       close_sent_ = true;
       writing_ = true;
-      ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {
-        self->writing_ = false;
-      });
+      ws_.async_close(websocket::close_code::normal,
+                      [self = shared_from_this()](beast::error_code) { self->writing_ = false; });
     }
     return;
   }
@@ -123,18 +123,23 @@ std::vector<std::pair<int, json>> run_http_jobs(std::uint16_t port, const std::v
   std::vector<std::pair<int, json>> results(jobs.size(), {0, nullptr});
   std::size_t next = 0;
   for (std::size_t c = 0; c < std::max<std::size_t>(1, std::min(connections, jobs.size())); ++c) {
-    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-      HttpClient client(co_await asio::this_coro::executor);
-      co_await client.connect(port);
-      while (next < jobs.size()) {
-        std::size_t i = next++;
-        const auto& j = jobs[i];
-        for (int attempt = 0; attempt < 3; ++attempt) {  // SQLite may answer 503 under a burst
-          results[i] = co_await client.request(j.verb, j.target, j.body, j.token);
-          if (results[i].first != 503) break;
-        }
-      }
-    }, [](std::exception_ptr e) { if (e) std::rethrow_exception(e); });
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          HttpClient client(co_await asio::this_coro::executor);
+          co_await client.connect(port);
+          while (next < jobs.size()) {
+            std::size_t i = next++;
+            const auto& j = jobs[i];
+            for (int attempt = 0; attempt < 3; ++attempt) {  // SQLite may answer 503 under a burst
+              results[i] = co_await client.request(j.verb, j.target, j.body, j.token);
+              if (results[i].first != 503) break;
+            }
+          }
+        },
+        [](std::exception_ptr e) {
+          if (e) std::rethrow_exception(e);
+        });
   }
   io.run_for(std::chrono::minutes(3));
   return results;
@@ -147,8 +152,8 @@ json percentiles_ms(std::vector<std::int64_t>& v) {
     std::size_t i = std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())));
     return static_cast<double>(v[i]) / 1e6;
   };
-  return json{{"count", v.size()}, {"p50_ms", at(0.50)}, {"p90_ms", at(0.90)}, {"p99_ms", at(0.99)},
-              {"p999_ms", at(0.999)}, {"max_ms", static_cast<double>(v.back()) / 1e6}};
+  return json{{"count", v.size()},  {"p50_ms", at(0.50)},   {"p90_ms", at(0.90)},
+              {"p99_ms", at(0.99)}, {"p999_ms", at(0.999)}, {"max_ms", static_cast<double>(v.back()) / 1e6}};
 }
 
 std::int64_t find_int(std::string_view text, std::string_view key) {

@@ -96,7 +96,8 @@ CpuSampler::CpuSampler(pid_t pid, std::string data_file) : file_(std::move(data_
   std::string target = std::to_string(pid);
   // 1999 Hz of the process's CPU time, every thread, no call graphs: cheap enough to leave the
   // measured CPU within noise (a sample costs a few microseconds, ~1 % of a busy core).
-  const char* argv[] = {"perf", "record", "-q", "-e", "cpu-clock", "-F", "1999", "-p", target.c_str(), "-o", file_.c_str(), nullptr};
+  const char* argv[] = {"perf", "record", "-q",           "-e", "cpu-clock",   "-F",
+                        "1999", "-p",     target.c_str(), "-o", file_.c_str(), nullptr};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
@@ -155,7 +156,8 @@ SampledSplit CpuSampler::stop() {
   out.samples = kernel + user;
   if (out.samples < 50 || kernel == 0) {
     // Too few to mean anything, or kernel samples withheld (perf_event_paranoid): no split.
-    out.error = "perf recorded " + std::to_string(out.samples) + " samples (" + std::to_string(kernel) + " in the kernel)";
+    out.error =
+        "perf recorded " + std::to_string(out.samples) + " samples (" + std::to_string(kernel) + " in the kernel)";
     return out;
   }
   out.ok = true;

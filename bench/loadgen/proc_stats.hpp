@@ -11,8 +11,8 @@
 namespace bench {
 
 struct ProcSample {
-  double user_s = 0;            // utime, clock-tick resolution (10 ms)
-  double sys_s = 0;             // stime, clock-tick resolution
+  double user_s = 0;             // utime, clock-tick resolution (10 ms)
+  double sys_s = 0;              // stime, clock-tick resolution
   std::uint64_t runtime_ns = 0;  // sum of every thread's schedstat run time: precise total
   long rss_kib = 0;
   int fds = 0;
@@ -39,7 +39,7 @@ struct SampledSplit {
   bool ok = false;
   double user_fraction = 0;  // of all samples
   std::size_t samples = 0;
-  std::string error;         // why not ok
+  std::string error;  // why not ok
 };
 class CpuSampler {
  public:

@@ -21,7 +21,7 @@ namespace bench {
 
 namespace {
 constexpr auto kStartTimeout = std::chrono::seconds(20);  // a server that does not listen by then failed
-constexpr auto kStopGrace = std::chrono::seconds(5);       // SIGTERM, then SIGKILL
+constexpr auto kStopGrace = std::chrono::seconds(5);      // SIGTERM, then SIGKILL
 
 bool port_open(std::uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

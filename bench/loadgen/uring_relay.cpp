@@ -42,18 +42,18 @@ namespace bench {
 namespace {
 
 constexpr unsigned kRingEntries = 4096;
-constexpr std::size_t kReadChunk = 16 * 1024;      // free space asked of each receive
-constexpr std::size_t kMaxRequest = 8 * 1024;       // an upgrade request larger than this is refused
-constexpr std::size_t kMaxFrame = 1 << 20;          // like the Beast relay's read_message_max
+constexpr std::size_t kReadChunk = 16 * 1024;  // free space asked of each receive
+constexpr std::size_t kMaxRequest = 8 * 1024;  // an upgrade request larger than this is refused
+constexpr std::size_t kMaxFrame = 1 << 20;     // like the Beast relay's read_message_max
 constexpr std::uint64_t kTagMask = 7;
 
 enum Op : std::uint64_t { accept_op = 1, recv_op = 2, send_op = 3, signal_op = 4 };
 
 struct Conn {
   int fd = -1;
-  bool open = false;   // the 101 went out: frames from now on
-  bool dead = false;   // closed; freed once no operation refers to it
-  int inflight = 0;    // receive and send operations the kernel still holds
+  bool open = false;  // the 101 went out: frames from now on
+  bool dead = false;  // closed; freed once no operation refers to it
+  int inflight = 0;   // receive and send operations the kernel still holds
   std::string id, peer;
   std::vector<char> rx;
   std::size_t rx_len = 0;
@@ -174,9 +174,7 @@ class Relay {
     auto op = static_cast<Op>(data & kTagMask);
     auto* c = reinterpret_cast<Conn*>(data & ~kTagMask);
     switch (op) {
-      case signal_op:
-        stopping_ = true;
-        return;
+      case signal_op: stopping_ = true; return;
       case accept_op:
         arm_accept();
         if (res >= 0) {
@@ -207,7 +205,8 @@ class Relay {
           if (res < 0) {
             kill(c);
           } else {
-            if (static_cast<std::size_t>(res) < c->sending.size()) c->pending.insert(0, c->sending, static_cast<std::size_t>(res));
+            if (static_cast<std::size_t>(res) < c->sending.size())
+              c->pending.insert(0, c->sending, static_cast<std::size_t>(res));
             c->sending.clear();
             if (!c->pending.empty()) start_send(c);
           }

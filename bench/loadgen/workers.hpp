@@ -19,8 +19,8 @@ namespace bench {
 class WorkerChannel {
  public:
   WorkerChannel(asio::io_context& io, int fd) : stream_(io, fd) {}
-  void report(const json& message);                // blocking write of one line (small)
-  asio::awaitable<json> wait_command();            // the parent's next line
+  void report(const json& message);      // blocking write of one line (small)
+  asio::awaitable<json> wait_command();  // the parent's next line
  private:
   asio::posix::stream_descriptor stream_;
   std::string buffer_;

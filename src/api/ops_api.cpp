@@ -68,11 +68,14 @@ std::string render_metrics(const OpsServices& ops) {
   gauge(w, "swirl_lobbies_live", "lobbies with a running actor", d(ops.lobbies.supervisor->live_lobbies()));
   gauge(w, "swirl_lobby_members", "members of live lobbies, connected or within their resume grace",
         static_cast<double>(m.lobby_members.value()));
-  gauge(w, "swirl_lobby_ready_members", "members ready and waiting for a match", static_cast<double>(m.ready_members.value()));
+  gauge(w, "swirl_lobby_ready_members", "members ready and waiting for a match",
+        static_cast<double>(m.ready_members.value()));
   counter(w, "swirl_matches_made_total", "matches made", d(lc.matches_made.load()));
   counter(w, "swirl_repeats_avoided_total",
-          "ready members left waiting in a matching round although someone they had met was free", d(m.repeats_avoided.value()));
-  counter(w, "swirl_signals_relayed_total", "signal messages relayed between match peers", d(lc.signals_relayed.load()));
+          "ready members left waiting in a matching round although someone they had met was free",
+          d(m.repeats_avoided.value()));
+  counter(w, "swirl_signals_relayed_total", "signal messages relayed between match peers",
+          d(lc.signals_relayed.load()));
   counter(w, "swirl_resumes_total", "joins that took over a member's place (after a drop, or from another tab)",
           d(m.resumes.value()));
   counter(w, "swirl_lobby_crashes_total", "lobbies ended by an internal error", d(lc.lobbies_failed.load()));
@@ -80,16 +83,19 @@ std::string render_metrics(const OpsServices& ops) {
           d(ws.closed_too_slow.load()));
   counter(w, "swirl_rate_limit_hits_total", "WebSockets closed for sending faster than the rate limit",
           d(ws.closed_rate_limit.load()));
-  w.family("swirl_client_call_events_total", "counter", "call_event reports from clients, by kind (stall, ice_restart, ...)");
+  w.family("swirl_client_call_events_total", "counter",
+           "call_event reports from clients, by kind (stall, ice_restart, ...)");
   for (std::size_t i = 0; i < lobby::call_event_kinds; ++i) {
     auto kind = static_cast<lobby::CallEvent>(i);
-    w.sample("swirl_client_call_events_total", d(lc.call_events[kind]), {{"kind", std::string(lobby::to_string(kind))}});
+    w.sample("swirl_client_call_events_total", d(lc.call_events[kind]),
+             {{"kind", std::string(lobby::to_string(kind))}});
   }
   const auto abuse = ops.lobbies.base.abuse.stats();
   w.family("swirl_abuse_refusals_total", "counter",
            "requests and WebSocket upgrades refused by the abuse limits, by limit (docs/security.md)");
   for (std::size_t i = 0; i < http::kLimitKinds; ++i)
-    w.sample("swirl_abuse_refusals_total", d(abuse.limited[i]), {{"limit", http::to_string(static_cast<http::LimitKind>(i))}});
+    w.sample("swirl_abuse_refusals_total", d(abuse.limited[i]),
+             {{"limit", http::to_string(static_cast<http::LimitKind>(i))}});
   w.sample("swirl_abuse_refusals_total", d(abuse.ws_per_address), {{"limit", "websockets_per_address"}});
   w.sample("swirl_abuse_refusals_total", d(abuse.ws_total), {{"limit", "websockets_total"}});
   w.sample("swirl_abuse_refusals_total", d(abuse.origin), {{"limit", "websocket_origin"}});
@@ -103,8 +109,10 @@ std::string render_metrics(const OpsServices& ops) {
   for (const auto& [route, r] : routes)
     for (const auto& [status, n] : r.by_status)
       w.sample("swirl_http_requests_total", d(n), {{"route", route}, {"status", std::to_string(status)}});
-  w.family("swirl_http_request_duration_seconds", "histogram", "time from a request's dispatch to its response, by route");
-  for (const auto& [route, r] : routes) w.histogram("swirl_http_request_duration_seconds", r.latency, {{"route", route}});
+  w.family("swirl_http_request_duration_seconds", "histogram",
+           "time from a request's dispatch to its response, by route");
+  for (const auto& [route, r] : routes)
+    w.histogram("swirl_http_request_duration_seconds", r.latency, {{"route", route}});
   w.family("swirl_db_call_duration_seconds", "histogram", "time one database call held its connection");
   w.histogram("swirl_db_call_duration_seconds", m.db_call.snapshot());
   return w.text();
@@ -125,7 +133,8 @@ void register_ops_routes(http::Router& router, OpsServices& ops) {
 
   router.add(http::bhttp::verb::get, "/metrics", [&ops](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     if (!ops.metrics_allow.allows(ctx.remote_address))
-      throw http::ApiError(Status::forbidden, "forbidden", "/metrics is not open to this address (see --metrics-allow)");
+      throw http::ApiError(Status::forbidden, "forbidden",
+                           "/metrics is not open to this address (see --metrics-allow)");
     http::Response res{Status::ok, ctx.request.version()};
     res.set(http::bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     res.set(http::bhttp::field::cache_control, "no-store");

@@ -17,7 +17,7 @@ using lobby::LobbyServer;
 
 namespace {
 
-constexpr int kMaxBanSeconds = 30 * 24 * 3600;          // 30 days
+constexpr int kMaxBanSeconds = 30 * 24 * 3600;  // 30 days
 constexpr std::size_t kMaxAnnouncementChars = 500;
 constexpr std::size_t kUserIdChars = 16;  // core::new_id(): 12 random bytes, base64url
 
@@ -90,7 +90,8 @@ asio::awaitable<bool> apply_change(LobbyServices& s, const std::string& id, lobb
 asio::awaitable<http::Response> set_status(LobbyServices& s, http::RequestContext& ctx, storage::LobbyStatus status) {
   auto owned = co_await owned_lobby(s, ctx, true);
   co_await apply_change(s, owned.record.id, {.status = status});
-  co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", storage::to_string(status)}});
+  co_return http::json_response(ctx.request, Status::ok,
+                                Json{{"id", owned.record.id}, {"status", storage::to_string(status)}});
 }
 
 }  // namespace
@@ -113,7 +114,9 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
       };
       auto op = s.base.pool.run(std::move(job));
       auto matches = co_await std::move(op);
-      out = Json{{"live", false}, {"members", Json::array()}, {"matches", Json::array()},
+      out = Json{{"live", false},
+                 {"members", Json::array()},
+                 {"matches", Json::array()},
                  {"counters", {{"matches_made", matches}, {"repeats_avoided", 0}}}};
     }
     out["id"] = owned.record.id;
@@ -124,17 +127,19 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     co_return http::json_response(ctx.request, Status::ok, out);
   });
 
-  router.add(verb::patch, "/api/lobbies/{id}/settings", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-    auto owned = co_await owned_lobby(s, ctx, true);
-    Json body = http::parse_json_object(ctx.request);
-    auto applied = storage::apply_settings(owned.record.settings, body);
-    if (auto* err = std::get_if<storage::SettingsError>(&applied))
-      throw ApiError(Status::bad_request, "invalid_settings", err->field + ": " + err->message);
-    auto settings = std::get<storage::LobbySettings>(applied);
-    bool live = co_await apply_change(s, owned.record.id, {.settings = settings});
-    co_return http::json_response(ctx.request, Status::ok,
-                                  Json{{"id", owned.record.id}, {"settings", settings.to_json()}, {"applied_live", live}});
-  });
+  router.add(verb::patch, "/api/lobbies/{id}/settings",
+             [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               auto owned = co_await owned_lobby(s, ctx, true);
+               Json body = http::parse_json_object(ctx.request);
+               auto applied = storage::apply_settings(owned.record.settings, body);
+               if (auto* err = std::get_if<storage::SettingsError>(&applied))
+                 throw ApiError(Status::bad_request, "invalid_settings", err->field + ": " + err->message);
+               auto settings = std::get<storage::LobbySettings>(applied);
+               bool live = co_await apply_change(s, owned.record.id, {.settings = settings});
+               co_return http::json_response(
+                   ctx.request, Status::ok,
+                   Json{{"id", owned.record.id}, {"settings", settings.to_json()}, {"applied_live", live}});
+             });
 
   router.add(verb::post, "/api/lobbies/{id}/kick", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto owned = co_await owned_lobby(s, ctx, true);
@@ -148,16 +153,18 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
       ban_seconds = it->get<int>();
     }
     if (!well_formed_user_id(user_id))
-      throw ApiError(Status::bad_request, "invalid_user_id", "user_id is not a user id (16 characters of A-Z, a-z, 0-9, - and _)");
+      throw ApiError(Status::bad_request, "invalid_user_id",
+                     "user_id is not a user id (16 characters of A-Z, a-z, 0-9, - and _)");
     if (user_id == owned.owner.id) throw ApiError(Status::bad_request, "invalid_user_id", "you cannot kick yourself");
     // Only someone who has been in the lobby can be banned from it, and a lobby holds a bounded
     // number of bans (both checked where the ban is stored). A live lobby keeps its bans in
     // memory: it learns this one before it kicks.
     if (ban_seconds > 0)
-      co_await apply_change(s, owned.record.id,
-                            {.ban = lobby::Ban{user_id, core::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000}});
-    auto kicked =
-        co_await s.supervisor->ask(owned.record.id, [user_id, ban_seconds](LobbyServer& l) { return l.kick(user_id, ban_seconds); });
+      co_await apply_change(
+          s, owned.record.id,
+          {.ban = lobby::Ban{user_id, core::now_ms() + static_cast<std::int64_t>(ban_seconds) * 1000}});
+    auto kicked = co_await s.supervisor->ask(
+        owned.record.id, [user_id, ban_seconds](LobbyServer& l) { return l.kick(user_id, ban_seconds); });
     bool was_member = kicked && *kicked;
     if (!was_member && ban_seconds == 0)
       throw ApiError(Status::not_found, "member_not_found", "that user is not in the lobby");
@@ -169,9 +176,8 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
              [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
                auto owned = co_await owned_lobby(s, ctx, true);
                std::string match_id = ctx.param("match_id");
-               auto ended = co_await s.supervisor->ask(owned.record.id, [match_id](LobbyServer& l) {
-                 return l.end_match_by_owner(match_id);
-               });
+               auto ended = co_await s.supervisor->ask(
+                   owned.record.id, [match_id](LobbyServer& l) { return l.end_match_by_owner(match_id); });
                if (!ended || !*ended) throw ApiError(Status::not_found, "match_not_found", "no such match in progress");
                co_return http::json_response(ctx.request, Status::ok, Json{{"match_id", match_id}, {"ended", true}});
              });
@@ -179,26 +185,29 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
   router.add(verb::post, "/api/lobbies/{id}/lock", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     co_return co_await set_status(s, ctx, storage::LobbyStatus::locked);
   });
-  router.add(verb::post, "/api/lobbies/{id}/unlock", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-    co_return co_await set_status(s, ctx, storage::LobbyStatus::open);
-  });
+  router.add(verb::post, "/api/lobbies/{id}/unlock",
+             [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               co_return co_await set_status(s, ctx, storage::LobbyStatus::open);
+             });
 
-  router.add(verb::post, "/api/lobbies/{id}/announce", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-    auto owned = co_await owned_lobby(s, ctx, true);
-    Json body = http::parse_json_object(ctx.request);
-    std::string raw = required_string(body, "message");
-    // Same text rules as names (valid UTF-8, no control characters), longer limit.
-    std::u32string cps;
-    if (!core::decode_utf8(raw, cps)) throw ApiError(Status::bad_request, "invalid_message", "message is not valid UTF-8");
-    if (cps.size() > kMaxAnnouncementChars)
-      throw ApiError(Status::bad_request, "invalid_message",
-                     "message must be at most " + std::to_string(kMaxAnnouncementChars) + " characters");
-    for (char32_t c : cps)
-      if ((c < 0x20 && c != '\n') || c == 0x7F)
-        throw ApiError(Status::bad_request, "invalid_message", "message must not contain control characters");
-    auto delivered = co_await s.supervisor->ask(owned.record.id, [raw](LobbyServer& l) { return l.announce(raw); });
-    co_return http::json_response(ctx.request, Status::ok, Json{{"delivered", delivered.value_or(0)}});
-  });
+  router.add(
+      verb::post, "/api/lobbies/{id}/announce", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+        auto owned = co_await owned_lobby(s, ctx, true);
+        Json body = http::parse_json_object(ctx.request);
+        std::string raw = required_string(body, "message");
+        // Same text rules as names (valid UTF-8, no control characters), longer limit.
+        std::u32string cps;
+        if (!core::decode_utf8(raw, cps))
+          throw ApiError(Status::bad_request, "invalid_message", "message is not valid UTF-8");
+        if (cps.size() > kMaxAnnouncementChars)
+          throw ApiError(Status::bad_request, "invalid_message",
+                         "message must be at most " + std::to_string(kMaxAnnouncementChars) + " characters");
+        for (char32_t c : cps)
+          if ((c < 0x20 && c != '\n') || c == 0x7F)
+            throw ApiError(Status::bad_request, "invalid_message", "message must not contain control characters");
+        auto delivered = co_await s.supervisor->ask(owned.record.id, [raw](LobbyServer& l) { return l.announce(raw); });
+        co_return http::json_response(ctx.request, Status::ok, Json{{"delivered", delivered.value_or(0)}});
+      });
 
   router.add(verb::post, "/api/lobbies/{id}/close", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     auto owned = co_await owned_lobby(s, ctx, true);
@@ -206,18 +215,19 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"status", "closed"}});
   });
 
-  router.add(verb::post, "/api/lobbies/{id}/transfer", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-    auto owned = co_await owned_lobby(s, ctx, true);
-    Json body = http::parse_json_object(ctx.request);
-    std::string user_id = required_string(body, "user_id");
-    auto& db = s.base.db;
-    auto find = [&db, user_id] { return db.find_user(user_id); };
-    auto op = s.base.pool.run(std::move(find));
-    auto target = co_await std::move(op);
-    if (!target) throw ApiError(Status::not_found, "user_not_found", "no user with that id");
-    co_await apply_change(s, owned.record.id, {.owner_id = user_id});
-    co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"owner_id", user_id}});
-  });
+  router.add(
+      verb::post, "/api/lobbies/{id}/transfer", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+        auto owned = co_await owned_lobby(s, ctx, true);
+        Json body = http::parse_json_object(ctx.request);
+        std::string user_id = required_string(body, "user_id");
+        auto& db = s.base.db;
+        auto find = [&db, user_id] { return db.find_user(user_id); };
+        auto op = s.base.pool.run(std::move(find));
+        auto target = co_await std::move(op);
+        if (!target) throw ApiError(Status::not_found, "user_not_found", "no user with that id");
+        co_await apply_change(s, owned.record.id, {.owner_id = user_id});
+        co_return http::json_response(ctx.request, Status::ok, Json{{"id", owned.record.id}, {"owner_id", user_id}});
+      });
 }
 
 }  // namespace swirl::api

@@ -37,7 +37,9 @@ ApiError unauthorized(const std::string& code, const std::string& message) {
 }  // namespace
 
 Json user_json(const storage::User& u) {
-  return Json{{"id", u.id}, {"display_name", u.display_name}, {"created_at", core::iso8601(u.created_at_ms)},
+  return Json{{"id", u.id},
+              {"display_name", u.display_name},
+              {"created_at", core::iso8601(u.created_at_ms)},
               {"last_seen_at", core::iso8601(u.last_seen_at_ms)}};
 }
 
@@ -74,90 +76,92 @@ boost::asio::awaitable<storage::User> authenticate(Services& services, const htt
 }
 
 void register_user_routes(http::Router& router, Services& s) {
-  router.add(http::bhttp::verb::post, "/api/users", [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
-    s.abuse.take(http::LimitKind::user_creation, ctx.remote_address);
-    Json body = http::parse_json_object(ctx.request);
-    std::string name = required_display_name(body);
-    std::string token = auth::new_token();
-    std::string hash = auth::sha256_hex(token);
-    auto& db = s.db;
-    auto user = co_await s.pool.run([&db, name, hash] {
-      for (int attempt = 1;; ++attempt) {
-        auto now = core::now_ms();
-        storage::User u{core::new_id(), name, now, now};
-        try {
-          db.create_user(u, hash);
-          return u;
-        } catch (const storage::Conflict&) {
-          if (attempt == kIdAttempts) throw;
-        }
-      }
-    });
-    Json out = user_json(user);
-    out["token"] = token;
-    co_return http::json_response(ctx.request, Status::created, out);
-  });
+  router.add(http::bhttp::verb::post, "/api/users",
+             [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+               s.abuse.take(http::LimitKind::user_creation, ctx.remote_address);
+               Json body = http::parse_json_object(ctx.request);
+               std::string name = required_display_name(body);
+               std::string token = auth::new_token();
+               std::string hash = auth::sha256_hex(token);
+               auto& db = s.db;
+               auto user = co_await s.pool.run([&db, name, hash] {
+                 for (int attempt = 1;; ++attempt) {
+                   auto now = core::now_ms();
+                   storage::User u{core::new_id(), name, now, now};
+                   try {
+                     db.create_user(u, hash);
+                     return u;
+                   } catch (const storage::Conflict&) {
+                     if (attempt == kIdAttempts) throw;
+                   }
+                 }
+               });
+               Json out = user_json(user);
+               out["token"] = token;
+               co_return http::json_response(ctx.request, Status::created, out);
+             });
 
-  router.add(http::bhttp::verb::get, "/api/me", [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
-    auto user = co_await authenticate(s, ctx.request);
-    co_return http::json_response(ctx.request, Status::ok, user_json(user));
-  });
+  router.add(http::bhttp::verb::get, "/api/me",
+             [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+               auto user = co_await authenticate(s, ctx.request);
+               co_return http::json_response(ctx.request, Status::ok, user_json(user));
+             });
 
   // Sign out everywhere: the user's token is replaced, so every copy of the old one (other
   // browsers, a leaked one) stops working at once, and their open WebSockets close with 4001.
   // The caller gets the one new token.
   router.add(http::bhttp::verb::post, "/api/me/sign-out-everywhere",
              [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
-    auto user = co_await authenticate(s, ctx.request);
-    std::string token = auth::new_token();
-    auto& db = s.db;
-    auto replaced = co_await s.pool.run([&db, id = user.id, hash = auth::sha256_hex(token)] {
-      return db.replace_token_hash(id, hash);
-    });
-    // After the database: a lookup already on its way cannot cache the old token again (the
-    // cache's generation check), and one that starts now finds the new hash only.
-    s.tokens.forget_user(user.id);
-    if (!replaced) throw unauthorized("invalid_token", "the bearer token is not valid");
-    auto closed = s.sessions.close_all(user.id, kCloseSignedOut, "signed out");
-    spdlog::info("user {} signed out everywhere ({} WebSocket(s) closed)", user.id, closed);
-    Json out = user_json(user);
-    out["token"] = token;
-    co_return http::json_response(ctx.request, Status::ok, out);
-  });
+               auto user = co_await authenticate(s, ctx.request);
+               std::string token = auth::new_token();
+               auto& db = s.db;
+               auto replaced = co_await s.pool.run(
+                   [&db, id = user.id, hash = auth::sha256_hex(token)] { return db.replace_token_hash(id, hash); });
+               // After the database: a lookup already on its way cannot cache the old token again (the
+               // cache's generation check), and one that starts now finds the new hash only.
+               s.tokens.forget_user(user.id);
+               if (!replaced) throw unauthorized("invalid_token", "the bearer token is not valid");
+               auto closed = s.sessions.close_all(user.id, kCloseSignedOut, "signed out");
+               spdlog::info("user {} signed out everywhere ({} WebSocket(s) closed)", user.id, closed);
+               Json out = user_json(user);
+               out["token"] = token;
+               co_return http::json_response(ctx.request, Status::ok, out);
+             });
 
   // Delete account: the user row and token go, the match history keeps the user's pairs under
   // an anonymous id (no-repeat matching still holds), open WebSockets close with 4002.
-  router.add(http::bhttp::verb::delete_, "/api/me", [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
-    auto user = co_await authenticate(s, ctx.request);
-    auto* history = &s.history;
-    auto result = co_await s.pool.run([history, id = user.id, anon = core::new_id()] {
-      return history->delete_user(id, anon, core::now_ms());
-    });
-    s.tokens.forget_user(user.id);
-    if (result == storage::Database::DeleteUser::not_found)
-      throw unauthorized("invalid_token", "the bearer token is not valid");
-    if (result == storage::Database::DeleteUser::owns_open_lobbies)
-      throw ApiError(Status::conflict, "owns_open_lobbies",
-                     "you own lobbies that are not closed: close them or transfer them first");
-    auto closed = s.sessions.close_all(user.id, kCloseAccountDeleted, "account deleted");
-    spdlog::info("user {} deleted their account ({} WebSocket(s) closed)", user.id, closed);
-    http::Response res{Status::no_content, ctx.request.version()};
-    res.keep_alive(ctx.request.keep_alive());
-    res.prepare_payload();
-    co_return res;
-  });
+  router.add(
+      http::bhttp::verb::delete_, "/api/me", [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+        auto user = co_await authenticate(s, ctx.request);
+        auto* history = &s.history;
+        auto result = co_await s.pool.run(
+            [history, id = user.id, anon = core::new_id()] { return history->delete_user(id, anon, core::now_ms()); });
+        s.tokens.forget_user(user.id);
+        if (result == storage::Database::DeleteUser::not_found)
+          throw unauthorized("invalid_token", "the bearer token is not valid");
+        if (result == storage::Database::DeleteUser::owns_open_lobbies)
+          throw ApiError(Status::conflict, "owns_open_lobbies",
+                         "you own lobbies that are not closed: close them or transfer them first");
+        auto closed = s.sessions.close_all(user.id, kCloseAccountDeleted, "account deleted");
+        spdlog::info("user {} deleted their account ({} WebSocket(s) closed)", user.id, closed);
+        http::Response res{Status::no_content, ctx.request.version()};
+        res.keep_alive(ctx.request.keep_alive());
+        res.prepare_payload();
+        co_return res;
+      });
 
-  router.add(http::bhttp::verb::patch, "/api/me", [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
-    auto user = co_await authenticate(s, ctx.request);
-    Json body = http::parse_json_object(ctx.request);
-    std::string name = required_display_name(body);
-    auto& db = s.db;
-    auto id = user.id;
-    auto updated = co_await s.pool.run([&db, id, name] { return db.rename_user(id, name); });
-    s.tokens.forget_user(id);  // the next call, a WebSocket join included, sees the new name
-    if (!updated) throw unauthorized("invalid_token", "the bearer token is not valid");
-    co_return http::json_response(ctx.request, Status::ok, user_json(*updated));
-  });
+  router.add(http::bhttp::verb::patch, "/api/me",
+             [&s](http::RequestContext& ctx) -> boost::asio::awaitable<http::Response> {
+               auto user = co_await authenticate(s, ctx.request);
+               Json body = http::parse_json_object(ctx.request);
+               std::string name = required_display_name(body);
+               auto& db = s.db;
+               auto id = user.id;
+               auto updated = co_await s.pool.run([&db, id, name] { return db.rename_user(id, name); });
+               s.tokens.forget_user(id);  // the next call, a WebSocket join included, sees the new name
+               if (!updated) throw unauthorized("invalid_token", "the bearer token is not valid");
+               co_return http::json_response(ctx.request, Status::ok, user_json(*updated));
+             });
 }
 
 }  // namespace swirl::api

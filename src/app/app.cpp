@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "swirl/api/owner_api.hpp"
 #include "swirl/api/user_sessions.hpp"
@@ -82,8 +82,8 @@ void App::start() {
   server_->set_request_gate([this](const http::Request& req, const std::string& peer, std::string& client) {
     return abuse_->admit_request(req, peer, client);
   });
-  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req, boost::beast::flat_buffer buffer,
-                                     std::string client) {
+  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req,
+                                      boost::beast::flat_buffer buffer, std::string client) {
     std::string leftover = boost::beast::buffers_to_string(buffer.data());
     api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover), std::move(client));
   });
@@ -94,9 +94,10 @@ void App::start() {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(config_.listen_address, ec);
     if (ec || !address.is_loopback())
-      spdlog::warn("--public-url is not set and the server listens on {}: invite links will be built from each "
-                   "request's Host header; set --public-url (SWIRL_PUBLIC_URL) to the address users reach",
-                   config_.listen_address);
+      spdlog::warn(
+          "--public-url is not set and the server listens on {}: invite links will be built from each "
+          "request's Host header; set --public-url (SWIRL_PUBLIC_URL) to the address users reach",
+          config_.listen_address);
   }
 
   unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
@@ -112,8 +113,8 @@ std::shared_ptr<ice::IceProvider> App::make_ice_provider() {
   for (const auto& warning : ice::startup_warnings(config_.ice)) spdlog::warn("ice: {}", warning);
   // Blocking work (Cloudflare's API) goes to the pool; a refusal comes back on an io thread.
   auto provider = ice::make_provider(config_.ice, [this](std::function<void()> job, std::function<void()> rejected) {
-    pool_->run(std::move(job), asio::bind_executor(ioc_.get_executor(), [rejected = std::move(rejected)](
-                                                                          std::exception_ptr ep, bool) {
+    pool_->run(std::move(job),
+               asio::bind_executor(ioc_.get_executor(), [rejected = std::move(rejected)](std::exception_ptr ep, bool) {
                  if (ep) rejected();
                }));
   });
@@ -131,15 +132,13 @@ bool App::stop(std::chrono::milliseconds drain) {
     supervisor_->shutdown();
     auto deadline = std::chrono::steady_clock::now() + drain;
     // In this order: a TLS request's response is written to its pump before it stops counting.
-    auto busy = [this] {
-      return ws_counters_.open.load() > 0 || server_->in_flight() > 0 || server_->tls_backlog();
-    };
+    auto busy = [this] { return ws_counters_.open.load() > 0 || server_->in_flight() > 0 || server_->tls_backlog(); };
     while (busy() && std::chrono::steady_clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     drained = !busy();
     if (!drained)
-      spdlog::warn("shutdown: drain time of {} ms over with {} WebSocket(s) and {} request(s) still open", drain.count(),
-                   ws_counters_.open.load(), server_->in_flight());
+      spdlog::warn("shutdown: drain time of {} ms over with {} WebSocket(s) and {} request(s) still open",
+                   drain.count(), ws_counters_.open.load(), server_->in_flight());
   }
   ioc_.stop();
   for (auto& t : threads_) t.join();
@@ -159,47 +158,49 @@ void App::build_routes() {
   api::register_lobby_routes(router_, *lobby_services_);
   api::register_owner_routes(router_, *lobby_services_);
 
-  ops_services_ = std::make_unique<api::OpsServices>(api::OpsServices{
-      *lobby_services_, draining_, [this] { return server_ ? server_->in_flight() : 0; },
-      core::AddressAllowlist::parse(config_.metrics_allow)});
+  ops_services_ = std::make_unique<api::OpsServices>(
+      api::OpsServices{*lobby_services_, draining_, [this] { return server_ ? server_->in_flight() : 0; },
+                       core::AddressAllowlist::parse(config_.metrics_allow)});
   api::register_ops_routes(router_, *ops_services_);
 
-  router_.add(http::bhttp::verb::get, "/api/health", [this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-    auto& db = *db_;
-    bool db_ok = true;
-    std::string detail;
-    try {
-      co_await pool_->run([&db] { db.applied_migrations(); });
-    } catch (const std::exception& e) {
-      db_ok = false;
-      detail = e.what();
-    }
-    http::Json body = {{"status", db_ok ? "ok" : "degraded"}, {"database", db_ok ? "ok" : detail},
-                       {"version", SWIRL_VERSION}};
-    co_return http::json_response(ctx.request, db_ok ? http::Status::ok : http::Status::service_unavailable, body);
-  });
+  router_.add(
+      http::bhttp::verb::get, "/api/health", [this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+        auto& db = *db_;
+        bool db_ok = true;
+        std::string detail;
+        try {
+          co_await pool_->run([&db] { db.applied_migrations(); });
+        } catch (const std::exception& e) {
+          db_ok = false;
+          detail = e.what();
+        }
+        http::Json body = {
+            {"status", db_ok ? "ok" : "degraded"}, {"database", db_ok ? "ok" : detail}, {"version", SWIRL_VERSION}};
+        co_return http::json_response(ctx.request, db_ok ? http::Status::ok : http::Status::service_unavailable, body);
+      });
 
 #ifdef SWIRL_TEST_HOOKS
   if (config_.test_hooks) {
     // A request that takes ?ms=N (at most 10000) to answer, with a 256 KiB body: the drain tests
     // start one before SIGTERM and check that it still gets its whole answer.
-    router_.add(http::bhttp::verb::get, "/api/test/slow", [](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-      auto target = std::string_view(ctx.request.target());
-      auto at = target.find("ms=");
-      long ms = at == std::string_view::npos ? 0 : std::strtol(std::string(target.substr(at + 3)).c_str(), nullptr, 10);
-      ms = std::clamp(ms, 0L, 10'000L);
-      asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
-      co_await timer.async_wait(asio::use_awaitable);
-      co_return http::json_response(ctx.request, http::Status::ok,
-                                    http::Json{{"slept_ms", ms}, {"padding", std::string(256 * 1024, 'x')}});
-    });
+    router_.add(
+        http::bhttp::verb::get, "/api/test/slow", [](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+          auto target = std::string_view(ctx.request.target());
+          auto at = target.find("ms=");
+          long ms =
+              at == std::string_view::npos ? 0 : std::strtol(std::string(target.substr(at + 3)).c_str(), nullptr, 10);
+          ms = std::clamp(ms, 0L, 10'000L);
+          asio::steady_timer timer(co_await asio::this_coro::executor, std::chrono::milliseconds(ms));
+          co_await timer.async_wait(asio::use_awaitable);
+          co_return http::json_response(ctx.request, http::Status::ok,
+                                        http::Json{{"slept_ms", ms}, {"padding", std::string(256 * 1024, 'x')}});
+        });
   }
 #endif
 
   web_files_ = std::make_unique<http::StaticFiles>(config_.web_root, *pool_, true, kPlaceholderHtml);
   // Without --model-dir, /models/ is the web root's models/ folder (the vendored weights).
-  if (!config_.model_dir.empty())
-    model_files_ = std::make_unique<http::StaticFiles>(config_.model_dir, *pool_, false);
+  if (!config_.model_dir.empty()) model_files_ = std::make_unique<http::StaticFiles>(config_.model_dir, *pool_, false);
   router_.set_fallback([this](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
     std::vector<std::string> segments;
     http::split_path(ctx.request.target(), segments);

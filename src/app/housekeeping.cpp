@@ -5,12 +5,12 @@
 
 #include <cstdio>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
-#include "swirl/core/blocking_pool.hpp"
 #include "swirl/auth/token_cache.hpp"
+#include "swirl/core/blocking_pool.hpp"
 
 namespace swirl {
 namespace asio = boost::asio;

@@ -34,7 +34,8 @@ void TokenCache::put(const std::string& token_hash, const storage::User& user, s
   auto now = Clock::now();
   if (auto it = by_hash_.find(token_hash); it != by_hash_.end()) erase(it->second);
   if (auto it = by_user_.find(user.id); it != by_user_.end()) erase(it->second);  // one token per user
-  while (!entries_.empty() && (entries_.size() >= capacity_ || entries_.front().expires <= now)) erase(entries_.begin());
+  while (!entries_.empty() && (entries_.size() >= capacity_ || entries_.front().expires <= now))
+    erase(entries_.begin());
   entries_.push_back(Entry{token_hash, user, now + ttl_});
   auto last = std::prev(entries_.end());
   by_hash_[token_hash] = last;

@@ -11,8 +11,10 @@ AddressAllowlist AddressAllowlist::parse(const std::vector<std::string>& entries
     boost::system::error_code ec;
     if (e.find('/') == std::string::npos) {
       auto a = ip::make_address(e, ec);
-      if (!ec && a.is_v4()) list.networks_.emplace_back(ip::network_v4(a.to_v4(), 32));
-      else if (!ec) list.networks_.emplace_back(ip::network_v6(a.to_v6(), 128));
+      if (!ec && a.is_v4())
+        list.networks_.emplace_back(ip::network_v4(a.to_v4(), 32));
+      else if (!ec)
+        list.networks_.emplace_back(ip::network_v6(a.to_v6(), 128));
     } else if (e.find(':') == std::string::npos) {
       auto n = ip::make_network_v4(e, ec);
       if (!ec) list.networks_.emplace_back(n.canonical());

@@ -23,8 +23,8 @@ struct Option {
   Setter set;
 };
 
-unsigned long long parse_unsigned(const std::string& name, const std::string& v,
-                                  unsigned long long min, unsigned long long max) {
+unsigned long long parse_unsigned(const std::string& name, const std::string& v, unsigned long long min,
+                                  unsigned long long max) {
   unsigned long long out = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
   if (ec != std::errc{} || ptr != v.data() + v.size() || v.empty())
@@ -35,15 +35,11 @@ unsigned long long parse_unsigned(const std::string& name, const std::string& v,
   return out;
 }
 
-Setter size_opt(std::size_t Config::*field, const char* name, unsigned long long min,
-                unsigned long long max) {
+Setter size_opt(std::size_t Config::*field, const char* name, unsigned long long min, unsigned long long max) {
   return [=](Config& c, const std::string& v) { c.*field = parse_unsigned(name, v, min, max); };
 }
-Setter uint_opt(unsigned Config::*field, const char* name, unsigned long long min,
-                unsigned long long max) {
-  return [=](Config& c, const std::string& v) {
-    c.*field = static_cast<unsigned>(parse_unsigned(name, v, min, max));
-  };
+Setter uint_opt(unsigned Config::*field, const char* name, unsigned long long min, unsigned long long max) {
+  return [=](Config& c, const std::string& v) { c.*field = static_cast<unsigned>(parse_unsigned(name, v, min, max)); };
 }
 Setter ms_opt(std::chrono::milliseconds Config::*field, const char* name) {
   return [=](Config& c, const std::string& v) {
@@ -91,7 +87,9 @@ const std::vector<Option>& options() {
          c.database_url = v;
        }},
       {"web-root", "DIR", "directory of the built web client (default web/dist)", string_opt(&Config::web_root)},
-      {"model-dir", "DIR", "directory served at /models/ instead of the web root's models/ (default: the web root's, holding the vendored BodyPix model)",
+      {"model-dir", "DIR",
+       "directory served at /models/ instead of the web root's models/ (default: the web root's, holding the vendored "
+       "BodyPix model)",
        string_opt(&Config::model_dir)},
       {"log-level", "LEVEL", "trace, debug, info, warn, error or off (default info)",
        [](Config& c, const std::string& v) {
@@ -105,7 +103,8 @@ const std::vector<Option>& options() {
          if (v != "text" && v != "json") throw std::invalid_argument("--log-format: expected text or json");
          c.log_format = v;
        }},
-      {"io-threads", "N", "network threads (default 0 = one per core)", uint_opt(&Config::io_threads, "--io-threads", 0, 256)},
+      {"io-threads", "N", "network threads (default 0 = one per core)",
+       uint_opt(&Config::io_threads, "--io-threads", 0, 256)},
       {"db-threads", "N", "threads for blocking database and file work (default 4)",
        uint_opt(&Config::db_threads, "--db-threads", 1, 64)},
       {"db-max-pending", "N", "queued database calls before new ones fail with 503 (default 4096)",
@@ -123,7 +122,8 @@ const std::vector<Option>& options() {
        [](Config& c, const std::string& v) {
          c.history_flush_interval = std::chrono::milliseconds(parse_unsigned("--history-flush-ms", v, 1, 60'000));
        }},
-      {"history-max-queued", "N", "match history events waiting to be written before new ones are dropped (default 10000)",
+      {"history-max-queued", "N",
+       "match history events waiting to be written before new ones are dropped (default 10000)",
        size_opt(&Config::history_max_queued, "--history-max-queued", 1, 10'000'000)},
       {"memory-trim-delay-ms", "MS",
        "after a lobby shuts down, free memory goes back to the OS this long later; 0 = never (default 1000)",
@@ -145,7 +145,8 @@ const std::vector<Option>& options() {
          c.database_wait = std::chrono::milliseconds(parse_unsigned("--database-wait-ms", v, 0, 3'600'000));
        }},
       {"metrics-allow", "LIST",
-       "addresses and networks allowed to read /metrics, e.g. 127.0.0.1,10.0.0.0/8 (default 127.0.0.1,::1; empty = nobody)",
+       "addresses and networks allowed to read /metrics, e.g. 127.0.0.1,10.0.0.0/8 (default 127.0.0.1,::1; empty = "
+       "nobody)",
        [](Config& c, const std::string& v) {
          auto list = split_list(v);
          try {
@@ -159,15 +160,19 @@ const std::vector<Option>& options() {
        uint_opt(&Config::rate_http_per_second, "--rate-http", 0, 1'000'000)},
       {"rate-http-burst", "N", "burst of HTTP requests allowed per client address above the rate (default 2000)",
        uint_opt(&Config::rate_http_burst, "--rate-http-burst", 1, 10'000'000)},
-      {"rate-users-per-minute", "N", "user creations per minute per client address; past it 429 (default 300; 0 = no limit)",
+      {"rate-users-per-minute", "N",
+       "user creations per minute per client address; past it 429 (default 300; 0 = no limit)",
        uint_opt(&Config::rate_users_per_minute, "--rate-users-per-minute", 0, 1'000'000)},
-      {"rate-lobbies-per-minute", "N", "lobby creations per minute per client address; past it 429 (default 60; 0 = no limit)",
+      {"rate-lobbies-per-minute", "N",
+       "lobby creations per minute per client address; past it 429 (default 60; 0 = no limit)",
        uint_opt(&Config::rate_lobbies_per_minute, "--rate-lobbies-per-minute", 0, 1'000'000)},
-      {"ws-max-per-address", "N", "open WebSockets per client address; past it the upgrade gets 429 (default 500; 0 = no limit)",
+      {"ws-max-per-address", "N",
+       "open WebSockets per client address; past it the upgrade gets 429 (default 500; 0 = no limit)",
        uint_opt(&Config::ws_max_per_address, "--ws-max-per-address", 0, 1'000'000)},
       {"ws-max-connections", "N", "open WebSockets in all; past it the upgrade gets 503 (default 20000; 0 = no limit)",
        uint_opt(&Config::ws_max_connections, "--ws-max-connections", 0, 10'000'000)},
-      {"rate-limit-max-addresses", "N", "client addresses tracked by the limits at once; the least recently used go first (default 100000)",
+      {"rate-limit-max-addresses", "N",
+       "client addresses tracked by the limits at once; the least recently used go first (default 100000)",
        size_opt(&Config::rate_limit_max_addresses, "--rate-limit-max-addresses", 1, 100'000'000)},
       {"trusted-proxies", "LIST",
        "reverse proxies (addresses and CIDR networks) whose --client-address-header is believed (default none)",
@@ -181,15 +186,18 @@ const std::vector<Option>& options() {
          c.trusted_proxies = std::move(list);
        }},
       {"client-address-header", "NAME",
-       "header holding the client address when the peer is a trusted proxy, e.g. X-Forwarded-For (default none: the TCP peer)",
+       "header holding the client address when the peer is a trusted proxy, e.g. X-Forwarded-For (default none: the "
+       "TCP peer)",
        string_opt(&Config::client_address_header)},
       {"allowed-origins", "LIST",
-       "origins allowed to open a lobby WebSocket, e.g. https://swirl.example.org, or * for any (default: the request's own host)",
+       "origins allowed to open a lobby WebSocket, e.g. https://swirl.example.org, or * for any (default: the "
+       "request's own host)",
        [](Config& c, const std::string& v) {
          auto list = split_list(v);
          for (const auto& o : list)
            if (o != "*" && !normalize_origin(o))
-             throw std::invalid_argument("--allowed-origins: '" + o + "' is not an origin such as https://swirl.example.org");
+             throw std::invalid_argument("--allowed-origins: '" + o +
+                                         "' is not an origin such as https://swirl.example.org");
          c.allowed_origins = std::move(list);
        }},
       {"public-url", "URL", "external base URL for invite links (default: from the Host header)",
@@ -200,14 +208,16 @@ const std::vector<Option>& options() {
       {"tls-key", "FILE", "PEM private key (unencrypted) of --tls-cert (default none)", string_opt(&Config::tls_key)},
       {"lobby-idle-shutdown-ms", "MS", "an empty lobby stops after this long (default 300000)",
        ms_opt(&Config::lobby_idle_shutdown, "--lobby-idle-shutdown-ms")},
-      {"max-bans-per-lobby", "N", "running bans a lobby may hold; a new ban past it gets 409 too_many_bans (default 1000)",
+      {"max-bans-per-lobby", "N",
+       "running bans a lobby may hold; a new ban past it gets 409 too_many_bans (default 1000)",
        size_opt(&Config::max_bans_per_lobby, "--max-bans-per-lobby", 1, 1'000'000)},
       {"resume-grace-ms", "MS", "a dropped member keeps their place this long (default 20000)",
        ms_opt(&Config::resume_grace, "--resume-grace-ms")},
       {"page-close-grace-ms", "MS",
        "a member whose page closed (or reloads) keeps their place this long, then counts as left (default 3000)",
        ms_opt(&Config::page_close_grace, "--page-close-grace-ms")},
-      {"ws-idle-timeout-ms", "MS", "a silent WebSocket is dropped after this long; pings go out at half of it (default 45000)",
+      {"ws-idle-timeout-ms", "MS",
+       "a silent WebSocket is dropped after this long; pings go out at half of it (default 45000)",
        ms_opt(&Config::ws_idle_timeout, "--ws-idle-timeout-ms")},
       {"ws-hello-timeout-ms", "MS", "time to write a new WebSocket's handshake response (default 10000)",
        ms_opt(&Config::ws_hello_timeout, "--ws-hello-timeout-ms")},
@@ -238,14 +248,18 @@ const std::vector<Option>& options() {
        [](Config& c, const std::string& v) { c.ice.stun_urls = split_list(v); }},
       {"ice-servers", "URLS", "removed: use --stun-urls, and --turn-urls with --turn-secret",
        [](Config&, const std::string&) {
-         throw std::invalid_argument("--ice-servers was replaced by --stun-urls (STUN) and --turn-urls with "
-                                     "--turn-secret (TURN with short-lived credentials)");
+         throw std::invalid_argument(
+             "--ice-servers was replaced by --stun-urls (STUN) and --turn-urls with "
+             "--turn-secret (TURN with short-lived credentials)");
        }},
       {"ice-provider", "NAME", "where TURN credentials come from: turn-rest or cloudflare (default turn-rest)",
        [](Config& c, const std::string& v) {
-         if (v == "turn-rest") c.ice.provider = ice::ProviderKind::turn_rest;
-         else if (v == "cloudflare") c.ice.provider = ice::ProviderKind::cloudflare;
-         else throw std::invalid_argument("--ice-provider: expected turn-rest or cloudflare, got '" + v + "'");
+         if (v == "turn-rest")
+           c.ice.provider = ice::ProviderKind::turn_rest;
+         else if (v == "cloudflare")
+           c.ice.provider = ice::ProviderKind::cloudflare;
+         else
+           throw std::invalid_argument("--ice-provider: expected turn-rest or cloudflare, got '" + v + "'");
        }},
       {"turn-urls", "URLS", "comma-separated turn:/turns: URLs of a TURN REST server, e.g. coturn (default none)",
        [](Config& c, const std::string& v) { c.ice.turn_urls = split_list(v); }},
@@ -312,8 +326,7 @@ std::map<std::string, std::string> environment_map() {
   return env;
 }
 
-ConfigResult parse_config(const std::vector<std::string>& args,
-                          const std::map<std::string, std::string>& env) {
+ConfigResult parse_config(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
   ConfigResult result;
   Config cfg;
   try {
@@ -343,8 +356,7 @@ ConfigResult parse_config(const std::vector<std::string>& args,
         value = name.substr(eq + 1);
         name = name.substr(0, eq);
       }
-      auto opt = std::find_if(options().begin(), options().end(),
-                              [&](const Option& o) { return name == o.flag; });
+      auto opt = std::find_if(options().begin(), options().end(), [&](const Option& o) { return name == o.flag; });
       if (opt == options().end()) throw std::invalid_argument("unknown option '--" + name + "' (see --help)");
       if (!has_value) {
         if (i + 1 >= args.size()) throw std::invalid_argument("--" + name + " needs a value");

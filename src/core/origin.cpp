@@ -11,7 +11,8 @@ std::optional<std::string> normalize_origin(std::string_view origin) {
   auto sep = o.find("://");
   if (sep == std::string::npos || sep == 0 || sep + 3 >= o.size()) return std::nullopt;
   for (std::size_t i = 0; i < sep; ++i)
-    if (!std::isalnum(static_cast<unsigned char>(o[i])) && o[i] != '+' && o[i] != '-' && o[i] != '.') return std::nullopt;
+    if (!std::isalnum(static_cast<unsigned char>(o[i])) && o[i] != '+' && o[i] != '-' && o[i] != '.')
+      return std::nullopt;
   if (o.find_first_of("/?#@ ", sep + 3) != std::string::npos) return std::nullopt;
   return o;
 }

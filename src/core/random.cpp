@@ -59,7 +59,8 @@ void random_bytes(unsigned char* out, std::size_t n) {
   };
   thread_local Buffer buf;
   if (n > kRandomBufferBytes / 4) {  // large requests go straight through
-    if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("the system random number generator failed");
+    if (RAND_bytes(out, static_cast<int>(n)) != 1)
+      throw std::runtime_error("the system random number generator failed");
     return;
   }
   unsigned generation = g_fork_generation.load(std::memory_order_relaxed);

@@ -14,7 +14,8 @@ constexpr std::chrono::seconds kConnectionRetry{5};
 
 RateLimits limits_from(const core::Config& c) {
   RateLimits l;
-  l.buckets[static_cast<std::size_t>(LimitKind::http_request)] = {double(c.rate_http_per_second), double(c.rate_http_burst)};
+  l.buckets[static_cast<std::size_t>(LimitKind::http_request)] = {double(c.rate_http_per_second),
+                                                                  double(c.rate_http_burst)};
   l.buckets[static_cast<std::size_t>(LimitKind::user_creation)] = {c.rate_users_per_minute / 60.0,
                                                                    double(c.rate_users_per_minute)};
   l.buckets[static_cast<std::size_t>(LimitKind::lobby_creation)] = {c.rate_lobbies_per_minute / 60.0,

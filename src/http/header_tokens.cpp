@@ -11,8 +11,7 @@ std::string_view trim_ows(std::string_view s) {
 }
 
 bool has_list_token(std::string_view value, std::string_view token) {
-  return find_list_element(value, [token](std::string_view e) { return boost::beast::iequals(e, token); })
-      .has_value();
+  return find_list_element(value, [token](std::string_view e) { return boost::beast::iequals(e, token); }).has_value();
 }
 
 }  // namespace swirl::http

@@ -1,5 +1,6 @@
 #include "swirl/http/http_server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -8,7 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <spdlog/spdlog.h>
 
 #include "swirl/http/request_checks.hpp"
 #include "swirl/http/security_headers.hpp"
@@ -27,12 +27,14 @@ std::string path_only(std::string_view target) {
 }
 
 // Writes a response that ends the connection, then half-closes it.
-asio::awaitable<void> reply_and_close(beast::tcp_stream& stream, Response res, std::chrono::milliseconds timeout, bool tls) {
+asio::awaitable<void> reply_and_close(beast::tcp_stream& stream, Response res, std::chrono::milliseconds timeout,
+                                      bool tls) {
   beast::error_code ec;
   res.keep_alive(false);
   set_security_headers(res, tls);
   stream.expires_after(timeout);
-  co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
+  co_await beast::async_write(stream, bhttp::message_generator(std::move(res)),
+                              asio::redirect_error(asio::use_awaitable, ec));
   stream.socket().shutdown(tcp::socket::shutdown_send, ec);
 }
 
@@ -118,22 +120,23 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     auto started = std::chrono::steady_clock::now();
     if (ec) {
       if (quiet_end(ec)) co_return;
-      Response res = ec == bhttp::error::body_limit
-                         ? error_response(11, false, Status::payload_too_large, "body_too_large",
-                                          "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes")
-                     : ec == bhttp::error::header_limit
-                         ? error_response(11, false, Status::request_header_fields_too_large, "headers_too_large",
-                                          "request headers are too large")
-                         : error_response(11, false, Status::bad_request, "bad_request", "malformed HTTP request");
+      Response res =
+          ec == bhttp::error::body_limit
+              ? error_response(11, false, Status::payload_too_large, "body_too_large",
+                               "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes")
+          : ec == bhttp::error::header_limit
+              ? error_response(11, false, Status::request_header_fields_too_large, "headers_too_large",
+                               "request headers are too large")
+              : error_response(11, false, Status::bad_request, "bad_request", "malformed HTTP request");
       co_await reply_and_close(stream, std::move(res), limits.header_timeout, tls);
       co_return;
     }
 
     auto& hdr = parser.get();
     if (auto problem = check_head(hdr)) {
-      co_await reply_and_close(stream,
-                               error_response(hdr.version(), false, Status::bad_request, problem->code, problem->message),
-                               limits.header_timeout, tls);
+      co_await reply_and_close(
+          stream, error_response(hdr.version(), false, Status::bad_request, problem->code, problem->message),
+          limits.header_timeout, tls);
       co_return;
     }
     auto too_large = [&] {
@@ -141,10 +144,11 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
       return len && *len > limits.max_body_bytes;
     };
     if (too_large()) {
-      co_await reply_and_close(stream,
-                               error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
-                                              "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes"),
-                               limits.header_timeout, tls);
+      co_await reply_and_close(
+          stream,
+          error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
+                         "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes"),
+          limits.header_timeout, tls);
       co_return;
     }
     if (beast::iequals(hdr[bhttp::field::expect], "100-continue")) {
@@ -157,14 +161,16 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (ec == bhttp::error::body_limit) {
-        co_await reply_and_close(stream,
-                                 error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
-                                                "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes"),
-                                 limits.header_timeout, tls);
+        co_await reply_and_close(
+            stream,
+            error_response(hdr.version(), false, Status::payload_too_large, "body_too_large",
+                           "request body exceeds the limit of " + std::to_string(limits.max_body_bytes) + " bytes"),
+            limits.header_timeout, tls);
       } else if (!quiet_end(ec)) {
-        co_await reply_and_close(stream,
-                                 error_response(hdr.version(), false, Status::bad_request, "bad_request", "malformed HTTP request body"),
-                                 limits.header_timeout, tls);
+        co_await reply_and_close(
+            stream,
+            error_response(hdr.version(), false, Status::bad_request, "bad_request", "malformed HTTP request body"),
+            limits.header_timeout, tls);
       }
       co_return;
     }
@@ -190,7 +196,8 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
       }
     if (beast::websocket::is_upgrade(req) && upgrade && *upgrade) {
       stream.expires_never();
-      spdlog::info("req={} {} {} 101 upgrade", next_request_id(), std::string(req.method_string()), path_only(req.target()));
+      spdlog::info("req={} {} {} 101 upgrade", next_request_id(), std::string(req.method_string()),
+                   path_only(req.target()));
       (*upgrade)(std::move(stream), std::move(req), std::move(buffer), std::move(client));
       co_return;
     }
@@ -208,10 +215,12 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
     const bool keep_alive = res.keep_alive();
     auto status = res.result_int();
     stream.expires_after(limits.header_timeout);
-    co_await beast::async_write(stream, bhttp::message_generator(std::move(res)), asio::redirect_error(asio::use_awaitable, ec));
-    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
-    spdlog::info("req={} {} {} {} {:.3f}ms", request_id, std::string(req.method_string()), path_only(req.target()), status,
-                 micros / 1000.0);
+    co_await beast::async_write(stream, bhttp::message_generator(std::move(res)),
+                                asio::redirect_error(asio::use_awaitable, ec));
+    auto micros =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("req={} {} {} {} {:.3f}ms", request_id, std::string(req.method_string()), path_only(req.target()),
+                 status, micros / 1000.0);
     if (ec) co_return;
     if (!keep_alive) {
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -223,7 +232,9 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
 void spawn_session(tcp::socket socket, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
                    const RequestGate* gate, std::atomic<std::size_t>& in_flight, std::string remote, bool tls) {
   auto exec = socket.get_executor();
-  asio::co_spawn(exec, run_session(beast::tcp_stream(std::move(socket)), router, limits, upgrade, gate, in_flight, std::move(remote), tls),
+  asio::co_spawn(exec,
+                 run_session(beast::tcp_stream(std::move(socket)), router, limits, upgrade, gate, in_flight,
+                             std::move(remote), tls),
                  [](std::exception_ptr e) {
                    if (!e) return;
                    try {
@@ -237,7 +248,11 @@ void spawn_session(tcp::socket socket, const Router& router, HttpLimits limits, 
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& ioc, const Router& router, HttpLimits limits)
-    : ioc_(ioc), router_(router), limits_(limits), acceptor_(asio::make_strand(ioc)), accept_retry_(acceptor_.get_executor()) {}
+    : ioc_(ioc),
+      router_(router),
+      limits_(limits),
+      acceptor_(asio::make_strand(ioc)),
+      accept_retry_(acceptor_.get_executor()) {}
 
 void HttpServer::enable_tls(std::shared_ptr<asio::ssl::context> context, std::chrono::milliseconds write_timeout) {
   tls_ = std::make_shared<net::TlsConnections>(

@@ -88,7 +88,8 @@ void RateLimiter::expire_some(Clock::time_point now, std::size_t budget) {
   }
 }
 
-std::optional<std::chrono::seconds> RateLimiter::take(LimitKind kind, const std::string& address, Clock::time_point now) {
+std::optional<std::chrono::seconds> RateLimiter::take(LimitKind kind, const std::string& address,
+                                                      Clock::time_point now) {
   const auto i = static_cast<std::size_t>(kind);
   const auto& limit = limits_.buckets[i];
   if (limit.per_second <= 0) return std::nullopt;

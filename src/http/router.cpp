@@ -70,8 +70,10 @@ boost::asio::awaitable<Response> Router::dispatch_route(const Request& req, std:
     for (std::size_t i = 0; i < segments.size() && ok; ++i) {
       const auto& pat = r.segments[i];
       if (pat.size() > 2 && pat.front() == '{' && pat.back() == '}') {
-        if (segments[i].empty()) ok = false;
-        else p[pat.substr(1, pat.size() - 2)] = segments[i];
+        if (segments[i].empty())
+          ok = false;
+        else
+          p[pat.substr(1, pat.size() - 2)] = segments[i];
       } else if (pat != segments[i]) {
         ok = false;
       }
@@ -95,8 +97,7 @@ boost::asio::awaitable<Response> Router::dispatch_route(const Request& req, std:
       res.set(bhttp::field::allow, allow);
       co_return res;
     }
-    if (is_api || !fallback_)
-      co_return error_response(req, Status::not_found, "not_found", "no such API endpoint");
+    if (is_api || !fallback_) co_return error_response(req, Status::not_found, "not_found", "no such API endpoint");
     if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) {
       auto res = error_response(req, Status::method_not_allowed, "method_not_allowed", "only GET and HEAD serve files");
       res.set(bhttp::field::allow, "GET, HEAD");
@@ -113,7 +114,8 @@ boost::asio::awaitable<Response> Router::dispatch_route(const Request& req, std:
   try {
     co_return co_await (*handler)(ctx);
   } catch (...) {
-    error = current_error(fmt::format("handler for {} {}", std::string(req.method_string()), std::string(req.target())));
+    error =
+        current_error(fmt::format("handler for {} {}", std::string(req.method_string()), std::string(req.target())));
   }
   co_return error_reply_response(req.version(), req.keep_alive(), error);
 }

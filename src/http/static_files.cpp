@@ -22,8 +22,8 @@ struct LoadedFile {
 };
 
 bool safe_segment(const std::string& s) {
-  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos &&
-         s.find('\\') == std::string::npos && s.find('\0') == std::string::npos;
+  return !s.empty() && s != "." && s != ".." && s.find('/') == std::string::npos && s.find('\\') == std::string::npos &&
+         s.find('\0') == std::string::npos;
 }
 
 // Source maps would hand anyone the client's sources; the production build makes none, and
@@ -96,15 +96,33 @@ bool long_lived_path(std::string_view target) {
 
 std::string mime_type_for(const std::string& ext_in) {
   static const std::map<std::string, std::string> types = {
-      {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"}, {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"}, {".json", "application/json"},
+      {".html", "text/html; charset=utf-8"},
+      {".htm", "text/html; charset=utf-8"},
+      {".js", "text/javascript; charset=utf-8"},
+      {".mjs", "text/javascript; charset=utf-8"},
+      {".css", "text/css; charset=utf-8"},
+      {".json", "application/json"},
       {".webmanifest", "application/manifest+json"},
-      {".svg", "image/svg+xml"}, {".png", "image/png"}, {".jpg", "image/jpeg"}, {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"}, {".webp", "image/webp"}, {".ico", "image/x-icon"}, {".avif", "image/avif"},
-      {".woff", "font/woff"}, {".woff2", "font/woff2"}, {".ttf", "font/ttf"}, {".otf", "font/otf"},
-      {".wasm", "application/wasm"}, {".txt", "text/plain; charset=utf-8"}, {".bin", "application/octet-stream"},
-      {".mp3", "audio/mpeg"}, {".ogg", "audio/ogg"}, {".wav", "audio/wav"}, {".mp4", "video/mp4"}, {".webm", "video/webm"},
+      {".svg", "image/svg+xml"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".ico", "image/x-icon"},
+      {".avif", "image/avif"},
+      {".woff", "font/woff"},
+      {".woff2", "font/woff2"},
+      {".ttf", "font/ttf"},
+      {".otf", "font/otf"},
+      {".wasm", "application/wasm"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".bin", "application/octet-stream"},
+      {".mp3", "audio/mpeg"},
+      {".ogg", "audio/ogg"},
+      {".wav", "audio/wav"},
+      {".mp4", "video/mp4"},
+      {".webm", "video/webm"},
   };
   std::string ext;
   for (char c : ext_in) ext += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -113,7 +131,10 @@ std::string mime_type_for(const std::string& ext_in) {
 }
 
 StaticFiles::StaticFiles(fs::path root, core::BlockingPool& pool, bool spa_fallback, std::string placeholder_html)
-    : root_(std::move(root)), pool_(pool), spa_fallback_(spa_fallback), placeholder_html_(std::move(placeholder_html)) {}
+    : root_(std::move(root)),
+      pool_(pool),
+      spa_fallback_(spa_fallback),
+      placeholder_html_(std::move(placeholder_html)) {}
 
 boost::asio::awaitable<Response> StaticFiles::serve(const Request& req, std::vector<std::string> segments) const {
   for (const auto& s : segments)

@@ -27,7 +27,8 @@ Response error_response(unsigned version, bool keep_alive, Status status, std::s
 Json parse_json_object(const Request& req) {
   // The Content-Type is not enforced: `curl -d` sends form encoding by default and the body is
   // parsed strictly as JSON anyway.
-  if (req.body().empty()) throw ApiError(Status::bad_request, "invalid_json", "request body is empty; expected a JSON object");
+  if (req.body().empty())
+    throw ApiError(Status::bad_request, "invalid_json", "request body is empty; expected a JSON object");
   Json j = Json::parse(req.body(), nullptr, false);
   if (j.is_discarded()) throw ApiError(Status::bad_request, "invalid_json", "request body is not valid JSON");
   if (!j.is_object()) throw ApiError(Status::bad_request, "invalid_json", "request body must be a JSON object");

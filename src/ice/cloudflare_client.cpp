@@ -122,8 +122,8 @@ std::vector<IceServer> parse_cloudflare_answer(std::string_view body) {
 
 std::vector<IceServer> fetch_cloudflare_ice_servers(const CloudflareRequest& r) {
   Url url = parse_url(r.api_url);
-  http::request<http::string_body> req{http::verb::post, url.path + "/turn/keys/" + r.key_id +
-                                                              "/credentials/generate-ice-servers", 11};
+  http::request<http::string_body> req{http::verb::post,
+                                       url.path + "/turn/keys/" + r.key_id + "/credentials/generate-ice-servers", 11};
   req.set(http::field::host, url.host);
   req.set(http::field::authorization, "Bearer " + r.api_token);
   req.set(http::field::content_type, "application/json");
@@ -135,8 +135,10 @@ std::vector<IceServer> fetch_cloudflare_ice_servers(const CloudflareRequest& r) 
   std::optional<http::response<http::string_body>> response;
   std::exception_ptr error;
   asio::co_spawn(ioc, request_once(url, req), [&](std::exception_ptr ep, http::response<http::string_body> res) {
-    if (ep) error = ep;
-    else response = std::move(res);
+    if (ep)
+      error = ep;
+    else
+      response = std::move(res);
   });
   ioc.run_for(r.timeout);
   if (error) {
@@ -149,7 +151,8 @@ std::vector<IceServer> fetch_cloudflare_ice_servers(const CloudflareRequest& r) 
     }
   }
   if (!response)
-    throw std::runtime_error("request to " + url.host + " timed out after " + std::to_string(r.timeout.count()) + " ms");
+    throw std::runtime_error("request to " + url.host + " timed out after " + std::to_string(r.timeout.count()) +
+                             " ms");
   auto status = response->result_int();
   if (status != 200 && status != 201)
     throw std::runtime_error("request to " + url.host + " answered HTTP " + std::to_string(status));

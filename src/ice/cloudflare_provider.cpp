@@ -20,7 +20,9 @@ std::int64_t wall_ms() {
 CloudflareProvider::CloudflareProvider(IceConfig config, BlockingRunner run_blocking)
     : config_(std::move(config)), run_blocking_(std::move(run_blocking)) {}
 
-std::int64_t CloudflareProvider::retry_after_ms() const { return std::clamp<std::int64_t>(ttl_ms() / 10, 1'000, 30'000); }
+std::int64_t CloudflareProvider::retry_after_ms() const {
+  return std::clamp<std::int64_t>(ttl_ms() / 10, 1'000, 30'000);
+}
 
 void CloudflareProvider::start() {
   {
@@ -57,8 +59,13 @@ IceGrant CloudflareProvider::grant(const std::string&, std::int64_t now_ms) {
 
 void CloudflareProvider::launch_fetch() {
   std::weak_ptr<CloudflareProvider> weak = weak_from_this();
-  run_blocking_([weak] { if (auto self = weak.lock()) self->fetch_now(); },
-                [weak] { if (auto self = weak.lock()) self->fetch_failed("the blocking pool is full"); });
+  run_blocking_(
+      [weak] {
+        if (auto self = weak.lock()) self->fetch_now();
+      },
+      [weak] {
+        if (auto self = weak.lock()) self->fetch_failed("the blocking pool is full");
+      });
 }
 
 void CloudflareProvider::fetch_now() {
@@ -94,9 +101,10 @@ void CloudflareProvider::fetch_failed(const std::string& what) {
     next_attempt_ms_ = wall_ms() + retry_after_ms();
   }
   failures_++;
-  spdlog::error("ice: Cloudflare TURN credentials request failed ({}); members without valid credentials get STUN "
-                "only, retrying in {} ms",
-                what, retry_after_ms());
+  spdlog::error(
+      "ice: Cloudflare TURN credentials request failed ({}); members without valid credentials get STUN "
+      "only, retrying in {} ms",
+      what, retry_after_ms());
 }
 
 }  // namespace swirl::ice

@@ -12,8 +12,7 @@ bool starts_with(const std::string& s, const char* prefix) { return s.rfind(pref
 void check_urls(const std::vector<std::string>& urls, const char* flag, const char* a, const char* b) {
   for (const auto& url : urls) {
     bool ok = (starts_with(url, a) || starts_with(url, b)) && url.size() > std::string(b).size();
-    if (!ok)
-      throw std::invalid_argument(std::string(flag) + ": '" + url + "' is not a " + a + " or " + b + " URL");
+    if (!ok) throw std::invalid_argument(std::string(flag) + ": '" + url + "' is not a " + a + " or " + b + " URL");
   }
 }
 
@@ -32,8 +31,7 @@ void validate(const IceConfig& c, std::chrono::milliseconds heartbeat_period) {
     if (c.turn_urls.empty() && !c.turn_secret.empty())
       throw std::invalid_argument("--turn-secret is set but --turn-urls is empty: say where the TURN server is");
   } else {
-    if (c.cloudflare_key_id.empty())
-      throw std::invalid_argument("--ice-provider=cloudflare needs --cloudflare-key-id");
+    if (c.cloudflare_key_id.empty()) throw std::invalid_argument("--ice-provider=cloudflare needs --cloudflare-key-id");
     for (char ch : c.cloudflare_key_id)
       if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
         throw std::invalid_argument("--cloudflare-key-id: letters, digits, '-' and '_' only");

@@ -12,8 +12,8 @@ std::string hmac_sha1_base64(std::string_view key, std::string_view data) {
   static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (!sha1 || !HMAC(sha1, key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size(), mac, &len))
+  if (!sha1 || !HMAC(sha1, key.data(), static_cast<int>(key.size()),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &len))
     throw std::runtime_error("HMAC-SHA1 is not available");
   unsigned char out[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
   int n = EVP_EncodeBlock(out, mac, static_cast<int>(len));

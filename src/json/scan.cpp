@@ -42,8 +42,14 @@ bool is_low_surrogate(int u) { return u >= 0xDC00 && u <= 0xDFFF; }
 const char* scan_escape(const char* p, const char* end) {
   if (p == end) return nullptr;
   switch (*p) {
-    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-      return p + 1;
+    case '"':
+    case '\\':
+    case '/':
+    case 'b':
+    case 'f':
+    case 'n':
+    case 'r':
+    case 't': return p + 1;
     case 'u': {
       int unit = hex4(p + 1, end);
       if (unit < 0 || is_low_surrogate(unit)) return nullptr;
@@ -52,8 +58,7 @@ const char* scan_escape(const char* p, const char* end) {
       if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !is_low_surrogate(hex4(p + 2, end))) return nullptr;
       return p + 6;
     }
-    default:
-      return nullptr;
+    default: return nullptr;
   }
 }
 
@@ -241,7 +246,7 @@ Verdict scan(std::string_view text, std::span<const std::string_view> wanted, st
   std::bitset<max_depth> is_object;
   int depth = 0;
   bool top_is_object = false;
-  int member = -1;  // index into wanted of the top-level member whose value comes next, or -1
+  int member = -1;                     // index into wanted of the top-level member whose value comes next, or -1
   const char* member_value = nullptr;  // where the current top-level member's value starts
   auto record = [&](Kind kind, std::string_view raw, bool has_escapes = false) {
     if (depth == 1 && member >= 0) found[std::size_t(member)] = Value{kind, has_escapes, raw};

@@ -97,8 +97,10 @@ void LobbyServer::schedule_matching() {
 void LobbyServer::run_matching() {
   std::vector<Candidate> ready;
   members_.for_each([&](Member& m) {
-    if (m.status.matchable()) ready.push_back({m.mid, m.ready_since_ms, m.ready_order});
-    else tell_waiting(m, WaitingReason::none);  // told again once they wait again
+    if (m.status.matchable())
+      ready.push_back({m.mid, m.ready_since_ms, m.ready_order});
+    else
+      tell_waiting(m, WaitingReason::none);  // told again once they wait again
   });
   bool matched = static_cast<int>(ready.size()) >= record_.settings.group_size;
   if (matched) {
@@ -108,11 +110,14 @@ void LobbyServer::run_matching() {
   std::vector<MemberId> left;
   for (const auto& c : ready) {
     Member* m = members_.find(c.id);
-    if (!m->match) left.push_back(c.id);
-    else tell_waiting(*m, WaitingReason::none);
+    if (!m->match)
+      left.push_back(c.id);
+    else
+      tell_waiting(*m, WaitingReason::none);
   }
   // Everyone left waiting hears why (docs/protocol.md, `waiting`).
-  for (MemberId id : left) tell_waiting(*members_.find(id), waiting_reason(left.size() - 1, record_.settings.group_size));
+  for (MemberId id : left)
+    tell_waiting(*members_.find(id), waiting_reason(left.size() - 1, record_.settings.group_size));
   // Those left waiting although someone they had met was free: a repeat the rules avoided.
   if (matched) {
     auto avoided = count_repeats_avoided(left, history_);
@@ -143,7 +148,8 @@ void LobbyServer::create_match(const std::vector<MemberId>& group) {
   }
   bool with_pairs = record_match_pairs(match, group, now);
   if (record_.settings.round_seconds > 0) {
-    match.round_timer = std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(record_.settings.round_seconds));
+    match.round_timer =
+        std::make_unique<asio::steady_timer>(strand_, std::chrono::seconds(record_.settings.round_seconds));
     match.round_timer->async_wait([self = shared_from_this(), id](boost::system::error_code ec) {
       if (ec) return;
       self->guarded([&] { self->end_match(id, MatchEndReason::round_over); });

@@ -14,8 +14,10 @@ void LobbyServer::apply(const OwnerChange& change) {
   if (change.owner_id) record_.owner_id = *change.owner_id;
   if (change.ban) record_ban(change.ban->user_id, change.ban->until_ms);
   if (change.status) {
-    if (*change.status == storage::LobbyStatus::closed) close_for_good();  // last: the actor stops
-    else set_status(*change.status);
+    if (*change.status == storage::LobbyStatus::closed)
+      close_for_good();  // last: the actor stops
+    else
+      set_status(*change.status);
   }
 }
 
@@ -40,8 +42,10 @@ std::optional<std::int64_t> LobbyServer::banned_until(const std::string& user_id
 void LobbyServer::record_ban(const std::string& user_id, std::int64_t until_ms) {
   auto now = now_ms();
   std::erase_if(bans_, [now](const auto& b) { return b.second <= now; });  // ended bans go when a new one comes
-  if (until_ms > now) bans_[user_id] = until_ms;
-  else bans_.erase(user_id);
+  if (until_ms > now)
+    bans_[user_id] = until_ms;
+  else
+    bans_.erase(user_id);
 }
 
 bool LobbyServer::kick(const std::string& user_id, int ban_seconds) {

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 
-#include <boost/asio/bind_executor.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/bind_executor.hpp>
 
 #include "swirl/core/clock.hpp"
 #include "swirl/lobby/ban_message.hpp"
@@ -160,7 +160,8 @@ void LobbyServer::do_join(JoinRequest& req) {
         existing->grace_timer.reset();
       }
       existing->status.reconnected();
-      if (existing->match) send_to_match_peers(*existing->match, *existing, user_status_frame(existing->user_id, "back"));
+      if (existing->match)
+        send_to_match_peers(*existing->match, *existing, user_status_frame(existing->user_id, "back"));
       break;
     case JoinOutcome::add: {
       Member m;
@@ -176,7 +177,8 @@ void LobbyServer::do_join(JoinRequest& req) {
   m.display_name = req.display_name;
   m.page_closing = false;
   req.on_attached(shared_from_this(), m.mid);
-  m.mailbox->deliver(make_frame(welcome_frame(m, outcome != JoinOutcome::add, grant_ice(m), record_, settings_json_, env_.config)));
+  m.mailbox->deliver(
+      make_frame(welcome_frame(m, outcome != JoinOutcome::add, grant_ice(m), record_, settings_json_, env_.config)));
   mark_status_dirty();
   update_idle_timer();
   if (m.status.matchable()) schedule_matching();

@@ -162,10 +162,8 @@ using Rank = std::uint32_t;
 // Ranks 0..n-1 with "skip to the next unmatched rank" in near O(1): next_[r] == r while r is
 // free; taking r links it to r + 1, and lookups halve the paths they walk.
 class FreeRanks {
-public:
-  explicit FreeRanks(std::size_t n) : next_(n + 1) {
-    std::iota(next_.begin(), next_.end(), Rank{0});
-  }
+ public:
+  explicit FreeRanks(std::size_t n) : next_(n + 1) { std::iota(next_.begin(), next_.end(), Rank{0}); }
 
   // Smallest free rank >= r, or n if there is none.
   Rank next(Rank r) {
@@ -179,7 +177,7 @@ public:
   bool is_free(Rank r) const { return next_[r] == r; }
   void take(Rank r) { next_[r] = r + 1; }
 
-private:
+ private:
   std::vector<Rank> next_;
 };
 
@@ -197,11 +195,13 @@ struct SmallRanks {
 
 // State shared by both passes for one call.
 class Matcher {
-public:
-  Matcher(std::span<const Candidate> ready, const MatchHistory& history, const MatchRules& rules,
-          std::int64_t now_ms)
-      : history_(history), rules_(rules), now_ms_(now_ms),
-        g_(static_cast<std::size_t>(rules.group_size)), free_(ready.size()) {
+ public:
+  Matcher(std::span<const Candidate> ready, const MatchHistory& history, const MatchRules& rules, std::int64_t now_ms)
+      : history_(history),
+        rules_(rules),
+        now_ms_(now_ms),
+        g_(static_cast<std::size_t>(rules.group_size)),
+        free_(ready.size()) {
     ids_.reserve(ready.size());
     std::vector<Candidate> sorted(ready.begin(), ready.end());
     std::sort(sorted.begin(), sorted.end(), [](const Candidate& x, const Candidate& y) {
@@ -219,7 +219,7 @@ public:
     return std::move(groups_);
   }
 
-private:
+ private:
   Rank n() const { return static_cast<Rank>(ids_.size()); }
 
   bool met(Rank x, Rank y) const { return history_.met(ids_[x], ids_[y]); }
@@ -304,8 +304,7 @@ private:
 
   // Tries to add y to `group` (pass 2 rules). On success updates group, repeat flags and
   // required set; on failure leaves them untouched.
-  bool try_add(Rank y, SmallRanks& group, std::array<bool, max_group_size>& repeat,
-               SmallRanks& required) {
+  bool try_add(Rank y, SmallRanks& group, std::array<bool, max_group_size>& repeat, SmallRanks& required) {
     std::array<bool, max_group_size> new_repeat = repeat;
     bool y_repeat = false;
     for (std::size_t i = 0; i < group.size; ++i) {
@@ -323,8 +322,7 @@ private:
       if (required.items[i] != y) new_required.push(required.items[i]);
     }
     for (std::size_t i = 0; i < group.size; ++i) {
-      if (new_repeat[i] && !repeat[i] &&
-          !require_fresh_partners(group.items[i], with_y, new_required)) {
+      if (new_repeat[i] && !repeat[i] && !require_fresh_partners(group.items[i], with_y, new_required)) {
         return false;
       }
     }
@@ -411,12 +409,10 @@ private:
 
 }  // namespace
 
-std::vector<std::vector<MemberId>> find_matches(std::span<const Candidate> ready,
-                                                const MatchHistory& history,
+std::vector<std::vector<MemberId>> find_matches(std::span<const Candidate> ready, const MatchHistory& history,
                                                 const MatchRules& rules, std::int64_t now_ms) {
   if (rules.group_size < min_group_size || rules.group_size > max_group_size) {
-    throw std::invalid_argument("group_size must be between 2 and 4, got " +
-                                std::to_string(rules.group_size));
+    throw std::invalid_argument("group_size must be between 2 and 4, got " + std::to_string(rules.group_size));
   }
   return Matcher(ready, history, rules, now_ms).run();
 }

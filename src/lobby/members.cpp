@@ -41,7 +41,8 @@ const Member* MemberRegistry::find(const std::string& user_id) const {
 
 void MemberRegistry::remove(Member& m, MatchHistory& history) {
   MemberId mid = m.mid;
-  if (mid >= slots_.size() || slots_[mid].member.get() != &m) throw std::logic_error("removing a member not registered");
+  if (mid >= slots_.size() || slots_[mid].member.get() != &m)
+    throw std::logic_error("removing a member not registered");
   slots_[mid].member.reset();
   --size_;
   release_if_unmet(mid, history);

@@ -30,7 +30,9 @@ json owner_state_json(const MemberRegistry& registry, const std::unordered_map<s
   json members = json::array();
   registry.for_each([&](const Member& m) {
     bool waiting = m.status.state() == MemberState::ready;
-    members.push_back({{"id", m.user_id}, {"display_name", m.display_name}, {"ready", m.status.ready()},
+    members.push_back({{"id", m.user_id},
+                       {"display_name", m.display_name},
+                       {"ready", m.status.ready()},
                        {"connection", m.mailbox ? "connected" : "reconnecting"},
                        {"match_id", m.match ? json(m.match->id) : json()},
                        {"waiting_seconds", waiting ? (now - m.ready_since_ms) / 1000.0 : 0.0},
@@ -41,7 +43,10 @@ json owner_state_json(const MemberRegistry& registry, const std::unordered_map<s
   for (const auto& [id, match] : matches) {
     json people = json::array();
     for (const Member* m : match.members) people.push_back({{"id", m->user_id}, {"display_name", m->display_name}});
-    listed.push_back({{"id", id}, {"match_id", id}, {"members", people}, {"age_seconds", (now - match.created_at_ms) / 1000.0},
+    listed.push_back({{"id", id},
+                      {"match_id", id},
+                      {"members", people},
+                      {"age_seconds", (now - match.created_at_ms) / 1000.0},
                       {"call_events", match.call_events.to_json()}});
   }
   json totals = {{"matches_made", counters.matches_made},

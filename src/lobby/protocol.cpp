@@ -12,11 +12,19 @@ namespace {
 // The top-level members we route on. A member given twice keeps its last value, as it did when
 // these messages went through nlohmann::json (its objects are maps: a repeated key overwrites).
 enum Field : std::size_t {
-  type_field, to_field, data_field, ready_field, camera_field, microphone_field, match_id_field, event_field,
-  page_closing_field, field_count
+  type_field,
+  to_field,
+  data_field,
+  ready_field,
+  camera_field,
+  microphone_field,
+  match_id_field,
+  event_field,
+  page_closing_field,
+  field_count
 };
-constexpr std::array<std::string_view, field_count> field_names{"type",   "to",         "data",     "ready",       "camera",
-                                                                "microphone", "match_id", "event", "page_closing"};
+constexpr std::array<std::string_view, field_count> field_names{
+    "type", "to", "data", "ready", "camera", "microphone", "match_id", "event", "page_closing"};
 
 bool is_boolean(const swirl::json::Value& v) {
   return v.kind == swirl::json::Kind::true_value || v.kind == swirl::json::Kind::false_value;
@@ -28,15 +36,12 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
   using swirl::json::Kind;
   std::array<swirl::json::Value, field_count> f{};
   switch (swirl::json::scan(text, field_names, f)) {
-    case swirl::json::Verdict::invalid:
-      return ProtocolError{"invalid_json", "the message is not valid JSON"};
+    case swirl::json::Verdict::invalid: return ProtocolError{"invalid_json", "the message is not valid JSON"};
     case swirl::json::Verdict::too_deep:
       return ProtocolError{"invalid_json", "the message nests arrays and objects more than " +
                                                std::to_string(swirl::json::max_depth) + " levels deep"};
-    case swirl::json::Verdict::not_object:
-      return ProtocolError{"invalid_json", "the message must be a JSON object"};
-    case swirl::json::Verdict::object:
-      break;
+    case swirl::json::Verdict::not_object: return ProtocolError{"invalid_json", "the message must be a JSON object"};
+    case swirl::json::Verdict::object: break;
   }
   const auto& type = f[type_field];
   if (type.kind != Kind::string) return ProtocolError{"unknown_type", "the message needs a string field \"type\""};
@@ -48,7 +53,8 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
       return ProtocolError{"invalid_message", "signal: the field \"to\" must be a user id"};
     if (f[data_field].kind != Kind::object)
       return ProtocolError{"invalid_message", "signal: the field \"data\" must be an object"};
-    return ClientCommand{SignalCommand{swirl::json::decode(to), make_frame(signal_frame(from_user, f[data_field].raw))}};
+    return ClientCommand{
+        SignalCommand{swirl::json::decode(to), make_frame(signal_frame(from_user, f[data_field].raw))}};
   }
   if (swirl::json::decoded_equals(type, "ready")) {
     if (!is_boolean(f[ready_field]))
@@ -75,9 +81,10 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
   }
   if (swirl::json::decoded_equals(type, "media_state")) {
     if (!is_boolean(f[camera_field]) || !is_boolean(f[microphone_field]))
-      return ProtocolError{"invalid_message", "media_state: the fields \"camera\" and \"microphone\" must be true or false"};
-    return ClientCommand{MediaStateCommand{f[camera_field].kind == Kind::true_value,
-                                           f[microphone_field].kind == Kind::true_value}};
+      return ProtocolError{"invalid_message",
+                           "media_state: the fields \"camera\" and \"microphone\" must be true or false"};
+    return ClientCommand{
+        MediaStateCommand{f[camera_field].kind == Kind::true_value, f[microphone_field].kind == Kind::true_value}};
   }
   if (swirl::json::decoded_equals(type, "media_flowing")) {
     const auto& id = f[match_id_field];
@@ -85,8 +92,8 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
       return ProtocolError{"invalid_message", "media_flowing: the field \"match_id\" must be a match id"};
     auto decoded = swirl::json::decode(id);
     if (decoded.size() > kMaxMatchIdBytes)
-      return ProtocolError{"invalid_message", "media_flowing: \"match_id\" is longer than " +
-                                                  std::to_string(kMaxMatchIdBytes) + " bytes"};
+      return ProtocolError{"invalid_message",
+                           "media_flowing: \"match_id\" is longer than " + std::to_string(kMaxMatchIdBytes) + " bytes"};
     return ClientCommand{MediaFlowingCommand{std::move(decoded)}};
   }
   if (swirl::json::decoded_equals(type, "call_event")) {
@@ -95,14 +102,15 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
       return ProtocolError{"invalid_message", "call_event: the field \"match_id\" must be a match id"};
     auto decoded = swirl::json::decode(match_id);
     if (decoded.size() > kMaxMatchIdBytes)
-      return ProtocolError{"invalid_message", "call_event: \"match_id\" is longer than " +
-                                                  std::to_string(kMaxMatchIdBytes) + " bytes"};
+      return ProtocolError{"invalid_message",
+                           "call_event: \"match_id\" is longer than " + std::to_string(kMaxMatchIdBytes) + " bytes"};
     const auto& event = f[event_field];
     std::optional<CallEvent> known;
     if (event.kind == Kind::string) known = parse_call_event(swirl::json::decode(event));
     if (!known)
-      return ProtocolError{"invalid_message",
-                           "call_event: the field \"event\" must be one of stall, ice_restart, pc_recreated, recovered"};
+      return ProtocolError{
+          "invalid_message",
+          "call_event: the field \"event\" must be one of stall, ice_restart, pc_recreated, recovered"};
     return ClientCommand{CallEventCommand{std::move(decoded), *known}};
   }
   return ProtocolError{"unknown_type", "unknown message type \"" + swirl::json::decode(type).substr(0, 64) + "\""};

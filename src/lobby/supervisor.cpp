@@ -2,20 +2,20 @@
 
 #include "swirl/core/clock.hpp"
 
-#include <boost/asio/bind_executor.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/asio/bind_executor.hpp>
 
 namespace swirl::lobby {
 namespace asio = boost::asio;
 
-ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, const core::Config& config, core::BlockingPool& pool,
-                                             storage::Database& db)
+ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, const core::Config& config,
+                                             core::BlockingPool& pool, storage::Database& db)
     : io_executor_(executor),
       strand_(asio::make_strand(executor)),
       pool_(pool),
       db_(db),
-      history_(std::make_shared<storage::HistoryWriter>(executor, pool, db,
-                                               storage::HistoryLimits{config.history_flush_interval, config.history_max_queued})),
+      history_(std::make_shared<storage::HistoryWriter>(
+          executor, pool, db, storage::HistoryLimits{config.history_flush_interval, config.history_max_queued})),
       env_{config, pool, db, counters_, *history_, {}, {}, {}, nullptr} {
   // The lobby calls these on its own strand; the registry is only touched on ours. The
   // supervisor outlives every lobby (App stops the io_context before destroying it).
@@ -32,7 +32,9 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
 }
 
 void ApplicationSupervisor::attach(JoinRequest request) {
-  asio::post(strand_, [self = shared_from_this(), request = std::move(request)]() mutable { self->do_attach(std::move(request)); });
+  asio::post(strand_, [self = shared_from_this(), request = std::move(request)]() mutable {
+    self->do_attach(std::move(request));
+  });
 }
 
 void ApplicationSupervisor::refuse(JoinRequest& request, const std::string& code, const std::string& message,
@@ -60,18 +62,20 @@ void ApplicationSupervisor::do_attach(JoinRequest request) {
 
 void ApplicationSupervisor::spawn(const std::string& lobby_id) {
   auto& db = db_;
-  pool_.run([&db, history = history_, lobby_id]() -> Loaded {
-    Loaded out;
-    out.record = db.find_lobby(lobby_id);
-    if (!out.record) return out;
-    // Matches of an earlier actor of this lobby may still be queued: store them before reading.
-    history->drain_now();
-    out.pairs = db.load_pairs(lobby_id);
-    out.bans = db.load_bans(lobby_id, core::now_ms());
-    return out;
-  }, asio::bind_executor(strand_, [self = shared_from_this(), lobby_id](std::exception_ptr e, Loaded loaded) {
-    self->loaded(lobby_id, e, std::move(loaded));
-  }));
+  pool_.run(
+      [&db, history = history_, lobby_id]() -> Loaded {
+        Loaded out;
+        out.record = db.find_lobby(lobby_id);
+        if (!out.record) return out;
+        // Matches of an earlier actor of this lobby may still be queued: store them before reading.
+        history->drain_now();
+        out.pairs = db.load_pairs(lobby_id);
+        out.bans = db.load_bans(lobby_id, core::now_ms());
+        return out;
+      },
+      asio::bind_executor(strand_, [self = shared_from_this(), lobby_id](std::exception_ptr e, Loaded loaded) {
+        self->loaded(lobby_id, e, std::move(loaded));
+      }));
 }
 
 void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_ptr error, Loaded data) {
@@ -84,9 +88,9 @@ void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_p
     lobbies_.erase(it);
     for (auto& w : waiters) w(nullptr);
     std::string code = error ? "lobby_unavailable" : (!record ? "lobby_not_found" : "lobby_closed");
-    std::string message = error ? "the lobby could not be loaded; try again" : (!record ? "no such lobby" : "this lobby is closed");
-    for (auto& r : pending)
-      refuse(r, code, message, error ? close_code::going_away : close_code::lobby_closed);
+    std::string message =
+        error ? "the lobby could not be loaded; try again" : (!record ? "no such lobby" : "this lobby is closed");
+    for (auto& r : pending) refuse(r, code, message, error ? close_code::going_away : close_code::lobby_closed);
     return;
   }
   auto lobby = std::make_shared<LobbyServer>(io_executor_, env_, std::move(*record), data.pairs, data.bans);

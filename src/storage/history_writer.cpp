@@ -2,9 +2,9 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 namespace swirl::storage {
 namespace asio = boost::asio;
@@ -18,7 +18,8 @@ constexpr auto kRenameKeep = std::chrono::hours(1);
 constexpr std::size_t kMaxRenames = 10'000;
 }  // namespace
 
-HistoryWriter::HistoryWriter(asio::any_io_executor executor, core::BlockingPool& pool, storage::Database& db, HistoryLimits limits)
+HistoryWriter::HistoryWriter(asio::any_io_executor executor, core::BlockingPool& pool, storage::Database& db,
+                             HistoryLimits limits)
     : strand_(asio::make_strand(executor)), pool_(pool), db_(db), limits_(limits), timer_(strand_) {}
 
 void HistoryWriter::add(storage::HistoryEvent event) {
@@ -34,8 +35,10 @@ void HistoryWriter::add(storage::HistoryEvent event) {
     queue_.push_back(std::move(event));
     size = queue_.size();
   }
-  if (size % kBatchEvents == 0) flush_soon();
-  else if (size == 1) asio::post(strand_, [self = shared_from_this()] { self->arm_timer(); });
+  if (size % kBatchEvents == 0)
+    flush_soon();
+  else if (size == 1)
+    asio::post(strand_, [self = shared_from_this()] { self->arm_timer(); });
 }
 
 void HistoryWriter::flush_soon() {
@@ -76,8 +79,10 @@ void HistoryWriter::start_flush() {
               // stay queued for the next attempt.
               if (e) spdlog::warn("match history: flush could not start (blocking pool full); retrying");
               if (self->queued() == 0) return;
-              if (self->flush_again_ && !e) self->start_flush();
-              else self->arm_timer();
+              if (self->flush_again_ && !e)
+                self->start_flush();
+              else
+                self->arm_timer();
             }));
 }
 
@@ -98,9 +103,8 @@ Database::DeleteUser HistoryWriter::delete_user(const std::string& user_id, cons
     auto now = std::chrono::steady_clock::now();
     std::erase_if(renamed_, [&](const auto& r) { return now - r.second.second > kRenameKeep; });
     while (renamed_.size() >= kMaxRenames)
-      renamed_.erase(std::min_element(renamed_.begin(), renamed_.end(), [](const auto& a, const auto& b) {
-        return a.second.second < b.second.second;
-      }));
+      renamed_.erase(std::min_element(renamed_.begin(), renamed_.end(),
+                                      [](const auto& a, const auto& b) { return a.second.second < b.second.second; }));
     renamed_[user_id] = {anonymous_id, now};
   }
   return result;
@@ -118,8 +122,9 @@ void HistoryWriter::write_queued_locked() {
   }
   for (std::size_t begin = 0; begin < events.size(); begin += kBatchEvents) {
     auto end = std::min(events.size(), begin + kBatchEvents);
-    std::vector<storage::HistoryEvent> batch(std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(begin)),
-                                             std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(end)));
+    std::vector<storage::HistoryEvent> batch(
+        std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(begin)),
+        std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(end)));
     write_batch(batch);
   }
 }
@@ -142,12 +147,11 @@ void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
     } catch (const std::exception& e) {
       counters_.write_errors++;
       spdlog::warn("match history: could not store {} of match {}: {}",
-                   event.kind == storage::HistoryEvent::Kind::match_started ? "the start"
-                   : event.kind == storage::HistoryEvent::Kind::pairs_met   ? "the pairs"
+                   event.kind == storage::HistoryEvent::Kind::match_started   ? "the start"
+                   : event.kind == storage::HistoryEvent::Kind::pairs_met     ? "the pairs"
                    : event.kind == storage::HistoryEvent::Kind::member_joined ? "the join"
-                                                                            : "the end",
-                   event.match_id,
-                   e.what());
+                                                                              : "the end",
+                   event.match_id, e.what());
     }
   }
 }

@@ -22,8 +22,8 @@
 namespace swirl::storage {
 namespace {
 
-constexpr int kConnectTimeoutSeconds = 3;       // libpq connect_timeout
-constexpr int kStatementTimeoutMs = 5000;       // server-side statement_timeout
+constexpr int kConnectTimeoutSeconds = 3;                     // libpq connect_timeout
+constexpr int kStatementTimeoutMs = 5000;                     // server-side statement_timeout
 constexpr std::int64_t kMigrationLockKey = 0x5357'4952'4c00;  // "SWIRL" advisory lock key
 constexpr auto kAcquireTimeout = std::chrono::seconds(10);
 
@@ -49,7 +49,8 @@ storage::LobbyRecord read_lobby(const pqxx::row& r) {
   l.id = r[0].as<std::string>();
   l.name = r[1].as<std::string>();
   l.owner_id = r[2].as<std::string>();
-  auto parsed = storage::apply_settings(storage::LobbySettings{}, nlohmann::json::parse(r[3].as<std::string>(), nullptr, false));
+  auto parsed =
+      storage::apply_settings(storage::LobbySettings{}, nlohmann::json::parse(r[3].as<std::string>(), nullptr, false));
   if (auto* ok = std::get_if<storage::LobbySettings>(&parsed)) l.settings = *ok;
   l.status = storage::lobby_status_from(r[4].as<std::string>()).value_or(storage::LobbyStatus::open);
   l.created_at_ms = r[5].as<std::int64_t>();
@@ -59,7 +60,8 @@ storage::LobbyRecord read_lobby(const pqxx::row& r) {
 class PostgresDatabase final : public Database {
  public:
   PostgresDatabase(const std::string& url, const DatabaseOptions& options)
-      : url_(with_defaults(url)), max_connections_(std::max(1u, options.pool_size)),
+      : url_(with_defaults(url)),
+        max_connections_(std::max(1u, options.pool_size)),
         backoff_(std::chrono::milliseconds(options.unavailable_backoff_ms)) {}
 
   std::string backend() const override { return "postgres"; }
@@ -69,15 +71,17 @@ class PostgresDatabase final : public Database {
       pqxx::work w(c);
       // Serializes concurrent migrators (several servers starting at once) for this database.
       w.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
-      w.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      w.exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at "
+          "BIGINT NOT NULL)");
       std::vector<int> applied;
       for (const auto& r : w.exec("SELECT version FROM schema_migrations")) applied.push_back(r[0].as<int>());
       int count = 0;
       for (const auto& m : migrations_for("postgres")) {
         if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
         w.exec(m.sql);
-        w.exec_params("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-                      m.version, m.name, core::now_ms());
+        w.exec_params("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", m.version,
+                      m.name, core::now_ms());
         ++count;
       }
       w.commit();
@@ -91,7 +95,8 @@ class PostgresDatabase final : public Database {
       std::vector<int> out;
       auto exists = w.exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
       if (!exists[0][0].as<bool>()) return out;
-      for (const auto& r : w.exec("SELECT version FROM schema_migrations ORDER BY version")) out.push_back(r[0].as<int>());
+      for (const auto& r : w.exec("SELECT version FROM schema_migrations ORDER BY version"))
+        out.push_back(r[0].as<int>());
       return out;
     });
   }
@@ -99,8 +104,9 @@ class PostgresDatabase final : public Database {
   void create_user(const User& u, const std::string& token_hash) override {
     with_connection([&](pqxx::connection& c) {
       pqxx::work w(c);
-      w.exec_params("INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
-                    u.id, u.display_name, token_hash, u.created_at_ms, u.last_seen_at_ms);
+      w.exec_params(
+          "INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+          u.id, u.display_name, token_hash, u.created_at_ms, u.last_seen_at_ms);
       w.commit();
       return 0;
     });
@@ -109,8 +115,9 @@ class PostgresDatabase final : public Database {
   std::optional<User> find_user_by_token_hash(const std::string& token_hash) override {
     return with_connection([&](pqxx::connection& c) -> std::optional<User> {
       pqxx::read_transaction w(c);
-      auto r = w.exec_params("SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = $1 AND deleted_at IS NULL",
-                             token_hash);
+      auto r = w.exec_params(
+          "SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = $1 AND deleted_at IS NULL",
+          token_hash);
       if (r.empty()) return std::nullopt;
       return read_user(r[0]);
     });
@@ -119,7 +126,8 @@ class PostgresDatabase final : public Database {
   std::optional<User> find_user(const std::string& id) override {
     return with_connection([&](pqxx::connection& c) -> std::optional<User> {
       pqxx::read_transaction w(c);
-      auto r = w.exec_params("SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = $1 AND deleted_at IS NULL", id);
+      auto r = w.exec_params(
+          "SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = $1 AND deleted_at IS NULL", id);
       if (r.empty()) return std::nullopt;
       return read_user(r[0]);
     });
@@ -128,7 +136,9 @@ class PostgresDatabase final : public Database {
   std::optional<User> rename_user(const std::string& id, const std::string& name) override {
     return with_connection([&](pqxx::connection& c) -> std::optional<User> {
       pqxx::work w(c);
-      auto r = w.exec_params("UPDATE users SET display_name = $2 WHERE id = $1 RETURNING id, display_name, created_at, last_seen_at", id, name);
+      auto r = w.exec_params(
+          "UPDATE users SET display_name = $2 WHERE id = $1 RETURNING id, display_name, created_at, last_seen_at", id,
+          name);
       w.commit();
       if (r.empty()) return std::nullopt;
       return read_user(r[0]);
@@ -161,23 +171,27 @@ class PostgresDatabase final : public Database {
         return DeleteUser::not_found;
       if (!w.exec_params("SELECT 1 FROM lobbies WHERE owner_id = $1 AND status <> 'closed' LIMIT 1", id).empty())
         return DeleteUser::owns_open_lobbies;
-      w.exec_params("INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at, deleted_at) "
-                    "VALUES ($1, '', 'deleted:' || $1, $2, $2, $2)",
-                    anon, now);
+      w.exec_params(
+          "INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at, deleted_at) "
+          "VALUES ($1, '', 'deleted:' || $1, $2, $2, $2)",
+          anon, now);
       w.exec_params("UPDATE lobbies SET owner_id = $2 WHERE owner_id = $1", id, anon);
       // Pairs keep user_a < user_b (as write_history stores them): taken out, put back renamed.
       std::vector<PairRow> pairs;
       for (const auto& r : w.exec_params("DELETE FROM match_pairs WHERE user_a = $1 OR user_b = $1 "
-                                         "RETURNING lobby_id, user_a, user_b, last_met_at", id))
-        pairs.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::int64_t>()});
+                                         "RETURNING lobby_id, user_a, user_b, last_met_at",
+                                         id))
+        pairs.push_back(
+            {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::int64_t>()});
       for (const auto& p : renamed_pairs(pairs, id, anon))
-        w.exec_params("INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES ($1, $2, $3, $4)", p.lobby_id,
-                      p.user_a, p.user_b, p.last_met_at_ms);
+        w.exec_params("INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES ($1, $2, $3, $4)",
+                      p.lobby_id, p.user_a, p.user_b, p.last_met_at_ms);
       // members is a JSON array of ids (base64url: nothing to escape); LIKE's '_' may match
       // more rows than needed, and REPLACE leaves those unchanged.
-      w.exec_params("UPDATE matches SET members = REPLACE(members, '\"' || $1 || '\"', '\"' || $2 || '\"') "
-                    "WHERE members LIKE '%\"' || $1 || '\"%'",
-                    id, anon);
+      w.exec_params(
+          "UPDATE matches SET members = REPLACE(members, '\"' || $1 || '\"', '\"' || $2 || '\"') "
+          "WHERE members LIKE '%\"' || $1 || '\"%'",
+          id, anon);
       w.exec_params("DELETE FROM lobby_bans WHERE user_id = $1", id);
       w.exec_params("DELETE FROM lobby_members WHERE user_id = $1", id);
       w.exec_params("DELETE FROM users WHERE id = $1", id);
@@ -189,9 +203,10 @@ class PostgresDatabase final : public Database {
   void create_lobby(const storage::LobbyRecord& l) override {
     with_connection([&](pqxx::connection& c) {
       pqxx::work w(c);
-      w.exec_params("INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-                    l.id, l.name, l.owner_id, l.settings.to_json().dump(), std::string(storage::to_string(l.status)),
-                    l.created_at_ms);
+      w.exec_params(
+          "INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+          l.id, l.name, l.owner_id, l.settings.to_json().dump(), std::string(storage::to_string(l.status)),
+          l.created_at_ms);
       w.commit();
       return 0;
     });
@@ -210,7 +225,8 @@ class PostgresDatabase final : public Database {
     return with_connection([&](pqxx::connection& c) {
       pqxx::read_transaction w(c);
       std::vector<storage::PairRecord> out;
-      for (const auto& r : w.exec_params("SELECT user_a, user_b, last_met_at FROM match_pairs WHERE lobby_id = $1", lobby_id))
+      for (const auto& r :
+           w.exec_params("SELECT user_a, user_b, last_met_at FROM match_pairs WHERE lobby_id = $1", lobby_id))
         out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>()});
       return out;
     });
@@ -222,14 +238,15 @@ class PostgresDatabase final : public Database {
       pqxx::work w(c);
       for (const auto& e : events) {
         if (e.kind == HistoryEvent::Kind::member_joined) {
-          w.exec_params("INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES ($1, $2, $3) "
-                        "ON CONFLICT (lobby_id, user_id) DO NOTHING",
-                        e.lobby_id, e.members.at(0), e.at_ms);
+          w.exec_params(
+              "INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES ($1, $2, $3) "
+              "ON CONFLICT (lobby_id, user_id) DO NOTHING",
+              e.lobby_id, e.members.at(0), e.at_ms);
           continue;
         }
         if (e.kind == HistoryEvent::Kind::match_ended) {
-          w.exec_params("UPDATE matches SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL", e.match_id,
-                        e.at_ms, e.end_reason);
+          w.exec_params("UPDATE matches SET ended_at = $2, end_reason = $3 WHERE id = $1 AND ended_at IS NULL",
+                        e.match_id, e.at_ms, e.end_reason);
           continue;
         }
         if (e.kind == HistoryEvent::Kind::match_started) {
@@ -240,9 +257,10 @@ class PostgresDatabase final : public Database {
         const auto& members = e.members;
         for (std::size_t i = 0; i < members.size(); ++i)
           for (std::size_t j = i + 1; j < members.size(); ++j)
-            w.exec_params("INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES ($1, $2, $3, $4) "
-                          "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at",
-                          e.lobby_id, std::min(members[i], members[j]), std::max(members[i], members[j]), e.at_ms);
+            w.exec_params(
+                "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at",
+                e.lobby_id, std::min(members[i], members[j]), std::max(members[i], members[j]), e.at_ms);
       }
       w.commit();
       return 0;
@@ -254,8 +272,9 @@ class PostgresDatabase final : public Database {
   }
 
   void set_lobby_status(const std::string& id, storage::LobbyStatus status, std::int64_t at) override {
-    exec_write("UPDATE lobbies SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN $3 ELSE closed_at END WHERE id = $1",
-               id, std::string(storage::to_string(status)), at);
+    exec_write(
+        "UPDATE lobbies SET status = $2, closed_at = CASE WHEN $2 = 'closed' THEN $3 ELSE closed_at END WHERE id = $1",
+        id, std::string(storage::to_string(status)), at);
   }
 
   void set_lobby_owner(const std::string& id, const std::string& owner) override {
@@ -269,13 +288,15 @@ class PostgresDatabase final : public Database {
       // Bans of one lobby are counted and changed one caller at a time: the lobby row is the lock.
       w.exec_params("SELECT 1 FROM lobbies WHERE id = $1 FOR UPDATE", lobby_id);
       w.exec_params("DELETE FROM lobby_bans WHERE lobby_id = $1 AND banned_until <= $2", lobby_id, now);
-      auto r = w.exec_params("SELECT COUNT(*), COUNT(*) FILTER (WHERE user_id = $2) FROM lobby_bans WHERE lobby_id = $1",
-                             lobby_id, user_id);
+      auto r =
+          w.exec_params("SELECT COUNT(*), COUNT(*) FILTER (WHERE user_id = $2) FROM lobby_bans WHERE lobby_id = $1",
+                        lobby_id, user_id);
       const bool existing = r[0][1].as<std::int64_t>() > 0;
       if (!existing && static_cast<std::size_t>(r[0][0].as<std::int64_t>()) >= max_bans) return false;
-      w.exec_params("INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES ($1, $2, $3) "
-                    "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until",
-                    lobby_id, user_id, until);
+      w.exec_params(
+          "INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES ($1, $2, $3) "
+          "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until",
+          lobby_id, user_id, until);
       w.commit();
       return true;
     });
@@ -284,14 +305,16 @@ class PostgresDatabase final : public Database {
   bool was_member(const std::string& lobby_id, const std::string& user_id) override {
     return with_connection([&](pqxx::connection& c) {
       pqxx::read_transaction w(c);
-      return !w.exec_params("SELECT 1 FROM lobby_members WHERE lobby_id = $1 AND user_id = $2", lobby_id, user_id).empty();
+      return !w.exec_params("SELECT 1 FROM lobby_members WHERE lobby_id = $1 AND user_id = $2", lobby_id, user_id)
+                  .empty();
     });
   }
 
   std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) override {
     return with_connection([&](pqxx::connection& c) -> std::optional<std::int64_t> {
       pqxx::read_transaction w(c);
-      auto r = w.exec_params("SELECT banned_until FROM lobby_bans WHERE lobby_id = $1 AND user_id = $2", lobby_id, user_id);
+      auto r =
+          w.exec_params("SELECT banned_until FROM lobby_bans WHERE lobby_id = $1 AND user_id = $2", lobby_id, user_id);
       if (r.empty()) return std::nullopt;
       return r[0][0].as<std::int64_t>();
     });
@@ -301,8 +324,8 @@ class PostgresDatabase final : public Database {
     return with_connection([&](pqxx::connection& c) {
       pqxx::read_transaction w(c);
       std::vector<std::pair<std::string, std::int64_t>> out;
-      for (const auto& r : w.exec_params("SELECT user_id, banned_until FROM lobby_bans WHERE lobby_id = $1 AND banned_until > $2",
-                                         lobby_id, now))
+      for (const auto& r : w.exec_params(
+               "SELECT user_id, banned_until FROM lobby_bans WHERE lobby_id = $1 AND banned_until > $2", lobby_id, now))
         out.emplace_back(r[0].as<std::string>(), r[1].as<std::int64_t>());
       return out;
     });
@@ -354,15 +377,18 @@ class PostgresDatabase final : public Database {
       } catch (const pqxx::sql_error& e) {
         // A statement that failed leaves the connection usable (the transaction rolled back),
         // unless the server went away underneath, which libpq reports as a closed connection.
-        if (c->is_open()) release(std::move(c));
+        if (c->is_open())
+          release(std::move(c));
         else {
           drop();
           throw DatabaseUnavailable("lost the connection to the database");
         }
         throw;
       } catch (...) {
-        if (c->is_open()) release(std::move(c));
-        else drop();
+        if (c->is_open())
+          release(std::move(c));
+        else
+          drop();
         throw;
       }
     }

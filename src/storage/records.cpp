@@ -32,8 +32,7 @@ std::variant<LobbySettings, SettingsError> apply_settings(const LobbySettings& b
   LobbySettings s = base;
   auto int_field = [&](const std::string& name, int& out, int min, int max) -> std::optional<SettingsError> {
     const auto& v = patch.at(name);
-    if (!v.is_number_integer())
-      return SettingsError{name, name + " must be a whole number"};
+    if (!v.is_number_integer()) return SettingsError{name, name + " must be a whole number"};
     auto n = v.get<long long>();
     if (n < min || n > max)
       return SettingsError{name, name + " must be between " + std::to_string(min) + " and " + std::to_string(max) +
@@ -44,16 +43,21 @@ std::variant<LobbySettings, SettingsError> apply_settings(const LobbySettings& b
   for (auto it = patch.begin(); it != patch.end(); ++it) {
     const std::string& k = it.key();
     std::optional<SettingsError> err;
-    if (k == "group_size") err = int_field(k, s.group_size, 2, 4);
-    else if (k == "max_members") err = int_field(k, s.max_members, 2, 10000);
-    else if (k == "repeat_after_seconds") err = int_field(k, s.repeat_after_seconds, 0, 86400);
-    else if (k == "idle_shutdown_seconds") err = int_field(k, s.idle_shutdown_seconds, 1, 86400);
+    if (k == "group_size")
+      err = int_field(k, s.group_size, 2, 4);
+    else if (k == "max_members")
+      err = int_field(k, s.max_members, 2, 10000);
+    else if (k == "repeat_after_seconds")
+      err = int_field(k, s.repeat_after_seconds, 0, 86400);
+    else if (k == "idle_shutdown_seconds")
+      err = int_field(k, s.idle_shutdown_seconds, 1, 86400);
     else if (k == "round_seconds") {
       err = int_field(k, s.round_seconds, 0, 7200);
     } else if (k == "when_exhausted") {
       if (!it->is_string() || (*it != "wait" && *it != "repeat"))
         err = SettingsError{k, "when_exhausted must be \"wait\" or \"repeat\""};
-      else s.when_exhausted = *it == "wait" ? WhenExhausted::wait : WhenExhausted::repeat;
+      else
+        s.when_exhausted = *it == "wait" ? WhenExhausted::wait : WhenExhausted::repeat;
     } else {
       err = SettingsError{k, "unknown setting '" + k + "'"};
     }

@@ -28,8 +28,8 @@ constexpr int kBusyTimeoutMs = 5000;  // how long a writer waits for SQLite's lo
 class Connection {
  public:
   explicit Connection(const std::string& path) {
-    int rc = sqlite3_open_v2(path.c_str(), &db_,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
@@ -86,7 +86,6 @@ class Connection {
   }
 
  public:
-
   // The statement for `sql`, compiled once per connection and kept: parsing and planning cost
   // more than running our small queries. `sql` must be a string literal (its text is the key
   // and is not copied).
@@ -168,8 +167,7 @@ class SqliteDatabase final : public Database {
       std::error_code ec;
       std::filesystem::create_directories(parent, ec);
     }
-    for (unsigned i = 0; i < std::max(1u, options.pool_size); ++i)
-      free_.push_back(std::make_unique<Connection>(path_));
+    for (unsigned i = 0; i < std::max(1u, options.pool_size); ++i) free_.push_back(std::make_unique<Connection>(path_));
   }
 
   std::string backend() const override { return "sqlite"; }
@@ -180,7 +178,9 @@ class SqliteDatabase final : public Database {
     // serialize here and the second finds everything applied.
     c->exec("BEGIN IMMEDIATE");
     try {
-      c->exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+      c->exec(
+          "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at "
+          "BIGINT NOT NULL)");
       std::vector<int> applied = applied_on(*c);
       int count = 0;
       for (const auto& m : migrations_for("sqlite")) {
@@ -193,7 +193,10 @@ class SqliteDatabase final : public Database {
       c->exec("COMMIT");
       return count;
     } catch (...) {
-      try { c->exec("ROLLBACK"); } catch (...) {}
+      try {
+        c->exec("ROLLBACK");
+      } catch (...) {
+      }
       throw;
     }
   }
@@ -205,13 +208,21 @@ class SqliteDatabase final : public Database {
 
   void create_user(const User& u, const std::string& token_hash) override {
     auto c = acquire();
-    Statement s(*c, "INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5)");
-    s.bind(1, u.id).bind(2, u.display_name).bind(3, token_hash).bind(4, u.created_at_ms).bind(5, u.last_seen_at_ms).step();
+    Statement s(
+        *c, "INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5)");
+    s.bind(1, u.id)
+        .bind(2, u.display_name)
+        .bind(3, token_hash)
+        .bind(4, u.created_at_ms)
+        .bind(5, u.last_seen_at_ms)
+        .step();
   }
 
   std::optional<User> find_user_by_token_hash(const std::string& token_hash) override {
     auto c = acquire();
-    Statement s(*c, "SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = ?1 AND deleted_at IS NULL");
+    Statement s(
+        *c,
+        "SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = ?1 AND deleted_at IS NULL");
     s.bind(1, token_hash);
     if (!s.step()) return std::nullopt;
     return read_user(s);
@@ -219,7 +230,8 @@ class SqliteDatabase final : public Database {
 
   std::optional<User> find_user(const std::string& id) override {
     auto c = acquire();
-    Statement s(*c, "SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = ?1 AND deleted_at IS NULL");
+    Statement s(*c,
+                "SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = ?1 AND deleted_at IS NULL");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_user(s);
@@ -227,11 +239,13 @@ class SqliteDatabase final : public Database {
 
   std::optional<User> rename_user(const std::string& id, const std::string& name) override {
     auto c = acquire();
-    Statement s(*c, "UPDATE users SET display_name = ?2 WHERE id = ?1 RETURNING id, display_name, created_at, last_seen_at");
+    Statement s(
+        *c, "UPDATE users SET display_name = ?2 WHERE id = ?1 RETURNING id, display_name, created_at, last_seen_at");
     s.bind(1, id).bind(2, name);
     if (!s.step()) return std::nullopt;
     User u = read_user(s);
-    while (s.step()) {}
+    while (s.step()) {
+    }
     return u;
   }
 
@@ -246,7 +260,8 @@ class SqliteDatabase final : public Database {
     Statement s(*c, "UPDATE users SET token_hash = ?2 WHERE id = ?1 AND deleted_at IS NULL RETURNING id");
     s.bind(1, id).bind(2, token_hash);
     bool found = s.step();
-    while (found && s.step()) {}
+    while (found && s.step()) {
+    }
     return found;
   }
 
@@ -274,7 +289,8 @@ class SqliteDatabase final : public Database {
       // Pairs keep user_a < user_b (as write_history stores them): taken out, put back renamed.
       std::vector<PairRow> pairs;
       {
-        Statement s(*c, "SELECT lobby_id, user_a, user_b, last_met_at FROM match_pairs WHERE user_a = ?1 OR user_b = ?1");
+        Statement s(*c,
+                    "SELECT lobby_id, user_a, user_b, last_met_at FROM match_pairs WHERE user_a = ?1 OR user_b = ?1");
         s.bind(1, id);
         while (s.step()) pairs.push_back({s.text(0), s.text(1), s.text(2), s.int64(3)});
       }
@@ -293,16 +309,25 @@ class SqliteDatabase final : public Database {
       c->exec("COMMIT");
       return DeleteUser::deleted;
     } catch (...) {
-      try { c->exec("ROLLBACK"); } catch (...) {}
+      try {
+        c->exec("ROLLBACK");
+      } catch (...) {
+      }
       throw;
     }
   }
 
   void create_lobby(const storage::LobbyRecord& l) override {
     auto c = acquire();
-    Statement s(*c, "INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    s.bind(1, l.id).bind(2, l.name).bind(3, l.owner_id).bind(4, l.settings.to_json().dump())
-        .bind(5, std::string(storage::to_string(l.status))).bind(6, l.created_at_ms).step();
+    Statement s(
+        *c, "INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    s.bind(1, l.id)
+        .bind(2, l.name)
+        .bind(3, l.owner_id)
+        .bind(4, l.settings.to_json().dump())
+        .bind(5, std::string(storage::to_string(l.status)))
+        .bind(6, l.created_at_ms)
+        .step();
   }
 
   std::optional<storage::LobbyRecord> find_lobby(const std::string& id) override {
@@ -328,11 +353,13 @@ class SqliteDatabase final : public Database {
     c->exec("BEGIN IMMEDIATE");
     try {
       Statement insert(*c, "INSERT INTO matches (id, lobby_id, members, created_at) VALUES (?1, ?2, ?3, ?4)");
-      Statement pair(*c, "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4) "
-                         "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at");
+      Statement pair(*c,
+                     "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4) "
+                     "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at");
       Statement end(*c, "UPDATE matches SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL");
-      Statement joined(*c, "INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES (?1, ?2, ?3) "
-                           "ON CONFLICT (lobby_id, user_id) DO NOTHING");
+      Statement joined(*c,
+                       "INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES (?1, ?2, ?3) "
+                       "ON CONFLICT (lobby_id, user_id) DO NOTHING");
       for (const auto& e : events) {
         if (e.kind == HistoryEvent::Kind::member_joined) {
           joined.bind(1, e.lobby_id).bind(2, e.members.at(0)).bind(3, e.at_ms).step();
@@ -345,21 +372,31 @@ class SqliteDatabase final : public Database {
           continue;
         }
         if (e.kind == HistoryEvent::Kind::match_started) {
-          insert.bind(1, e.match_id).bind(2, e.lobby_id).bind(3, nlohmann::json(e.members).dump()).bind(4, e.at_ms).step();
+          insert.bind(1, e.match_id)
+              .bind(2, e.lobby_id)
+              .bind(3, nlohmann::json(e.members).dump())
+              .bind(4, e.at_ms)
+              .step();
           insert.reset();
           if (!e.with_pairs) continue;
         }
         const auto& members = e.members;
         for (std::size_t i = 0; i < members.size(); ++i)
           for (std::size_t j = i + 1; j < members.size(); ++j) {
-            pair.bind(1, e.lobby_id).bind(2, std::min(members[i], members[j])).bind(3, std::max(members[i], members[j]))
-                .bind(4, e.at_ms).step();
+            pair.bind(1, e.lobby_id)
+                .bind(2, std::min(members[i], members[j]))
+                .bind(3, std::max(members[i], members[j]))
+                .bind(4, e.at_ms)
+                .step();
             pair.reset();
           }
       }
       c->exec("COMMIT");
     } catch (...) {
-      try { c->exec("ROLLBACK"); } catch (...) {}
+      try {
+        c->exec("ROLLBACK");
+      } catch (...) {
+      }
       throw;
     }
   }
@@ -372,7 +409,9 @@ class SqliteDatabase final : public Database {
 
   void set_lobby_status(const std::string& id, storage::LobbyStatus status, std::int64_t at) override {
     auto c = acquire();
-    Statement s(*c, "UPDATE lobbies SET status = ?2, closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_at END WHERE id = ?1");
+    Statement s(
+        *c,
+        "UPDATE lobbies SET status = ?2, closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_at END WHERE id = ?1");
     s.bind(1, id).bind(2, std::string(storage::to_string(status))).bind(3, at).step();
   }
 
@@ -399,13 +438,17 @@ class SqliteDatabase final : public Database {
         c->exec("ROLLBACK");
         return false;
       }
-      Statement s(*c, "INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES (?1, ?2, ?3) "
-                      "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until");
+      Statement s(*c,
+                  "INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES (?1, ?2, ?3) "
+                  "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until");
       s.bind(1, lobby_id).bind(2, user_id).bind(3, until).step();
       c->exec("COMMIT");
       return true;
     } catch (...) {
-      try { c->exec("ROLLBACK"); } catch (...) {}
+      try {
+        c->exec("ROLLBACK");
+      } catch (...) {
+      }
       throw;
     }
   }

@@ -20,7 +20,12 @@ HeaderResult parse_client_header(std::string_view bytes) {
   if (b0 & 0x70) return fail("reserved bits set");
   std::uint8_t op = b0 & 0x0F;
   switch (op) {
-    case 0x0: case 0x1: case 0x2: case 0x8: case 0x9: case 0xA: break;
+    case 0x0:
+    case 0x1:
+    case 0x2:
+    case 0x8:
+    case 0x9:
+    case 0xA: break;
     default: return fail("unknown opcode");
   }
   if (!(b1 & 0x80)) return fail("client frames must be masked");

@@ -33,7 +33,8 @@ std::optional<http::Response> check_handshake(const http::Request& req) {
   if (req.version() < 11) return bad("a WebSocket handshake needs HTTP/1.1");
   if (!http::has_list_token(req[bhttp::field::connection], "upgrade")) return bad("missing Connection: Upgrade");
   if (!http::has_list_token(req[bhttp::field::upgrade], "websocket")) return bad("missing Upgrade: websocket");
-  if (!valid_key(http::trim_ows(req[bhttp::field::sec_websocket_key]))) return bad("missing or malformed Sec-WebSocket-Key");
+  if (!valid_key(http::trim_ows(req[bhttp::field::sec_websocket_key])))
+    return bad("missing or malformed Sec-WebSocket-Key");
   if (http::trim_ows(req[bhttp::field::sec_websocket_version]) != "13") {
     auto res = http::error_response(req.version(), false, http::Status::upgrade_required, "unsupported_version",
                                     "only WebSocket version 13 is supported");

@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 #include "swirl/lobby/lobby_server.hpp"
 #include "swirl/lobby/protocol.hpp"
@@ -21,8 +21,8 @@ using lobby::close_code::policy;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-constexpr auto kCloseDeadline = std::chrono::seconds(5);      // a close handshake that takes longer ends the TCP connection
-constexpr auto kRateWindow = std::chrono::seconds(5);         // refused messages are counted over this window...
+constexpr auto kCloseDeadline = std::chrono::seconds(5);  // a close handshake that takes longer ends the TCP connection
+constexpr auto kRateWindow = std::chrono::seconds(5);     // refused messages are counted over this window...
 constexpr auto kRateErrorInterval = std::chrono::seconds(1);  // ...and reported at most this often
 constexpr std::size_t kReadChunk = 64 * 1024;                 // one recv into the per-thread buffer
 constexpr std::size_t kActiveBufferBytes = 16 * 1024;         // a talking connection's own read buffer
@@ -30,8 +30,8 @@ constexpr int kMaxReadsPerWakeup = 4;                         // then let other 
 constexpr int kMaxIov = 128;                                  // iovecs per sendmsg (two per frame)
 constexpr std::size_t kKeepPartialBytes = 4096;               // larger leftovers are freed once used
 constexpr std::size_t kKeepQueueSlots = 16;                   // a queue grown past this is freed when empty
-constexpr auto kActiveHold = std::chrono::seconds(2);          // quiet this long, a connection gives its read buffer back
-constexpr unsigned kReadsBeforeBuffer = 4;                    // reads (without a buffer) before a connection gets one
+constexpr auto kActiveHold = std::chrono::seconds(2);  // quiet this long, a connection gives its read buffer back
+constexpr unsigned kReadsBeforeBuffer = 4;             // reads (without a buffer) before a connection gets one
 constexpr std::uint16_t kProtocolError = 1002;
 constexpr std::uint16_t kInvalidPayload = 1007;
 constexpr std::uint16_t kGoingAway = 1001;
@@ -46,7 +46,9 @@ char* thread_read_buffer() {
   return buffer.get();
 }
 
-bool is_close_frame(const std::uint8_t* header) { return (header[0] & 0x0F) == static_cast<std::uint8_t>(Opcode::close); }
+bool is_close_frame(const std::uint8_t* header) {
+  return (header[0] & 0x0F) == static_cast<std::uint8_t>(Opcode::close);
+}
 }  // namespace
 
 // While a read is processed, frames queued on this thread are collected here and sent when it
@@ -82,7 +84,8 @@ class FlushBatch {
   std::vector<std::shared_ptr<WsSession>> sessions_;
 };
 
-WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id, std::string pending)
+WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id,
+                     std::string pending)
     : socket_(std::move(socket), config.ws_edge_recv),
       strand_(asio::make_strand(socket_.get_executor())),
       config_(config),
@@ -96,7 +99,9 @@ WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& coun
   counters_.open++;
 }
 
-std::string_view WsSession::lobby_name() const { return lobby_ ? std::string_view(lobby_->id()) : std::string_view("(joining)"); }
+std::string_view WsSession::lobby_name() const {
+  return lobby_ ? std::string_view(lobby_->id()) : std::string_view("(joining)");
+}
 
 WsSession::~WsSession() {
   if (state_ != State::closed) counters_.open--;
@@ -146,9 +151,8 @@ void WsSession::on_attached(std::shared_ptr<lobby::LobbyServer> l, lobby::Member
 void WsSession::do_read() {
   if (reading_ || state_ == State::closed) return;
   reading_ = true;
-  auto handler = asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) {
-    self->on_read(ec, n);
-  });
+  auto handler = asio::bind_executor(
+      strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) { self->on_read(ec, n); });
   // On the edge path, after a short read (all that was there) the reactor waits for the next
   // arrival instead of trying a recv() that would fail with EAGAIN (edge_recv.hpp). on_read
   // keeps to its rule either way: it reads until a read comes back short before it gets here again.
@@ -385,10 +389,10 @@ bool WsSession::admit_by_rate() {
   }
   if (now - last_rate_error_ >= kRateErrorInterval) {
     last_rate_error_ = now;
-    enqueue(lobby::make_frame(lobby::error_frame(
-                "rate_limited", "more than " + std::to_string(config_.ws_rate_per_second) +
-                                    " messages per second; messages are being dropped")),
-            lobby::FrameKind::normal);
+    enqueue(
+        lobby::make_frame(lobby::error_frame("rate_limited", "more than " + std::to_string(config_.ws_rate_per_second) +
+                                                                 " messages per second; messages are being dropped")),
+        lobby::FrameKind::normal);
   }
   return false;
 }
@@ -421,7 +425,8 @@ void WsSession::close(std::uint16_t code, std::string reason) {
     start_close(code, reason);
     return;
   }
-  asio::post(strand_, [self = shared_from_this(), code, reason = std::move(reason)] { self->start_close(code, reason); });
+  asio::post(strand_,
+             [self = shared_from_this(), code, reason = std::move(reason)] { self->start_close(code, reason); });
 }
 
 void WsSession::heartbeat(Clock::time_point now) {
@@ -439,7 +444,8 @@ void WsSession::heartbeat(Clock::time_point now) {
     finish();
     return;
   }
-  if (rx_buffer_ && reading_ && !demoting_ && silent >= std::min<Clock::duration>(config_.ws_idle_timeout / 4, kActiveHold)) {
+  if (rx_buffer_ && reading_ && !demoting_ &&
+      silent >= std::min<Clock::duration>(config_.ws_idle_timeout / 4, kActiveHold)) {
     // Quiet for a while: give the read buffer back (the pending read is cancelled and
     // re-armed without one). Cancelling also aborts a wait for the socket to drain; on_writable
     // re-arms it.
@@ -482,8 +488,8 @@ void WsSession::enqueue(lobby::Frame frame, lobby::FrameKind kind) {
     // The client is not reading fast enough. Drop what waits (but finish a frame already
     // partly written, or the framing breaks) and tell it why.
     counters_.closed_too_slow++;
-    spdlog::info("conn={} lobby={} user={} client too slow ({} messages, {} bytes queued)", conn_id_, lobby_name(), user_id_, queue_size(),
-                 queued_bytes_);
+    spdlog::info("conn={} lobby={} user={} client too slow ({} messages, {} bytes queued)", conn_id_, lobby_name(),
+                 user_id_, queue_size(), queued_bytes_);
     drop_unsent();
     start_close(policy, "client too slow");
     return;

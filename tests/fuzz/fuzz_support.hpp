@@ -13,12 +13,12 @@
 #include "swirl/http/types.hpp"
 
 // A broken invariant is a finding: print where and abort, which libFuzzer reports as a crash.
-#define FUZZ_REQUIRE(cond)                                                                        \
-  do {                                                                                            \
-    if (!(cond)) {                                                                                \
-      std::fprintf(stderr, "fuzz invariant failed: %s at %s:%d\n", #cond, __FILE__, __LINE__);   \
-      std::abort();                                                                               \
-    }                                                                                             \
+#define FUZZ_REQUIRE(cond)                                                                     \
+  do {                                                                                         \
+    if (!(cond)) {                                                                             \
+      std::fprintf(stderr, "fuzz invariant failed: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
+      std::abort();                                                                            \
+    }                                                                                          \
   } while (0)
 
 namespace swirl::fuzz {

@@ -41,10 +41,16 @@ struct Reassembly {
 
   void data_frame(const FrameHeader& h, std::string_view payload) {
     if (h.opcode == Opcode::continuation) {
-      if (!in_message) { failed = true; return; }
+      if (!in_message) {
+        failed = true;
+        return;
+      }
       message.append(payload);
     } else {
-      if (in_message) { failed = true; return; }
+      if (in_message) {
+        failed = true;
+        return;
+      }
       if (h.fin) {
         // A whole text message: the fragment checker and the whole-message validator agree.
         if (h.opcode == Opcode::text) {

@@ -11,7 +11,9 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 CloudflareStandIn::CloudflareStandIn(std::string key_id, std::string api_token)
-    : key_id_(std::move(key_id)), api_token_(std::move(api_token)), acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
+    : key_id_(std::move(key_id)),
+      api_token_(std::move(api_token)),
+      acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0}) {
   port_ = acceptor_.local_endpoint().port();
   accept();
   thread_ = std::thread([this] { ioc_.run(); });
@@ -41,8 +43,12 @@ void CloudflareStandIn::serve(tcp::socket socket) {
   http::request<http::string_body> req;
   http::read(socket, buffer, req, ec);
   if (ec) return;
-  Seen seen{std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::authorization]),
-            std::string(req[http::field::content_type]), req.body(), 0};
+  Seen seen{std::string(req.method_string()),
+            std::string(req.target()),
+            std::string(req[http::field::authorization]),
+            std::string(req[http::field::content_type]),
+            req.body(),
+            0};
 
   http::response<http::string_body> res;
   auto body = nlohmann::json::parse(req.body(), nullptr, false);
@@ -67,7 +73,8 @@ void CloudflareStandIn::serve(tcp::socket socket) {
     nlohmann::json answer = {
         {"iceServers",
          {{{"urls", {"stun:stun.cloudflare.example:3478"}}},
-          {{"urls", {"turn:turn.cloudflare.example:3478?transport=udp", "turns:turn.cloudflare.example:5349?transport=tcp"}},
+          {{"urls",
+            {"turn:turn.cloudflare.example:3478?transport=udp", "turns:turn.cloudflare.example:5349?transport=tcp"}},
            {"username", "cf-user-" + std::to_string(n)},
            {"credential", "cf-cred-" + std::to_string(n)}}}}};
     res.body() = answer.dump();

@@ -1,13 +1,13 @@
 #include "support/databases.hpp"
 
-#include <pqxx/pqxx>
 #include <sqlite3.h>
+#include <pqxx/pqxx>
 
+#include <unistd.h>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
-#include <unistd.h>
 
 #include "swirl/core/random.hpp"
 #include "swirl/storage/database.hpp"

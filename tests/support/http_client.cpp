@@ -92,10 +92,12 @@ static std::map<std::string, std::string> auth_header(const std::optional<std::s
 HttpResult HttpClient::get(const std::string& target, const std::optional<std::string>& token) {
   return request("GET", target, {}, auth_header(token));
 }
-HttpResult HttpClient::post(const std::string& target, const nlohmann::json& body, const std::optional<std::string>& token) {
+HttpResult HttpClient::post(const std::string& target, const nlohmann::json& body,
+                            const std::optional<std::string>& token) {
   return request("POST", target, body.dump(), auth_header(token));
 }
-HttpResult HttpClient::patch(const std::string& target, const nlohmann::json& body, const std::optional<std::string>& token) {
+HttpResult HttpClient::patch(const std::string& target, const nlohmann::json& body,
+                             const std::optional<std::string>& token) {
   return request("PATCH", target, body.dump(), auth_header(token));
 }
 HttpResult HttpClient::del(const std::string& target, const std::optional<std::string>& token) {

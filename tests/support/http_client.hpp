@@ -33,8 +33,10 @@ class HttpClient {
   HttpResult request(const std::string& method, const std::string& target, const std::string& body = {},
                      const std::map<std::string, std::string>& headers = {});
   HttpResult get(const std::string& target, const std::optional<std::string>& token = std::nullopt);
-  HttpResult post(const std::string& target, const nlohmann::json& body, const std::optional<std::string>& token = std::nullopt);
-  HttpResult patch(const std::string& target, const nlohmann::json& body, const std::optional<std::string>& token = std::nullopt);
+  HttpResult post(const std::string& target, const nlohmann::json& body,
+                  const std::optional<std::string>& token = std::nullopt);
+  HttpResult patch(const std::string& target, const nlohmann::json& body,
+                   const std::optional<std::string>& token = std::nullopt);
   HttpResult del(const std::string& target, const std::optional<std::string>& token = std::nullopt);
 
   // Creates a user and returns {id, token}.

@@ -61,7 +61,9 @@ class RawWs {
     bool fin = false;
     std::string payload;
     std::uint16_t close_code() const {
-      return payload.size() >= 2 ? static_cast<std::uint16_t>((std::uint8_t(payload[0]) << 8) | std::uint8_t(payload[1])) : 0;
+      return payload.size() >= 2
+                 ? static_cast<std::uint16_t>((std::uint8_t(payload[0]) << 8) | std::uint8_t(payload[1]))
+                 : 0;
     }
   };
 
@@ -73,8 +75,10 @@ class RawWs {
 
   static std::string request(const std::string& lobby, const std::string& token, const std::string& version = "13",
                              bool with_key = true) {
-    std::string r = "GET /api/lobbies/" + lobby + "/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-                    "Connection: Upgrade\r\nSec-WebSocket-Version: " + version + "\r\n";
+    std::string r = "GET /api/lobbies/" + lobby +
+                    "/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    "Connection: Upgrade\r\nSec-WebSocket-Version: " +
+                    version + "\r\n";
     if (with_key) r += "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n";
     r += "Sec-WebSocket-Protocol: swirl.v1, swirl.token." + token + "\r\n\r\n";
     return r;
@@ -134,7 +138,8 @@ class RawWs {
     return {};
   }
   Frame read_error() {
-    return read_until([](const Frame& f) { return f.opcode == 1 && nlohmann::json::parse(f.payload).value("type", "") == "error"; });
+    return read_until(
+        [](const Frame& f) { return f.opcode == 1 && nlohmann::json::parse(f.payload).value("type", "") == "error"; });
   }
   Frame read_close() {
     return read_until([](const Frame& f) { return f.opcode == 8; });

@@ -13,7 +13,8 @@
 
 namespace swirl::test {
 
-inline std::variant<swirl::lobby::ClientCommand, swirl::lobby::ProtocolError> reference_parse(std::string_view text, const std::string& from_user) {
+inline std::variant<swirl::lobby::ClientCommand, swirl::lobby::ProtocolError> reference_parse(
+    std::string_view text, const std::string& from_user) {
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   if (j.is_discarded()) return swirl::lobby::ProtocolError{"invalid_json", "the message is not valid JSON"};
   if (!j.is_object()) return swirl::lobby::ProtocolError{"invalid_json", "the message must be a JSON object"};
@@ -42,13 +43,15 @@ inline std::variant<swirl::lobby::ClientCommand, swirl::lobby::ProtocolError> re
     out += R"(,"data":)";
     out += data->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out += '}';
-    return swirl::lobby::ClientCommand{swirl::lobby::SignalCommand{to->get<std::string>(), swirl::lobby::make_frame(std::move(out))}};
+    return swirl::lobby::ClientCommand{
+        swirl::lobby::SignalCommand{to->get<std::string>(), swirl::lobby::make_frame(std::move(out))}};
   }
   if (type == "leave_match") {
     bool ready = false;
     auto r = j.find("ready");
     if (r != j.end()) {
-      if (!r->is_boolean()) return swirl::lobby::ProtocolError{"invalid_message", "leave_match: the field \"ready\" must be true or false"};
+      if (!r->is_boolean())
+        return swirl::lobby::ProtocolError{"invalid_message", "leave_match: the field \"ready\" must be true or false"};
       ready = r->get<bool>();
     }
     return swirl::lobby::ClientCommand{swirl::lobby::LeaveMatchCommand{ready}};

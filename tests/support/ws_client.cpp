@@ -166,13 +166,13 @@ struct WsClient::Impl {
       else
         protocols += ", swirl.token." + *options.token;
     }
-    ws.set_option(websocket::stream_base::decorator([protocols, authorization,
-                                                     extra = options.headers](websocket::request_type& req) {
-      req.set(bhttp::field::user_agent, "swirl-test-ws-client");
-      for (const auto& [name, value] : extra) req.set(name, value);
-      req.set(bhttp::field::sec_websocket_protocol, protocols);
-      if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
-    }));
+    ws.set_option(websocket::stream_base::decorator(
+        [protocols, authorization, extra = options.headers](websocket::request_type& req) {
+          req.set(bhttp::field::user_agent, "swirl-test-ws-client");
+          for (const auto& [name, value] : extra) req.set(name, value);
+          req.set(bhttp::field::sec_websocket_protocol, protocols);
+          if (!authorization.empty()) req.set(bhttp::field::authorization, authorization);
+        }));
     // Timeouts are ours: the tcp_stream timer bounds connect + upgrade, our own timer the close.
     websocket::stream_base::timeout no_timeouts{};
     no_timeouts.handshake_timeout = websocket::stream_base::none();
@@ -315,7 +315,8 @@ struct WsClient::Impl {
       return;
     }
     ws.binary(out->kind == Outgoing::Kind::binary);
-    ws.async_write(asio::buffer(out->payload), [this, out](beast::error_code ec, std::size_t) { finish_write(out, ec); });
+    ws.async_write(asio::buffer(out->payload),
+                   [this, out](beast::error_code ec, std::size_t) { finish_write(out, ec); });
   }
 
   void finish_write(const std::shared_ptr<Outgoing>& out, beast::error_code ec) {

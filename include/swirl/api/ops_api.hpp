@@ -18,7 +18,7 @@ namespace swirl::api {
 
 struct OpsServices {
   LobbyServices& lobbies;
-  const std::atomic<bool>& draining;          // set by App::stop: /readyz fails from then on
+  const std::atomic<bool>& draining;            // set by App::stop: /readyz fails from then on
   std::function<std::size_t()> http_in_flight;  // requests being handled now
   core::AddressAllowlist metrics_allow;
 };

@@ -3,12 +3,12 @@
 // token cache in front of its users table and the abuse limits.
 // Owned by App; handlers hold references for the server's lifetime.
 
+#include "swirl/auth/token_cache.hpp"
 #include "swirl/core/blocking_pool.hpp"
 #include "swirl/core/config.hpp"
-#include "swirl/auth/token_cache.hpp"
 #include "swirl/http/abuse_guard.hpp"
-#include "swirl/storage/history_writer.hpp"
 #include "swirl/storage/database.hpp"
+#include "swirl/storage/history_writer.hpp"
 
 namespace swirl::api {
 
@@ -19,8 +19,8 @@ struct Services {
   core::BlockingPool& pool;
   storage::Database& db;
   auth::TokenCache& tokens;
-  http::AbuseGuard& abuse;  // per-address limits, WebSocket caps and Origin policy
-  UserSessions& sessions;   // each user's open WebSockets (sign out everywhere, delete account)
+  http::AbuseGuard& abuse;          // per-address limits, WebSocket caps and Origin policy
+  UserSessions& sessions;           // each user's open WebSockets (sign out everywhere, delete account)
   storage::HistoryWriter& history;  // account deletion goes through it, in order with the history
 };
 

@@ -4,8 +4,8 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "swirl/api/services.hpp"
-#include "swirl/http/router.hpp"
 #include "swirl/core/iso8601.hpp"
+#include "swirl/http/router.hpp"
 
 namespace swirl::api {
 

@@ -41,7 +41,8 @@ struct HousekeepingCounters {
 class Housekeeper : public std::enable_shared_from_this<Housekeeper> {
  public:
   // delay 0 disables: poke() then does nothing.
-  Housekeeper(boost::asio::io_context& ioc, core::BlockingPool& pool, auth::TokenCache& tokens, std::chrono::milliseconds delay);
+  Housekeeper(boost::asio::io_context& ioc, core::BlockingPool& pool, auth::TokenCache& tokens,
+              std::chrono::milliseconds delay);
 
   // Something large was freed (a lobby shut down): a pass runs `delay` from now unless one is
   // already due. Thread-safe.

@@ -13,8 +13,8 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/prefer.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -58,25 +58,25 @@ class BlockingPool {
             });
             return;
           }
-          boost::asio::post(pool_, [this, handler = std::move(handler), fn = std::move(fn),
-                                    work = std::move(work)]() mutable {
-            std::exception_ptr ep;
-            std::optional<R> result;
-            try {
-              if constexpr (std::is_void_v<Raw>) {
-                fn();
-                result.emplace(true);
-              } else {
-                result.emplace(fn());
-              }
-            } catch (...) {
-              ep = std::current_exception();
-            }
-            pending_.fetch_sub(1, std::memory_order_relaxed);
-            boost::asio::post(work, [handler = std::move(handler), ep, result = std::move(result)]() mutable {
-              std::move(handler)(ep, result ? std::move(*result) : R{});
-            });
-          });
+          boost::asio::post(
+              pool_, [this, handler = std::move(handler), fn = std::move(fn), work = std::move(work)]() mutable {
+                std::exception_ptr ep;
+                std::optional<R> result;
+                try {
+                  if constexpr (std::is_void_v<Raw>) {
+                    fn();
+                    result.emplace(true);
+                  } else {
+                    result.emplace(fn());
+                  }
+                } catch (...) {
+                  ep = std::current_exception();
+                }
+                pending_.fetch_sub(1, std::memory_order_relaxed);
+                boost::asio::post(work, [handler = std::move(handler), ep, result = std::move(result)]() mutable {
+                  std::move(handler)(ep, result ? std::move(*result) : R{});
+                });
+              });
         },
         token, std::move(f));
   }

@@ -22,17 +22,17 @@ struct Config {
   // Served at /models/ instead of the web root's models/ folder (where the build puts the
   // vendored BodyPix model); empty = the web root's. Benchmarks point it at other weights.
   std::string model_dir;
-  std::string log_level = "info";    // trace, debug, info, warn, error, off
-  std::string log_format = "text";   // text or json
-  unsigned io_threads = 0;           // 0 = one per core
-  unsigned db_threads = 4;           // dedicated pool for blocking database and file work
-  std::size_t db_max_pending = 4096; // calls queued for the pool before new ones get 503
+  std::string log_level = "info";     // trace, debug, info, warn, error, off
+  std::string log_format = "text";    // text or json
+  unsigned io_threads = 0;            // 0 = one per core
+  unsigned db_threads = 4;            // dedicated pool for blocking database and file work
+  std::size_t db_max_pending = 4096;  // calls queued for the pool before new ones get 503
 
   // HTTP limits and timeouts.
   std::size_t http_max_body_bytes = 64 * 1024;
-  std::chrono::milliseconds http_header_timeout{10'000};  // whole request must arrive within it
-  std::chrono::milliseconds http_idle_timeout{60'000};    // keep-alive wait for the next request
-  std::chrono::milliseconds db_unavailable_backoff{1'000}; // fail fast this long after a failed connect
+  std::chrono::milliseconds http_header_timeout{10'000};    // whole request must arrive within it
+  std::chrono::milliseconds http_idle_timeout{60'000};      // keep-alive wait for the next request
+  std::chrono::milliseconds db_unavailable_backoff{1'000};  // fail fast this long after a failed connect
 
   // Token -> user cache in front of the users table (auth/token_cache.hpp). 0 disables either.
   std::chrono::milliseconds token_cache_ttl{5'000};
@@ -55,12 +55,12 @@ struct Config {
 
   // Abuse limits (issue 17; http/abuse_guard.hpp, docs/security.md). Per client address; 0
   // disables a limit. The defaults let a lobby of 200 people behind one NAT (an office) in.
-  unsigned rate_http_per_second = 200;   // HTTP requests (static files and upgrades included)
+  unsigned rate_http_per_second = 200;  // HTTP requests (static files and upgrades included)
   unsigned rate_http_burst = 2'000;
-  unsigned rate_users_per_minute = 300;  // POST /api/users (also the burst)
-  unsigned rate_lobbies_per_minute = 60; // POST /api/lobbies (also the burst)
-  unsigned ws_max_per_address = 500;     // open WebSockets per address
-  unsigned ws_max_connections = 20'000;  // open WebSockets in all
+  unsigned rate_users_per_minute = 300;            // POST /api/users (also the burst)
+  unsigned rate_lobbies_per_minute = 60;           // POST /api/lobbies (also the burst)
+  unsigned ws_max_per_address = 500;               // open WebSockets per address
+  unsigned ws_max_connections = 20'000;            // open WebSockets in all
   std::size_t rate_limit_max_addresses = 100'000;  // addresses tracked at once (~250 B each)
   // Behind a reverse proxy: the client address comes from this header, and only when the TCP
   // peer is one of the trusted proxies (http/client_address.hpp).
@@ -74,7 +74,7 @@ struct Config {
   // = plain HTTP (behind a TLS-terminating proxy, or on localhost).
   std::string tls_cert;
   std::string tls_key;
-  bool test_hooks = false; // fault injection; refused unless compiled with SWIRL_TEST_HOOKS
+  bool test_hooks = false;  // fault injection; refused unless compiled with SWIRL_TEST_HOOKS
 
   // Lobby runtime (issue 3).
   std::chrono::milliseconds lobby_idle_shutdown{300'000};
@@ -82,7 +82,7 @@ struct Config {
   // A member whose page said it is going away (`leave` with page_closing) keeps their place this
   // long instead, enough for a reload to resume the call; then they are gone (peer_left).
   std::chrono::milliseconds page_close_grace{3'000};
-  std::size_t max_bans_per_lobby = 1'000;  // running bans per lobby; past it a new ban gets 409
+  std::size_t max_bans_per_lobby = 1'000;             // running bans per lobby; past it a new ban gets 409
   std::chrono::milliseconds ws_idle_timeout{45'000};  // pings go out at half of it
   std::chrono::milliseconds ws_hello_timeout{10'000};
   std::size_t ws_max_frame_bytes = 16 * 1024;
@@ -111,8 +111,7 @@ struct ConfigResult {
 };
 
 // Parses environment (a name -> value map, usually from environ) and then argv.
-ConfigResult parse_config(const std::vector<std::string>& args,
-                          const std::map<std::string, std::string>& env);
+ConfigResult parse_config(const std::vector<std::string>& args, const std::map<std::string, std::string>& env);
 
 std::map<std::string, std::string> environment_map();
 

@@ -32,8 +32,10 @@ constexpr Lead lead(unsigned char b) noexcept {
 constexpr std::size_t fitting(const char* p, std::size_t n, Lead l) noexcept {
   auto b = [p](std::size_t i) { return static_cast<unsigned char>(p[i]); };
   std::size_t k = 1;
-  if (k < n && k < l.len && b(1) >= l.lo && b(1) <= l.hi) ++k;
-  else return k;
+  if (k < n && k < l.len && b(1) >= l.lo && b(1) <= l.hi)
+    ++k;
+  else
+    return k;
   while (k < n && k < l.len && (b(k) & 0xC0) == 0x80) ++k;
   return k;
 }

@@ -46,8 +46,8 @@ using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Reque
 // `client` to the request's client address (which the router and handlers see as
 // RequestContext::remote_address; it starts as the TCP peer) and returns a response to send
 // instead, such as a 429 (http/abuse_guard.hpp).
-using RequestGate = std::function<std::optional<Response>(const Request& request, const std::string& peer,
-                                                          std::string& client)>;
+using RequestGate =
+    std::function<std::optional<Response>(const Request& request, const std::string& peer, std::string& client)>;
 
 class HttpServer {
  public:

@@ -53,7 +53,8 @@ class RateLimiter : public std::enable_shared_from_this<RateLimiter> {
 
   // Takes one token of `kind` for `address`. Returns nothing when allowed, else how long until
   // a token is there (rounded up to whole seconds, at least 1: the Retry-After value).
-  std::optional<std::chrono::seconds> take(LimitKind kind, const std::string& address, Clock::time_point now = Clock::now());
+  std::optional<std::chrono::seconds> take(LimitKind kind, const std::string& address,
+                                           Clock::time_point now = Clock::now());
 
   // An open WebSocket counted against its address until the slot is destroyed.
   class WsSlot {

@@ -16,7 +16,7 @@
 namespace swirl::http {
 
 struct RequestProblem {
-  std::string code;     // the error code in the JSON body
+  std::string code;  // the error code in the JSON body
   std::string message;
 };
 

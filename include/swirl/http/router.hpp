@@ -37,7 +37,8 @@ class Router {
   boost::asio::awaitable<Response> dispatch(const Request& req, std::string remote_address) const;
 
  private:
-  boost::asio::awaitable<Response> dispatch_route(const Request& req, std::string remote_address, std::string& route) const;
+  boost::asio::awaitable<Response> dispatch_route(const Request& req, std::string remote_address,
+                                                  std::string& route) const;
 
   struct Route {
     std::string pattern;

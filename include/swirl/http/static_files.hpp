@@ -20,7 +20,8 @@ std::string mime_type_for(const std::string& extension);
 
 class StaticFiles {
  public:
-  StaticFiles(std::filesystem::path root, core::BlockingPool& pool, bool spa_fallback, std::string placeholder_html = {});
+  StaticFiles(std::filesystem::path root, core::BlockingPool& pool, bool spa_fallback,
+              std::string placeholder_html = {});
 
   // segments: the decoded path below the root.
   boost::asio::awaitable<Response> serve(const Request& req, std::vector<std::string> segments) const;

@@ -46,8 +46,7 @@ class RetryLater : public ApiError {
 Response json_response(const Request& req, Status status, const Json& body);
 Response error_response(unsigned version, bool keep_alive, Status status, std::string_view code,
                         std::string_view message);
-inline Response error_response(const Request& req, Status status, std::string_view code,
-                               std::string_view message) {
+inline Response error_response(const Request& req, Status status, std::string_view code, std::string_view message) {
   return error_response(req.version(), req.keep_alive(), status, code, message);
 }
 

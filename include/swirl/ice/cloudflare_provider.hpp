@@ -19,8 +19,8 @@ class CloudflareProvider : public IceProvider, public std::enable_shared_from_th
   IceGrant grant(const std::string& user_id, std::int64_t now_ms) override;
   void start() override;
 
-  std::uint64_t fetches() const { return fetches_.load(); }        // requests that succeeded
-  std::uint64_t failures() const { return failures_.load(); }      // requests that failed
+  std::uint64_t fetches() const { return fetches_.load(); }    // requests that succeeded
+  std::uint64_t failures() const { return failures_.load(); }  // requests that failed
   // Pause after a failed fetch: a tenth of the lifetime, between 1 and 30 s.
   std::int64_t retry_after_ms() const;
 

@@ -16,10 +16,10 @@ enum class ProviderKind {
 };
 
 struct IceConfig {
-  std::vector<std::string> stun_urls;  // stun:/stuns: URLs; none by default (see docs/operations.md)
-  std::vector<std::string> turn_urls;  // turn:/turns: URLs of a TURN REST (use-auth-secret) server
-  std::string turn_secret;             // coturn's static-auth-secret
-  std::chrono::seconds turn_ttl{3600}; // lifetime of the credentials handed out
+  std::vector<std::string> stun_urls;   // stun:/stuns: URLs; none by default (see docs/operations.md)
+  std::vector<std::string> turn_urls;   // turn:/turns: URLs of a TURN REST (use-auth-secret) server
+  std::string turn_secret;              // coturn's static-auth-secret
+  std::chrono::seconds turn_ttl{3600};  // lifetime of the credentials handed out
   ProviderKind provider = ProviderKind::turn_rest;
   std::string cloudflare_key_id;
   std::string cloudflare_api_token;

@@ -26,8 +26,6 @@
 #include "swirl/core/config.hpp"
 #include "swirl/core/metrics.hpp"
 #include "swirl/ice/ice_provider.hpp"
-#include "swirl/storage/history_writer.hpp"
-#include "swirl/storage/records.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 #include "swirl/lobby/member.hpp"
@@ -36,6 +34,8 @@
 #include "swirl/lobby/protocol.hpp"
 #include "swirl/lobby/readiness.hpp"
 #include "swirl/storage/database.hpp"
+#include "swirl/storage/history_writer.hpp"
+#include "swirl/storage/records.hpp"
 
 namespace swirl::lobby {
 
@@ -102,9 +102,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   // Runs f(*this) on the strand, guarded; for the supervisor's request/response access.
   template <class F>
   void run(F f) {
-    boost::asio::post(strand_, [self = shared_from_this(), f = std::move(f)]() mutable {
-      self->guarded([&] { f(*self); });
-    });
+    boost::asio::post(strand_,
+                      [self = shared_from_this(), f = std::move(f)]() mutable { self->guarded([&] { f(*self); }); });
   }
 
   // Stops the lobby: every member is sent `frame` (if any) and closed with code/reason.
@@ -172,7 +171,6 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void record_ban(const std::string& user_id, std::int64_t until_ms);
   // The lobby is closed for good: members are told and disconnected (4004), the actor stops.
   void close_for_good();
-
 
   // Readiness and matches (lobby_matches.cpp).
   void set_ready(Member& m, bool ready);

@@ -40,7 +40,7 @@ MatchRules match_rules(const storage::LobbySettings& settings);
 // tens to hundreds of others, so this stays in one or two cache lines); record() and forget()
 // shift within those small vectors.
 class MatchHistory {
-public:
+ public:
   // Records that `a` and `b` were matched at `at_ms` (symmetric). Recording a pair again keeps
   // the latest time. A member matched with itself is ignored.
   void record(MemberId a, MemberId b, std::int64_t at_ms);
@@ -68,7 +68,7 @@ public:
   // Heap bytes held (capacity-based), for capacity planning and the benchmark.
   std::size_t memory_bytes() const;
 
-private:
+ private:
   // One member's partners: `ids` ascending, `at_ms[i]` the last meeting with `ids[i]`. Two
   // vectors rather than one of {id, time} so the binary search touches only the 4-byte ids.
   struct Partners {
@@ -111,9 +111,7 @@ struct Candidate {
 // met may share a group only if now_ms - last_met >= repeat_after_ms, and (P) still holds.
 //
 // Throws std::invalid_argument if rules.group_size is outside 2..4.
-std::vector<std::vector<MemberId>> find_matches(std::span<const Candidate> ready,
-                                                const MatchHistory& history,
-                                                const MatchRules& rules,
-                                                std::int64_t now_ms);
+std::vector<std::vector<MemberId>> find_matches(std::span<const Candidate> ready, const MatchHistory& history,
+                                                const MatchRules& rules, std::int64_t now_ms);
 
 }  // namespace swirl::lobby

@@ -35,10 +35,10 @@ struct Member {
   std::uint64_t join_seq = 0;
   Match* match = nullptr;  // set exactly while status.in_match()
   std::unique_ptr<boost::asio::steady_timer> grace_timer;
-  bool page_closing = false;  // sent `leave` page_closing: a drop now gets the page-close grace
+  bool page_closing = false;                    // sent `leave` page_closing: a drop now gets the page-close grace
   WaitingReason waiting = WaitingReason::none;  // last `waiting` reason sent (none: not waiting)
-  MediaState media;                  // last media_state reported (kept across matches)
-  std::uint64_t ice_generation = 0;  // of the ICE servers last sent (lobby_ice.cpp)
+  MediaState media;                             // last media_state reported (kept across matches)
+  std::uint64_t ice_generation = 0;             // of the ICE servers last sent (lobby_ice.cpp)
   std::int64_t ice_refresh_at_ms = std::numeric_limits<std::int64_t>::max();
 };
 

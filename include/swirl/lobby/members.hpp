@@ -56,12 +56,12 @@ class MemberRegistry {
 
  private:
   struct Slot {
-    std::string user_id;            // "" while the id is free
+    std::string user_id;             // "" while the id is free
     std::unique_ptr<Member> member;  // null when the user is not in the lobby
   };
-  std::vector<Slot> slots_;                         // dense id -> slot
-  std::unordered_map<std::string, MemberId> ids_;   // user id -> dense id (the index of slots_)
-  std::vector<MemberId> free_;                      // given-back ids, reused last first
+  std::vector<Slot> slots_;                        // dense id -> slot
+  std::unordered_map<std::string, MemberId> ids_;  // user id -> dense id (the index of slots_)
+  std::vector<MemberId> free_;                     // given-back ids, reused last first
   std::size_t size_ = 0;
 };
 

@@ -42,8 +42,8 @@ struct CallEventCommand {
   std::string match_id;
   CallEvent event;
 };
-using ClientCommand = std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand, MediaStateCommand, MediaFlowingCommand,
-                                   CallEventCommand, LeaveCommand>;
+using ClientCommand = std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand, MediaStateCommand,
+                                   MediaFlowingCommand, CallEventCommand, LeaveCommand>;
 
 struct ProtocolError {
   std::string code;  // invalid_json, unknown_type, invalid_message
@@ -60,9 +60,9 @@ std::string error_frame(std::string_view code, std::string_view message);
 namespace close_code {
 constexpr std::uint16_t normal = 1000;
 constexpr std::uint16_t going_away = 1001;
-constexpr std::uint16_t policy = 1008;       // client too slow, rate limit exceeded
+constexpr std::uint16_t policy = 1008;  // client too slow, rate limit exceeded
 constexpr std::uint16_t too_big = 1009;
-constexpr std::uint16_t internal = 1011;     // lobby failed
+constexpr std::uint16_t internal = 1011;  // lobby failed
 constexpr std::uint16_t replaced = 4000;
 constexpr std::uint16_t kicked = 4003;
 constexpr std::uint16_t lobby_closed = 4004;

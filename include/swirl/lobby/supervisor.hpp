@@ -15,9 +15,9 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
@@ -37,7 +37,8 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   // which joins right after): one database round trip loads what admission and the actor both
   // need. nullopt when the lobby cannot be spawned (unknown, closed, or the load failed).
   template <class F>
-  boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ask_spawning(std::string lobby_id, F f) {
+  boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ask_spawning(std::string lobby_id,
+                                                                                             F f) {
     return ask_impl(std::move(lobby_id), std::move(f), true);
   }
 
@@ -71,14 +72,14 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
 
  private:
   struct Entry {
-    std::shared_ptr<LobbyServer> lobby;  // null while loading
-    std::deque<JoinRequest> pending;     // joins waiting for the load
+    std::shared_ptr<LobbyServer> lobby;                                             // null while loading
+    std::deque<JoinRequest> pending;                                                // joins waiting for the load
     std::vector<std::function<void(const std::shared_ptr<LobbyServer>&)>> waiters;  // ask()s waiting for it
   };
 
   template <class F>
   boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ask_impl(std::string lobby_id, F f,
-                                                                                        bool spawn);
+                                                                                         bool spawn);
   void do_attach(JoinRequest request);
   void spawn(const std::string& lobby_id);
   struct Loaded {
@@ -120,8 +121,8 @@ struct AskReply {
 }  // namespace detail
 
 template <class F>
-boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ApplicationSupervisor::ask_impl(std::string lobby_id,
-                                                                                                           F f, bool spawn) {
+boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> ApplicationSupervisor::ask_impl(
+    std::string lobby_id, F f, bool spawn) {
   using R = std::invoke_result_t<F&, LobbyServer&>;
   using Result = std::optional<R>;
   auto self = shared_from_this();
@@ -143,12 +144,14 @@ boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> Ap
         it = self->lobbies_.emplace(lobby_id, Entry{}).first;
         self->spawn(lobby_id);
       }
-      if (it->second.lobby) run_on(it->second.lobby);
-      else it->second.waiters.push_back(run_on);  // loading: runs once it is live
+      if (it->second.lobby)
+        run_on(it->second.lobby);
+      else
+        it->second.waiters.push_back(run_on);  // loading: runs once it is live
     });
   };
-  auto op = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Result)>(std::move(initiate),
-                                                                                             boost::asio::use_awaitable);
+  auto op = boost::asio::async_initiate<const boost::asio::use_awaitable_t<>&, void(Result)>(
+      std::move(initiate), boost::asio::use_awaitable);
   co_return co_await std::move(op);
 }
 

@@ -80,7 +80,8 @@ class Database {
   // When the user's ban in the lobby ends (Unix ms), if there is one.
   virtual std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) = 0;
   // Every ban in the lobby that has not ended by now_ms: (user id, banned until).
-  virtual std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id, std::int64_t now_ms) = 0;
+  virtual std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id,
+                                                                      std::int64_t now_ms) = 0;
   virtual std::int64_t count_matches(const std::string& lobby_id) = 0;
 };
 

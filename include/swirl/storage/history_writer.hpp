@@ -16,9 +16,9 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
-#include <string>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -48,7 +48,8 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   // Events per transaction; a queue this long is flushed without waiting for the interval.
   static constexpr std::size_t kBatchEvents = 512;
 
-  HistoryWriter(boost::asio::any_io_executor executor, core::BlockingPool& pool, storage::Database& db, HistoryLimits limits);
+  HistoryWriter(boost::asio::any_io_executor executor, core::BlockingPool& pool, storage::Database& db,
+                HistoryLimits limits);
 
   // Queues an event (any thread). Dropped and counted when the queue is full.
   void add(storage::HistoryEvent event);
@@ -84,7 +85,7 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   std::vector<storage::HistoryEvent> queue_;
   // Deleted users -> their anonymous ids, and when (guarded by mu_; see delete_user).
   std::map<std::string, std::pair<std::string, std::chrono::steady_clock::time_point>> renamed_;
-  std::mutex write_mu_;    // one writer at a time: keeps the events in order
+  std::mutex write_mu_;  // one writer at a time: keeps the events in order
 
   // On strand_.
   boost::asio::steady_timer timer_;

@@ -24,12 +24,12 @@ enum class WhenExhausted {
 };
 
 struct LobbySettings {
-  int group_size = 2;                     // 2..4
-  int max_members = 200;                  // 2..10000
+  int group_size = 2;     // 2..4
+  int max_members = 200;  // 2..10000
   WhenExhausted when_exhausted = WhenExhausted::wait;
-  int repeat_after_seconds = 0;           // 0..86400, with when_exhausted = repeat
-  int round_seconds = 0;                  // 0 = no limit, else up to 7200: a match ends itself after it
-  int idle_shutdown_seconds = 300;        // 1..86400: an empty lobby's actor stops after it
+  int repeat_after_seconds = 0;     // 0..86400, with when_exhausted = repeat
+  int round_seconds = 0;            // 0 = no limit, else up to 7200: a match ends itself after it
+  int idle_shutdown_seconds = 300;  // 1..86400: an empty lobby's actor stops after it
 
   nlohmann::json to_json() const;
 };
@@ -74,7 +74,7 @@ struct HistoryEvent {
   // member_joined: members[0] joined the lobby (lobby_members; kept once, the first time).
   enum class Kind { match_started, match_ended, pairs_met, member_joined };
   Kind kind = Kind::match_started;
-  std::string lobby_id;              // match_started, pairs_met, member_joined
+  std::string lobby_id;  // match_started, pairs_met, member_joined
   std::string match_id;
   std::vector<std::string> members;  // match_started, pairs_met, member_joined
   bool with_pairs = true;            // match_started: also upsert the pairs now

@@ -23,9 +23,9 @@ struct FrameHeader {
 };
 
 enum class HeaderStatus {
-  complete,      // `header` is filled in
-  need_more,     // the bytes end inside the header
-  protocol_error // reserved bits, unknown opcode, unmasked, bad control frame, non-minimal length
+  complete,       // `header` is filled in
+  need_more,      // the bytes end inside the header
+  protocol_error  // reserved bits, unknown opcode, unmasked, bad control frame, non-minimal length
 };
 
 struct HeaderResult {

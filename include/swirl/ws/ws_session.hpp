@@ -57,7 +57,7 @@ struct WsCounters {
   std::atomic<std::uint64_t> closed_idle{0};
   std::atomic<std::uint64_t> messages_in{0};
   std::atomic<std::uint64_t> messages_out{0};
-  std::atomic<std::uint64_t> write_calls{0};  // sendmsg calls; messages_out / write_calls = frames per write
+  std::atomic<std::uint64_t> write_calls{0};            // sendmsg calls; messages_out / write_calls = frames per write
   std::atomic<std::uint64_t> read_buffers{0};           // connections holding a read buffer now (talking)
   std::atomic<std::uint64_t> read_buffers_released{0};  // buffers given back after a quiet spell
   std::atomic<std::uint64_t> last_connection_id{0};     // numbers connections for the logs (conn=N)
@@ -70,7 +70,8 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   // A socket on the io_context's own executor type (40 bytes, against 88 over any_io_executor).
   using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-  WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id, std::string pending = {});
+  WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id,
+            std::string pending = {});
   ~WsSession() override;
 
   // Joins the lobby through the supervisor; reading starts once the lobby has attached us.
@@ -135,14 +136,14 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
 
   State state_ = State::attaching;
   bool reading_ = false;
-  bool wait_writable_ = false;  // a wait for POLLOUT is pending: the socket buffer was full
-  bool in_batch_ = false;       // registered to be flushed when the current read is processed
-  bool close_queued_ = false;   // our close frame is in the queue (nothing is queued after it)
-  bool close_sent_ = false;     // our close frame went out
-  bool close_received_ = false; // the client's close frame came in
-  bool failing_ = false;        // a protocol error: discard input until EOF, then drop
+  bool wait_writable_ = false;   // a wait for POLLOUT is pending: the socket buffer was full
+  bool in_batch_ = false;        // registered to be flushed when the current read is processed
+  bool close_queued_ = false;    // our close frame is in the queue (nothing is queued after it)
+  bool close_sent_ = false;      // our close frame went out
+  bool close_received_ = false;  // the client's close frame came in
+  bool failing_ = false;         // a protocol error: discard input until EOF, then drop
   bool ping_outstanding_ = false;
-  bool demoting_ = false;        // the pending read is being cancelled to give rx_buffer_ back
+  bool demoting_ = false;  // the pending read is being cancelled to give rx_buffer_ back
 
   // A connection that is talking reads into a buffer of its own (one system call less per
   // message); an idle one has none and waits with a peek that copies nothing.
