@@ -28,15 +28,8 @@ declare -A ALLOWED=(
 )
 
 # Known upward includes, each waiting for a named follow-up. Format: "file|included header".
-# ws/ still calls the lobby directly: the WebSocket transport split of issue 12 (engineer "edge")
-# gives ws/ a handler interface and removes these lines.
-ALLOWLIST=(
-  "include/swirl/ws/ws_session.hpp|swirl/lobby/mailbox.hpp"
-  "include/swirl/ws/ws_session.hpp|swirl/lobby/matchmaking.hpp"
-  "src/ws/ws_session.cpp|swirl/lobby/lobby_server.hpp"
-  "src/ws/ws_session.cpp|swirl/lobby/protocol.hpp"
-  "src/ws/ws_session.cpp|swirl/lobby/supervisor.hpp"
-)
+# Empty: ws/ hands messages to a handler interface (ws/message_handler.hpp) since issue 12.
+ALLOWLIST=()
 
 layer_of() {  # sets `from` to the layer of path $1, or empty for files outside the layers
   local p=$1
@@ -50,7 +43,7 @@ layer_of() {  # sets `from` to the layer of path $1, or empty for files outside 
 
 allowlisted() {
   local entry
-  for entry in "${ALLOWLIST[@]}"; do
+  for entry in "${ALLOWLIST[@]+"${ALLOWLIST[@]}"}"; do
     [ "$entry" = "$1|$2" ] && return 0
   done
   return 1

@@ -1,10 +1,11 @@
 // The lobby actor's rules, without sockets: the member state machine (lobby/member_state.hpp),
-// what a join does, who may signal whom, when a group goes on, member id reuse (lobby/members.hpp)
-// and the owner's repeats-avoided statistic (lobby/owner_stats.hpp).
+// who may enter (lobby/admission.hpp), what a join does, who may signal whom, when a group goes on, member id reuse
+// (lobby/members.hpp) and the owner's repeats-avoided statistic (lobby/owner_stats.hpp).
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
 
+#include "swirl/lobby/admission.hpp"
 #include "swirl/lobby/member.hpp"
 #include "swirl/lobby/member_state.hpp"
 #include "swirl/lobby/members.hpp"
@@ -100,15 +101,46 @@ TEST_CASE("member state machine: a drop keeps the state and stops matching", "[l
   CHECK(s.in_match());
 }
 
-TEST_CASE("a join adds, resumes, replaces or is refused as full", "[lobby][rules]") {
-  CHECK(join_outcome(Presence::absent, 0, 2) == JoinOutcome::add);
-  CHECK(join_outcome(Presence::absent, 1, 2) == JoinOutcome::add);
-  CHECK(join_outcome(Presence::absent, 2, 2) == JoinOutcome::full);
-  CHECK(join_outcome(Presence::absent, 3, 2) == JoinOutcome::full);  // settings lowered below the count
-  // A member coming back is never refused, however full the lobby is.
-  CHECK(join_outcome(Presence::disconnected, 2, 2) == JoinOutcome::resume);
-  CHECK(join_outcome(Presence::connected, 2, 2) == JoinOutcome::replace);
-  CHECK(join_outcome(Presence::connected, 1, 50) == JoinOutcome::replace);
+TEST_CASE("an admitted join adds, resumes or replaces", "[lobby][rules]") {
+  CHECK(join_outcome(Presence::absent) == JoinOutcome::add);
+  CHECK(join_outcome(Presence::disconnected) == JoinOutcome::resume);
+  CHECK(join_outcome(Presence::connected) == JoinOutcome::replace);
+}
+
+TEST_CASE("admission: closed, then banned, then locked, then full - a member is never locked or crowded out",
+          "[lobby][rules][admission]") {
+  using swirl::storage::LobbyStatus;
+  const std::int64_t now = 1'000'000;
+  auto facts = [](LobbyStatus status, std::optional<std::int64_t> banned_until, bool member, std::size_t members) {
+    return EntryFacts{status, banned_until, member, members, 2};
+  };
+  CHECK(entry_for(facts(LobbyStatus::open, {}, false, 0), now) == Entry::allowed);
+  CHECK(entry_for(facts(LobbyStatus::open, {}, false, 1), now) == Entry::allowed);
+  CHECK(entry_for(facts(LobbyStatus::open, {}, false, 2), now) == Entry::full);
+  CHECK(entry_for(facts(LobbyStatus::open, {}, false, 3), now) == Entry::full);  // settings lowered below the count
+  CHECK(entry_for(facts(LobbyStatus::locked, {}, false, 0), now) == Entry::locked);
+  CHECK(entry_for(facts(LobbyStatus::locked, {}, false, 2), now) == Entry::locked);
+  CHECK(entry_for(facts(LobbyStatus::closed, now + 5000, true, 9), now) == Entry::lobby_closed);
+  // A member coming back (a resume, a second tab) passes a lock and a full lobby, not a ban.
+  CHECK(entry_for(facts(LobbyStatus::locked, {}, true, 2), now) == Entry::allowed);
+  CHECK(entry_for(facts(LobbyStatus::open, {}, true, 5), now) == Entry::allowed);
+  CHECK(entry_for(facts(LobbyStatus::open, now + 1, true, 0), now) == Entry::banned);
+  CHECK(entry_for(facts(LobbyStatus::locked, now + 1, false, 2), now) == Entry::banned);
+  // A ban that has ended is no ban.
+  CHECK(entry_for(facts(LobbyStatus::open, now, false, 0), now) == Entry::allowed);
+  CHECK(entry_for(facts(LobbyStatus::open, now - 1, false, 0), now) == Entry::allowed);
+
+  // One code and message per refusal, the same for the HTTP refusal and the error frame.
+  CHECK(to_string(Entry::allowed).empty());
+  CHECK(to_string(Entry::lobby_closed) == "lobby_closed");
+  CHECK(to_string(Entry::banned) == "banned");
+  CHECK(to_string(Entry::locked) == "lobby_locked");
+  CHECK(to_string(Entry::full) == "lobby_full");
+  CHECK(refusal_message(Entry::banned, facts(LobbyStatus::open, now + 1500, false, 0), now) ==
+        "you were removed from this lobby; you may rejoin in 2 s");
+  CHECK(refusal_message(Entry::full, facts(LobbyStatus::open, {}, false, 2), now) == "this lobby is full");
+  CHECK(refusal_message(Entry::locked, facts(LobbyStatus::locked, {}, false, 0), now) ==
+        "this lobby is locked: no new members for now");
 }
 
 TEST_CASE("a group goes on while two remain", "[lobby][rules]") {

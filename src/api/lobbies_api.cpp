@@ -10,14 +10,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
+#include "swirl/api/lobby_admission.hpp"
 #include "swirl/api/user_sessions.hpp"
 #include "swirl/api/users_api.hpp"
 #include "swirl/auth/tokens.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/core/random.hpp"
 #include "swirl/http/errors.hpp"
-#include "swirl/http/header_tokens.hpp"
-#include "swirl/lobby/ban_message.hpp"
+#include "swirl/lobby/member_socket.hpp"
 #include "swirl/users/display_name.hpp"
 #include "swirl/ws/handshake.hpp"
 
@@ -31,13 +31,6 @@ using http::Status;
 namespace {
 
 constexpr std::size_t kLobbyIdBytes = 12;  // 96 random bits: the invite link is the capability
-
-bool valid_lobby_id(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
-  return true;
-}
 
 std::string invite_url(const core::Config& config, const http::Request& req, const std::string& id) {
   std::string base = config.public_url;
@@ -58,88 +51,13 @@ Json lobby_public_json(const storage::LobbyRecord& l, std::size_t member_count) 
               {"created_at", core::iso8601(l.created_at_ms)}};
 }
 
-// The token from "Sec-WebSocket-Protocol: swirl.v1, swirl.token.<TOKEN>" or the Authorization header.
-std::optional<std::string> ws_token(const http::Request& req) {
-  static constexpr std::string_view prefix = "swirl.token.";
-  if (auto item = http::find_list_element(req[http::bhttp::field::sec_websocket_protocol],
-                                          [](std::string_view e) { return e.starts_with(prefix); }))
-    return std::string(item->substr(prefix.size()));
-  auto header = req[http::bhttp::field::authorization];
-  if (!header.empty()) return auth::bearer_token(header);
-  return std::nullopt;
-}
-
-struct Admission {
-  std::optional<storage::LobbyRecord> record;
-  std::optional<std::int64_t> banned_until;
-  bool live = false;
-  bool already_member = false;
-  std::size_t members = 0;
-};
-
-// What we know of a lobby: from its live actor when there is one (record, members and bans
-// are in its memory, so no database call), else from the database. With `spawn` (a WebSocket
-// upgrade, which joins right after), a lobby without an actor is started first, so the load the
-// join needs anyway answers admission too.
-asio::awaitable<Admission> admission(LobbyServices& s, const std::string& lobby_id, const std::string& user_id,
-                                     bool spawn) {
-  auto probe = [user_id](lobby::LobbyServer& l) {
-    Admission a;
-    a.record = l.record();
-    a.live = true;
-    a.members = l.member_count();
-    a.already_member = l.has_member(user_id);
-    if (!user_id.empty()) a.banned_until = l.banned_until(user_id);
-    return a;
-  };
-  auto live =
-      spawn ? co_await s.supervisor->ask_spawning(lobby_id, probe) : co_await s.supervisor->ask(lobby_id, probe);
-  if (live) co_return *live;
-  // No actor (or it could not be started: unknown, closed, or the database failed): the
-  // database says which.
-  auto& db = s.base.db;
-  auto job = [&db, lobby_id, user_id] {
-    Admission a;
-    a.record = db.find_lobby(lobby_id);
-    if (a.record && !user_id.empty()) a.banned_until = db.banned_until(lobby_id, user_id);
-    return a;
-  };
-  auto op = s.base.pool.run(std::move(job));
-  co_return co_await std::move(op);
-}
-
 asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request req, std::string leftover,
                               std::string client) {
   std::optional<http::Response> refusal;
-  std::vector<std::string> segments;
-  std::string lobby_id;
-  storage::User user;
-  bool new_member = false;
-  std::shared_ptr<void> abuse_slot;  // counts this connection against its address until it ends
+  Admitted admitted;
   if (auto bad = ws::check_handshake(req)) refusal = std::move(*bad);
   if (!refusal) try {
-      abuse_slot = s.base.abuse.admit_websocket(req, client);
-      if (!http::split_path(req.target(), segments) || segments.size() != 4 || segments[0] != "api" ||
-          segments[1] != "lobbies" || segments[3] != "ws")
-        throw ApiError(Status::not_found, "not_found", "no WebSocket endpoint here");
-      lobby_id = segments[2];
-      if (!valid_lobby_id(lobby_id)) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
-      auto token = ws_token(req);
-      if (!token)
-        throw ApiError(Status::unauthorized, "missing_token",
-                       "pass the token as the subprotocol swirl.token.<TOKEN> or an Authorization: Bearer header");
-      user = co_await authenticate_token(s.base, *token);
-      auto a = co_await admission(s, lobby_id, user.id, true);
-      if (!a.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
-      if (a.record->status == storage::LobbyStatus::closed)
-        throw ApiError(Status::conflict, "lobby_closed", "this lobby has been closed by its owner");
-      if (auto now = core::now_ms(); a.banned_until && *a.banned_until > now)
-        throw ApiError(Status::forbidden, "banned", lobby::banned_message(*a.banned_until, now));
-      if (a.record->status == storage::LobbyStatus::locked && !a.already_member)
-        throw ApiError(Status::locked, "lobby_locked", "this lobby is locked: no new members for now");
-      if (!a.already_member && static_cast<int>(a.members) >= a.record->settings.max_members)
-        throw ApiError(Status::conflict, "lobby_full", "this lobby is full");
-      new_member = !a.already_member;
+      admitted = co_await admit_websocket(s, req, client);
     } catch (...) {
       auto error = http::current_error("websocket upgrade");
       refusal = http::error_reply_response(req.version(), false, error);
@@ -175,7 +93,9 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     ::close(fd);
     co_return;
   }
-  if (new_member) {
+  const std::string& lobby_id = admitted.lobby_id;
+  const storage::User& user = admitted.user;
+  if (admitted.new_member) {
     // Remembered before the member is in: who may be banned from the lobby. Written here, not
     // through the history writer, so the match history's batches and counters stay about
     // matches. A failure costs only the owner's ability to ban this user later.
@@ -192,13 +112,14 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
       spdlog::warn("lobby {}: could not record that {} joined: {}", lobby_id, user.id, e.what());
     }
   }
-  auto session =
-      std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, user.id, std::move(leftover));
-  // Held by the session until it is gone: its place in the abuse limits, and its entry in the
+  auto connection = std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, user.id, lobby_id,
+                                                    std::move(leftover));
+  auto member = std::make_shared<lobby::MemberSocket>(connection, user.id);
+  // Held by the connection until it is gone: its place in the abuse limits, and its entry in the
   // user's open sockets (closed by sign out everywhere and account deletion).
-  session->hold_until_closed(std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
-      std::move(abuse_slot), s.base.sessions.add(user.id, session)));
-  session->run(s.supervisor, lobby_id, user.display_name);
+  connection->hold_until_closed(std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
+      std::move(admitted.abuse_slot), s.base.sessions.add(user.id, member)));
+  member->join(*s.supervisor, lobby_id, user.display_name);
 }
 
 }  // namespace
@@ -260,21 +181,22 @@ void register_lobby_routes(http::Router& router, LobbyServices& s) {
         co_return http::json_response(ctx.request, Status::created, out);
       });
 
-  router.add(http::bhttp::verb::get, "/api/lobbies/{id}",
-             [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
-               const std::string id = ctx.param("id");
-               if (!valid_lobby_id(id)) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
-               // Public, but a caller who sends a valid token learns whether they may join: browsers
-               // cannot read why a WebSocket upgrade was refused, so the client asks here.
-               std::string caller;
-               if (auto header = ctx.request[http::bhttp::field::authorization]; !header.empty())
-                 if (auto token = auth::bearer_token(header)) caller = (co_await authenticate_token(s.base, *token)).id;
-               auto a = co_await admission(s, id, caller, false);
-               if (!a.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
-               if (auto now = core::now_ms(); a.banned_until && *a.banned_until > now)
-                 throw ApiError(Status::forbidden, "banned", lobby::banned_message(*a.banned_until, now));
-               co_return http::json_response(ctx.request, Status::ok, lobby_public_json(*a.record, a.members));
-             });
+  router.add(
+      http::bhttp::verb::get, "/api/lobbies/{id}", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+        const std::string id = ctx.param("id");
+        if (!valid_lobby_id(id)) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
+        // Public, but a caller who sends a valid token learns whether they may join: browsers
+        // cannot read why a WebSocket upgrade was refused, so the client asks here.
+        std::string caller;
+        if (auto header = ctx.request[http::bhttp::field::authorization]; !header.empty())
+          if (auto token = auth::bearer_token(header)) caller = (co_await authenticate_token(s.base, *token)).id;
+        auto facts = co_await lobby_facts(s, id, caller, false);
+        if (!facts.record) throw ApiError(Status::not_found, "lobby_not_found", "no such lobby");
+        // Only a ban is told here; a closed, locked or full lobby shows in the answer itself.
+        if (auto now = core::now_ms(); facts.entry.banned_until && *facts.entry.banned_until > now)
+          throw entry_refusal(lobby::Entry::banned, facts.entry, now);
+        co_return http::json_response(ctx.request, Status::ok, lobby_public_json(*facts.record, facts.entry.members));
+      });
 
 #ifdef SWIRL_TEST_HOOKS
   if (s.base.config.test_hooks) {

@@ -12,7 +12,6 @@
 #include <boost/asio/bind_executor.hpp>
 
 #include "swirl/core/clock.hpp"
-#include "swirl/lobby/ban_message.hpp"
 #include "swirl/lobby/frames.hpp"
 
 namespace swirl::lobby {
@@ -134,23 +133,20 @@ void LobbyServer::stop(std::optional<Frame> frame, std::uint16_t code, const std
 
 void LobbyServer::do_join(JoinRequest& req) {
   auto now = now_ms();
-  // Admission checked the ban before the upgrade; a ban stored since then still applies.
-  if (auto until = banned_until(req.user_id)) {
-    env_.counters.joins_refused_banned++;
-    req.mailbox->deliver(make_frame(error_frame("banned", banned_message(*until, now))));
-    req.mailbox->close(close_code::kicked, "banned");
+  Member* existing = members_.find(req.user_id);
+  // Admission asked the same rule before the upgrade; a ban, a lock or the last free place may
+  // have come since.
+  EntryFacts facts{record_.status, banned_until(req.user_id), existing != nullptr, members_.size(),
+                   record_.settings.max_members};
+  if (auto entry = entry_for(facts, now); entry != Entry::allowed) {
+    refuse_join(req, entry, facts, now);
     return;
   }
-  Member* existing = members_.find(req.user_id);
   auto presence = !existing ? Presence::absent : existing->mailbox ? Presence::connected : Presence::disconnected;
-  auto outcome = join_outcome(presence, members_.size(), record_.settings.max_members);
+  auto outcome = join_outcome(presence);
   Member* joined = existing;
   if (existing) core::metrics().resumes.inc();
   switch (outcome) {
-    case JoinOutcome::full:
-      req.mailbox->deliver(make_frame(error_frame("lobby_full", "the lobby is full")));
-      req.mailbox->close(close_code::policy, "lobby full");
-      return;
     case JoinOutcome::replace:  // a second tab takes over: the first is closed
       existing->mailbox->close(close_code::replaced, "replaced by a new connection");
       break;
@@ -182,6 +178,23 @@ void LobbyServer::do_join(JoinRequest& req) {
   mark_status_dirty();
   update_idle_timer();
   if (m.status.matchable()) schedule_matching();
+}
+
+void LobbyServer::refuse_join(JoinRequest& req, Entry entry, const EntryFacts& facts, std::int64_t now) {
+  std::uint16_t code = close_code::policy;
+  std::string reason = "lobby full";
+  if (entry == Entry::banned) {
+    env_.counters.joins_refused_banned++;
+    code = close_code::kicked;
+    reason = "banned";
+  } else if (entry == Entry::lobby_closed) {
+    code = close_code::lobby_closed;
+    reason = "lobby closed";
+  } else if (entry == Entry::locked) {
+    reason = "lobby locked";
+  }
+  req.mailbox->deliver(make_frame(error_frame(to_string(entry), refusal_message(entry, facts, now))));
+  req.mailbox->close(code, std::move(reason));
 }
 
 void LobbyServer::do_message(Member& m, ClientCommand& command) {

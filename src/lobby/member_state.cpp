@@ -42,13 +42,13 @@ bool MemberStatus::match_ended(MatchEndReason reason, bool requested_ready) {
   return ready;
 }
 
-JoinOutcome join_outcome(Presence presence, std::size_t members, int max_members) {
+JoinOutcome join_outcome(Presence presence) {
   switch (presence) {
     case Presence::connected: return JoinOutcome::replace;
     case Presence::disconnected: return JoinOutcome::resume;
     case Presence::absent: break;
   }
-  return static_cast<long long>(members) >= max_members ? JoinOutcome::full : JoinOutcome::add;
+  return JoinOutcome::add;
 }
 
 }  // namespace swirl::lobby

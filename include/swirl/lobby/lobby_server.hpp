@@ -26,6 +26,7 @@
 #include "swirl/core/config.hpp"
 #include "swirl/core/metrics.hpp"
 #include "swirl/ice/ice_provider.hpp"
+#include "swirl/lobby/admission.hpp"
 #include "swirl/lobby/mailbox.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 #include "swirl/lobby/member.hpp"
@@ -154,6 +155,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
 
   // Entry points, on the strand (lobby_server.cpp).
   void do_join(JoinRequest& request);
+  // Tells a join the rule refused why (`error`) and closes it (docs/protocol.md, "Errors").
+  void refuse_join(JoinRequest& request, Entry entry, const EntryFacts& facts, std::int64_t now);
   void do_message(Member& m, ClientCommand& command);
   void do_disconnected(const std::shared_ptr<Mailbox>& from, const std::string& user_id);
   void on_grace_expired(const std::string& user_id);

@@ -58,12 +58,12 @@ class MemberStatus {
 // member in the grace period after a drop.
 enum class Presence { absent, connected, disconnected };
 
-// What a join does (docs/protocol.md, "Connecting" and `welcome`): `add` a new member; `resume` a member in the
-// grace period (welcome resumed:true, the match peers get user_status back); `replace` the
-// connection of a member still connected (the old one is closed 4000; welcome resumed:true);
-// `full`: refused, the lobby has max_members members. A member coming back is never refused.
-enum class JoinOutcome { add, resume, replace, full };
-JoinOutcome join_outcome(Presence presence, std::size_t members, int max_members);
+// What an admitted join does (docs/protocol.md, "Connecting" and `welcome`; whether it is
+// admitted is lobby/admission.hpp): `add` a new member; `resume` a member in the grace period
+// (welcome resumed:true, the match peers get user_status back); `replace` the connection of a
+// member still connected (the old one is closed 4000; welcome resumed:true).
+enum class JoinOutcome { add, resume, replace };
+JoinOutcome join_outcome(Presence presence);
 
 // A group whose member left goes on while two remain; with fewer its match ends.
 constexpr bool group_goes_on(std::size_t members_left) { return members_left >= 2; }

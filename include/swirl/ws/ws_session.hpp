@@ -1,8 +1,10 @@
 #pragma once
-// One member's WebSocket, on our own RFC 6455 framing (ws/frame.hpp) over a plain TCP socket.
+// One WebSocket connection, on our own RFC 6455 framing (ws/frame.hpp) over a plain TCP socket:
+// the transport only. It hands whole text messages to a MessageHandler
+// (ws/message_handler.hpp) and sends what it is given; what the messages mean is the handler's.
 //
-// Threading: until its lobby attaches it, a session runs on a strand of its own; from then on
-// it runs on the lobby's strand, so a message read here is handed to the lobby, and a lobby's
+// Threading: until it is attached, a session runs on a strand of its own; attach() moves it to
+// its handler's strand (the lobby's), so a message read here reaches the lobby, and a lobby's
 // frame reaches a session, by a plain call instead of two posts between strands.
 //
 // Reading holds no buffer while idle: a pending "peek" (MSG_PEEK|MSG_TRUNC, which copies
@@ -11,15 +13,15 @@
 // it reads into a 16 KiB buffer of its own (the reactor's read then carries the data: one system call less per
 // message), and gives it back after 2 s of quiet (at the next heartbeat).
 //
-// Writing: the one bounded outgoing queue merges everything sent to this member (lobby events,
-// peers' signals, replies, control frames). Frames queued while a read is being processed are
+// Writing: the one bounded outgoing queue merges everything sent on the connection (for a lobby
+// member: lobby events, peers' signals, replies; and control frames). Frames queued while a read is being processed are
 // sent together, in one sendmsg, when that read is done; otherwise at once. Past the bound
 // (messages or bytes) the client is closed with 1008 "client too slow" — nothing is dropped
-// silently — except lobby_status snapshots, which coalesce (only the newest unsent one is
-// kept).
+// silently — except replaceable messages (SendKind::replaceable: the lobby's lobby_status
+// snapshots), which coalesce (only the newest unsent one is kept).
 //
-// Liveness: the lobby calls heartbeat() periodically; a session silent for half the idle
-// timeout is pinged, one silent for the whole idle timeout is dropped.
+// Liveness: the owner calls heartbeat() periodically (the lobby, every quarter of the idle timeout); a session silent
+// for half the idle timeout is pinged, one silent for the whole idle timeout is dropped.
 
 #include <atomic>
 #include <chrono>
@@ -35,15 +37,9 @@
 #include <boost/asio/strand.hpp>
 
 #include "swirl/core/config.hpp"
-#include "swirl/lobby/mailbox.hpp"
-#include "swirl/lobby/matchmaking.hpp"
 #include "swirl/ws/edge_recv.hpp"
 #include "swirl/ws/frame.hpp"
-
-namespace swirl::lobby {
-class LobbyServer;
-class ApplicationSupervisor;
-}  // namespace swirl::lobby
+#include "swirl/ws/message_handler.hpp"
 
 namespace swirl::ws {
 
@@ -63,38 +59,42 @@ struct WsCounters {
   std::atomic<std::uint64_t> last_connection_id{0};     // numbers connections for the logs (conn=N)
 };
 
-class WsSession final : public lobby::Mailbox, public std::enable_shared_from_this<WsSession> {
+class WsSession final : public std::enable_shared_from_this<WsSession> {
  public:
   // `socket` has completed the opening handshake (the 101 was written). `pending` holds bytes
-  // the client sent after its handshake request, if any.
+  // the client sent after its handshake request, if any. `user_id` and `lobby_id` only name the
+  // connection in log lines.
   // A socket on the io_context's own executor type (40 bytes, against 88 over any_io_executor).
   using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-  WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id,
+  WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id, std::string lobby_id,
             std::string pending = {});
-  ~WsSession() override;
+  ~WsSession();
 
-  // Joins the lobby through the supervisor; reading starts once the lobby has attached us.
-  void run(std::shared_ptr<lobby::ApplicationSupervisor> supervisor, std::string lobby_id, std::string display_name);
+  // Hands the connection to `handler` and moves it onto `strand`; called on that strand. Reading
+  // starts here. False when the connection closed before (the handler is not kept and hears
+  // nothing).
+  bool attach(Strand strand, std::shared_ptr<MessageHandler> handler);
   // Keeps `held` (e.g. the connection's place in the abuse limits) until the session is gone.
   void hold_until_closed(std::shared_ptr<void> held) { held_ = std::move(held); }
 
-  void deliver(lobby::Frame frame, lobby::FrameKind kind) override;
-  void close(std::uint16_t code, std::string reason) override;
-  void heartbeat(std::chrono::steady_clock::time_point now) override;
+  // Safe from any thread (re-posted onto the session's strand).
+  void send(Payload message, SendKind kind = SendKind::queued);
+  // Sends what is already queued, then closes with the WebSocket close code and reason.
+  void close(std::uint16_t code, std::string reason);
+  // Liveness, called periodically (the lobby's heartbeat): pings a quiet peer, drops a silent one.
+  void heartbeat(std::chrono::steady_clock::time_point now);
 
  private:
-  using Strand = lobby::LobbyStrand;
   struct Outgoing {
-    lobby::Frame frame;
+    Payload frame;
     std::uint8_t header[10];
     std::uint8_t header_length;
-    bool status;   // a lobby_status snapshot (replaceable while unsent)
+    bool status;   // SendKind::replaceable (a lobby_status snapshot): replaced while unsent
     bool control;  // ping/pong/close: not counted as a message
   };
   enum class State { attaching, open, closing, closed };
 
-  void on_attached(std::shared_ptr<lobby::LobbyServer> lobby, lobby::MemberId mid);
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   bool take_input(char* data, std::size_t size);
@@ -103,14 +103,13 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   std::size_t consume_frames(char* data, std::size_t size);
   bool on_frame(const FrameHeader& h, char* payload);
   void on_message(bool text, std::string_view payload);
-  void handle_text(std::string_view text);
   bool check_utf8_fragment(bool last);
   bool take_rate_token();
   bool admit_by_rate();
 
-  void enqueue(lobby::Frame frame, lobby::FrameKind kind);
+  void enqueue(Payload frame, SendKind kind);
   void enqueue_control(Opcode op, std::string_view payload);
-  void push(lobby::Frame frame, Opcode op, bool status, bool control);
+  void push(Payload frame, Opcode op, bool status, bool control);
   void schedule_flush();
   void flush();
   void on_writable(boost::system::error_code ec);
@@ -123,16 +122,15 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   void on_close_sent();
   void arm_close_deadline();
   void finish();
-  std::string_view lobby_name() const;  // for log lines
 
   RecvSocket<boost::asio::io_context::executor_type> socket_;  // receives per config.ws_edge_recv
   Strand strand_;
   const core::Config& config_;
   WsCounters& counters_;
-  std::string user_id_;
-  const std::uint64_t conn_id_;  // conn=N in log lines
-  std::shared_ptr<lobby::LobbyServer> lobby_;
-  lobby::MemberId mid_ = 0;  // our member id in lobby_
+  std::string user_id_;                      // for log lines
+  std::string lobby_id_;                     // for log lines
+  const std::uint64_t conn_id_;              // conn=N in log lines
+  std::shared_ptr<MessageHandler> handler_;  // from attach() until the connection is gone
 
   State state_ = State::attaching;
   bool reading_ = false;
@@ -161,7 +159,7 @@ class WsSession final : public lobby::Mailbox, public std::enable_shared_from_th
   std::size_t head_ = 0;
   std::size_t front_written_ = 0;  // bytes of queue_[head_] (header + payload) already sent
   std::size_t queued_bytes_ = 0;
-  std::size_t pending_status_ = SIZE_MAX;  // index of an unsent lobby_status snapshot
+  std::size_t pending_status_ = SIZE_MAX;  // index of the unsent replaceable message
 
   std::unique_ptr<boost::asio::steady_timer> close_deadline_;
   std::chrono::steady_clock::time_point last_received_;
