@@ -105,6 +105,26 @@ describe('Api', () => {
     });
   });
 
+  it('signs out everywhere with the token and returns the new one', async () => {
+    const { calls, fetchFn } = fakeFetch(200, { id: 'u1', display_name: 'Ada', token: 'new' });
+    await expect(new Api(() => 'tok', fetchFn).signOutEverywhere()).resolves.toMatchObject({ token: 'new' });
+    expect(calls[0]).toMatchObject({ url: '/api/me/sign-out-everywhere', init: { method: 'POST', body: '{}' } });
+    expect((calls[0]?.init?.headers as Record<string, string>).Authorization).toBe('Bearer tok');
+  });
+
+  it('deletes the account (204, no body); a user who owns open lobbies gets a typed 409', async () => {
+    const ok = fakeFetch(204, undefined);
+    await expect(new Api(() => 'tok', ok.fetchFn).deleteAccount()).resolves.toBeUndefined();
+    expect(ok.calls[0]).toMatchObject({ url: '/api/me', init: { method: 'DELETE' } });
+    expect(ok.calls[0]?.init?.body).toBeUndefined();
+
+    const owns = fakeFetch(409, { error: { code: 'owns_open_lobbies', message: 'close them first' } });
+    await expect(new Api(() => 'tok', owns.fetchFn).deleteAccount()).rejects.toMatchObject({
+      status: 409,
+      reason: ErrorReason.OwnsOpenLobbies,
+    });
+  });
+
   it('escapes ids in paths', () => {
     expect(invitePath('a b')).toBe('/l/a%20b');
   });

@@ -32,6 +32,8 @@ export enum ErrorReason {
   MatchNotFound = 'match_not_found',
   UserNotFound = 'user_not_found',
   TooManyBans = 'too_many_bans',
+  /** DELETE /api/me while the user owns a lobby that is not closed. */
+  OwnsOpenLobbies = 'owns_open_lobbies',
   MethodNotAllowed = 'method_not_allowed',
   LobbyClosed = 'lobby_closed',
   LobbyFull = 'lobby_full',
