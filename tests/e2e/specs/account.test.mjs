@@ -86,11 +86,15 @@ scenario('sign out everywhere: every tab of the user shows the signed-out page a
   const ada = await userContext(scene, 'ada');
   const tab1 = await ada.tab(1);
   const tab2 = await ada.tab(2);
+  const tab3 = await ada.tab(3);
 
   // Tab 1: Ada's own lobby. Tab 2: the same Ada in Olga's lobby (another socket of the same user).
+  // Tab 3: the start page, no socket at all.
   await createOwnLobby(tab1, 'Ada');
   await tab2.goto(`${env.server.url}/l/${other.id}`);
   await waitConnected(tab2);
+  await tab3.goto(`${env.server.url}/`);
+  await tab3.waitForTestId('current-name');
   const token = await storedToken(tab1);
   assert.ok(token, 'Ada has a token');
   assert.equal(await meStatus(token), 200);
@@ -121,7 +125,10 @@ scenario('sign out everywhere: every tab of the user shows the signed-out page a
   }
   assert.equal(await tab1.evaluate((key) => localStorage.getItem(key), IDENTITY_KEY), null, 'the stored identity is cleared');
   await auditAccessibility(tab2, 'signed-out page');
-  await assertNoReconnect([tab1, tab2], 'the sign-out');
+  // The tab without a socket follows the stored identity (a storage event): it asks for a name.
+  await tab3.waitForTestId('display-name-input');
+  assert.equal(await tab3.attribute('account-button', 'data-testid'), null, 'tab 3: no account menu any more');
+  await assertNoReconnect([tab1, tab2, tab3], 'the sign-out');
   assert.equal(await meStatus(token), 401, 'the old token is refused');
 
   // Starting again under a new name puts tab 2 back into the lobby it was in, as someone new.
