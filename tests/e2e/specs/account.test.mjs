@@ -120,6 +120,7 @@ scenario('sign out everywhere: every tab of the user shows the signed-out page a
   for (const tp of [tab1, tab2]) {
     await tp.waitForTestId('account-ended', { 'data-kind': 'signed_out_everywhere' });
     assert.match(await tp.text('account-ended'), /You were signed out on all devices/);
+    assert.match(await tp.text('account-ended'), /used for “Ada”/, `${tp.label}: the page names the account`);
     assert.equal(await tp.attribute('connection-state', 'data-testid'), null, `${tp.label}: the lobby page is gone`);
     assert.equal(await tp.attribute('account-button', 'data-testid'), null, `${tp.label}: no account menu without an account`);
   }

@@ -108,6 +108,10 @@ describe('IdentityState: the account ends', () => {
     expect(state.identity?.token).toBe('tok');
     events.fire(IDENTITY_KEY);
     expect(state.identity).toBeNull();
+    // The 4001 close that follows still knows whose account ended.
+    state.accountEnded(AccountEnd.SignedOutEverywhere);
+    expect(state.ended).toEqual({ kind: AccountEnd.SignedOutEverywhere, name: 'Ada' });
+    state.startAgain();
     mem.setItem(IDENTITY_KEY, JSON.stringify({ id: 'u2', display_name: 'Bo', token: 't2' }));
     events.fire(null); // localStorage.clear() in another tab
     expect(state.identity).toEqual({ id: 'u2', display_name: 'Bo', token: 't2' });

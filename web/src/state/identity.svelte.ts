@@ -17,6 +17,8 @@ export class IdentityState {
   /** Set when the account ended (here or on another device); cleared by startAgain(). */
   ended = $state<EndedAccount | null>(null);
   readonly api: Api;
+  /** The name of an identity another tab just forgot: its 4001/4002 close may come after. */
+  private forgottenName: string | null = null;
 
   constructor(
     private readonly store: IdentityStore = new IdentityStore(),
@@ -28,7 +30,10 @@ export class IdentityState {
     // Another tab created, renamed or forgot the identity (signed out everywhere, deleted):
     // follow it, so this tab does not go on with a token that is dead.
     events?.addEventListener('storage', (e: StorageEvent) => {
-      if (e.key === IDENTITY_KEY || e.key === null) this.identity = store.load();
+      if (e.key !== IDENTITY_KEY && e.key !== null) return;
+      const before = this.identity;
+      this.identity = store.load();
+      if (before && !this.identity) this.forgottenName = before.display_name;
     });
   }
 
@@ -37,6 +42,7 @@ export class IdentityState {
     const identity = { id: user.id, display_name: user.display_name, token: user.token };
     this.store.save(identity);
     this.identity = identity;
+    this.forgottenName = null;
     return identity;
   }
 
@@ -91,7 +97,7 @@ export class IdentityState {
    */
   accountEnded(kind: AccountEnd): void {
     if (this.ended) return;
-    const name = this.identity?.display_name ?? null;
+    const name = this.identity?.display_name ?? this.forgottenName;
     this.forget();
     this.store.forgetOwnedLobbies();
     this.ended = { kind, name };
