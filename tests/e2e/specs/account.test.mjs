@@ -9,7 +9,7 @@ import { scenario, serverAndChromium, VIEWPORT } from '../support/scene.mjs';
 import { ApiClient } from '../support/server.mjs';
 import { waitConnected } from '../support/swirl.mjs';
 import { TestPage } from '../support/test-page.mjs';
-import { auditAccessibility } from '../support/ux.mjs';
+import { auditAccessibility, screenshotForDocs } from '../support/ux.mjs';
 
 const env = serverAndChromium();
 
@@ -114,6 +114,7 @@ scenario('sign out everywhere: every tab of the user shows the signed-out page a
     'the focus starts on Cancel, so Enter does not sign out',
   );
   await auditAccessibility(tab1, 'sign-out-everywhere dialog');
+  await screenshotForDocs(tab1, 'sign-out-dialog');
   await tab1.click('sign-out-dialog-confirm');
 
   // Both tabs: the page that says what happened (tab 2 learns it from the 4001 close alone).
@@ -126,6 +127,7 @@ scenario('sign out everywhere: every tab of the user shows the signed-out page a
   }
   assert.equal(await tab1.evaluate((key) => localStorage.getItem(key), IDENTITY_KEY), null, 'the stored identity is cleared');
   await auditAccessibility(tab2, 'signed-out page');
+  await screenshotForDocs(tab2, 'signed-out');
   // The tab without a socket follows the stored identity (a storage event): it asks for a name.
   await tab3.waitForTestId('display-name-input');
   assert.equal(await tab3.attribute('account-button', 'data-testid'), null, 'tab 3: no account menu any more');
@@ -170,6 +172,7 @@ scenario('delete my account: refused in plain words while a lobby is open, done 
   await tab1.waitForTestId('open-lobbies');
   assert.match(await tab1.text('open-lobbies'), /Dee's lobby/);
   await auditAccessibility(tab1, 'delete dialog with the 409 explained');
+  await screenshotForDocs(tab1, 'delete-refused');
   assert.equal(await meStatus(token), 200, 'nothing was deleted');
   assert.equal(await storedToken(tab1), token, 'the identity is kept');
   assert.equal(await tab2.attribute('connection-state', 'data-state'), 'connected', 'the other tab is untouched');
