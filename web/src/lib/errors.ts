@@ -32,6 +32,7 @@ export enum ErrorReason {
   MatchNotFound = 'match_not_found',
   UserNotFound = 'user_not_found',
   TooManyBans = 'too_many_bans',
+  ReportNotFound = 'report_not_found',
   MethodNotAllowed = 'method_not_allowed',
   LobbyClosed = 'lobby_closed',
   LobbyFull = 'lobby_full',
@@ -50,6 +51,11 @@ export enum ErrorReason {
   PeerUnavailable = 'peer_unavailable',
   RateLimited = 'rate_limited',
   LobbyFailed = 'lobby_failed',
+  NotMatched = 'not_matched',
+  Blocked = 'blocked',
+  TooManyBlocks = 'too_many_blocks',
+  TooManyReports = 'too_many_reports',
+  StorageUnavailable = 'storage_unavailable',
   // The client's own.
   /** The request never got an answer (offline, DNS, refused, timed out). */
   Network = 'network_error',
