@@ -135,6 +135,39 @@ scenario('leaving, reloading and waiting are each explained, and fast', () => en
     assert.ok(!overlap(cap.caption, cap.controls), `${tp.label}: the call controls do not cover the partner's name ${where}`);
     assert.ok(!overlap(cap.caption, cap.pip), `${tp.label}: the self-view does not cover the partner's name ${where}`);
     assert.ok(cap.visible, `${tp.label}: nothing lies over the partner's name (elementFromPoint) ${where}`);
+    // The partner's quality indicator (the bars) is on screen, clear of the self-view, the name
+    // and the controls, and topmost at every corner: a person can see and tap it.
+    const q = await tp.evaluate(() => {
+      const r = (el) => el.getBoundingClientRect().toJSON();
+      const bars = document.querySelector('.remote-grid .tile [data-testid="quality-button"]');
+      const b = r(bars);
+      const points = [
+        [b.left + 2, b.top + 2],
+        [b.right - 2, b.top + 2],
+        [b.left + 2, b.bottom - 2],
+        [b.right - 2, b.bottom - 2],
+        [b.left + b.width / 2, b.top + b.height / 2],
+      ];
+      const hits = points.map(([x, y]) => document.elementFromPoint(x, y));
+      return {
+        bars: b,
+        shown: getComputedStyle(bars).visibility === 'visible' && b.width > 0 && b.height > 0,
+        topmost: hits.every((hit) => bars.contains(hit)),
+        covering: hits.filter((hit) => !bars.contains(hit)).map((hit) => hit?.className || hit?.tagName || null),
+        caption: r(document.querySelector('.remote-grid .tile .caption')),
+        pip: r(document.querySelector('.local-pip')),
+        controls: r(document.querySelector('[data-testid="call-view"] .controls')),
+        vh: innerHeight,
+        vw: innerWidth,
+      };
+    });
+    const qWhere = JSON.stringify(q);
+    assert.ok(q.shown, `${tp.label}: the quality indicator is shown ${qWhere}`);
+    assert.ok(q.bars.top >= 0 && q.bars.left >= 0 && q.bars.bottom <= q.vh && q.bars.right <= q.vw, `${tp.label}: the quality indicator is on screen ${qWhere}`);
+    assert.ok(!overlap(q.bars, q.pip), `${tp.label}: the self-view does not cover the quality indicator ${qWhere}`);
+    assert.ok(!overlap(q.bars, q.caption), `${tp.label}: the quality indicator and the partner's name do not overlap ${qWhere}`);
+    assert.ok(!overlap(q.bars, q.controls), `${tp.label}: the call controls do not cover the quality indicator ${qWhere}`);
+    assert.ok(q.topmost, `${tp.label}: nothing lies over the quality indicator (elementFromPoint) ${qWhere}`);
   }
   // Screens for the docs show a settled call: no "Reconnecting video…", no "connecting…".
   await waitSettledCall(ada);

@@ -2,6 +2,7 @@
 // (docs/http-api.md, `POST /api/me/sign-out-everywhere`, `DELETE /api/me`): the account menu
 // never shows the server's own message text.
 
+import { retryHint } from './error-text';
 import { ErrorReason, SwirlError } from './errors';
 
 /** The account action that failed. */
@@ -11,7 +12,7 @@ export type AccountAction = 'sign_out_everywhere' | 'delete';
 export function explainAccountError(err: unknown, action: AccountAction): string {
   const nothing = action === 'delete' ? 'Nothing was deleted.' : 'Nothing was changed.';
   if (!(err instanceof SwirlError)) return `Something went wrong. ${nothing} Try again.`;
-  if (err.status === 429) return `Too many requests in a short time. ${nothing} Wait a moment and try again.`;
+  if (err.status === 429) return `Too many requests in a short time. ${nothing} ${retryHint(err)}`;
   switch (err.reason) {
     case ErrorReason.OwnsOpenLobbies:
       return (

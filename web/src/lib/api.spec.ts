@@ -126,6 +126,16 @@ describe('Api', () => {
     });
   });
 
+  it('a 429 keeps its Retry-After as whole seconds', async () => {
+    const fetchFn = async () =>
+      new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'try again in 20 s' } }), {
+        status: 429,
+        headers: { 'Retry-After': '20' },
+      });
+    const err = await new Api(() => 't', fetchFn).createLobby('x', { group_size: 2 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: ErrorReason.RateLimited, status: 429, retryAfterSeconds: 20 });
+  });
+
   it('escapes ids in paths', () => {
     expect(invitePath('a b')).toBe('/l/a%20b');
   });

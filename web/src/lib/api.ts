@@ -128,7 +128,7 @@ export class Api {
         json = undefined;
       }
     }
-    if (!response.ok) throw SwirlError.fromResponse(response.status, json);
+    if (!response.ok) throw SwirlError.fromResponse(response.status, json, response.headers.get('Retry-After'));
     return json as T;
   }
 }
