@@ -42,7 +42,7 @@ struct Options {
   std::string docs_dir;  // when set: benchmarks.md and benchmarks-latency.png are written there
   std::string notes;     // a hand-written section appended to benchmarks.md
   bool smoke = false;
-  int io_threads = 1;
+  int io_threads = 0;  // --io-threads N passes N to Swirl; 0 leaves the server's default (docs: "default flags")
   // flood and soak (issue 17) are not in the default set: only when --scenarios names them.
   std::set<std::string> scenarios{"idle", "relay", "storm", "churn", "conncost", "matcher", "fanout"};
   std::set<std::string> servers{"swirl", "peerjs", "bare", "uring"};  // --servers: for experiments (docs need all)
@@ -172,12 +172,13 @@ ServerProcess Bench::start(const std::string& kind, const std::vector<std::strin
   std::vector<std::string> argv;
   if (kind == "swirl") {
     argv = {opt_.swirl_server, "--listen=127.0.0.1", "--port=" + std::to_string(port),
-            "--database=sqlite:" + opt_.work_dir + "/swirl.db", "--log-level=warn",
-            "--io-threads=" + std::to_string(opt_.io_threads), "--ws-rate=100000", "--ws-burst=100000",
-            "--resume-grace-ms=1000", "--web-root=" + opt_.work_dir + "/no-web", "--db-max-pending=100000",
+            "--database=sqlite:" + opt_.work_dir + "/swirl.db", "--log-level=warn", "--ws-rate=100000",
+            "--ws-burst=100000", "--resume-grace-ms=1000", "--web-root=" + opt_.work_dir + "/no-web",
+            "--db-max-pending=100000",
             // Every simulated client comes from 127.0.0.1: the per-address abuse limits are off.
             "--rate-http=0", "--rate-users-per-minute=0", "--rate-lobbies-per-minute=0", "--ws-max-per-address=0",
             "--ws-max-connections=0"};
+    if (opt_.io_threads > 0) argv.push_back("--io-threads=" + std::to_string(opt_.io_threads));
     // Extra server flags for experiments (e.g. SWIRL_BENCH_SWIRL_ARGS="--db-threads=1").
     if (const char* extra = std::getenv("SWIRL_BENCH_SWIRL_ARGS")) {
       std::istringstream words(extra);

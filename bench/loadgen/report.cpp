@@ -285,9 +285,13 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
      << m["versions"]["compiler"].get<std::string>() << ", Boost " << m["versions"]["boost"].get<std::string>()
      << "; PeerJS server `peer` " << m["versions"]["peer"].get<std::string>() << " on Node "
      << m["versions"]["node"].get<std::string>() << "\n"
-     << "* **Swirl flags:** `--io-threads=" << m["swirl_flags"]["io_threads"]
-     << " --ws-rate=100000 --ws-burst=100000 --resume-grace-ms=1000"
-     << " --log-level=warn --database=sqlite:…`, per-address abuse limits off (Release build). PeerJS: "
+     << "* **Swirl flags:** `"
+     << (m["swirl_flags"]["io_threads"].get<int>() > 0
+             ? "--io-threads=" + std::to_string(m["swirl_flags"]["io_threads"].get<int>()) + " "
+             : std::string())
+     << "--ws-rate=100000 --ws-burst=100000 --resume-grace-ms=1000"
+     << " --log-level=warn --database=sqlite:…`, per-address abuse limits off, io and db threads at the server's "
+        "defaults unless `--io-threads` is shown (Release build). PeerJS: "
         "`concurrent_limit: 100000`.\n"
      << "* **Run time:** " << fmt(m.value("run_seconds", 0.0), 0) << " s for all scenarios (plus the build).\n\n"
      << "## Targets\n\n| metric | Swirl | reference (same run) | ratio | target | verdict "
