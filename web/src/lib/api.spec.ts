@@ -60,6 +60,7 @@ describe('Api', () => {
       members: [],
       matches: [],
       counters: { matches_made: 0, repeats_avoided: 0 },
+      reports: [],
     };
     const ok = fakeFetch(200, state);
     await expect(new Api(() => 'tok', ok.fetchFn).lobbyState('L1')).resolves.toEqual(state);

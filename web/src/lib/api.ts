@@ -95,6 +95,10 @@ export class Api {
   transfer(lobbyId: string, userId: string): Promise<{ id: string; owner_id: string }> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/transfer`, { user_id: userId });
   }
+  /** Dismisses one of the lobby's reports (it is deleted). */
+  dismissReport(lobbyId: string, reportId: string): Promise<unknown> {
+    return this.request('DELETE', `/api/lobbies/${seg(lobbyId)}/reports/${seg(reportId)}`);
+  }
   endMatch(lobbyId: string, matchId: string): Promise<unknown> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/matches/${seg(matchId)}/end`);
   }

@@ -40,6 +40,7 @@ export enum ErrorReason {
   TooManyBans = 'too_many_bans',
   /** DELETE /api/me while the user owns a lobby that is not closed. */
   OwnsOpenLobbies = 'owns_open_lobbies',
+  ReportNotFound = 'report_not_found',
   MethodNotAllowed = 'method_not_allowed',
   LobbyClosed = 'lobby_closed',
   LobbyFull = 'lobby_full',
@@ -63,6 +64,11 @@ export enum ErrorReason {
   NotInMatch = 'not_in_match',
   PeerUnavailable = 'peer_unavailable',
   LobbyFailed = 'lobby_failed',
+  NotMatched = 'not_matched',
+  Blocked = 'blocked',
+  TooManyBlocks = 'too_many_blocks',
+  TooManyReports = 'too_many_reports',
+  StorageUnavailable = 'storage_unavailable',
   // The client's own.
   /** The request never got an answer (offline, DNS, refused, timed out). */
   Network = 'network_error',

@@ -6,7 +6,7 @@ import { ErrorReason, SwirlError } from './errors';
 import { NUMERIC_SETTINGS, allowedText } from './owner-limits';
 
 /** The owner action that failed, for wording that fits it. */
-export type OwnerAction = 'settings' | 'kick' | 'lock' | 'announce' | 'close' | 'transfer' | 'end_match' | 'state';
+export type OwnerAction = 'settings' | 'kick' | 'lock' | 'announce' | 'close' | 'transfer' | 'end_match' | 'state' | 'dismiss';
 
 function settingsText(serverMessage: string): string {
   // The server's message starts with the field name ("round_seconds: …"); say what is allowed.
@@ -36,6 +36,8 @@ export function explainOwnerError(err: unknown, action: OwnerAction): string {
       return 'This lobby already holds as many bans as it can. Remove without a ban, or wait for a ban to end.';
     case ErrorReason.UserNotFound:
       return 'That person no longer has an account here.';
+    case ErrorReason.ReportNotFound:
+      return 'That report was dismissed already.';
     case ErrorReason.MatchNotFound:
       return 'That conversation has already ended.';
     case ErrorReason.LobbyClosed:
