@@ -25,6 +25,7 @@ std::function<void(core::Config&)> node(const std::string& id, std::chrono::mill
     c.lease_ttl = ttl;
     c.lease_renew = std::chrono::milliseconds(0);
     c.lease_margin = std::chrono::milliseconds(0);
+    c.no_media_timeout = std::chrono::milliseconds(0);  // pairs are stored as matches start
   };
 }
 
@@ -33,7 +34,8 @@ std::optional<std::int64_t> event_at(unsigned short port, const std::string& lob
   auto r = HttpClient(port).get("/api/test/leases");
   REQUIRE(r.status == 200);
   std::optional<std::int64_t> out;
-  for (const auto& e : r.json()["timeline"])
+  const auto body = r.json();  // kept: the loop below iterates a part of it
+  for (const auto& e : body["timeline"])
     if (e["lobby"] == lobby && e["event"] == event) out = e["at_ms"].get<std::int64_t>();
   return out;
 }

@@ -147,6 +147,8 @@ bool App::stop(std::chrono::milliseconds drain) {
     // Multi-node: once the members have their 1001, other nodes may take the lobbies at once.
     if (auto* lease = supervisor_->lease_keeper()) {
       wait_while([this] { return ws_counters_.open.load() > 0; });
+      // The match history first: the node that takes a lobby over loads it (no repeats).
+      supervisor_->history().drain_now();
       lease->release_all_now();
     }
     // In this order: a TLS request's response is written to its pump before it stops counting.
