@@ -103,7 +103,7 @@ const std::vector<Option>& options() {
          if (v != "text" && v != "json") throw std::invalid_argument("--log-format: expected text or json");
          c.log_format = v;
        }},
-      {"io-threads", "N", "network threads (default 0 = one per core)",
+      {"io-threads", "N", "network threads (default 0 = half the cores, at least 1)",
        uint_opt(&Config::io_threads, "--io-threads", 0, 256)},
       {"db-threads", "N", "threads for blocking database and file work (default 4)",
        uint_opt(&Config::db_threads, "--db-threads", 1, 64)},
@@ -211,6 +211,12 @@ const std::vector<Option>& options() {
       {"max-bans-per-lobby", "N",
        "running bans a lobby may hold; a new ban past it gets 409 too_many_bans (default 1000)",
        size_opt(&Config::max_bans_per_lobby, "--max-bans-per-lobby", 1, 1'000'000)},
+      {"max-blocks-per-user", "N",
+       "blocks a user may hold (all lobbies); a new block past it gets error too_many_blocks (default 1000)",
+       size_opt(&Config::max_blocks_per_user, "--max-blocks-per-user", 1, 1'000'000)},
+      {"max-reports-per-hour", "N",
+       "reports one member may make in one lobby per hour; past it error too_many_reports (default 10)",
+       size_opt(&Config::max_reports_per_hour, "--max-reports-per-hour", 1, 10'000)},
       {"resume-grace-ms", "MS", "a dropped member keeps their place this long (default 20000)",
        ms_opt(&Config::resume_grace, "--resume-grace-ms")},
       {"page-close-grace-ms", "MS",

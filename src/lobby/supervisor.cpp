@@ -16,7 +16,7 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
       db_(db),
       history_(std::make_shared<storage::HistoryWriter>(
           executor, pool, db, storage::HistoryLimits{config.history_flush_interval, config.history_max_queued})),
-      env_{config, pool, db, counters_, *history_, {}, {}, {}, nullptr} {
+      env_{config, pool, db, counters_, *history_, {}, {}, {}, nullptr, {}} {
   // The lobby calls these on its own strand; the registry is only touched on ours. The
   // supervisor outlives every lobby (App stops the io_context before destroying it).
   env_.on_stopped = [this](const std::string& id, const LobbyServer* lobby) {
@@ -29,6 +29,15 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
     });
   };
   env_.on_bounced_join = [this](JoinRequest request) { attach(std::move(request)); };
+  // A new block reaches every other live lobby; each applies it if it holds both users. (Blocks
+  // are rare and capped per user; a lobby not live yet loads them when its members get ready.)
+  env_.on_blocked = [this](const std::string& blocker, const std::string& blocked, const LobbyServer* from) {
+    asio::post(strand_, [this, blocker, blocked, from] {
+      for (auto& [id, entry] : lobbies_)
+        if (entry.lobby && entry.lobby.get() != from)
+          entry.lobby->run([blocker, blocked](LobbyServer& l) { l.apply_block(blocker, blocked); });
+    });
+  };
 }
 
 void ApplicationSupervisor::attach(JoinRequest request) {

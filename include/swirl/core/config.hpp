@@ -83,6 +83,8 @@ struct Config {
   // long instead, enough for a reload to resume the call; then they are gone (peer_left).
   std::chrono::milliseconds page_close_grace{3'000};
   std::size_t max_bans_per_lobby = 1'000;             // running bans per lobby; past it a new ban gets 409
+  std::size_t max_blocks_per_user = 1'000;            // blocks a user may hold; past it `block` gets too_many_blocks
+  std::size_t max_reports_per_hour = 10;              // reports per reporter per lobby per hour; then too_many_reports
   std::chrono::milliseconds ws_idle_timeout{45'000};  // pings go out at half of it
   std::chrono::milliseconds ws_hello_timeout{10'000};
   std::size_t ws_max_frame_bytes = 16 * 1024;

@@ -11,6 +11,7 @@ import type { DeviceManager } from '../lib/devices';
 import { cameraVideo, type OutgoingVideo } from '../lib/blur/controller';
 import { HiddenUnreadyWatch, MediaStateReporter, localMedia } from '../lib/media-state';
 import { noticeForSocketError } from '../lib/server-notices';
+import { safetyMessages, type SafetyChoice } from '../lib/safety';
 import { testIceTransportPolicy } from '../lib/test-switches';
 import type {
   AnnouncementMessage,
@@ -110,6 +111,10 @@ export class LobbySession {
   waitingMetEveryone = $state(0);
   /** "This is my last one": we said `ready:false` during the current call. */
   lastCall = $state(false);
+  /** What became of our last report or block (the server's `reported` / `blocked`), until dismissed. */
+  safetyNotice = $state<{ kind: 'reported' | 'blocked'; text: string } | null>(null);
+  /** Names of the people we asked to block, for the notice when the server confirms. */
+  private readonly blockNames = new Map<string, string>();
 
   private readonly client: SignalingClient;
   private call: CallSession | null = null;
@@ -248,6 +253,23 @@ export class LobbySession {
     this.lastMatchEnd = { reason: next ? 'next' : 'left', at: Date.now() };
   }
 
+  /**
+   * Reports and/or blocks a person we were matched with (ReportDialog). A block ends the call
+   * with them: the server answers `match_ended` `blocked`, then `blocked`. False when the socket
+   * is down (nothing was sent).
+   */
+  reportOrBlock(choice: SafetyChoice, displayName: string): boolean {
+    const messages = safetyMessages(choice);
+    if (messages.length === 0) return true;
+    for (const m of messages) if (!this.client.send(m)) return false;
+    if (choice.block) this.blockNames.set(choice.userId, displayName);
+    return true;
+  }
+
+  dismissSafetyNotice(): void {
+    this.safetyNotice = null;
+  }
+
   dismissAnnouncement(a: AnnouncementMessage): void {
     this.announcements = this.announcements.filter((x) => x !== a);
   }
@@ -338,6 +360,16 @@ export class LobbySession {
       case 'waiting':
         this.waitingReason = this.match ? null : message.reason;
         return;
+      case 'reported':
+        if (this.safetyNotice?.kind !== 'blocked')
+          this.safetyNotice = { kind: 'reported', text: 'Thank you. Your report was sent to the lobby owner.' };
+        return;
+      case 'blocked': {
+        const name = this.blockNames.get(message.user_id) ?? 'That person';
+        this.blockNames.delete(message.user_id);
+        this.safetyNotice = { kind: 'blocked', text: `${name} is blocked: you will not be matched with them again, in any lobby.` };
+        return;
+      }
       case 'ice_servers':
         // Kept for the next call, and handed to the current one for its next ICE restart.
         this.iceServers = message.ice_servers;
