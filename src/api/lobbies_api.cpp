@@ -12,6 +12,7 @@
 #include "swirl/api/user_sessions.hpp"
 #include "swirl/api/users_api.hpp"
 #include "swirl/auth/tokens.hpp"
+#include "swirl/cluster/placement.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/core/random.hpp"
 #include "swirl/http/errors.hpp"
@@ -94,6 +95,7 @@ asio::awaitable<Admission> admission(LobbyServices& s, const std::string& lobby_
   auto live =
       spawn ? co_await s.supervisor->ask_spawning(lobby_id, probe) : co_await s.supervisor->ask(lobby_id, probe);
   if (live) co_return *live;
+  if (spawn) cluster::refuse_if_elsewhere(s.supervisor->lease_keeper(), lobby_id);  // 503 lobby_elsewhere
   // No actor (or it could not be started: unknown, closed, or the database failed): the
   // database says which.
   auto& db = s.base.db;

@@ -4,6 +4,7 @@
 
 #include "swirl/api/owner_reports.hpp"
 #include "swirl/api/users_api.hpp"
+#include "swirl/cluster/placement.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/core/utf8.hpp"
 #include "swirl/lobby/owner_change.hpp"
@@ -44,6 +45,7 @@ asio::awaitable<OwnedLobby> owned_lobby(LobbyServices& s, http::RequestContext& 
   std::optional<storage::LobbyRecord> record =
       co_await s.supervisor->ask(id, [](LobbyServer& l) { return l.record(); });
   if (!record) {
+    co_await cluster::refuse_if_held_elsewhere(s.supervisor->lease_keeper(), id);  // 503 lobby_elsewhere
     auto& db = s.base.db;
     auto job = [&db, id] { return db.find_lobby(id); };
     auto op = s.base.pool.run(std::move(job));

@@ -14,6 +14,7 @@
 #include "swirl/api/owner_api.hpp"
 #include "swirl/api/user_sessions.hpp"
 #include "swirl/api/users_api.hpp"
+#include "swirl/cluster/lease_keeper.hpp"
 #include "swirl/net/tls_context.hpp"
 #include "swirl/ws/edge_recv.hpp"
 
@@ -48,6 +49,7 @@ App::App(core::Config config)
 App::~App() { stop(); }
 
 void App::start() {
+  core::resolve_cluster(config_);  // refuses --cluster on SQLite, before anything opens
   storage::DatabaseOptions dbo;
   dbo.pool_size = config_.db_threads;
   dbo.unavailable_backoff_ms = config_.db_unavailable_backoff.count();
@@ -75,6 +77,13 @@ void App::start() {
   services_ = std::make_unique<api::Services>(
       api::Services{config_, *pool_, *db_, *token_cache_, *abuse_, *user_sessions_, supervisor_->history()});
   supervisor_->set_ice_provider(make_ice_provider());
+  if (config_.cluster) {
+    cluster::LeaseSettings lease{config_.node_id.empty() ? cluster::default_node_id() : config_.node_id,
+                                 config_.database_url, config_.lease_ttl, config_.lease_renew, config_.lease_margin};
+    spdlog::info("multi-node mode: node {} (lease ttl {} ms, renewed every {} ms, given up {} ms early)", lease.node_id,
+                 lease.ttl.count(), lease.renew_interval.count(), lease.margin.count());
+    supervisor_->set_lease_keeper(std::make_shared<cluster::LeaseKeeper>(ioc_.get_executor(), std::move(lease)));
+  }
   housekeeper_ = std::make_shared<Housekeeper>(ioc_, *pool_, *token_cache_, config_.memory_trim_delay);
   supervisor_->on_lobby_removed([h = housekeeper_] { h->poke(); });
   lobby_services_ = std::make_unique<api::LobbyServices>(api::LobbyServices{*services_, supervisor_, ws_counters_});
@@ -140,10 +149,20 @@ bool App::stop(std::chrono::milliseconds drain) {
   if (supervisor_ && drain.count() > 0 && !threads_.empty()) {
     supervisor_->shutdown();
     auto deadline = std::chrono::steady_clock::now() + drain;
+    auto wait_while = [deadline](auto&& condition) {
+      while (condition() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    };
+    // Multi-node: once the members have their 1001, other nodes may take the lobbies at once.
+    if (auto* lease = supervisor_->lease_keeper()) {
+      wait_while([this] { return ws_counters_.open.load() > 0; });
+      // The match history first: the node that takes a lobby over loads it (no repeats).
+      supervisor_->history().drain_now();
+      lease->release_all_now();
+    }
     // In this order: a TLS request's response is written to its pump before it stops counting.
     auto busy = [this] { return ws_counters_.open.load() > 0 || server_->in_flight() > 0 || server_->tls_backlog(); };
-    while (busy() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wait_while(busy);
     drained = !busy();
     if (!drained)
       spdlog::warn("shutdown: drain time of {} ms over with {} WebSocket(s) and {} request(s) still open",
@@ -153,6 +172,10 @@ bool App::stop(std::chrono::milliseconds drain) {
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (supervisor_) supervisor_->stop_all_now();
+  if (auto* lease = supervisor_ ? supervisor_->lease_keeper() : nullptr) {
+    lease->release_all_now();  // when there was no drain; else a no-op
+    lease->stop();
+  }
   // The pool goes before the io_context: work it abandons holds handlers bound to it.
   if (pool_) pool_->stop();
   // Match history still queued (a flush the pool abandoned, or one not due yet) is written
@@ -204,6 +227,14 @@ void App::build_routes() {
           co_return http::json_response(ctx.request, http::Status::ok,
                                         http::Json{{"slept_ms", ms}, {"padding", std::string(256 * 1024, 'x')}});
         });
+    // Multi-node: this node's lobby start/stop timeline, for the lease overlap tests.
+    if (auto* lease = supervisor_->lease_keeper())
+      router_.add(http::bhttp::verb::get, "/api/test/leases",
+                  [lease](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+                    co_return http::json_response(
+                        ctx.request, http::Status::ok,
+                        http::Json{{"node", lease->node_id()}, {"timeline", lease->timeline()}});
+                  });
   }
 #endif
 

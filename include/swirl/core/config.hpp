@@ -101,7 +101,20 @@ struct Config {
   std::chrono::milliseconds no_media_timeout{20'000};
   std::chrono::milliseconds hidden_unready{60'000};
   ice::IceConfig ice;  // STUN/TURN servers handed to clients (ice/ice_config.hpp)
+
+  // Multi-node mode (issue 18, docs/scaling.md; PostgreSQL only): each lobby runs under a lease
+  // in the database, renewed every lease_renew and given up by a node that could not renew it
+  // for lease_ttl - lease_margin. 0 for renew/margin = a third/a fifth of the TTL.
+  bool cluster = false;
+  std::string node_id;  // empty = <host name>-<pid>
+  std::chrono::milliseconds lease_ttl{10'000};
+  std::chrono::milliseconds lease_renew{0};
+  std::chrono::milliseconds lease_margin{0};
 };
+
+// Fills the lease defaults and checks the multi-node settings (throws std::invalid_argument):
+// parse_config calls it, and App::start for configs built in code.
+void resolve_cluster(Config& config);
 
 // What parsing the command line produced: either a config to run with, or text to print and
 // an exit code (for --help, --version and errors).

@@ -77,6 +77,7 @@ constexpr std::uint16_t internal = 1011;  // lobby failed
 constexpr std::uint16_t replaced = 4000;
 constexpr std::uint16_t kicked = 4003;
 constexpr std::uint16_t lobby_closed = 4004;
+constexpr std::uint16_t lobby_moved = 4005;  // multi-node: this node lost the lobby's lease; reconnect
 }  // namespace close_code
 
 }  // namespace swirl::lobby
