@@ -53,6 +53,8 @@ export const ERROR_TEXT: Readonly<Record<ErrorReason, string>> = {
   [ErrorReason.NotInMatch]: 'That conversation has already ended.',
   [ErrorReason.PeerUnavailable]: 'That person is reconnecting.',
   [ErrorReason.LobbyFailed]: 'The lobby had a problem and restarted.',
+  [ErrorReason.LobbyMoved]: 'The lobby moved to another server. Reconnecting…',
+  [ErrorReason.LobbyElsewhere]: 'The lobby is moving between servers.',
   [ErrorReason.NotMatched]: 'You can only report or block someone you have been matched with in this lobby.',
   [ErrorReason.Blocked]: 'One of you has stopped all contact with the other: nothing was sent.',
   [ErrorReason.TooManyBlocks]: 'You have blocked as many people as an account can. Nothing was changed.',
@@ -73,7 +75,12 @@ export function retryHint(err: SwirlError): string {
 }
 
 /** The reasons whose answer carries Retry-After (docs/http-api.md, docs/security.md). */
-const WAIT_REASONS: ReadonlySet<ErrorReason> = new Set([ErrorReason.RateLimited, ErrorReason.TooManyConnections, ErrorReason.ServerFull]);
+const WAIT_REASONS: ReadonlySet<ErrorReason> = new Set([
+  ErrorReason.RateLimited,
+  ErrorReason.TooManyConnections,
+  ErrorReason.ServerFull,
+  ErrorReason.LobbyElsewhere,
+]);
 
 /** What to tell a person about `err` (any thrown value). */
 export function describeError(err: unknown): string {

@@ -64,6 +64,10 @@ export enum ErrorReason {
   NotInMatch = 'not_in_match',
   PeerUnavailable = 'peer_unavailable',
   LobbyFailed = 'lobby_failed',
+  /** Multi-node only: this server lost the lobby's lease (then close 4005); reconnect. */
+  LobbyMoved = 'lobby_moved',
+  /** Multi-node only: another server runs the lobby right now (503 with Retry-After); retry. */
+  LobbyElsewhere = 'lobby_elsewhere',
   NotMatched = 'not_matched',
   Blocked = 'blocked',
   TooManyBlocks = 'too_many_blocks',
