@@ -68,7 +68,10 @@ std::string required_string(const Json& body, const std::string& field) {
 // (lobby/owner_change.hpp) is an error here and reaches no actor.
 asio::awaitable<bool> apply_change(LobbyServices& s, const std::string& id, lobby::OwnerChange change) {
   auto& db = s.base.db;
-  auto job = [&db, id, change, cap = s.base.config.max_bans_per_lobby] {
+  auto job = [&db, history = &s.base.history, id, change, cap = s.base.config.max_bans_per_lobby] {
+    // A ban asks whether the user is or was a member: joins are written behind
+    // (storage/history_writer.hpp), so store those still queued first.
+    if (change.ban) history->drain_now();
     return lobby::store(db, id, change, core::now_ms(), cap);
   };
   auto op = s.base.pool.run(std::move(job));

@@ -29,12 +29,21 @@ const char* kPlaceholderHtml = R"(<!doctype html>
 Run <code>scripts/setup.sh</code> (or <code>npm run build</code> in <code>web/</code>).</p></main></body></html>
 )";
 
+// --io-threads 0 (the default): half the cores, at least one; one on a 2-core machine. There
+// it measured best (docs/benchmarks.md, "Thread defaults"): the other core is left to the
+// blocking pool and the kernel's share of the network work, and handlers never cross between
+// two io threads (each crossing a futex wake-up).
+unsigned io_thread_count(const core::Config& config) {
+  if (config.io_threads > 0) return config.io_threads;
+  return std::max(1u, std::thread::hardware_concurrency() / 2);
+}
+
 }  // namespace
 
 // With one io thread, tell Asio so: its scheduler then keeps handlers posted from that thread
 // in a thread-private queue (still safe for posts from the database threads).
 App::App(core::Config config)
-    : config_(std::move(config)), ioc_(config_.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT) {}
+    : config_(std::move(config)), ioc_(io_thread_count(config_) == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT) {}
 
 App::~App() { stop(); }
 
@@ -82,8 +91,8 @@ void App::start() {
   server_->set_request_gate([this](const http::Request& req, const std::string& peer, std::string& client) {
     return abuse_->admit_request(req, peer, client);
   });
-  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req,
-                                      boost::beast::flat_buffer buffer, std::string client) {
+  server_->set_upgrade_handler([this](http::Stream stream, http::Request req, boost::beast::flat_buffer buffer,
+                                      std::string client) {
     std::string leftover = boost::beast::buffers_to_string(buffer.data());
     api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover), std::move(client));
   });
@@ -100,7 +109,7 @@ void App::start() {
           config_.listen_address);
   }
 
-  unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned n = io_thread_count(config_);
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
   spdlog::info("swirl-server listening on {}://{}:{} ({} io threads, {} db threads, {} WebSocket receive)",
                config_.tls_cert.empty() ? "http" : "https", config_.listen_address, port_, n, config_.db_threads,

@@ -103,7 +103,7 @@ const std::vector<Option>& options() {
          if (v != "text" && v != "json") throw std::invalid_argument("--log-format: expected text or json");
          c.log_format = v;
        }},
-      {"io-threads", "N", "network threads (default 0 = one per core)",
+      {"io-threads", "N", "network threads (default 0 = half the cores, at least 1)",
        uint_opt(&Config::io_threads, "--io-threads", 0, 256)},
       {"db-threads", "N", "threads for blocking database and file work (default 4)",
        uint_opt(&Config::db_threads, "--db-threads", 1, 64)},

@@ -43,6 +43,14 @@ export class Api {
   rename(displayName: string): Promise<User> {
     return this.request('PATCH', '/api/me', { display_name: displayName });
   }
+  /** Revokes the token everywhere; the answer carries the one new token (NewUser). */
+  signOutEverywhere(): Promise<NewUser> {
+    return this.request('POST', '/api/me/sign-out-everywhere', {});
+  }
+  /** Deletes the account (204); `409 owns_open_lobbies` while the user owns a lobby not closed. */
+  async deleteAccount(): Promise<void> {
+    await this.request<unknown>('DELETE', '/api/me');
+  }
 
   // Lobbies
   createLobby(name: string, settings: Partial<LobbySettings> & { group_size: number }): Promise<Lobby> {
@@ -120,7 +128,7 @@ export class Api {
         json = undefined;
       }
     }
-    if (!response.ok) throw SwirlError.fromResponse(response.status, json);
+    if (!response.ok) throw SwirlError.fromResponse(response.status, json, response.headers.get('Retry-After'));
     return json as T;
   }
 }

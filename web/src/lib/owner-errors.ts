@@ -1,6 +1,7 @@
 // Human wording for every error an owner action can get (docs/http-api.md, "Owner endpoints",
 // plus what any endpoint may answer): the panel never shows the server's own message text.
 
+import { retryHint } from './error-text';
 import { ErrorReason, SwirlError } from './errors';
 import { NUMERIC_SETTINGS, allowedText } from './owner-limits';
 
@@ -19,7 +20,7 @@ function settingsText(serverMessage: string): string {
 /** What to tell the owner when `action` failed with `err`. */
 export function explainOwnerError(err: unknown, action: OwnerAction): string {
   if (!(err instanceof SwirlError)) return 'Something went wrong. Try again.';
-  if (err.status === 429) return 'Too many changes in a short time. Wait a moment and try again.';
+  if (err.status === 429) return `Too many changes in a short time. ${retryHint(err)}`;
   switch (err.reason) {
     case ErrorReason.InvalidSettings:
       return settingsText(err.message);
@@ -53,8 +54,6 @@ export function explainOwnerError(err: unknown, action: OwnerAction): string {
       return 'This server does not support that yet.';
     case ErrorReason.BodyTooLarge:
       return 'That is too long to send.';
-    case ErrorReason.RateLimited:
-      return 'Too many changes in a short time. Wait a moment and try again.';
     case ErrorReason.Network:
       return 'Could not reach the server. Check your connection and try again.';
     case ErrorReason.Internal:

@@ -17,6 +17,10 @@ export const CloseCode = {
   MessageTooBig: 1009,
   InternalError: 1011,
   Replaced: 4000,
+  /** The user signed out everywhere (POST /api/me/sign-out-everywhere): the token is dead. */
+  SignedOut: 4001,
+  /** The user deleted their account (DELETE /api/me). */
+  AccountDeleted: 4002,
   Kicked: 4003,
   LobbyClosed: 4004,
   PingTimeout: 4008,

@@ -476,6 +476,22 @@ describe('LobbySession', () => {
     expect(session.callState).toBe(CallState.Ended);
   });
 
+  it.each([
+    [4001, ClosedReason.SignedOut],
+    [4002, ClosedReason.AccountDeleted],
+  ])('a %i close mid-call hangs up and ends the visit without reconnecting (%s)', async (code, reason) => {
+    vi.useFakeTimers();
+    connectWith();
+    socket.receive(match);
+    socket.serverClose(code, 'x');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(session.connection).toMatchObject({ state: ConnectionState.Closed, reason, closeCode: code });
+    expect(session.callState).toBe(CallState.Ended);
+    expect(session.match).toBeNull();
+    expect(pc().closed).toBe(true);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
   it('lobby_closed: keeps the message and ends the visit', () => {
     connectWith();
     socket.receive({ type: 'lobby_closed', message: 'The owner closed this lobby.' });

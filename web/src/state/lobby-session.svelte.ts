@@ -102,6 +102,8 @@ export class LobbySession {
   callProblem = $state<SwirlError | null>(null);
   /** Failed negotiation steps during this visit (all calls), for the debug handle and tests. */
   negotiationErrors = $state(0);
+  /** The match we told the server `media_flowing` for (window.__swirl shows it to tests). */
+  private mediaFlowingMatchId: string | null = null;
   resumeGraceSeconds = $state(20);
   /** The hidden-page rule set us not ready while the page was hidden; shown until dismissed. */
   unreadiedWhileAway = $state(false);
@@ -187,6 +189,7 @@ export class LobbySession {
         callState: () => this.callState,
         negotiationErrors: () => this.negotiationErrors,
         callHealth: () => ({ peers: this.call?.health ?? [], events: [...(this.call?.events ?? [])] }),
+        mediaFlowingMatchId: () => this.mediaFlowingMatchId,
       });
       const online = () => this.client.retryNow();
       window.addEventListener('online', online);
@@ -462,7 +465,10 @@ export class LobbySession {
     });
     call.on('callEvent', ({ event }) => void this.client.send({ type: 'call_event', match_id: match.match_id, event }));
     // The server ends a match nobody reported media for (no_media): say when ours arrives.
-    call.on('mediaFlowing', () => void this.client.send({ type: 'media_flowing', match_id: match.match_id }));
+    call.on('mediaFlowing', () => {
+      this.mediaFlowingMatchId = match.match_id;
+      void this.client.send({ type: 'media_flowing', match_id: match.match_id });
+    });
     call.on('error', ({ peerId, error }) => {
       const problem = error instanceof SwirlError ? error : SwirlError.negotiation(peerId, error);
       console.warn('swirl: negotiation step failed', problem);
