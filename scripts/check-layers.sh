@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What each layer may include (besides itself). The order is the layering, bottom up:
-#   ice, net -> core -> json -> storage, http -> ws, auth, users -> lobby -> api -> app
+#   ice, net -> core -> json -> storage, http -> ws, auth, users, cluster -> lobby -> api -> app
 # net/ (TLS in front of the server's sockets) includes no other layer.
 # ice/ (STUN/TURN settings and credentials) includes no other layer; core's Config holds its
 # IceConfig, so every layer that may use core may use ice.
@@ -22,9 +22,10 @@ declare -A ALLOWED=(
   [ws]="ice core json http"
   [auth]="ice core storage"
   [users]="ice core"
-  [lobby]="ice core json storage http ws auth users"
-  [api]="ice core json storage http ws auth users lobby"
-  [app]="ice net core json storage http ws auth users lobby api"
+  [cluster]="ice core json storage http"
+  [lobby]="ice core json storage http ws auth users cluster"
+  [api]="ice core json storage http ws auth users lobby cluster"
+  [app]="ice net core json storage http ws auth users lobby api cluster"
 )
 
 # Known upward includes, each waiting for a named follow-up. Format: "file|included header".

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "support/databases.hpp"
 #include "support/interactions.hpp"
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
@@ -67,6 +68,50 @@ TEMPLATE_TEST_CASE("a ban needs the id of someone who is or was in the lobby", "
   // Membership is per lobby.
   auto other = it.create_lobby(owner);
   CHECK(ban(owner, other, bob.id).error_code() == "member_not_found");
+}
+
+// A first join is queued on the history writer at the upgrade and written behind (no timer
+// flush here): a ban drains it first, and a stop writes what is left.
+TEMPLATE_TEST_CASE("a first join is written behind, yet on record for a ban at once and after a stop",
+                   "[owner][ban][history]", SqliteBackend, PostgresBackend) {
+  const std::string url = fresh_database_url(TestType::value);
+  auto no_timer_flush = [](swirl::core::Config& c) { c.history_flush_interval = std::chrono::hours(1); };
+  auto members = [&url](const std::string& lobby) {
+    return query_int(url, "SELECT COUNT(*) FROM lobby_members WHERE lobby_id = '" + lobby + "'");
+  };
+  std::string lobby, owner_token, cy_id;
+  {
+    TestServer server(url, no_timer_flush);
+    Interactions it(server);
+    auto& owner = it.user("Olga");
+    auto& ada = it.user("Ada");
+    auto& bob = it.user("Bob");
+    lobby = it.create_lobby(owner);
+    auto& history = server.app().supervisor().history();
+    ada.join(lobby);
+    visit(bob, lobby);
+    CHECK(history.joins_queued() == 2);  // queued before each welcome, not written yet
+    CHECK(members(lobby) == 0);
+    ada.join(lobby);  // a second tab of a member already in: no second record
+    CHECK(history.joins_queued() == 2);
+    auto r = ban(owner, lobby, bob.id);
+    CHECK(r.status == 200);
+    CHECK(history.joins_queued() == 0);
+    CHECK(history.counters().joins_written.load() == 2);
+    CHECK(history.queued() == 0);  // the match history's own queue holds no join
+    CHECK(members(lobby) == 2);
+    auto& cy = it.user("Cy");
+    visit(cy, lobby);
+    CHECK(history.joins_queued() == 1);
+    owner_token = owner.token;
+    cy_id = cy.id;
+    server.stop();
+  }
+  CHECK(members(lobby) == 3);
+  TestServer again(url);
+  HttpClient http(again.port());
+  auto r = http.post("/api/lobbies/" + lobby + "/kick", {{"user_id", cy_id}, {"ban_seconds", 60}}, owner_token);
+  CHECK(r.status == 200);
 }
 
 TEMPLATE_TEST_CASE("a lobby holds at most --max-bans-per-lobby running bans and ended ones do not count",

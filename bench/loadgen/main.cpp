@@ -2,6 +2,7 @@
 //
 //   swirl_loadgen run --swirl-server BIN --peerjs-dir DIR --matcher BIN --out FILE.json [--smoke]
 //                     [--io-threads N] [--scenarios idle,relay,storm,churn,conncost,matcher,fanout]
+//                     [--soak-seconds S]    (flood and soak run only when --scenarios names them)
 //   swirl_loadgen serve-bare --port N        (the bare relay, started by `run` itself)
 //   swirl_loadgen serve-uring --port N       (the same relay on io_uring, likewise)
 //
@@ -23,10 +24,12 @@
 #include <thread>
 
 #include "bare_relay.hpp"
+#include "flood.hpp"
 #include "proc_stats.hpp"
 #include "report.hpp"
 #include "scenarios.hpp"
 #include "servers.hpp"
+#include "soak.hpp"
 #include "uring_relay.hpp"
 
 using namespace bench;
@@ -39,11 +42,13 @@ struct Options {
   std::string docs_dir;  // when set: benchmarks.md and benchmarks-latency.png are written there
   std::string notes;     // a hand-written section appended to benchmarks.md
   bool smoke = false;
-  int io_threads = 1;
+  int io_threads = 0;  // --io-threads N passes N to Swirl; 0 leaves the server's default (docs: "default flags")
+  // flood and soak (issue 17) are not in the default set: only when --scenarios names them.
   std::set<std::string> scenarios{"idle", "relay", "storm", "churn", "conncost", "matcher", "fanout"};
   std::set<std::string> servers{"swirl", "peerjs", "bare", "uring"};  // --servers: for experiments (docs need all)
   std::vector<double> relay_rates;                                    // --relay-rates: overrides the defaults
   double relay_seconds = 0;                                           // --relay-seconds: overrides the default
+  double soak_seconds = 0;                                            // --soak-seconds: overrides the default
 };
 
 struct User {
@@ -69,6 +74,17 @@ struct Sizes {
   std::size_t fanout_members = 5000;
   std::vector<double> fanout_rates{10, 100, 1000};
   double fanout_seconds = 4;
+  // Flood isolation: probe pairs in one lobby at probe_rate messages/s in all (each sender below
+  // the default limit of 50/s), flood_seconds without and then with the flood.
+  std::size_t flood_probe_pairs = 10;
+  double flood_probe_rate = 400;
+  double flood_seconds = 10;
+  // Soak: join / ready / match / signal / leave churn, soak_rate pairs per second for
+  // soak_seconds over soak_slots lobbies (one pair each, repeats allowed), the server sampled
+  // every soak_sample_s.
+  double soak_seconds = 600, soak_rate = 20, soak_sample_s = 60;
+  std::size_t soak_slots = 100;
+  int soak_signals = 8;
   std::size_t users() const {
     return std::max(
         {idle_steps.back(), storm_users, 2 * relay_pairs, 2 * (churn_pairs + churn_warmup_pairs), fanout_members});
@@ -92,6 +108,13 @@ struct Sizes {
     s.fanout_members = 100;
     s.fanout_rates = {20};
     s.fanout_seconds = 1;
+    s.flood_probe_pairs = 2;
+    s.flood_probe_rate = 60;
+    s.flood_seconds = 1.5;
+    s.soak_seconds = 4;
+    s.soak_rate = 10;
+    s.soak_sample_s = 1;
+    s.soak_slots = 4;
     return s;
   }
 };
@@ -101,11 +124,13 @@ class Bench {
   explicit Bench(Options o) : opt_(std::move(o)), size_(opt_.smoke ? Sizes::smoke() : Sizes{}) {
     if (!opt_.relay_rates.empty()) size_.relay_rates = opt_.relay_rates;
     if (opt_.relay_seconds > 0) size_.relay_seconds = opt_.relay_seconds;
+    if (opt_.soak_seconds > 0) size_.soak_seconds = opt_.soak_seconds;
   }
   int run();
 
  private:
-  ServerProcess start(const std::string& kind);
+  // flags: more server flags, after the bench's own (a later flag wins).
+  ServerProcess start(const std::string& kind, const std::vector<std::string>& flags = {});
   void ensure_users(std::uint16_t port);
   std::vector<std::string> create_lobbies(std::uint16_t port, std::size_t n, const json& settings);
   ConnSpec swirl_spec(const std::string& lobby, const User& u) const {
@@ -122,6 +147,8 @@ class Bench {
   // join_only: the connection-cost variant (connect → join → close, no match).
   json churn(const std::string& kind, bool join_only = false);
   json fanout();
+  json flood();
+  json soak();
   json matcher();
 
   Options opt_;
@@ -131,18 +158,27 @@ class Bench {
 
 void settle(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
 
-ServerProcess Bench::start(const std::string& kind) {
+// The machine's load averages (1, 5, 15 minutes), as /proc/loadavg has them.
+std::string read_loadavg() {
+  std::ifstream in("/proc/loadavg");
+  std::string one, five, fifteen;
+  in >> one >> five >> fifteen;
+  return one + " " + five + " " + fifteen;
+}
+
+ServerProcess Bench::start(const std::string& kind, const std::vector<std::string>& flags) {
   auto port = free_port();
   std::string log = opt_.work_dir + "/" + kind + ".log";
   std::vector<std::string> argv;
   if (kind == "swirl") {
     argv = {opt_.swirl_server, "--listen=127.0.0.1", "--port=" + std::to_string(port),
-            "--database=sqlite:" + opt_.work_dir + "/swirl.db", "--log-level=warn",
-            "--io-threads=" + std::to_string(opt_.io_threads), "--ws-rate=100000", "--ws-burst=100000",
-            "--resume-grace-ms=1000", "--web-root=" + opt_.work_dir + "/no-web", "--db-max-pending=100000",
+            "--database=sqlite:" + opt_.work_dir + "/swirl.db", "--log-level=warn", "--ws-rate=100000",
+            "--ws-burst=100000", "--resume-grace-ms=1000", "--web-root=" + opt_.work_dir + "/no-web",
+            "--db-max-pending=100000",
             // Every simulated client comes from 127.0.0.1: the per-address abuse limits are off.
             "--rate-http=0", "--rate-users-per-minute=0", "--rate-lobbies-per-minute=0", "--ws-max-per-address=0",
             "--ws-max-connections=0"};
+    if (opt_.io_threads > 0) argv.push_back("--io-threads=" + std::to_string(opt_.io_threads));
     // Extra server flags for experiments (e.g. SWIRL_BENCH_SWIRL_ARGS="--db-threads=1").
     if (const char* extra = std::getenv("SWIRL_BENCH_SWIRL_ARGS")) {
       std::istringstream words(extra);
@@ -156,6 +192,7 @@ ServerProcess Bench::start(const std::string& kind) {
     self[n > 0 ? n : 0] = 0;
     argv = {self, kind == "uring" ? "serve-uring" : "serve-bare", "--port", std::to_string(port)};
   }
+  argv.insert(argv.end(), flags.begin(), flags.end());
   auto p = start_process(kind, argv, port, log);
   if (kind == "swirl") ensure_users(port);
   settle(300ms);
@@ -515,6 +552,150 @@ json Bench::fanout() {
   return out;
 }
 
+// --- 7. flood isolation --------------------------------------------------------------------------
+
+json Bench::flood() {
+  // The production limits (50 messages/s, burst 100, 16 KiB messages), not the bench's.
+  constexpr int kRate = 50, kBurst = 100;
+  constexpr std::size_t kMessageBytes = 16384;
+  Running r{start("swirl", {"--ws-rate=" + std::to_string(kRate), "--ws-burst=" + std::to_string(kBurst)}), {}};
+  auto lobbies = create_lobbies(r.server.port, 3, {{"max_members", 1000}, {"group_size", 2}});
+  json probe = json::array();
+  for (std::size_t i = 0; i < 2 * size_.flood_probe_pairs; ++i) probe.push_back(swirl_spec(lobbies[0], users_[i]));
+  std::size_t u = 2 * size_.flood_probe_pairs;
+  r.workers.push_back(fork_worker(flood_worker, {{"port", r.server.port},
+                                                 {"probe", probe},
+                                                 {"flooder", swirl_spec(lobbies[1], users_[u])},
+                                                 {"flooder_peer", swirl_spec(lobbies[1], users_[u + 1])},
+                                                 {"over", swirl_spec(lobbies[2], users_[u + 2])},
+                                                 {"over_peer", swirl_spec(lobbies[2], users_[u + 3])},
+                                                 {"rate", kRate},
+                                                 {"burst", kBurst},
+                                                 {"probe_rate", size_.flood_probe_rate},
+                                                 {"seconds", size_.flood_seconds},
+                                                 {"flood_bytes", kMessageBytes}}));
+  auto ready = wait_report(r.workers[0], 60s);
+  json out = {{"probe_pairs", size_.flood_probe_pairs},
+              {"probe_rate", size_.flood_probe_rate},
+              {"seconds", size_.flood_seconds},
+              {"limit_rate", kRate},
+              {"limit_burst", kBurst}};
+  if (ready["failed"].get<std::size_t>() != 0 || ready["matched"].get<std::size_t>() != probe.size() + 4) {
+    out["errors"] = "not every connection was matched: " + ready.dump();
+    return out;
+  }
+  auto phase_timeout = std::chrono::seconds(static_cast<int>(size_.flood_seconds * 3 + 30));
+  for (bool flooding : {false, true}) {
+    send_command(r.workers[0], {{"cmd", "phase"}, {"flood", flooding}});
+    auto rep = wait_report(r.workers[0], phase_timeout);
+    const auto& lat = rep["latency"];
+    std::printf("  swirl  flood: probe relay %s: p50 %.3f p99 %.3f max %.3f ms (%s of %s delivered)\n",
+                flooding ? "during the flood" : "without flood  ", lat.value("p50_ms", 0.0), lat.value("p99_ms", 0.0),
+                lat.value("max_ms", 0.0), rep["probe_received"].dump().c_str(), rep["probe_sent"].dump().c_str());
+    if (rep["probe_received"] != rep["probe_sent"]) out["errors"] = "a probe signal was lost";
+    if (flooding) {
+      const auto& f = rep["flood"];
+      const auto& o = rep["over"];
+      std::printf(
+          "         flooder: %.1f msgs/s of %zu B (limit %d/s, burst %d), %s rate_limited, %s; over the limit (%d/s): "
+          "closed %s with %d after %.2f s\n",
+          f["rate_per_s"].get<double>(), kMessageBytes, kRate, kBurst, f["rate_limited_errors"].dump().c_str(),
+          f["closed"].get<bool>() ? "CLOSED" : "kept open", 2 * kRate, o["closed"].get<bool>() ? "yes" : "NO",
+          o["close_code"].get<int>(), o["closed_after_s"].get<double>());
+      if (f["closed"].get<bool>() || f["peer_closed"].get<bool>())
+        out["errors"] = "the flooder within its limit was closed";
+      if (!o["closed"].get<bool>() || o["close_code"].get<int>() != 1008)
+        out["errors"] = "the connection over the limit was not closed with 1008";
+    }
+    out[flooding ? "flood" : "quiet"] = rep;
+  }
+  send_command(r.workers[0], {{"cmd", "stop"}});
+  return out;
+}
+
+// --- 8. soak -------------------------------------------------------------------------------------
+
+json Bench::soak() {
+  Running r{start("swirl"), {}};
+  // Repeats allowed at once, so each lobby's one pair meets again every round; lobbies stop when
+  // idle for 2 s and respawn on the next join (actors churn too).
+  auto lobbies = create_lobbies(r.server.port, size_.soak_slots,
+                                {{"max_members", 10},
+                                 {"group_size", 2},
+                                 {"when_exhausted", "repeat"},
+                                 {"repeat_after_seconds", 0},
+                                 {"idle_shutdown_seconds", 2}});
+  json pairs = json::array();
+  for (std::size_t i = 0; i < size_.soak_slots; ++i)
+    pairs.push_back({{"a", swirl_spec(lobbies[i], users_[2 * i])}, {"b", swirl_spec(lobbies[i], users_[2 * i + 1])}});
+  auto run_round = [&](double seconds, std::vector<ProcSample>* samples) {
+    r.workers.push_back(fork_worker(soak_worker, {{"port", r.server.port},
+                                                  {"pairs", pairs},
+                                                  {"rate", size_.soak_rate},
+                                                  {"signals", size_.soak_signals},
+                                                  {"seconds", seconds},
+                                                  {"progress_s", size_.soak_sample_s}}));
+    wait_report(r.workers[0], 30s);
+    send_command(r.workers[0], {{"cmd", "go"}});
+    auto timeout = std::chrono::seconds(static_cast<int>(size_.soak_sample_s) + 60);
+    json rep;
+    for (;;) {
+      rep = wait_report(r.workers[0], timeout);
+      if (rep["phase"] != "progress") break;
+      if (samples) samples->push_back(sample_proc(r.server.pid));
+    }
+    send_command(r.workers[0], {{"cmd", "stop"}});
+    stop_workers(r.workers);
+    r.workers.clear();
+    return rep;
+  };
+  // Resume grace (1 s) + lobby idle shutdown (2 s) + the memory trim after lobbies stop (1 s).
+  const auto quiet = 6s;
+  run_round(std::min(30.0, size_.soak_seconds), nullptr);  // warm-up: caches and arenas in the baseline
+  settle(quiet);
+  auto base = sample_proc(r.server.pid);
+  std::vector<ProcSample> during;
+  auto t0 = std::chrono::steady_clock::now();
+  auto rep = run_round(size_.soak_seconds, &during);
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  settle(quiet);
+  auto end = sample_proc(r.server.pid);
+  json samples = json::array();
+  long peak = base.rss_kib;
+  for (auto& s : during) {
+    samples.push_back(sample_json(s));
+    peak = std::max(peak, s.rss_kib);
+  }
+  // Back to baseline: RSS within max(3 %, 512 KiB), descriptors no more than before.
+  long allowed = std::max<long>(512, base.rss_kib * 3 / 100);
+  json out = {{"seconds", size_.soak_seconds},
+              {"elapsed_s", elapsed},
+              {"rate_pairs_per_s", size_.soak_rate},
+              {"lobbies", size_.soak_slots},
+              {"signals_per_side", size_.soak_signals},
+              {"completed_pairs", rep["completed"]},
+              {"failed_pairs", rep["failed"]},
+              {"skipped", rep["skipped"]},
+              {"failures", rep["failures"]},
+              {"baseline", sample_json(base)},
+              {"during", samples},
+              {"peak_rss_kib", peak},
+              {"after", sample_json(end)},
+              {"rss_delta_kib", end.rss_kib - base.rss_kib},
+              {"rss_allowed_kib", allowed},
+              {"fds_delta", end.fds - base.fds},
+              {"loadavg", read_loadavg()}};
+  bool ok = end.rss_kib - base.rss_kib <= allowed && end.fds <= base.fds && rep["failed"].get<int>() == 0;
+  out["verdict"] = ok ? "met" : "MISSED";
+  if (!ok) out["errors"] = "memory or descriptors did not return to the baseline, or cycles failed";
+  std::printf(
+      "  swirl  soak %.0f s at %.0f pairs/s: %s pairs completed, %s failed; RSS %ld -> peak %ld -> %ld KiB (%+ld, "
+      "allowed %+ld), fds %d -> %d; %s\n",
+      elapsed, size_.soak_rate, rep["completed"].dump().c_str(), rep["failed"].dump().c_str(), base.rss_kib, peak,
+      end.rss_kib, end.rss_kib - base.rss_kib, allowed, base.fds, end.fds, ok ? "back to baseline" : "NOT BACK");
+  return out;
+}
+
 // --- 5. matcher -----------------------------------------------------------------------------------
 
 json Bench::matcher() {
@@ -575,6 +756,10 @@ int Bench::run() {
   scenario("matcher", "swirl", [&] { return matcher(); });
   std::printf("== lobby fan-out\n");
   scenario("fanout", "swirl", [&] { return fanout(); });
+  if (opt_.scenarios.count("flood")) std::printf("== flood isolation\n");
+  scenario("flood", "swirl", [&] { return flood(); });
+  if (opt_.scenarios.count("soak")) std::printf("== soak\n");
+  scenario("soak", "swirl", [&] { return soak(); });
   results["meta"]["run_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   results["meta"]["failures"] = failures;
 
@@ -673,6 +858,8 @@ int main(int argc, char** argv) {
       for (std::string s; std::getline(ss, s, ',');) o.relay_rates.push_back(std::stod(s));
     } else if (a == "--relay-seconds") {
       o.relay_seconds = std::stod(next());
+    } else if (a == "--soak-seconds") {
+      o.soak_seconds = std::stod(next());
     } else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;

@@ -57,6 +57,8 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   // A clean close handshake after whatever is queued.
   void close();
   bool is_open() const { return open_ && !closed_; }
+  // The code of the close frame the server sent (0: none, or the socket just ended).
+  int close_code() const { return static_cast<int>(ws_.reason().code); }
 
   std::size_t index = 0;  // the scenario's slot for this connection
   std::string peer;       // the peer this connection signals to (relay)

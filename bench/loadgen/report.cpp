@@ -206,6 +206,14 @@ std::vector<TargetRow> evaluate(const json& r) {
     rows.push_back({"Fan-out: server CPU (share of a core) by change rate", cpu_cells, "-", "-",
                     "flat as the rate grows", "see fan-out table"});
   }
+  // 7. flood isolation
+  if (r.contains("flood") && r["flood"].contains("swirl") && r["flood"]["swirl"].contains("flood")) {
+    const auto& f = r["flood"]["swirl"];
+    double quiet = num(f["quiet"]["latency"], "p99_ms"), flooded = num(f["flood"]["latency"], "p99_ms");
+    rows.push_back({"Flood isolation: another lobby's relay p99 without / during a flood at the limit (ms)",
+                    fmt(quiet, 3) + " / " + fmt(flooded, 3), "-", quiet > 0 ? fmt(flooded / quiet) : "-",
+                    "no worse than 2x, or within 1 ms", verdict(flooded <= std::max(2 * quiet, quiet + 1.0))});
+  }
   return rows;
 }
 
@@ -277,9 +285,13 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
      << m["versions"]["compiler"].get<std::string>() << ", Boost " << m["versions"]["boost"].get<std::string>()
      << "; PeerJS server `peer` " << m["versions"]["peer"].get<std::string>() << " on Node "
      << m["versions"]["node"].get<std::string>() << "\n"
-     << "* **Swirl flags:** `--io-threads=" << m["swirl_flags"]["io_threads"]
-     << " --ws-rate=100000 --ws-burst=100000 --resume-grace-ms=1000"
-     << " --log-level=warn --database=sqlite:…`, per-address abuse limits off (Release build). PeerJS: "
+     << "* **Swirl flags:** `"
+     << (m["swirl_flags"]["io_threads"].get<int>() > 0
+             ? "--io-threads=" + std::to_string(m["swirl_flags"]["io_threads"].get<int>()) + " "
+             : std::string())
+     << "--ws-rate=100000 --ws-burst=100000 --resume-grace-ms=1000"
+     << " --log-level=warn --database=sqlite:…`, per-address abuse limits off, io and db threads at the server's "
+        "defaults unless `--io-threads` is shown (Release build). PeerJS: "
         "`concurrent_limit: 100000`.\n"
      << "* **Run time:** " << fmt(m.value("run_seconds", 0.0), 0) << " s for all scenarios (plus the build).\n\n"
      << "## Targets\n\n| metric | Swirl | reference (same run) | ratio | target | verdict "
@@ -411,6 +423,30 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
          << fmt(num(row, "snapshots_per_member_per_s")) << " | " << fmt(num(row, "status_bytes_per_change"), 0) << " | "
          << fmt(num(row, "status_mb_per_s"), 1) << " | " << fmt(num(row, "cpu_us_per_change"), 0) << " | "
          << fmt(100 * num(row, "cpu_fraction_of_core"), 0) << "% |\n";
+  }
+  if (r.contains("flood") && r["flood"].contains("swirl") && r["flood"]["swirl"].contains("flood")) {
+    const auto& f = r["flood"]["swirl"];
+    const auto &fl = f["flood"]["flood"], &over = f["flood"]["over"];
+    md << "\n## 7. Flood isolation (Swirl only)\n\nProduction limits (" << f["limit_rate"] << " messages/s, burst "
+       << f["limit_burst"] << "). " << f["probe_pairs"] << " probe pairs in one lobby relay "
+       << fmt(num(f, "probe_rate"), 0) << " signals/s in all, " << fmt(num(f, "seconds"), 1)
+       << " s without and then with the flood: one connection in another lobby sends " << fl["message_bytes"]
+       << "-byte signals to its peer at the most its limit lets through (its burst, then 97% of the rate), and one in "
+          "a third lobby at twice the rate.\n\n"
+       << "| phase | probe p50 / p99 / max (ms) | delivered | flood msgs/s | flooder refused / closed | over-limit "
+          "connection |\n|---|---|---|---|---|---|\n";
+    for (const char* phase : {"quiet", "flood"}) {
+      const auto& p = f[phase];
+      md << "| " << (std::string(phase) == "flood" ? "during the flood" : "without flood") << " | "
+         << fmt(num(p["latency"], "p50_ms"), 3) << " / " << fmt(num(p["latency"], "p99_ms"), 3) << " / "
+         << fmt(num(p["latency"], "max_ms"), 3) << " | " << p["probe_received"] << " / " << p["probe_sent"] << " | ";
+      if (std::string(phase) == "flood")
+        md << fmt(num(fl, "rate_per_s"), 1) << " | " << fl["rate_limited_errors"] << " / "
+           << (fl["closed"].get<bool>() ? "closed" : "open") << " | closed " << over["close_code"] << " after "
+           << fmt(num(over, "closed_after_s")) << " s |\n";
+      else
+        md << "- | - | - |\n";
+    }
   }
   if (!notes_path.empty()) {
     std::ifstream notes(notes_path);

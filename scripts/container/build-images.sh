@@ -38,6 +38,7 @@ for t in "${targets[@]}"; do
     swirl) build localhost/swirl:latest docker/Dockerfile . ;;
     postgres) build localhost/swirl-postgres:15 docker/postgres/Dockerfile docker/postgres ;;
     coturn) build localhost/swirl-coturn:4.6 docker/coturn/Dockerfile docker/coturn ;;
-    *) echo "build-images: unknown image '$t' (swirl, postgres or coturn)"; exit 2 ;;
+    nginx) build localhost/swirl-nginx:latest docker/nginx/Dockerfile docker/nginx ;;  # compose.cluster.yaml only
+    *) echo "build-images: unknown image '$t' (swirl, postgres, coturn or nginx)"; exit 2 ;;
   esac
 done

@@ -1,12 +1,11 @@
 #include "swirl/api/lobbies_api.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
@@ -51,7 +50,7 @@ Json lobby_public_json(const storage::LobbyRecord& l, std::size_t member_count) 
               {"created_at", core::iso8601(l.created_at_ms)}};
 }
 
-asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request req, std::string leftover,
+asio::awaitable<void> upgrade(LobbyServices& s, http::Stream stream, http::Request req, std::string leftover,
                               std::string client) {
   std::optional<http::Response> refusal;
   Admitted admitted;
@@ -73,47 +72,21 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
     co_return;
   }
   // Complete the handshake here, then give the bare socket to the session: it keeps no HTTP
-  // or Beast state, and lives on a plain io_context executor (its handlers are bound to the
-  // session's strand, later the lobby's).
+  // or Beast state. The socket moves over as it is, still registered with the reactor
+  // (net/socket.hpp); its handlers are bound to the session's strand, later the lobby's.
   beast::error_code ec;
   std::string accept = ws::accept_response(req, ws::offers_subprotocol(req, "swirl.v1") ? "swirl.v1" : "");
   stream.expires_after(s.base.config.ws_hello_timeout);
   co_await asio::async_write(stream, asio::buffer(accept), asio::redirect_error(asio::use_awaitable, ec));
   stream.expires_never();
   if (ec) co_return;
-  auto& old_socket = stream.socket();
-  auto protocol = old_socket.local_endpoint(ec).protocol();
-  if (ec) co_return;
-  auto& ioc = static_cast<asio::io_context&>(asio::query(stream.get_executor(), asio::execution::context));
-  ws::WsSession::Socket socket(ioc.get_executor());
-  auto fd = old_socket.release(ec);
-  if (ec) co_return;
-  socket.assign(protocol, fd, ec);
-  if (ec) {
-    ::close(fd);
-    co_return;
-  }
   const std::string& lobby_id = admitted.lobby_id;
   const storage::User& user = admitted.user;
-  if (admitted.new_member) {
-    // Remembered before the member is in: who may be banned from the lobby. Written here, not
-    // through the history writer, so the match history's batches and counters stay about
-    // matches. A failure costs only the owner's ability to ban this user later.
-    storage::HistoryEvent joined;
-    joined.kind = storage::HistoryEvent::Kind::member_joined;
-    joined.lobby_id = lobby_id;
-    joined.members = {user.id};
-    joined.at_ms = core::now_ms();
-    try {
-      auto& db = s.base.db;
-      auto op = s.base.pool.run([&db, joined] { db.write_history({joined}); });
-      co_await std::move(op);
-    } catch (const std::exception& e) {
-      spdlog::warn("lobby {}: could not record that {} joined: {}", lobby_id, user.id, e.what());
-    }
-  }
-  auto connection = std::make_shared<ws::WsSession>(std::move(socket), s.base.config, s.ws_counters, user.id, lobby_id,
-                                                    std::move(leftover));
+  // Who may be banned from the lobby: queued before the member is in, written behind with the
+  // history (storage/history_writer.hpp).
+  if (admitted.new_member) s.base.history.add_join(lobby_id, user.id, core::now_ms());
+  auto connection = std::make_shared<ws::WsSession>(stream.release_socket(), s.base.config, s.ws_counters, user.id,
+                                                    lobby_id, std::move(leftover));
   auto member = std::make_shared<lobby::MemberSocket>(connection, user.id);
   // Held by the connection until it is gone: its place in the abuse limits, and its entry in the
   // user's open sockets (closed by sign out everywhere and account deletion).
@@ -124,9 +97,10 @@ asio::awaitable<void> upgrade(LobbyServices& s, beast::tcp_stream stream, http::
 
 }  // namespace
 
-void handle_ws_upgrade(LobbyServices& s, beast::tcp_stream stream, http::Request request, std::string leftover,
+void handle_ws_upgrade(LobbyServices& s, http::Stream stream, http::Request request, std::string leftover,
                        std::string client) {
-  auto ex = stream.get_executor();
+  // A strand: Beast's timeout handlers run on the coroutine's executor (http_server.cpp).
+  auto ex = asio::make_strand(stream.get_executor());
   asio::co_spawn(ex, upgrade(s, std::move(stream), std::move(request), std::move(leftover), std::move(client)),
                  [](std::exception_ptr e) {
                    if (!e) return;

@@ -4,6 +4,7 @@
 
 #include "swirl/api/users_api.hpp"
 #include "swirl/auth/tokens.hpp"
+#include "swirl/cluster/placement.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/http/header_tokens.hpp"
 
@@ -48,6 +49,7 @@ asio::awaitable<LobbyFacts> lobby_facts(LobbyServices& s, const std::string& lob
       spawn ? co_await s.supervisor->ask_spawning(lobby_id, probe) : co_await s.supervisor->ask(lobby_id, probe);
   std::optional<LobbyFacts> facts = std::move(live);
   if (!facts) {
+    if (spawn) cluster::refuse_if_elsewhere(s.supervisor->lease_keeper(), lobby_id);  // 503 lobby_elsewhere
     // No actor (or it could not be started: unknown, closed, or the database failed): the
     // database says which.
     auto& db = s.base.db;

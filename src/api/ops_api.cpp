@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "swirl/cluster/lease_metrics.hpp"
 #include "swirl/core/metrics.hpp"
 #include "swirl/lobby/call_events.hpp"
 #include "swirl/storage/migrations.hpp"
@@ -66,6 +67,7 @@ std::string render_metrics(const OpsServices& ops) {
   counter(w, "swirl_websocket_connections_accepted_total", "WebSocket connections accepted", d(ws.accepted.load()));
   gauge(w, "swirl_http_requests_in_flight", "HTTP requests being handled now", d(ops.http_in_flight()));
   gauge(w, "swirl_lobbies_live", "lobbies with a running actor", d(ops.lobbies.supervisor->live_lobbies()));
+  if (const auto* lease = ops.lobbies.supervisor->lease_keeper()) cluster::render_lease_metrics(w, *lease);
   gauge(w, "swirl_lobby_members", "members of live lobbies, connected or within their resume grace",
         static_cast<double>(m.lobby_members.value()));
   gauge(w, "swirl_lobby_ready_members", "members ready and waiting for a match",

@@ -2,7 +2,9 @@
 
 #include <cctype>
 
+#include "swirl/api/owner_reports.hpp"
 #include "swirl/api/users_api.hpp"
+#include "swirl/cluster/placement.hpp"
 #include "swirl/core/clock.hpp"
 #include "swirl/core/utf8.hpp"
 #include "swirl/lobby/owner_change.hpp"
@@ -43,6 +45,7 @@ asio::awaitable<OwnedLobby> owned_lobby(LobbyServices& s, http::RequestContext& 
   std::optional<storage::LobbyRecord> record =
       co_await s.supervisor->ask(id, [](LobbyServer& l) { return l.record(); });
   if (!record) {
+    co_await cluster::refuse_if_held_elsewhere(s.supervisor->lease_keeper(), id);  // 503 lobby_elsewhere
     auto& db = s.base.db;
     auto job = [&db, id] { return db.find_lobby(id); };
     auto op = s.base.pool.run(std::move(job));
@@ -67,7 +70,10 @@ std::string required_string(const Json& body, const std::string& field) {
 // (lobby/owner_change.hpp) is an error here and reaches no actor.
 asio::awaitable<bool> apply_change(LobbyServices& s, const std::string& id, lobby::OwnerChange change) {
   auto& db = s.base.db;
-  auto job = [&db, id, change, cap = s.base.config.max_bans_per_lobby] {
+  auto job = [&db, history = &s.base.history, id, change, cap = s.base.config.max_bans_per_lobby] {
+    // A ban asks whether the user is or was a member: joins are written behind
+    // (storage/history_writer.hpp), so store those still queued first.
+    if (change.ban) history->drain_now();
     return lobby::store(db, id, change, core::now_ms(), cap);
   };
   auto op = s.base.pool.run(std::move(job));
@@ -124,8 +130,19 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     out["status"] = storage::to_string(owned.record.status);
     out["owner_id"] = owned.record.owner_id;
     out["settings"] = owned.record.settings.to_json();
+    out["reports"] = co_await reports_json(s, owned.record.id);
     co_return http::json_response(ctx.request, Status::ok, out);
   });
+
+  // Dismissing a report is allowed in a closed lobby too: it only tidies the owner's list.
+  router.add(
+      verb::delete_, "/api/lobbies/{id}/reports/{report_id}",
+      [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+        auto owned = co_await owned_lobby(s, ctx, false);
+        std::string report_id = ctx.param("report_id");
+        co_await dismiss_report(s, owned.record.id, report_id);
+        co_return http::json_response(ctx.request, Status::ok, Json{{"report_id", report_id}, {"dismissed", true}});
+      });
 
   router.add(verb::patch, "/api/lobbies/{id}/settings",
              [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {

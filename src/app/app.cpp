@@ -14,6 +14,7 @@
 #include "swirl/api/owner_api.hpp"
 #include "swirl/api/user_sessions.hpp"
 #include "swirl/api/users_api.hpp"
+#include "swirl/cluster/lease_keeper.hpp"
 #include "swirl/net/tls_context.hpp"
 #include "swirl/ws/edge_recv.hpp"
 
@@ -29,16 +30,26 @@ const char* kPlaceholderHtml = R"(<!doctype html>
 Run <code>scripts/setup.sh</code> (or <code>npm run build</code> in <code>web/</code>).</p></main></body></html>
 )";
 
+// --io-threads 0 (the default): half the cores, at least one; one on a 2-core machine. There
+// it measured best (docs/benchmarks.md, "Thread defaults"): the other core is left to the
+// blocking pool and the kernel's share of the network work, and handlers never cross between
+// two io threads (each crossing a futex wake-up).
+unsigned io_thread_count(const core::Config& config) {
+  if (config.io_threads > 0) return config.io_threads;
+  return std::max(1u, std::thread::hardware_concurrency() / 2);
+}
+
 }  // namespace
 
 // With one io thread, tell Asio so: its scheduler then keeps handlers posted from that thread
 // in a thread-private queue (still safe for posts from the database threads).
 App::App(core::Config config)
-    : config_(std::move(config)), ioc_(config_.io_threads == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT) {}
+    : config_(std::move(config)), ioc_(io_thread_count(config_) == 1 ? 1 : BOOST_ASIO_CONCURRENCY_HINT_DEFAULT) {}
 
 App::~App() { stop(); }
 
 void App::start() {
+  core::resolve_cluster(config_);  // refuses --cluster on SQLite, before anything opens
   storage::DatabaseOptions dbo;
   dbo.pool_size = config_.db_threads;
   dbo.unavailable_backoff_ms = config_.db_unavailable_backoff.count();
@@ -66,6 +77,13 @@ void App::start() {
   services_ = std::make_unique<api::Services>(
       api::Services{config_, *pool_, *db_, *token_cache_, *abuse_, *user_sessions_, supervisor_->history()});
   supervisor_->set_ice_provider(make_ice_provider());
+  if (config_.cluster) {
+    cluster::LeaseSettings lease{config_.node_id.empty() ? cluster::default_node_id() : config_.node_id,
+                                 config_.database_url, config_.lease_ttl, config_.lease_renew, config_.lease_margin};
+    spdlog::info("multi-node mode: node {} (lease ttl {} ms, renewed every {} ms, given up {} ms early)", lease.node_id,
+                 lease.ttl.count(), lease.renew_interval.count(), lease.margin.count());
+    supervisor_->set_lease_keeper(std::make_shared<cluster::LeaseKeeper>(ioc_.get_executor(), std::move(lease)));
+  }
   housekeeper_ = std::make_shared<Housekeeper>(ioc_, *pool_, *token_cache_, config_.memory_trim_delay);
   supervisor_->on_lobby_removed([h = housekeeper_] { h->poke(); });
   lobby_services_ = std::make_unique<api::LobbyServices>(api::LobbyServices{*services_, supervisor_, ws_counters_});
@@ -82,8 +100,8 @@ void App::start() {
   server_->set_request_gate([this](const http::Request& req, const std::string& peer, std::string& client) {
     return abuse_->admit_request(req, peer, client);
   });
-  server_->set_upgrade_handler([this](boost::beast::tcp_stream stream, http::Request req,
-                                      boost::beast::flat_buffer buffer, std::string client) {
+  server_->set_upgrade_handler([this](http::Stream stream, http::Request req, boost::beast::flat_buffer buffer,
+                                      std::string client) {
     std::string leftover = boost::beast::buffers_to_string(buffer.data());
     api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover), std::move(client));
   });
@@ -100,7 +118,7 @@ void App::start() {
           config_.listen_address);
   }
 
-  unsigned n = config_.io_threads ? config_.io_threads : std::max(1u, std::thread::hardware_concurrency());
+  unsigned n = io_thread_count(config_);
   for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
   spdlog::info("swirl-server listening on {}://{}:{} ({} io threads, {} db threads, {} WebSocket receive)",
                config_.tls_cert.empty() ? "http" : "https", config_.listen_address, port_, n, config_.db_threads,
@@ -131,10 +149,20 @@ bool App::stop(std::chrono::milliseconds drain) {
   if (supervisor_ && drain.count() > 0 && !threads_.empty()) {
     supervisor_->shutdown();
     auto deadline = std::chrono::steady_clock::now() + drain;
+    auto wait_while = [deadline](auto&& condition) {
+      while (condition() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    };
+    // Multi-node: once the members have their 1001, other nodes may take the lobbies at once.
+    if (auto* lease = supervisor_->lease_keeper()) {
+      wait_while([this] { return ws_counters_.open.load() > 0; });
+      // The match history first: the node that takes a lobby over loads it (no repeats).
+      supervisor_->history().drain_now();
+      lease->release_all_now();
+    }
     // In this order: a TLS request's response is written to its pump before it stops counting.
     auto busy = [this] { return ws_counters_.open.load() > 0 || server_->in_flight() > 0 || server_->tls_backlog(); };
-    while (busy() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wait_while(busy);
     drained = !busy();
     if (!drained)
       spdlog::warn("shutdown: drain time of {} ms over with {} WebSocket(s) and {} request(s) still open",
@@ -144,6 +172,10 @@ bool App::stop(std::chrono::milliseconds drain) {
   for (auto& t : threads_) t.join();
   threads_.clear();
   if (supervisor_) supervisor_->stop_all_now();
+  if (auto* lease = supervisor_ ? supervisor_->lease_keeper() : nullptr) {
+    lease->release_all_now();  // when there was no drain; else a no-op
+    lease->stop();
+  }
   // The pool goes before the io_context: work it abandons holds handlers bound to it.
   if (pool_) pool_->stop();
   // Match history still queued (a flush the pool abandoned, or one not due yet) is written
@@ -195,6 +227,14 @@ void App::build_routes() {
           co_return http::json_response(ctx.request, http::Status::ok,
                                         http::Json{{"slept_ms", ms}, {"padding", std::string(256 * 1024, 'x')}});
         });
+    // Multi-node: this node's lobby start/stop timeline, for the lease overlap tests.
+    if (auto* lease = supervisor_->lease_keeper())
+      router_.add(http::bhttp::verb::get, "/api/test/leases",
+                  [lease](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+                    co_return http::json_response(
+                        ctx.request, http::Status::ok,
+                        http::Json{{"node", lease->node_id()}, {"timeline", lease->timeline()}});
+                  });
   }
 #endif
 

@@ -103,7 +103,7 @@ const std::vector<Option>& options() {
          if (v != "text" && v != "json") throw std::invalid_argument("--log-format: expected text or json");
          c.log_format = v;
        }},
-      {"io-threads", "N", "network threads (default 0 = one per core)",
+      {"io-threads", "N", "network threads (default 0 = half the cores, at least 1)",
        uint_opt(&Config::io_threads, "--io-threads", 0, 256)},
       {"db-threads", "N", "threads for blocking database and file work (default 4)",
        uint_opt(&Config::db_threads, "--db-threads", 1, 64)},
@@ -211,6 +211,12 @@ const std::vector<Option>& options() {
       {"max-bans-per-lobby", "N",
        "running bans a lobby may hold; a new ban past it gets 409 too_many_bans (default 1000)",
        size_opt(&Config::max_bans_per_lobby, "--max-bans-per-lobby", 1, 1'000'000)},
+      {"max-blocks-per-user", "N",
+       "blocks a user may hold (all lobbies); a new block past it gets error too_many_blocks (default 1000)",
+       size_opt(&Config::max_blocks_per_user, "--max-blocks-per-user", 1, 1'000'000)},
+      {"max-reports-per-hour", "N",
+       "reports one member may make in one lobby per hour; past it error too_many_reports (default 10)",
+       size_opt(&Config::max_reports_per_hour, "--max-reports-per-hour", 1, 10'000)},
       {"resume-grace-ms", "MS", "a dropped member keeps their place this long (default 20000)",
        ms_opt(&Config::resume_grace, "--resume-grace-ms")},
       {"page-close-grace-ms", "MS",
@@ -281,6 +287,17 @@ const std::vector<Option>& options() {
        }},
       {"cloudflare-api-url", "URL", "base URL of Cloudflare's API (default https://rtc.live.cloudflare.com/v1)",
        string_opt(&Config::ice, &ice::IceConfig::cloudflare_api_url)},
+      {"cluster", "BOOL",
+       "multi-node mode behind a load balancer: lobbies run under leases in PostgreSQL (default false)",
+       bool_opt(&Config::cluster, "--cluster")},
+      {"node-id", "ID", "this node's name in the lease table (default <host name>-<pid>)",
+       string_opt(&Config::node_id)},
+      {"lease-ttl-ms", "MS", "a lobby lease lasts this long unless renewed (default 10000)",
+       ms_opt(&Config::lease_ttl, "--lease-ttl-ms")},
+      {"lease-renew-ms", "MS", "leases are renewed this often (default a third of the TTL)",
+       ms_opt(&Config::lease_renew, "--lease-renew-ms")},
+      {"lease-margin-ms", "MS", "a node stops a lobby this long before its unrenewed lease expires (default a fifth)",
+       ms_opt(&Config::lease_margin, "--lease-margin-ms")},
       {"test-hooks", "BOOL", "enable fault injection (only in builds with SWIRL_TEST_HOOKS; default false)",
        [](Config& c, const std::string& v) {
          if (v != "true" && v != "false" && v != "1" && v != "0")
@@ -298,6 +315,26 @@ std::string env_name(const char* flag) {
 }
 
 }  // namespace
+
+void resolve_cluster(Config& c) {
+  if (!c.cluster) return;
+  if (c.database_url.rfind("sqlite:", 0) == 0)
+    throw std::invalid_argument(
+        "--cluster needs PostgreSQL (--database postgres://...): with SQLite each node has a database of its own, so "
+        "nodes would share no users, lobbies or match history and nothing could stop two of them running one lobby");
+  if (c.lease_ttl < std::chrono::milliseconds(1'000) || c.lease_ttl > std::chrono::milliseconds(600'000))
+    throw std::invalid_argument("--lease-ttl-ms: expected 1000 to 600000");
+  if (c.lease_renew.count() == 0) c.lease_renew = c.lease_ttl / 3;
+  if (c.lease_margin.count() == 0) c.lease_margin = c.lease_ttl / 5;
+  if (c.lease_margin * 2 > c.lease_ttl || c.lease_renew * 2 > c.lease_ttl - c.lease_margin)
+    throw std::invalid_argument(
+        "--lease-margin-ms must be at most half the TTL and --lease-renew-ms at most half of (TTL - margin), so a "
+        "lease "
+        "gets two renewals before the node gives its lobbies up");
+  if (c.node_id.size() > 64 || c.node_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                           "0123456789._-") != std::string::npos)
+    throw std::invalid_argument("--node-id: at most 64 of A-Z a-z 0-9 . _ -");
+}
 
 std::string config_help() {
   std::ostringstream out;
@@ -370,6 +407,7 @@ ConfigResult parse_config(const std::vector<std::string>& args, const std::map<s
     if (cfg.tls_cert.empty() != cfg.tls_key.empty())
       throw std::invalid_argument(cfg.tls_cert.empty() ? "--tls-key needs --tls-cert (the certificate it belongs to)"
                                                        : "--tls-cert needs --tls-key (its private key)");
+    resolve_cluster(cfg);
 #ifndef SWIRL_TEST_HOOKS
     if (cfg.test_hooks)
       throw std::invalid_argument("--test-hooks: this build has no test hooks (configure with -DSWIRL_TEST_HOOKS=ON)");

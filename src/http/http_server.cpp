@@ -27,8 +27,7 @@ std::string path_only(std::string_view target) {
 }
 
 // Writes a response that ends the connection, then half-closes it.
-asio::awaitable<void> reply_and_close(beast::tcp_stream& stream, Response res, std::chrono::milliseconds timeout,
-                                      bool tls) {
+asio::awaitable<void> reply_and_close(Stream& stream, Response res, std::chrono::milliseconds timeout, bool tls) {
   beast::error_code ec;
   res.keep_alive(false);
   set_security_headers(res, tls);
@@ -46,7 +45,7 @@ bool quiet_end(const beast::error_code& ec) {
 enum class HeadRead { complete, closed, too_large };
 
 // Reads until `buffer` holds a whole request head. The caller arms the timeout.
-asio::awaitable<HeadRead> read_head(beast::tcp_stream& stream, beast::flat_buffer& buffer, std::size_t limit,
+asio::awaitable<HeadRead> read_head(Stream& stream, beast::flat_buffer& buffer, std::size_t limit,
                                     std::size_t& head_end) {
   beast::error_code ec;
   for (;;) {
@@ -80,9 +79,9 @@ std::string next_request_id() {
 
 // `tls`: the stream is the decrypted side of a TLS connection (net/tls_pump.hpp); `remote` is
 // the client's address either way.
-asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router, HttpLimits limits,
-                                  const UpgradeHandler* upgrade, const RequestGate* gate,
-                                  std::atomic<std::size_t>& in_flight, std::string remote, bool tls) {
+asio::awaitable<void> run_session(Stream stream, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
+                                  const RequestGate* gate, std::atomic<std::size_t>& in_flight, std::string remote,
+                                  bool tls) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (bool first = true;; first = false) {
@@ -229,20 +228,21 @@ asio::awaitable<void> run_session(beast::tcp_stream stream, const Router& router
   }
 }
 
-void spawn_session(tcp::socket socket, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
+// The connection's coroutine runs on a strand of its own: Beast's timeout handlers run on the
+// coroutine's executor, and with several io threads they must not run beside it.
+void spawn_session(net::Socket socket, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
                    const RequestGate* gate, std::atomic<std::size_t>& in_flight, std::string remote, bool tls) {
-  auto exec = socket.get_executor();
-  asio::co_spawn(exec,
-                 run_session(beast::tcp_stream(std::move(socket)), router, limits, upgrade, gate, in_flight,
-                             std::move(remote), tls),
-                 [](std::exception_ptr e) {
-                   if (!e) return;
-                   try {
-                     std::rethrow_exception(e);
-                   } catch (const std::exception& ex) {
-                     spdlog::error("http session ended by exception: {}", ex.what());
-                   }
-                 });
+  auto strand = asio::make_strand(socket.get_executor());
+  asio::co_spawn(
+      strand, run_session(Stream(std::move(socket)), router, limits, upgrade, gate, in_flight, std::move(remote), tls),
+      [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("http session ended by exception: {}", ex.what());
+        }
+      });
 }
 
 }  // namespace
@@ -256,7 +256,7 @@ HttpServer::HttpServer(asio::io_context& ioc, const Router& router, HttpLimits l
 
 void HttpServer::enable_tls(std::shared_ptr<asio::ssl::context> context, std::chrono::milliseconds write_timeout) {
   tls_ = std::make_shared<net::TlsConnections>(
-      std::move(context), limits_.header_timeout, write_timeout, [this](tcp::socket plain, std::string remote) {
+      std::move(context), limits_.header_timeout, write_timeout, [this](net::Socket plain, std::string remote) {
         spawn_session(std::move(plain), router_, limits_, &upgrade_, &gate_, in_flight_, std::move(remote), true);
       });
 }
@@ -267,6 +267,9 @@ unsigned short HttpServer::listen(const std::string& address, unsigned short por
   tcp::endpoint ep{asio::ip::make_address(address), port};
   acceptor_.open(ep.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
+  // Accepted sockets inherit TCP_NODELAY from the listener on Linux: one setsockopt here
+  // instead of one per connection.
+  acceptor_.set_option(tcp::no_delay(true));
   acceptor_.bind(ep);
   acceptor_.listen(asio::socket_base::max_listen_connections);
   do_accept();
@@ -282,7 +285,8 @@ void HttpServer::stop() {
 }
 
 void HttpServer::do_accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+  // The peer's address comes with the accept itself (no getpeername).
+  acceptor_.async_accept(ioc_.get_executor(), accept_peer_, [this](beast::error_code ec, net::Socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (ec) {
       // Out of file descriptors and the like: log, wait a moment, and keep accepting rather
@@ -294,9 +298,7 @@ void HttpServer::do_accept() {
       });
       return;
     }
-    socket.set_option(tcp::no_delay(true), ec);
-    std::string remote;
-    if (auto ep = socket.remote_endpoint(ec); !ec) remote = ep.address().to_string();
+    std::string remote = accept_peer_.address().to_string();
     if (tls_)
       tls_->start(std::move(socket), std::move(remote));
     else

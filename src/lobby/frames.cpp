@@ -112,6 +112,18 @@ std::string match_ended_frame(std::string_view match_id, MatchEndReason reason, 
   return j.take();
 }
 
+std::string blocked_frame(std::string_view user_id) {
+  JsonOut j(48 + user_id.size());
+  j.begin_object().key("type").value("blocked").key("user_id").value(user_id).end_object();
+  return j.take();
+}
+
+std::string reported_frame(std::string_view report_id) {
+  JsonOut j(48 + report_id.size());
+  j.begin_object().key("type").value("reported").key("report_id").value(report_id).end_object();
+  return j.take();
+}
+
 std::string waiting_frame(WaitingReason reason) {
   JsonOut j(48);
   j.begin_object().key("type").value("waiting").key("reason").value(to_string(reason)).end_object();

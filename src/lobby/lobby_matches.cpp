@@ -31,6 +31,11 @@ void LobbyServer::relay_signal(Member& from, SignalCommand& signal) {
   // Only to members of your own current match; the answer is the same whether or not the
   // target exists elsewhere, so it reveals nothing.
   Member* target = signal_target(from, signal.to);
+  // A blocked pair is never in one match; this names the reason for a client that tries anyway.
+  if (auto to = members_.find_id(signal.to); to && is_blocked(history_, from.mid, *to)) {
+    send(from, error_frame("blocked", "signals between you and that user are refused (a block)"));
+    return;
+  }
   if (!target) {
     send(from, error_frame("not_in_match", "you can only signal members of your current match"));
     return;
@@ -97,10 +102,16 @@ void LobbyServer::schedule_matching() {
 void LobbyServer::run_matching() {
   std::vector<Candidate> ready;
   members_.for_each([&](Member& m) {
-    if (m.status.matchable())
-      ready.push_back({m.mid, m.ready_since_ms, m.ready_order});
-    else
+    if (!m.status.matchable()) {
       tell_waiting(m, WaitingReason::none);  // told again once they wait again
+      return;
+    }
+    // Whom they blocked (or were blocked by) is known before they are matched (lobby_safety.cpp).
+    if (m.blocks != BlocksLoad::loaded) {
+      load_blocks(m);
+      return;
+    }
+    ready.push_back({m.mid, m.ready_since_ms, m.ready_order});
   });
   bool matched = static_cast<int>(ready.size()) >= record_.settings.group_size;
   if (matched) {

@@ -218,6 +218,10 @@ void LobbyServer::do_message(Member& m, ClientCommand& command) {
           set_media_state(m, cmd);
         } else if constexpr (std::is_same_v<T, MediaFlowingCommand>) {
           media_flowing(m, cmd);
+        } else if constexpr (std::is_same_v<T, BlockCommand>) {
+          block(m, cmd);
+        } else if constexpr (std::is_same_v<T, ReportCommand>) {
+          report(m, cmd);
         } else if constexpr (std::is_same_v<T, CallEventCommand>) {
           // A report about a match we have ended already (it crossed match_ended) is dropped.
           if (!m.match || m.match->id != cmd.match_id) return;

@@ -21,13 +21,48 @@ enum Field : std::size_t {
   match_id_field,
   event_field,
   page_closing_field,
+  user_id_field,
+  reason_field,
+  details_field,
   field_count
 };
-constexpr std::array<std::string_view, field_count> field_names{
-    "type", "to", "data", "ready", "camera", "microphone", "match_id", "event", "page_closing"};
+constexpr std::array<std::string_view, field_count> field_names{"type",         "to",         "data",     "ready",
+                                                                "camera",       "microphone", "match_id", "event",
+                                                                "page_closing", "user_id",    "reason",   "details"};
 
 bool is_boolean(const swirl::json::Value& v) {
   return v.kind == swirl::json::Kind::true_value || v.kind == swirl::json::Kind::false_value;
+}
+
+// The target of a block or report: a user id (its shape only; who may be named is the actor's rule).
+std::optional<std::string> user_id_of(const swirl::json::Value& v) {
+  if (v.kind != swirl::json::Kind::string) return std::nullopt;
+  auto id = swirl::json::decode(v);
+  if (!is_user_id_shape(id)) return std::nullopt;
+  return id;
+}
+
+std::variant<ClientCommand, ProtocolError> parse_report(const std::array<swirl::json::Value, field_count>& f) {
+  using swirl::json::Kind;
+  auto user_id = user_id_of(f[user_id_field]);
+  if (!user_id) return ProtocolError{"invalid_message", "report: the field \"user_id\" must be a user id"};
+  std::optional<ReportReason> reason;
+  if (f[reason_field].kind == Kind::string) reason = parse_report_reason(swirl::json::decode(f[reason_field]));
+  if (!reason)
+    return ProtocolError{
+        "invalid_message",
+        "report: the field \"reason\" must be one of harassment, inappropriate, spam, underage, other"};
+  std::string details;
+  if (f[details_field].kind != Kind::absent) {
+    if (f[details_field].kind != Kind::string)
+      return ProtocolError{"invalid_message", "report: the field \"details\" must be a string"};
+    details = swirl::json::decode(f[details_field]);
+    if (!valid_report_details(details))
+      return ProtocolError{"invalid_message", "report: \"details\" must be at most " +
+                                                  std::to_string(kMaxReportDetailsBytes) +
+                                                  " bytes of text without control characters"};
+  }
+  return ClientCommand{ReportCommand{std::move(*user_id), *reason, std::move(details)}};
 }
 
 }  // namespace
@@ -113,6 +148,12 @@ std::variant<ClientCommand, ProtocolError> parse_client_message(std::string_view
           "call_event: the field \"event\" must be one of stall, ice_restart, pc_recreated, recovered"};
     return ClientCommand{CallEventCommand{std::move(decoded), *known}};
   }
+  if (swirl::json::decoded_equals(type, "block")) {
+    auto user_id = user_id_of(f[user_id_field]);
+    if (!user_id) return ProtocolError{"invalid_message", "block: the field \"user_id\" must be a user id"};
+    return ClientCommand{BlockCommand{std::move(*user_id)}};
+  }
+  if (swirl::json::decoded_equals(type, "report")) return parse_report(f);
   return ProtocolError{"unknown_type", "unknown message type \"" + swirl::json::decode(type).substr(0, 64) + "\""};
 }
 

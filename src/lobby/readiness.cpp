@@ -13,6 +13,7 @@ std::string_view to_string(MatchEndReason reason) {
     case MatchEndReason::owner_ended: return "owner_ended";
     case MatchEndReason::kicked: return "kicked";
     case MatchEndReason::no_media: return "no_media";
+    case MatchEndReason::blocked: return "blocked";
   }
   // Only reachable with a value cast from outside the enum.
   return "unknown";
@@ -35,7 +36,8 @@ bool ready_after_match_end(MatchEndReason reason, bool requested_ready, bool rea
     case MatchEndReason::peer_disconnected:
     case MatchEndReason::round_over:
     case MatchEndReason::owner_ended:
-    case MatchEndReason::no_media: return ready_before;
+    case MatchEndReason::no_media:
+    case MatchEndReason::blocked: return ready_before;
   }
   return false;
 }

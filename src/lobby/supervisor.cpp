@@ -16,7 +16,7 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
       db_(db),
       history_(std::make_shared<storage::HistoryWriter>(
           executor, pool, db, storage::HistoryLimits{config.history_flush_interval, config.history_max_queued})),
-      env_{config, pool, db, counters_, *history_, {}, {}, {}, nullptr} {
+      env_{config, pool, db, counters_, *history_, {}, {}, {}, nullptr, {}} {
   // The lobby calls these on its own strand; the registry is only touched on ours. The
   // supervisor outlives every lobby (App stops the io_context before destroying it).
   env_.on_stopped = [this](const std::string& id, const LobbyServer* lobby) {
@@ -29,6 +29,15 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
     });
   };
   env_.on_bounced_join = [this](JoinRequest request) { attach(std::move(request)); };
+  // A new block reaches every other live lobby; each applies it if it holds both users. (Blocks
+  // are rare and capped per user; a lobby not live yet loads them when its members get ready.)
+  env_.on_blocked = [this](const std::string& blocker, const std::string& blocked, const LobbyServer* from) {
+    asio::post(strand_, [this, blocker, blocked, from] {
+      for (auto& [id, entry] : lobbies_)
+        if (entry.lobby && entry.lobby.get() != from)
+          entry.lobby->run([blocker, blocked](LobbyServer& l) { l.apply_block(blocker, blocked); });
+    });
+  };
 }
 
 void ApplicationSupervisor::attach(JoinRequest request) {
@@ -60,7 +69,46 @@ void ApplicationSupervisor::do_attach(JoinRequest request) {
   it->second.pending.push_back(std::move(request));
 }
 
+void ApplicationSupervisor::set_lease_keeper(std::shared_ptr<cluster::LeaseKeeper> keeper) {
+  lease_ = std::move(keeper);
+  lease_->start([self = weak_from_this()](const std::string& lobby_id) {
+    if (auto s = self.lock()) asio::post(s->strand_, [s, lobby_id] { s->lease_lost(lobby_id); });
+  });
+}
+
 void ApplicationSupervisor::spawn(const std::string& lobby_id) {
+  if (!lease_) return load(lobby_id);
+  // Multi-node: the lease first, so no other node runs this lobby while it lives here.
+  lease_->acquire(lobby_id, [self = shared_from_this(), lobby_id](cluster::LeaseKeeper::Outcome out) {
+    asio::post(self->strand_, [self, lobby_id, out] {
+      if (out.granted) return self->load(lobby_id);
+      Loaded elsewhere;
+      elsewhere.elsewhere = out.retry_after;
+      self->loaded(lobby_id, out.error, std::move(elsewhere));
+    });
+  });
+}
+
+void ApplicationSupervisor::lease_lost(const std::string& lobby_id) {
+  auto it = lobbies_.find(lobby_id);
+  if (it == lobbies_.end()) return;
+  if (!it->second.lobby) {
+    it->second.lease_lost = true;  // still loading: loaded() refuses its joins
+    return;
+  }
+  it->second.lobby->run([lease = lease_, lobby_id](LobbyServer& l) {
+    l.stop(std::nullopt, close_code::lobby_moved, "lobby moved");
+    lease->note(lobby_id, "stopped");
+  });
+  auto pending = std::move(it->second.pending);
+  lobbies_.erase(it);
+  live_count_--;
+  history_->flush_soon();
+  for (auto& r : pending) refuse(r, "lobby_moved", "lobby moved", close_code::lobby_moved);
+  if (on_removed_) on_removed_();
+}
+
+void ApplicationSupervisor::load(const std::string& lobby_id) {
   auto& db = db_;
   pool_.run(
       [&db, history = history_, lobby_id]() -> Loaded {
@@ -84,7 +132,15 @@ void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_p
   auto pending = std::move(it->second.pending);
   auto waiters = std::move(it->second.waiters);
   auto& record = data.record;
+  if (data.elsewhere.count() > 0 || it->second.lease_lost) {
+    if (it->second.lease_lost) lease_->release(lobby_id);
+    lobbies_.erase(it);
+    for (auto& w : waiters) w(nullptr);
+    for (auto& r : pending) refuse(r, "lobby_elsewhere", "lobby moved", close_code::lobby_moved);
+    return;
+  }
   if (error || !record || record->status == storage::LobbyStatus::closed) {
+    if (lease_) lease_->release(lobby_id);  // a no-op unless it was granted
     lobbies_.erase(it);
     for (auto& w : waiters) w(nullptr);
     std::string code = error ? "lobby_unavailable" : (!record ? "lobby_not_found" : "lobby_closed");
@@ -98,6 +154,7 @@ void ApplicationSupervisor::loaded(const std::string& lobby_id, std::exception_p
   live_count_++;
   counters_.lobbies_spawned++;
   spdlog::info("lobby={} started ({} pairs of history, {} bans)", lobby_id, data.pairs.size(), data.bans.size());
+  if (lease_) lease_->note(lobby_id, "started");
   lobby->start();
   for (auto& w : waiters) w(lobby);
   for (auto& r : pending) lobby->join(std::move(r));
@@ -109,6 +166,7 @@ void ApplicationSupervisor::removed(const std::string& lobby_id, const LobbyServ
   auto pending = std::move(it->second.pending);
   lobbies_.erase(it);
   live_count_--;
+  if (lease_) lease_->release(lobby_id);
   history_->flush_soon();  // its matches reach the database now, not at the end of the interval
   for (auto& r : pending) do_attach(std::move(r));
   if (on_removed_) on_removed_();

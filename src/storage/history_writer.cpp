@@ -41,6 +41,30 @@ void HistoryWriter::add(storage::HistoryEvent event) {
     asio::post(strand_, [self = shared_from_this()] { self->arm_timer(); });
 }
 
+void HistoryWriter::add_join(const std::string& lobby_id, const std::string& user_id, std::int64_t at_ms) {
+  storage::HistoryEvent joined;
+  joined.kind = storage::HistoryEvent::Kind::member_joined;
+  joined.lobby_id = lobby_id;
+  joined.members = {user_id};
+  joined.at_ms = at_ms;
+  std::size_t size = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (joins_.size() >= limits_.max_queued) {
+      auto n = ++counters_.joins_dropped;
+      if (n == 1 || n % kDropLogEvery == 0)
+        spdlog::warn("lobby joins: queue full ({} waiting); {} join(s) not recorded so far", joins_.size(), n);
+      return;
+    }
+    joins_.push_back(std::move(joined));
+    size = joins_.size();
+  }
+  if (size % kBatchEvents == 0)
+    flush_soon();
+  else if (size == 1)
+    asio::post(strand_, [self = shared_from_this()] { self->arm_timer(); });
+}
+
 void HistoryWriter::flush_soon() {
   asio::post(strand_, [self = shared_from_this()] {
     if (self->timer_armed_) self->timer_.cancel();  // its handler sees operation_aborted
@@ -52,6 +76,11 @@ void HistoryWriter::flush_soon() {
 std::size_t HistoryWriter::queued() const {
   std::lock_guard lock(mu_);
   return queue_.size();
+}
+
+std::size_t HistoryWriter::joins_queued() const {
+  std::lock_guard lock(mu_);
+  return joins_.size();
 }
 
 void HistoryWriter::arm_timer() {
@@ -78,7 +107,7 @@ void HistoryWriter::start_flush() {
               // e is PoolOverloaded at most (write_queued catches database errors): the events
               // stay queued for the next attempt.
               if (e) spdlog::warn("match history: flush could not start (blocking pool full); retrying");
-              if (self->queued() == 0) return;
+              if (self->queued() == 0 && self->joins_queued() == 0) return;
               if (self->flush_again_ && !e)
                 self->start_flush();
               else
@@ -111,10 +140,15 @@ Database::DeleteUser HistoryWriter::delete_user(const std::string& user_id, cons
 }
 
 void HistoryWriter::write_queued_locked() {
+  // Joins first, then the match events, in the same transactions.
   std::vector<storage::HistoryEvent> events;
   {
     std::lock_guard lock(mu_);
-    events.swap(queue_);
+    events.swap(joins_);
+    if (!renamed_.empty())
+      std::erase_if(events, [this](const storage::HistoryEvent& e) { return renamed_.contains(e.members.at(0)); });
+    events.insert(events.end(), std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
     if (!renamed_.empty())
       for (auto& e : events)
         for (auto& m : e.members)
@@ -132,7 +166,7 @@ void HistoryWriter::write_queued_locked() {
 void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
   try {
     db_.write_history(batch);
-    counters_.events_written += batch.size();
+    for (const auto& event : batch) count_written(event);
     counters_.batches_written++;
     return;
   } catch (const std::exception& e) {
@@ -142,18 +176,34 @@ void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
   for (auto& event : batch) {
     try {
       db_.write_history({event});
-      counters_.events_written++;
+      count_written(event);
       counters_.batches_written++;
     } catch (const std::exception& e) {
-      counters_.write_errors++;
-      spdlog::warn("match history: could not store {} of match {}: {}",
-                   event.kind == storage::HistoryEvent::Kind::match_started   ? "the start"
-                   : event.kind == storage::HistoryEvent::Kind::pairs_met     ? "the pairs"
-                   : event.kind == storage::HistoryEvent::Kind::member_joined ? "the join"
+      count_failed(event);
+      if (event.kind == storage::HistoryEvent::Kind::member_joined)
+        spdlog::warn("lobby {}: could not record that {} joined: {}", event.lobby_id, event.members.at(0), e.what());
+      else
+        spdlog::warn("match history: could not store {} of match {}: {}",
+                     event.kind == storage::HistoryEvent::Kind::match_started ? "the start"
+                     : event.kind == storage::HistoryEvent::Kind::pairs_met   ? "the pairs"
                                                                               : "the end",
-                   event.match_id, e.what());
+                     event.match_id, e.what());
     }
   }
+}
+
+void HistoryWriter::count_written(const storage::HistoryEvent& event) {
+  if (event.kind == storage::HistoryEvent::Kind::member_joined)
+    counters_.joins_written++;
+  else
+    counters_.events_written++;
+}
+
+void HistoryWriter::count_failed(const storage::HistoryEvent& event) {
+  if (event.kind == storage::HistoryEvent::Kind::member_joined)
+    counters_.join_errors++;
+  else
+    counters_.write_errors++;
 }
 
 }  // namespace swirl::storage

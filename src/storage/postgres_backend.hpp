@@ -5,7 +5,8 @@
 // service recovers by itself when the database returns.
 // Private to src/storage: the class and its connection helpers, shared by postgres_database.cpp
 // (pool, migrations, opening), postgres_users.cpp (users and tokens), postgres_lobbies.cpp (lobbies,
-// owners, members and bans) and postgres_history.cpp (match history).
+// owners, members and bans), postgres_history.cpp (match history) and postgres_safety.cpp
+// (blocks and reports).
 
 #include <pqxx/pqxx>
 
@@ -91,6 +92,12 @@ class PostgresDatabase final : public Database {
   std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) override;
   std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id, std::int64_t now) override;
   std::int64_t count_matches(const std::string& lobby_id) override;
+  BlockStored block_user(const std::string& blocker, const std::string& blocked, std::int64_t now,
+                         std::size_t max_blocks) override;
+  std::vector<std::string> load_blocks(const std::string& user_id) override;
+  bool add_report(const ReportRecord& r, std::size_t max_per_hour) override;
+  std::vector<ReportView> load_reports(const std::string& lobby_id, std::size_t limit) override;
+  bool delete_report(const std::string& lobby_id, const std::string& report_id) override;
 
  private:
   using Clock = std::chrono::steady_clock;

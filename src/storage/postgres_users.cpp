@@ -96,6 +96,8 @@ Database::DeleteUser PostgresDatabase::delete_user(const std::string& id, const 
         id, anon);
     w.exec_params("DELETE FROM lobby_bans WHERE user_id = $1", id);
     w.exec_params("DELETE FROM lobby_members WHERE user_id = $1", id);
+    w.exec_params("DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1", id);
+    w.exec_params("DELETE FROM lobby_reports WHERE reporter_id = $1 OR reported_id = $1", id);
     w.exec_params("DELETE FROM users WHERE id = $1", id);
     w.commit();
     return DeleteUser::deleted;

@@ -3,7 +3,8 @@
 // do not block the writer); writers serialize on SQLite's own lock with a busy timeout.
 // Private to src/storage: the class and its connection helpers, shared by sqlite_database.cpp
 // (pool, migrations, opening), sqlite_users.cpp (users and tokens), sqlite_lobbies.cpp (lobbies,
-// owners, members and bans) and sqlite_history.cpp (match history).
+// owners, members and bans), sqlite_history.cpp (match history) and sqlite_safety.cpp (blocks
+// and reports).
 
 #include "backends.hpp"
 
@@ -137,6 +138,7 @@ class Statement {
     return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
   }
   std::int64_t int64(int col) { return sqlite3_column_int64(stmt_, col); }
+  bool is_null(int col) { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
   // Ready to be bound and stepped again (for a statement used many times in one transaction).
   void reset() {
     sqlite3_reset(stmt_);
@@ -197,6 +199,12 @@ class SqliteDatabase final : public Database {
   std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) override;
   std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id, std::int64_t now) override;
   std::int64_t count_matches(const std::string& lobby_id) override;
+  BlockStored block_user(const std::string& blocker, const std::string& blocked, std::int64_t now,
+                         std::size_t max_blocks) override;
+  std::vector<std::string> load_blocks(const std::string& user_id) override;
+  bool add_report(const ReportRecord& r, std::size_t max_per_hour) override;
+  std::vector<ReportView> load_reports(const std::string& lobby_id, std::size_t limit) override;
+  bool delete_report(const std::string& lobby_id, const std::string& report_id) override;
 
  private:
   // A connection checked out of the pool for the duration of one call.

@@ -99,6 +99,8 @@ Database::DeleteUser SqliteDatabase::delete_user(const std::string& id, const st
         "WHERE members LIKE '%\"' || ?1 || '\"%'");
     run("DELETE FROM lobby_bans WHERE user_id = ?1");
     run("DELETE FROM lobby_members WHERE user_id = ?1");
+    run("DELETE FROM user_blocks WHERE blocker_id = ?1 OR blocked_id = ?1");
+    run("DELETE FROM lobby_reports WHERE reporter_id = ?1 OR reported_id = ?1");
     run("DELETE FROM users WHERE id = ?1");
     c->exec("COMMIT");
     return DeleteUser::deleted;

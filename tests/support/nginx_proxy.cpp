@@ -42,7 +42,7 @@ void write_file(const std::string& path, const std::string& text) {
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
   auto at = text.find(from);
   if (at == std::string::npos || text.find(from, at + 1) != std::string::npos)
-    throw std::runtime_error("docker/nginx/swirl.conf: expected exactly one \"" + from + "\"");
+    throw std::runtime_error("docker/nginx config: expected exactly one \"" + from + "\"");
   text.replace(at, from.size(), to);
 }
 
@@ -59,9 +59,25 @@ bool accepts(unsigned short port) {
   s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
   return !ec;
 }
+// docker/nginx/swirl-cluster.conf's nodes swirl-1:8080 ... become the test's servers.
+std::vector<std::pair<std::string, std::string>> cluster_upstreams(const std::vector<unsigned short>& ports) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; i < ports.size(); ++i)
+    out.emplace_back("server swirl-" + std::to_string(i + 1) + ":8080 ",
+                     "server 127.0.0.1:" + std::to_string(ports[i]) + " ");
+  return out;
+}
 }  // namespace
 
-NginxProxy::NginxProxy(unsigned short swirl_port, const TestCertificate& cert) {
+NginxProxy::NginxProxy(unsigned short swirl_port, const TestCertificate& cert)
+    : NginxProxy("swirl.conf", {{"server 127.0.0.1:8080;", "server 127.0.0.1:" + std::to_string(swirl_port) + ";"}},
+                 cert) {}
+
+NginxProxy::NginxProxy(const std::vector<unsigned short>& node_ports, const TestCertificate& cert)
+    : NginxProxy("swirl-cluster.conf", cluster_upstreams(node_ports), cert) {}
+
+NginxProxy::NginxProxy(const std::string& file, const std::vector<std::pair<std::string, std::string>>& upstreams,
+                       const TestCertificate& cert) {
   char tmpl[] = "/tmp/swirl-nginx-XXXXXX";
   if (!::mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
@@ -70,12 +86,12 @@ NginxProxy::NginxProxy(unsigned short swirl_port, const TestCertificate& cert) {
   std::filesystem::copy_file(cert.cert, dir_ + "/fullchain.pem");
   std::filesystem::copy_file(cert.key, dir_ + "/privkey.pem");
 
-  config_ = read_file(std::string(SWIRL_SOURCE_DIR) + "/docker/nginx/swirl.conf");
+  config_ = read_file(std::string(SWIRL_SOURCE_DIR) + "/docker/nginx/" + file);
   replace_once(config_, "listen 80;", "listen 127.0.0.1:" + std::to_string(http_port_) + ";");
   replace_once(config_, "listen [::]:80;", "");
   replace_once(config_, "listen 443 ssl http2;", "listen 127.0.0.1:" + std::to_string(https_port_) + " ssl http2;");
   replace_once(config_, "listen [::]:443 ssl http2;", "");
-  replace_once(config_, "server 127.0.0.1:8080;", "server 127.0.0.1:" + std::to_string(swirl_port) + ";");
+  for (const auto& [from, to] : upstreams) replace_once(config_, from, to);
   replace_once(config_, "/etc/ssl/swirl/fullchain.pem", dir_ + "/fullchain.pem");
   replace_once(config_, "/etc/ssl/swirl/privkey.pem", dir_ + "/privkey.pem");
   write_file(dir_ + "/swirl.conf", config_);

@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "support/tls_tunnel.hpp"
 
@@ -16,6 +18,8 @@ class NginxProxy {
  public:
   // Throws std::runtime_error (with nginx's error log) if nginx does not come up in 10 s.
   NginxProxy(unsigned short swirl_port, const TestCertificate& cert);
+  // docker/nginx/swirl-cluster.conf in front of nodes (its swirl-1, swirl-2, ... in order).
+  NginxProxy(const std::vector<unsigned short>& node_ports, const TestCertificate& cert);
   ~NginxProxy();
   NginxProxy(const NginxProxy&) = delete;
   NginxProxy& operator=(const NginxProxy&) = delete;
@@ -26,6 +30,8 @@ class NginxProxy {
   const std::string& config() const { return config_; }  // the generated swirl.conf
 
  private:
+  NginxProxy(const std::string& file, const std::vector<std::pair<std::string, std::string>>& upstreams,
+             const TestCertificate& cert);
   void stop();  // nginx ended and the directory removed; safe to call twice
 
   std::string dir_;

@@ -5,9 +5,9 @@
 #include <memory>
 
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include "swirl/api/services.hpp"
+#include "swirl/http/http_server.hpp"
 #include "swirl/http/router.hpp"
 #include "swirl/lobby/supervisor.hpp"
 #include "swirl/ws/ws_session.hpp"
@@ -25,7 +25,7 @@ void register_lobby_routes(http::Router& router, LobbyServices& services);
 // Handles an upgrade request handed over by the HTTP server; `leftover` holds bytes read past
 // the request (a client may send its first frames right behind its handshake); `client` is the
 // client's address as the HTTP server's request gate resolved it.
-void handle_ws_upgrade(LobbyServices& services, boost::beast::tcp_stream stream, http::Request request,
-                       std::string leftover, std::string client);
+void handle_ws_upgrade(LobbyServices& services, http::Stream stream, http::Request request, std::string leftover,
+                       std::string client);
 
 }  // namespace swirl::api

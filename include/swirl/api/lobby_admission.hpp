@@ -8,7 +8,9 @@
 //   2. the path names a lobby: /api/lobbies/{id}/ws with a well-formed id;
 //   3. the token names a user (subprotocol swirl.token.<TOKEN> or Authorization: Bearer);
 //   4. the lobby rule (lobby/admission.hpp: closed, banned, locked, full) lets that user in,
-//      asked of the live actor (or of the database for a lobby that cannot be started).
+//      asked of the live actor (or of the database for a lobby that cannot be started); in
+//      multi-node mode a lobby that could not start here because another node holds its lease
+//      is refused with 503 lobby_elsewhere and Retry-After (cluster/placement.hpp).
 // A new check on who may open a lobby WebSocket goes into admit_websocket, as one more line.
 // The actor asks the lobby rule again when the join arrives (lobby_server.cpp, do_join): a ban,
 // a lock or the last free place may have come in between. The handshake itself is checked
@@ -40,7 +42,7 @@ struct LobbyFacts {
 // From the lobby's live actor when there is one (record, members and bans are in its memory,
 // so no database call), else from the database. With `spawn` (a WebSocket upgrade, which joins
 // right after), a lobby without an actor is started first, so the load the join needs anyway
-// answers admission too.
+// answers admission too; when another node holds its lease, that throws 503 lobby_elsewhere.
 boost::asio::awaitable<LobbyFacts> lobby_facts(LobbyServices& s, const std::string& lobby_id,
                                                const std::string& user_id, bool spawn);
 

@@ -83,6 +83,8 @@ struct Config {
   // long instead, enough for a reload to resume the call; then they are gone (peer_left).
   std::chrono::milliseconds page_close_grace{3'000};
   std::size_t max_bans_per_lobby = 1'000;             // running bans per lobby; past it a new ban gets 409
+  std::size_t max_blocks_per_user = 1'000;            // blocks a user may hold; past it `block` gets too_many_blocks
+  std::size_t max_reports_per_hour = 10;              // reports per reporter per lobby per hour; then too_many_reports
   std::chrono::milliseconds ws_idle_timeout{45'000};  // pings go out at half of it
   std::chrono::milliseconds ws_hello_timeout{10'000};
   std::size_t ws_max_frame_bytes = 16 * 1024;
@@ -99,7 +101,20 @@ struct Config {
   std::chrono::milliseconds no_media_timeout{20'000};
   std::chrono::milliseconds hidden_unready{60'000};
   ice::IceConfig ice;  // STUN/TURN servers handed to clients (ice/ice_config.hpp)
+
+  // Multi-node mode (issue 18, docs/scaling.md; PostgreSQL only): each lobby runs under a lease
+  // in the database, renewed every lease_renew and given up by a node that could not renew it
+  // for lease_ttl - lease_margin. 0 for renew/margin = a third/a fifth of the TTL.
+  bool cluster = false;
+  std::string node_id;  // empty = <host name>-<pid>
+  std::chrono::milliseconds lease_ttl{10'000};
+  std::chrono::milliseconds lease_renew{0};
+  std::chrono::milliseconds lease_margin{0};
 };
+
+// Fills the lease defaults and checks the multi-node settings (throws std::invalid_argument):
+// parse_config calls it, and App::start for configs built in code.
+void resolve_cluster(Config& config);
 
 // What parsing the command line produced: either a config to run with, or text to print and
 // an exit code (for --help, --version and errors).

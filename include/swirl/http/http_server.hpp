@@ -18,6 +18,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include "swirl/http/router.hpp"
+#include "swirl/net/socket.hpp"
 
 namespace boost::asio::ssl {
 class context;
@@ -27,6 +28,10 @@ class TlsConnections;
 }
 
 namespace swirl::http {
+
+// A connection's HTTP stream: Beast's timeouts over net::Socket, so that an upgrade hands the
+// same socket on (release_socket()) instead of re-registering its descriptor.
+using Stream = boost::beast::basic_stream<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
 struct HttpLimits {
   std::size_t max_body_bytes = 64 * 1024;
@@ -39,8 +44,8 @@ struct HttpLimits {
 // read completely; the handler owns the stream from here on.
 // `client` is the client's address as the request gate resolved it (the TCP peer, or the
 // trusted proxy's forwarded address); over TLS the stream's own peer is an in-process socket.
-using UpgradeHandler = std::function<void(boost::beast::tcp_stream stream, Request request,
-                                          boost::beast::flat_buffer buffer, std::string client)>;
+using UpgradeHandler =
+    std::function<void(Stream stream, Request request, boost::beast::flat_buffer buffer, std::string client)>;
 
 // Asked for every request once it has been read, before it is dispatched or upgraded: sets
 // `client` to the request's client address (which the router and handlers see as
@@ -75,6 +80,7 @@ class HttpServer {
   UpgradeHandler upgrade_;
   RequestGate gate_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::endpoint accept_peer_;  // filled by the accept in progress (one at a time)
   boost::asio::steady_timer accept_retry_;
   std::atomic<std::size_t> in_flight_{0};
   std::shared_ptr<net::TlsConnections> tls_;  // null: plain TCP

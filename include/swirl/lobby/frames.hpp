@@ -30,6 +30,10 @@ std::string user_status_frame(std::string_view user_id, std::string_view status)
 std::string media_state_frame(std::string_view from_user, MediaState state);
 // {"type":"match_ended","match_id":..,"reason":..,"ready":..}
 std::string match_ended_frame(std::string_view match_id, MatchEndReason reason, bool ready);
+// {"type":"blocked","user_id":..}: the reply to `block`.
+std::string blocked_frame(std::string_view user_id);
+// {"type":"reported","report_id":..}: the reply to `report`.
+std::string reported_frame(std::string_view report_id);
 // {"type":"waiting","reason":"nobody_ready"|"met_everyone"}
 std::string waiting_frame(WaitingReason reason);
 // {"type":"kicked","reason":"removed by the owner"} plus "ban_seconds" when > 0.

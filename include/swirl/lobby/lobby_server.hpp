@@ -66,6 +66,8 @@ struct LobbyEnvironment {
   std::function<void(struct JoinRequest request)> on_bounced_join;
   // Where members' ICE servers come from (welcome, ice_servers); null: none are sent.
   std::shared_ptr<ice::IceProvider> ice = nullptr;
+  // A block was stored by a member of `from`: the other live lobbies apply it too (apply_block).
+  std::function<void(const std::string& blocker, const std::string& blocked, const LobbyServer* from)> on_blocked;
 };
 
 // A user whose WebSocket was accepted, asking to enter the lobby.
@@ -130,6 +132,9 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   bool end_match_by_owner(const std::string& match_id);
   // Sends an announcement to every connected member; returns how many.
   std::size_t announce(const std::string& message);
+  // A block stored through another lobby: the pair is kept apart here too (their match, if
+  // any, ends as for a block made here) when both have a place in this lobby.
+  void apply_block(const std::string& blocker, const std::string& blocked);
   // Test hook: the next guarded handler throws (only with SWIRL_TEST_HOOKS and --test-hooks).
   void inject_fault();
 
@@ -210,6 +215,20 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   // pass that sends `ice_servers` to members whose credentials are due for renewal.
   ice::IceGrant grant_ice(Member& m);
   void renew_ice_servers();
+
+  // Blocks and reports (lobby_safety.cpp).
+  // Whether `m` may name `user_id` in a block or report: a member of their current match, or
+  // someone they were matched with here (no user enumeration: anyone else is not_matched).
+  bool may_target(const Member& m, const std::string& user_id) const;
+  void block(Member& m, const BlockCommand& cmd);
+  void report(Member& m, ReportCommand& cmd);
+  // Ends the pair's match if they share one (the blocker hears `blocked`, the others as if the
+  // blocker left) and keeps them apart from now on. No-op unless both hold a dense id here.
+  void keep_apart(const std::string& blocker, const std::string& blocked);
+  // Starts loading `m`'s blocks (once); they are matched once it is done.
+  void load_blocks(Member& m);
+  void blocks_loaded(const std::string& user_id, std::uint64_t join_seq, std::exception_ptr error,
+                     const std::vector<std::string>& others);
 
   // Frames out (written by lobby/frames.hpp) and the timers (lobby_server.cpp).
   void mark_status_dirty();

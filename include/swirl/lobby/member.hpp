@@ -22,6 +22,10 @@ namespace swirl::lobby {
 
 struct Match;
 
+// Whether the actor knows whom a member has blocked or been blocked by (lobby_safety.cpp): they
+// are loaded from the database when the member is first ready, and only then matched.
+enum class BlocksLoad { not_loaded, loading, loaded };
+
 // A user in the lobby: connected, or in the grace period after a drop (mailbox null).
 struct Member {
   std::string user_id;
@@ -40,6 +44,7 @@ struct Member {
   MediaState media;                             // last media_state reported (kept across matches)
   std::uint64_t ice_generation = 0;             // of the ICE servers last sent (lobby_ice.cpp)
   std::int64_t ice_refresh_at_ms = std::numeric_limits<std::int64_t>::max();
+  BlocksLoad blocks = BlocksLoad::not_loaded;
 };
 
 // Members matched together, with the timers that may end their match.

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,6 +33,12 @@ class MemberRegistry {
   Member* find(const std::string& user_id);
   const Member* find(const std::string& user_id) const;
   Member* find(MemberId mid) const { return mid < slots_.size() ? slots_[mid].member.get() : nullptr; }
+  // The dense id `user_id` holds (a member, or remembered for their history), if any.
+  std::optional<MemberId> find_id(const std::string& user_id) const {
+    auto it = ids_.find(user_id);
+    if (it == ids_.end()) return std::nullopt;
+    return it->second;
+  }
   // The user id a dense id stands for ("" for a free id).
   const std::string& user_of(MemberId mid) const { return slots_.at(mid).user_id; }
 

@@ -8,6 +8,7 @@
 
 #include "swirl/lobby/call_events.hpp"
 #include "swirl/lobby/mailbox.hpp"
+#include "swirl/lobby/safety.hpp"
 
 namespace swirl::lobby {
 
@@ -42,8 +43,18 @@ struct CallEventCommand {
   std::string match_id;
   CallEvent event;
 };
+// Never be matched with `user_id` again, in any lobby; signals between us are refused.
+struct BlockCommand {
+  std::string user_id;
+};
+// Tell the lobby's owner about `user_id` (docs/protocol.md, "Blocking and reporting").
+struct ReportCommand {
+  std::string user_id;
+  ReportReason reason;
+  std::string details;  // "" when none was given
+};
 using ClientCommand = std::variant<ReadyCommand, SignalCommand, LeaveMatchCommand, MediaStateCommand,
-                                   MediaFlowingCommand, CallEventCommand, LeaveCommand>;
+                                   MediaFlowingCommand, CallEventCommand, LeaveCommand, BlockCommand, ReportCommand>;
 
 struct ProtocolError {
   std::string code;  // invalid_json, unknown_type, invalid_message
@@ -66,6 +77,7 @@ constexpr std::uint16_t internal = 1011;  // lobby failed
 constexpr std::uint16_t replaced = 4000;
 constexpr std::uint16_t kicked = 4003;
 constexpr std::uint16_t lobby_closed = 4004;
+constexpr std::uint16_t lobby_moved = 4005;  // multi-node: this node lost the lobby's lease; reconnect
 }  // namespace close_code
 
 }  // namespace swirl::lobby

@@ -17,7 +17,8 @@ enum class MatchEndReason {
   round_over,         // the lobby's round length passed
   owner_ended,        // the owner ended the match
   kicked,             // the member was removed by the owner
-  no_media            // no member reported media_flowing in time (lobby/media_rules.hpp)
+  no_media,           // no member reported media_flowing in time (lobby/media_rules.hpp)
+  blocked             // the member blocked a peer of the match (lobby/safety.hpp)
 };
 
 // The wire name of a reason ("peer_left", ...).

@@ -21,6 +21,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "swirl/cluster/lease_keeper.hpp"
 #include "swirl/lobby/lobby_server.hpp"
 
 namespace swirl::lobby {
@@ -66,6 +67,10 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   // Before the first join: where lobbies get their members' ICE servers.
   void set_ice_provider(std::shared_ptr<ice::IceProvider> provider) { env_.ice = std::move(provider); }
   std::size_t live_lobbies() const { return live_count_.load(); }
+  // Multi-node mode (docs/scaling.md), before the first join: a lobby is spawned only under a
+  // lease from `keeper`, and stops (members closed with 4005) when the lease is lost.
+  void set_lease_keeper(std::shared_ptr<cluster::LeaseKeeper> keeper);
+  cluster::LeaseKeeper* lease_keeper() const { return lease_.get(); }
 
   // Test hook: makes the live lobby's next handler throw. False when it is not live.
   boost::asio::awaitable<bool> inject_fault(std::string lobby_id);
@@ -75,6 +80,7 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
     std::shared_ptr<LobbyServer> lobby;                                             // null while loading
     std::deque<JoinRequest> pending;                                                // joins waiting for the load
     std::vector<std::function<void(const std::shared_ptr<LobbyServer>&)>> waiters;  // ask()s waiting for it
+    bool lease_lost = false;                                                        // while loading
   };
 
   template <class F>
@@ -82,10 +88,13 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
                                                                                          bool spawn);
   void do_attach(JoinRequest request);
   void spawn(const std::string& lobby_id);
+  void load(const std::string& lobby_id);
+  void lease_lost(const std::string& lobby_id);
   struct Loaded {
     std::optional<storage::LobbyRecord> record;
     std::vector<storage::PairRecord> pairs;
     LobbyServer::Bans bans;
+    std::chrono::seconds elsewhere{0};  // > 0: another node holds the lease (retry after this)
   };
   void loaded(const std::string& lobby_id, std::exception_ptr error, Loaded loaded);
   void removed(const std::string& lobby_id, const LobbyServer* lobby);
@@ -101,6 +110,7 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   std::unordered_map<std::string, Entry> lobbies_;
   std::atomic<std::size_t> live_count_{0};
   std::function<void()> on_removed_;
+  std::shared_ptr<cluster::LeaseKeeper> lease_;
 };
 
 namespace detail {

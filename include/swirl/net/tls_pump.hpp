@@ -20,6 +20,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "swirl/net/socket.hpp"
+
 namespace swirl::net {
 
 class TlsPump;
@@ -29,13 +31,13 @@ class TlsConnections : public std::enable_shared_from_this<TlsConnections> {
  public:
   // Called with the decrypted side of a connection (a stream socket, not really TCP: it has no
   // endpoints; `remote_address` is the client's) on a strand of its own.
-  using Serve = std::function<void(boost::asio::ip::tcp::socket plain, std::string remote_address)>;
+  using Serve = std::function<void(Socket plain, std::string remote_address)>;
 
   TlsConnections(std::shared_ptr<boost::asio::ssl::context> context, std::chrono::milliseconds handshake_timeout,
                  std::chrono::milliseconds write_timeout, Serve serve);
 
   // Takes an accepted TCP connection: handshake, then serve.
-  void start(boost::asio::ip::tcp::socket socket, std::string remote_address);
+  void start(Socket socket, std::string remote_address);
 
   // True while some connection holds response bytes the session has written but the pump has
   // not yet handed to the kernel encrypted. A graceful drain waits for this after the

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "swirl/storage/records.hpp"
+#include "swirl/storage/safety_records.hpp"
 
 namespace swirl::storage {
 
@@ -50,8 +51,8 @@ class Database {
   virtual bool replace_token_hash(const std::string& id, const std::string& token_hash) = 0;
   // Deletes a user in one transaction: a tombstone user `anonymous_id` (deleted_at = now_ms, no
   // name, no usable token hash) takes the user's place in match_pairs, matches.members and as
-  // owner of their lobbies; their bans and lobby memberships go; then the user row. Refused
-  // (owns_open_lobbies, nothing changed) while they own a lobby that is not closed.
+  // owner of their lobbies; their bans, lobby memberships, blocks (either way) and reports (made or about them) go;
+  // then the user row. Refused (owns_open_lobbies, nothing changed) while they own a lobby that is not closed.
   enum class DeleteUser { deleted, not_found, owns_open_lobbies };
   virtual DeleteUser delete_user(const std::string& id, const std::string& anonymous_id, std::int64_t now_ms) = 0;
 
@@ -83,6 +84,21 @@ class Database {
   virtual std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id,
                                                                       std::int64_t now_ms) = 0;
   virtual std::int64_t count_matches(const std::string& lobby_id) = 0;
+
+  // Safety (issue 17; lobby/safety.hpp). Stores that `blocker` blocked `blocked`, in one
+  // transaction: refused (too_many) when the blocker holds max_blocks already, unless the block
+  // exists (existing: nothing changes).
+  virtual BlockStored block_user(const std::string& blocker, const std::string& blocked, std::int64_t now_ms,
+                                 std::size_t max_blocks) = 0;
+  // Everyone `user_id` has blocked or has been blocked by (either way, the pair is kept apart).
+  virtual std::vector<std::string> load_blocks(const std::string& user_id) = 0;
+  // Stores a report, in one transaction; refused (false) when the reporter made max_per_hour
+  // reports in this lobby in the hour before its created_at.
+  virtual bool add_report(const ReportRecord& report, std::size_t max_per_hour) = 0;
+  // The lobby's reports, newest first, at most `limit`.
+  virtual std::vector<ReportView> load_reports(const std::string& lobby_id, std::size_t limit) = 0;
+  // Dismisses (deletes) one of the lobby's reports; false when the lobby has no such report.
+  virtual bool delete_report(const std::string& lobby_id, const std::string& report_id) = 0;
 };
 
 struct DatabaseOptions {

@@ -3,7 +3,9 @@
 // the call back quickly (timed); "this is my last call" is kept when the partner leaves; "Leave
 // lobby" takes you off the others' lists at once (timed); two people who have met are told why
 // they wait and the owner can allow repeats from the panel; a closed tab ends the partner's call
-// in seconds, not after the 20 s resume grace. Screens of it go to docs/ with SWIRL_E2E_SCREENSHOTS=1.
+// in seconds, not after the 20 s resume grace; in a call the partner's name is on screen and
+// uncovered on both (the phone's sticky call controls once hid it). Screens of it go to docs/
+// with SWIRL_E2E_SCREENSHOTS=1.
 
 import assert from 'node:assert/strict';
 import { eventually } from '../support/poll.mjs';
@@ -100,6 +102,72 @@ scenario('leaving, reloading and waiting are each explained, and fast', () => en
     };
     const covers = box.pip.left < mid.right && box.pip.right > mid.left && box.pip.top < mid.bottom && box.pip.bottom > mid.top;
     assert.ok(!covers, `${tp.label}: the self-view does not cover the middle of the partner's picture ${JSON.stringify(box)}`);
+    // The partner's name caption is on screen and nothing lies over it: not the call controls
+    // (sticky at the bottom of a phone's screen), not the self-view.
+    const cap = await tp.evaluate(() => {
+      const r = (el) => el.getBoundingClientRect().toJSON();
+      const caption = document.querySelector('.remote-grid .tile .caption');
+      const c = r(caption);
+      // 3 px in from each corner: inside the caption's rounded corners (hit testing follows them).
+      const corners = [
+        [c.left + 3, c.top + 3],
+        [c.right - 3, c.top + 3],
+        [c.left + 3, c.bottom - 3],
+        [c.right - 3, c.bottom - 3],
+        [c.left + c.width / 2, c.top + c.height / 2],
+      ];
+      const hits = corners.map(([x, y]) => document.elementFromPoint(x, y));
+      return {
+        caption: c,
+        text: caption.textContent.trim(),
+        controls: r(document.querySelector('[data-testid="call-view"] .controls')),
+        pip: r(document.querySelector('.local-pip')),
+        visible: hits.every((hit) => caption.contains(hit)),
+        covering: hits.filter((hit) => !caption.contains(hit)).map((hit) => hit?.className || hit?.tagName || null),
+        vh: innerHeight,
+        vw: innerWidth,
+      };
+    });
+    const overlap = (a, b) => a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top;
+    const where = JSON.stringify(cap);
+    assert.match(cap.text, tp === ada ? /Bo/ : /Ada/, `${tp.label}: the caption names the partner`);
+    assert.ok(cap.caption.top >= 0 && cap.caption.bottom <= cap.vh && cap.caption.right <= cap.vw, `${tp.label}: the caption is on screen ${where}`);
+    assert.ok(!overlap(cap.caption, cap.controls), `${tp.label}: the call controls do not cover the partner's name ${where}`);
+    assert.ok(!overlap(cap.caption, cap.pip), `${tp.label}: the self-view does not cover the partner's name ${where}`);
+    assert.ok(cap.visible, `${tp.label}: nothing lies over the partner's name (elementFromPoint) ${where}`);
+    // The partner's quality indicator (the bars) is on screen, clear of the self-view, the name
+    // and the controls, and topmost at every corner: a person can see and tap it.
+    const q = await tp.evaluate(() => {
+      const r = (el) => el.getBoundingClientRect().toJSON();
+      const bars = document.querySelector('.remote-grid .tile [data-testid="quality-button"]');
+      const b = r(bars);
+      const points = [
+        [b.left + 2, b.top + 2],
+        [b.right - 2, b.top + 2],
+        [b.left + 2, b.bottom - 2],
+        [b.right - 2, b.bottom - 2],
+        [b.left + b.width / 2, b.top + b.height / 2],
+      ];
+      const hits = points.map(([x, y]) => document.elementFromPoint(x, y));
+      return {
+        bars: b,
+        shown: getComputedStyle(bars).visibility === 'visible' && b.width > 0 && b.height > 0,
+        topmost: hits.every((hit) => bars.contains(hit)),
+        covering: hits.filter((hit) => !bars.contains(hit)).map((hit) => hit?.className || hit?.tagName || null),
+        caption: r(document.querySelector('.remote-grid .tile .caption')),
+        pip: r(document.querySelector('.local-pip')),
+        controls: r(document.querySelector('[data-testid="call-view"] .controls')),
+        vh: innerHeight,
+        vw: innerWidth,
+      };
+    });
+    const qWhere = JSON.stringify(q);
+    assert.ok(q.shown, `${tp.label}: the quality indicator is shown ${qWhere}`);
+    assert.ok(q.bars.top >= 0 && q.bars.left >= 0 && q.bars.bottom <= q.vh && q.bars.right <= q.vw, `${tp.label}: the quality indicator is on screen ${qWhere}`);
+    assert.ok(!overlap(q.bars, q.pip), `${tp.label}: the self-view does not cover the quality indicator ${qWhere}`);
+    assert.ok(!overlap(q.bars, q.caption), `${tp.label}: the quality indicator and the partner's name do not overlap ${qWhere}`);
+    assert.ok(!overlap(q.bars, q.controls), `${tp.label}: the call controls do not cover the quality indicator ${qWhere}`);
+    assert.ok(q.topmost, `${tp.label}: nothing lies over the quality indicator (elementFromPoint) ${qWhere}`);
   }
   // Screens for the docs show a settled call: no "Reconnecting video…", no "connecting…".
   await waitSettledCall(ada);

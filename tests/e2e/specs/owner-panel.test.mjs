@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { scenario, serverAndChromium } from '../support/scene.mjs';
 import { ApiClient } from '../support/server.mjs';
-import { getReady, joinByInvite, selfId, waitConnected, waitInCall } from '../support/swirl.mjs';
+import { getReady, joinByInvite, selfId, waitConnected, waitInCall, waitMediaFlowing } from '../support/swirl.mjs';
 import { DESKTOP, PHONE, auditAccessibility, screenshotElementForDocs } from '../support/ux.mjs';
 
 // One running ban per lobby at most, so the panel's answer to `409 too_many_bans` is reachable.
@@ -36,6 +36,18 @@ async function createLobbyInUi(tp, name, lobbyName) {
 async function feedback(tp, { ok }) {
   await tp.waitForTestId('owner-feedback', { 'data-ok': String(ok) });
   return tp.text('owner-feedback');
+}
+
+/** Waits until the repeats switch shows `on` and can be used (no owner change in flight). */
+function repeatsSwitch(tp, on) {
+  return tp.waitFor(
+    (on) => {
+      const box = document.querySelector('[data-testid="owner-repeats"]');
+      return !!box && box.checked === on && !box.disabled;
+    },
+    on,
+    { what: `the repeats switch ${on ? 'on' : 'off'} and usable` },
+  );
 }
 
 /** Types into an input of the panel as a person would (replacing what is there). */
@@ -67,8 +79,10 @@ scenario('every owner control works against a real server (desktop, keyboard too
   // --- Conversations: Gus and Hal are matched; the panel lists it; the owner ends it.
   await getReady(gus);
   await getReady(hal);
-  const matchId = await waitInCall(gus);
-  await olga.waitForTestId(`end-match-${matchId}`, {}, { timeout: 10_000 });
+  await waitInCall(gus);
+  // The match the panel must list and end: one whose media flows, so it cannot end by itself.
+  const matchId = await waitMediaFlowing(gus);
+  await olga.waitForTestId(`end-match-${matchId}`);
   assert.equal(await olga.text(`owner-member-state-${gusId}`), 'in a conversation');
   assert.match(await olga.text(`owner-match-${matchId}`), /Gus, Hal|Hal, Gus/);
   await auditAccessibility(olga, 'owner panel with a conversation, desktop');
@@ -81,16 +95,22 @@ scenario('every owner control works against a real server (desktop, keyboard too
   await olga.waitFor((id) => /^ready/.test(document.querySelector(`[data-testid="owner-member-state-${id}"]`)?.textContent ?? ''), gusId, {
     what: 'Gus shown as ready and waiting',
   });
-  await olga.waitForTestId('owner-met-everyone', {}, { timeout: 10_000 });
+  await olga.waitForTestId('owner-met-everyone');
 
-  // --- Repeats: the switch the met-everyone hint points at.
+  // --- Repeats: the switch the met-everyone hint points at. Each click waits for the switch to
+  // show the saved setting and be usable again (the previous change answered), so it toggles
+  // what the owner sees.
+  await repeatsSwitch(olga, false);
   await olga.click('owner-repeats');
   assert.match(await feedback(olga, { ok: true }), /Repeats allowed/);
   assert.equal((await state()).settings.when_exhausted, 'repeat');
   await waitInCall(gus); // allowed to meet again, Gus and Hal are matched again
+  await waitMediaFlowing(gus); // …in a call that stays until Gus leaves it below
+  await repeatsSwitch(olga, true);
   await olga.click('owner-repeats');
   assert.match(await feedback(olga, { ok: true }), /Repeats off/);
   assert.equal((await state()).settings.when_exhausted, 'wait');
+  await repeatsSwitch(olga, false);
   await gus.click('leave-button');
   await gus.waitForTestId('ready-button');
   await hal.waitForTestId('ready-button');

@@ -65,6 +65,22 @@ export async function waitInCall(tp, peers = 1) {
 }
 
 /**
+ * Waits until this page told the server `media_flowing` for its current match, and returns that
+ * match's id. Before that, a match can end by itself (`no_media`, after `--no-media-timeout-ms`,
+ * 20 s; on a loaded machine media may take that long) and the pair is matched again under a new
+ * id: a test that acts on "the" match (ends it, leaves it) waits for this first. The deadline
+ * covers one such round: a match that ends, the next one, and its media.
+ */
+export async function waitMediaFlowing(tp, { timeout = 2 * MATCH_TIMEOUT_MS + FIRST_FRAME_TIMEOUT_MS } = {}) {
+  await tp.waitFor(
+    () => !!window.__swirl?.lastMatchId && window.__swirl.mediaFlowingMatchId === window.__swirl.lastMatchId,
+    undefined,
+    { timeout, what: 'media flowing in the current match (media_flowing sent)' },
+  );
+  return tp.evaluate(() => window.__swirl.lastMatchId);
+}
+
+/**
  * Inbound RTP of every live peer connection, summed per kind: video frames received and
  * decoded, audio packets received, and the negotiated video codecs.
  */

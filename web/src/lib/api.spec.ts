@@ -60,6 +60,7 @@ describe('Api', () => {
       members: [],
       matches: [],
       counters: { matches_made: 0, repeats_avoided: 0 },
+      reports: [],
     };
     const ok = fakeFetch(200, state);
     await expect(new Api(() => 'tok', ok.fetchFn).lobbyState('L1')).resolves.toEqual(state);
@@ -103,6 +104,36 @@ describe('Api', () => {
       reason: ErrorReason.UnexpectedResponse,
       code: 'http_502',
     });
+  });
+
+  it('signs out everywhere with the token and returns the new one', async () => {
+    const { calls, fetchFn } = fakeFetch(200, { id: 'u1', display_name: 'Ada', token: 'new' });
+    await expect(new Api(() => 'tok', fetchFn).signOutEverywhere()).resolves.toMatchObject({ token: 'new' });
+    expect(calls[0]).toMatchObject({ url: '/api/me/sign-out-everywhere', init: { method: 'POST', body: '{}' } });
+    expect((calls[0]?.init?.headers as Record<string, string>).Authorization).toBe('Bearer tok');
+  });
+
+  it('deletes the account (204, no body); a user who owns open lobbies gets a typed 409', async () => {
+    const ok = fakeFetch(204, undefined);
+    await expect(new Api(() => 'tok', ok.fetchFn).deleteAccount()).resolves.toBeUndefined();
+    expect(ok.calls[0]).toMatchObject({ url: '/api/me', init: { method: 'DELETE' } });
+    expect(ok.calls[0]?.init?.body).toBeUndefined();
+
+    const owns = fakeFetch(409, { error: { code: 'owns_open_lobbies', message: 'close them first' } });
+    await expect(new Api(() => 'tok', owns.fetchFn).deleteAccount()).rejects.toMatchObject({
+      status: 409,
+      reason: ErrorReason.OwnsOpenLobbies,
+    });
+  });
+
+  it('a 429 keeps its Retry-After as whole seconds', async () => {
+    const fetchFn = async () =>
+      new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'try again in 20 s' } }), {
+        status: 429,
+        headers: { 'Retry-After': '20' },
+      });
+    const err = await new Api(() => 't', fetchFn).createLobby('x', { group_size: 2 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ reason: ErrorReason.RateLimited, status: 429, retryAfterSeconds: 20 });
   });
 
   it('escapes ids in paths', () => {

@@ -43,6 +43,14 @@ export class Api {
   rename(displayName: string): Promise<User> {
     return this.request('PATCH', '/api/me', { display_name: displayName });
   }
+  /** Revokes the token everywhere; the answer carries the one new token (NewUser). */
+  signOutEverywhere(): Promise<NewUser> {
+    return this.request('POST', '/api/me/sign-out-everywhere', {});
+  }
+  /** Deletes the account (204); `409 owns_open_lobbies` while the user owns a lobby not closed. */
+  async deleteAccount(): Promise<void> {
+    await this.request<unknown>('DELETE', '/api/me');
+  }
 
   // Lobbies
   createLobby(name: string, settings: Partial<LobbySettings> & { group_size: number }): Promise<Lobby> {
@@ -87,6 +95,10 @@ export class Api {
   transfer(lobbyId: string, userId: string): Promise<{ id: string; owner_id: string }> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/transfer`, { user_id: userId });
   }
+  /** Dismisses one of the lobby's reports (it is deleted). */
+  dismissReport(lobbyId: string, reportId: string): Promise<unknown> {
+    return this.request('DELETE', `/api/lobbies/${seg(lobbyId)}/reports/${seg(reportId)}`);
+  }
   endMatch(lobbyId: string, matchId: string): Promise<unknown> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/matches/${seg(matchId)}/end`);
   }
@@ -116,7 +128,7 @@ export class Api {
         json = undefined;
       }
     }
-    if (!response.ok) throw SwirlError.fromResponse(response.status, json);
+    if (!response.ok) throw SwirlError.fromResponse(response.status, json, response.headers.get('Retry-After'));
     return json as T;
   }
 }

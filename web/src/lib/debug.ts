@@ -10,6 +10,7 @@ export type DebugSource = {
   callState(): string;
   negotiationErrors(): number;
   callHealth?(): CallHealthView;
+  mediaFlowingMatchId?(): string | null;
 };
 
 /** The stall detectors of the current call: samples taken per peer, and the events reported. */
@@ -30,6 +31,8 @@ export type SwirlDebugHandle = {
   /** Failed negotiation steps in this lobby visit. */
   readonly negotiationErrors: number;
   readonly callHealth: CallHealthView;
+  /** The match this page told the server `media_flowing` for (it cannot end `no_media` then), or null. */
+  readonly mediaFlowingMatchId: string | null;
 };
 
 /** Builds a frozen object whose properties read through to `source`. */
@@ -44,6 +47,7 @@ export function createDebugHandle(source: DebugSource): SwirlDebugHandle {
     callState: { get: () => source.callState(), enumerable: true },
     negotiationErrors: { get: () => source.negotiationErrors(), enumerable: true },
     callHealth: { get: () => source.callHealth?.() ?? { peers: [], events: [] }, enumerable: true },
+    mediaFlowingMatchId: { get: () => source.mediaFlowingMatchId?.() ?? null, enumerable: true },
   });
   return Object.freeze(handle) as SwirlDebugHandle;
 }

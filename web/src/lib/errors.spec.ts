@@ -10,6 +10,7 @@ describe('SwirlError', () => {
     [404, 'lobby_not_found', ErrorReason.LobbyNotFound],
     [404, 'member_not_found', ErrorReason.MemberNotFound],
     [409, 'lobby_closed', ErrorReason.LobbyClosed],
+    [409, 'owns_open_lobbies', ErrorReason.OwnsOpenLobbies],
     [423, 'lobby_locked', ErrorReason.LobbyLocked],
     [503, 'database_unavailable', ErrorReason.DatabaseUnavailable],
   ])('HTTP %i %s has its reason', (status, code, reason) => {

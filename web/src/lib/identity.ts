@@ -11,7 +11,8 @@ export interface KeyValueStore {
   removeItem(key: string): void;
 }
 
-const IDENTITY_KEY = 'swirl.identity.v1';
+/** Where the identity lives; another tab's change to it arrives as a `storage` event with this key. */
+export const IDENTITY_KEY = 'swirl.identity.v1';
 const OWNED_KEY = 'swirl.owned-lobbies.v1';
 const BANS_KEY = 'swirl.bans.v1';
 /** Keep the owned-lobbies list from growing without bound: the newest ones win. */
@@ -64,6 +65,15 @@ export class IdentityStore {
 
   owns(lobbyId: string): boolean {
     return this.ownedLobbies().includes(lobbyId);
+  }
+
+  /** The account ended (signed out everywhere, deleted): its lobbies are no longer this browser's. */
+  forgetOwnedLobbies(): void {
+    try {
+      this.storage?.removeItem(OWNED_KEY);
+    } catch {
+      // storage disabled: nothing to forget
+    }
   }
 
   /** This browser no longer owns the lobby (it handed it over). */

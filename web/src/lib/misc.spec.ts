@@ -121,7 +121,7 @@ describe('debug handle', () => {
       callState: () => 'waiting',
       negotiationErrors: () => 2,
     });
-    expect(handle).toMatchObject({ callState: 'waiting', negotiationErrors: 2 });
+    expect(handle).toMatchObject({ callState: 'waiting', negotiationErrors: 2, mediaFlowingMatchId: null });
     expect(handle.lastMatchAt).toBeNull();
     at = 42;
     expect(handle.lastMatchAt).toBe(42);

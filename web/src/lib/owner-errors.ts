@@ -1,11 +1,12 @@
 // Human wording for every error an owner action can get (docs/http-api.md, "Owner endpoints",
 // plus what any endpoint may answer): the panel never shows the server's own message text.
 
+import { retryHint } from './error-text';
 import { ErrorReason, SwirlError } from './errors';
 import { NUMERIC_SETTINGS, allowedText } from './owner-limits';
 
 /** The owner action that failed, for wording that fits it. */
-export type OwnerAction = 'settings' | 'kick' | 'lock' | 'announce' | 'close' | 'transfer' | 'end_match' | 'state';
+export type OwnerAction = 'settings' | 'kick' | 'lock' | 'announce' | 'close' | 'transfer' | 'end_match' | 'state' | 'dismiss';
 
 function settingsText(serverMessage: string): string {
   // The server's message starts with the field name ("round_seconds: …"); say what is allowed.
@@ -19,7 +20,7 @@ function settingsText(serverMessage: string): string {
 /** What to tell the owner when `action` failed with `err`. */
 export function explainOwnerError(err: unknown, action: OwnerAction): string {
   if (!(err instanceof SwirlError)) return 'Something went wrong. Try again.';
-  if (err.status === 429) return 'Too many changes in a short time. Wait a moment and try again.';
+  if (err.status === 429) return `Too many changes in a short time. ${retryHint(err)}`;
   switch (err.reason) {
     case ErrorReason.InvalidSettings:
       return settingsText(err.message);
@@ -35,6 +36,8 @@ export function explainOwnerError(err: unknown, action: OwnerAction): string {
       return 'This lobby already holds as many bans as it can. Remove without a ban, or wait for a ban to end.';
     case ErrorReason.UserNotFound:
       return 'That person no longer has an account here.';
+    case ErrorReason.ReportNotFound:
+      return 'That report was dismissed already.';
     case ErrorReason.MatchNotFound:
       return 'That conversation has already ended.';
     case ErrorReason.LobbyClosed:
@@ -51,8 +54,6 @@ export function explainOwnerError(err: unknown, action: OwnerAction): string {
       return 'This server does not support that yet.';
     case ErrorReason.BodyTooLarge:
       return 'That is too long to send.';
-    case ErrorReason.RateLimited:
-      return 'Too many changes in a short time. Wait a moment and try again.';
     case ErrorReason.Network:
       return 'Could not reach the server. Check your connection and try again.';
     case ErrorReason.Internal:

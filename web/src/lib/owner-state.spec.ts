@@ -49,6 +49,18 @@ const documented = {
     },
   ],
   counters: { matches_made: 17, repeats_avoided: 3, pairs_met: 17, users_remembered: 24 },
+  // The `reports` example of the same section.
+  reports: [
+    {
+      id: 'r8Kd0sLq2ZpXa9Mc',
+      reporter: { id: 'a', display_name: 'Ada' },
+      reported: { id: 'b', display_name: 'Bo', member: true },
+      reason: 'harassment',
+      details: 'kept insulting me',
+      match_id: 'm4Hq',
+      created_at: '2026-12-06T03:10:00.000Z',
+    },
+  ],
 };
 
 function without(path: string[]): unknown {
@@ -73,7 +85,14 @@ describe('parseLobbyState', () => {
   });
 
   it('accepts a lobby without a live actor (counters from the database only)', () => {
-    const idle = { ...documented, live: false, members: [], matches: [], counters: { matches_made: 4, repeats_avoided: 0 } };
+    const idle = {
+      ...documented,
+      live: false,
+      members: [],
+      matches: [],
+      counters: { matches_made: 4, repeats_avoided: 0 },
+      reports: [{ ...documented.reports[0]!, match_id: null, reported: { id: 'b', display_name: 'Bo', member: false } }],
+    };
     expect(parseLobbyState(idle)).toEqual(idle);
   });
 
@@ -97,6 +116,10 @@ describe('parseLobbyState', () => {
     ['settings without group_size', without(['settings', 'group_size']), /body\.settings\.group_size/],
     ['a bad when_exhausted', withValue(['settings', 'when_exhausted'], 'never'), /when_exhausted must be "wait" or "repeat"/],
     ['no counters', without(['counters']), /body\.counters must be an object \(got undefined\)/],
+    ['no reports', without(['reports']), /body\.reports must be an array/],
+    ['report without member flag', without(['reports', 0, 'reported', 'member'] as string[]), /reports\[0\]\.reported\.member/],
+    ['report match_id a number', withValue(['reports', 0, 'match_id'], 1), /reports\[0\]\.match_id must be a string or null/],
+    ['report without reporter', without(['reports', 0, 'reporter'] as string[]), /reports\[0\]\.reporter must be an object/],
     ['members of a lobby that is not live', withValue(['live'], false), /not live must list no members/],
   ])('rejects %s', (_name, body, message) => {
     expect(() => parseLobbyState(body)).toThrow(message);

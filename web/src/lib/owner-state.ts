@@ -43,6 +43,18 @@ export type OwnerCounters = {
   users_remembered?: number;
 };
 
+/** A report a member made about another (docs/http-api.md, `reports`), newest first. */
+export type OwnerReport = {
+  id: string;
+  reporter: { id: string; display_name: string };
+  /** `member`: in the live lobby now. */
+  reported: { id: string; display_name: string; member: boolean };
+  reason: string;
+  details: string;
+  match_id: string | null;
+  created_at: string;
+};
+
 export type LobbyState = {
   id: string;
   name: string;
@@ -54,6 +66,7 @@ export type LobbyState = {
   members: OwnerMemberState[];
   matches: OwnerMatchState[];
   counters: OwnerCounters;
+  reports: OwnerReport[];
 };
 
 type Obj = Record<string, unknown>;
@@ -150,6 +163,27 @@ function callEvents(v: unknown, path: string): CallEventCounts {
   };
 }
 
+function report(v: unknown, path: string): OwnerReport {
+  const o = obj(v, path);
+  const reporter = obj(o.reporter, `${path}.reporter`);
+  const reported = obj(o.reported, `${path}.reported`);
+  const matchId = o.match_id;
+  if (matchId !== null && typeof matchId !== 'string') fail(`${path}.match_id`, 'a string or null', matchId);
+  return {
+    id: str(o, 'id', path),
+    reporter: { id: str(reporter, 'id', `${path}.reporter`), display_name: str(reporter, 'display_name', `${path}.reporter`) },
+    reported: {
+      id: str(reported, 'id', `${path}.reported`),
+      display_name: str(reported, 'display_name', `${path}.reported`),
+      member: bool(reported, 'member', `${path}.reported`),
+    },
+    reason: str(o, 'reason', path),
+    details: str(o, 'details', path),
+    match_id: matchId,
+    created_at: str(o, 'created_at', path),
+  };
+}
+
 function counters(v: unknown, path: string): OwnerCounters {
   const o = obj(v, path);
   const out: OwnerCounters = { matches_made: num(o, 'matches_made', path), repeats_avoided: num(o, 'repeats_avoided', path) };
@@ -174,6 +208,7 @@ export function parseLobbyState(body: unknown): LobbyState {
     members: list(o, 'members', 'body', member),
     matches: list(o, 'matches', 'body', match),
     counters: counters(o.counters, 'body.counters'),
+    reports: list(o, 'reports', 'body', report),
   };
   if (!state.live && (state.members.length > 0 || state.matches.length > 0)) {
     throw new TypeError('lobby state: a lobby that is not live must list no members and no matches');

@@ -2,6 +2,7 @@
 // that turns an incoming text frame into a typed message or null. Nothing here does I/O.
 
 import { parseIceServers } from './ice';
+import type { ReportReason } from './safety';
 
 export const PROTOCOL_VERSION = 1;
 export const SUBPROTOCOL = 'swirl.v1';
@@ -16,6 +17,10 @@ export const CloseCode = {
   MessageTooBig: 1009,
   InternalError: 1011,
   Replaced: 4000,
+  /** The user signed out everywhere (POST /api/me/sign-out-everywhere): the token is dead. */
+  SignedOut: 4001,
+  /** The user deleted their account (DELETE /api/me). */
+  AccountDeleted: 4002,
   Kicked: 4003,
   LobbyClosed: 4004,
   PingTimeout: 4008,
@@ -104,7 +109,7 @@ export type UserStatusMessage = {
   status: 'reconnecting' | 'back' | 'left_match';
 };
 
-export type MatchEndReason = 'left' | 'peer_left' | 'peer_disconnected' | 'round_over' | 'owner_ended' | 'kicked' | 'no_media';
+export type MatchEndReason = 'left' | 'peer_left' | 'peer_disconnected' | 'round_over' | 'owner_ended' | 'kicked' | 'no_media' | 'blocked';
 
 export type MatchEndedMessage = {
   type: 'match_ended';
@@ -136,6 +141,10 @@ export type LobbyClosedMessage = { type: 'lobby_closed'; message: string };
 /** Why we (ready, not in a match) are still waiting. */
 export type WaitingReason = 'nobody_ready' | 'met_everyone';
 export type WaitingMessage = { type: 'waiting'; reason: WaitingReason };
+/** The reply to our `block`: we are kept apart from `user_id` from now on. */
+export type BlockedMessage = { type: 'blocked'; user_id: string };
+/** The reply to our `report`: the lobby's owner has it. */
+export type ReportedMessage = { type: 'reported'; report_id: string };
 
 export type ServerMessage =
   | WelcomeMessage
@@ -150,7 +159,9 @@ export type ServerMessage =
   | LobbyClosedMessage
   | MediaStateMessage
   | IceServersMessage
-  | WaitingMessage;
+  | WaitingMessage
+  | BlockedMessage
+  | ReportedMessage;
 
 export type ClientMessage =
   | { type: 'ready'; ready: boolean }
@@ -159,7 +170,9 @@ export type ClientMessage =
   | { type: 'leave'; page_closing?: boolean }
   | { type: 'media_state'; camera: boolean; microphone: boolean }
   | { type: 'media_flowing'; match_id: string }
-  | { type: 'call_event'; match_id: string; event: 'stall' | 'ice_restart' | 'pc_recreated' | 'recovered' };
+  | { type: 'call_event'; match_id: string; event: 'stall' | 'ice_restart' | 'pc_recreated' | 'recovered' }
+  | { type: 'block'; user_id: string }
+  | { type: 'report'; user_id: string; reason: ReportReason; details?: string };
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -218,6 +231,10 @@ export function parseServerMessage(text: string): ServerMessage | null {
         : null;
     case 'waiting':
       return v.reason === 'nobody_ready' || v.reason === 'met_everyone' ? (v as WaitingMessage) : null;
+    case 'blocked':
+      return typeof v.user_id === 'string' ? (v as BlockedMessage) : null;
+    case 'reported':
+      return typeof v.report_id === 'string' ? (v as ReportedMessage) : null;
     case 'ice_servers': {
       const servers = parseIceServers(v.ice_servers);
       if (!servers) return null;

@@ -51,6 +51,10 @@ describe('isTerminalCloseCode', () => {
   it('stops on kicked, lobby closed, replaced, too big and normal close', () => {
     for (const code of [1000, 1009, 4000, 4003, 4004]) expect(isTerminalCloseCode(code)).toBe(true);
   });
+  it('stops for good when the user signed out everywhere (4001) or deleted the account (4002)', () => {
+    expect(isTerminalCloseCode(4001)).toBe(true);
+    expect(isTerminalCloseCode(4002)).toBe(true);
+  });
   it('retries on network loss, shutdown, policy, lobby failure and ping timeout', () => {
     for (const code of [1001, 1006, 1008, 1011, 4008]) expect(isTerminalCloseCode(code)).toBe(false);
   });

@@ -1,6 +1,8 @@
 // When to try the lobby WebSocket again after it dropped, as a policy object: the signaling
 // client asks for the next delay and gives up when the policy answers null.
 
+import { CloseCode } from './protocol';
+
 export type ReconnectContext = {
   /** 0 for the first retry after a drop, 1 for the second, ... */
   retryCount: number;
@@ -67,11 +69,22 @@ export class BackoffReconnectPolicy implements ReconnectPolicy {
 
 /**
  * Close codes after which reconnecting cannot help (or would be wrong), from docs/protocol.md:
- * 4000 another tab took over, 4003 kicked, 4004 lobby closed, 1009 we sent a frame that is too
- * big (a bug that would repeat). 1000 is a normal close that we (or the server) meant.
- * 1008 (too slow / rate limited), 1011 (lobby failed), 1001 and 4008 are worth retrying: the
- * policy bounds how often.
+ * 4000 another tab took over, 4001 the user signed out everywhere and 4002 deleted the account
+ * (the token is dead: a retry would only be refused), 4003 kicked, 4004 lobby closed, 1009 we
+ * sent a frame that is too big (a bug that would repeat). 1000 is a normal close that we (or
+ * the server) meant. 1008 (too slow / rate limited), 1011 (lobby failed), 1001 and 4008 are
+ * worth retrying: the policy bounds how often.
  */
 export function isTerminalCloseCode(code: number): boolean {
-  return code === 1000 || code === 1009 || code === 4000 || code === 4003 || code === 4004;
+  return TERMINAL_CLOSE_CODES.has(code);
 }
+
+const TERMINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  CloseCode.Normal,
+  CloseCode.MessageTooBig,
+  CloseCode.Replaced,
+  CloseCode.SignedOut,
+  CloseCode.AccountDeleted,
+  CloseCode.Kicked,
+  CloseCode.LobbyClosed,
+]);

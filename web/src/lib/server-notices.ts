@@ -30,6 +30,12 @@ export const SOCKET_ERROR_TEXT: Readonly<Record<string, string | null>> = {
   [ErrorReason.LobbyNotFound]: null,
   [ErrorReason.LobbyClosed]: null,
   [ErrorReason.LobbyUnavailable]: 'The lobby is not available right now. Reconnecting you…',
+  // Blocking and reporting (the call view's "Report or block").
+  [ErrorReason.NotMatched]: 'You can only report or block someone you have talked to in this lobby.',
+  [ErrorReason.Blocked]: null, // a signal to someone blocked: the call with them has ended already
+  [ErrorReason.TooManyBlocks]: 'You have blocked as many people as you can; this one was not blocked.',
+  [ErrorReason.TooManyReports]: 'You have sent many reports in the last hour; the lobby owner has them. Try again later.',
+  [ErrorReason.StorageUnavailable]: 'That could not be saved just now. Please try again in a moment.',
 };
 
 /** The notice for a socket `error`, or null when nothing should be shown. */

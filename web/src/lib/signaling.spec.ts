@@ -168,6 +168,8 @@ describe('SignalingClient', () => {
     [4003, ClosedReason.Kicked],
     [4004, ClosedReason.LobbyClosed],
     [4000, ClosedReason.Replaced],
+    [4001, ClosedReason.SignedOut],
+    [4002, ClosedReason.AccountDeleted],
     [1009, ClosedReason.MessageTooBig],
     [1000, ClosedReason.ServerClosed],
   ])('closes for good on %i (%s) without reconnecting', async (code, reason) => {

@@ -37,6 +37,10 @@ export enum ClosedReason {
   LobbyClosed = 'lobby_closed',
   /** 4000: the same user connected again elsewhere (another tab). */
   Replaced = 'replaced',
+  /** 4001: the user signed out everywhere; this token no longer works anywhere. */
+  SignedOut = 'signed_out',
+  /** 4002: the user deleted their account. */
+  AccountDeleted = 'account_deleted',
   /** 1009: we sent a frame over the server's limit. */
   MessageTooBig = 'message_too_big',
   /** The server closed normally (1000) without us asking. */
@@ -368,6 +372,10 @@ function reasonForCode(code: number): ClosedReason {
       return ClosedReason.LobbyClosed;
     case CloseCode.Replaced:
       return ClosedReason.Replaced;
+    case CloseCode.SignedOut:
+      return ClosedReason.SignedOut;
+    case CloseCode.AccountDeleted:
+      return ClosedReason.AccountDeleted;
     case CloseCode.MessageTooBig:
       return ClosedReason.MessageTooBig;
     default:

@@ -245,6 +245,34 @@ describe('LobbySession', () => {
     expect(session.callState).toBe(CallState.Connected);
   });
 
+  it('report or block: sends the report, then the block; the server ends the call and confirms', () => {
+    connectWith(welcome({ you: { ready: true, match: null } }));
+    socket.receive(match);
+    expect(session.reportOrBlock({ userId: 'u2', reason: 'harassment', details: ' rude ', block: true }, 'Bo')).toBe(true);
+    expect(socket.sentMessages().slice(-2)).toEqual([
+      { type: 'report', user_id: 'u2', reason: 'harassment', details: 'rude' },
+      { type: 'block', user_id: 'u2' },
+    ]);
+    socket.receive({ type: 'reported', report_id: 'r1' });
+    expect(session.safetyNotice?.kind).toBe('reported');
+    socket.receive({ type: 'match_ended', match_id: 'm1', reason: 'blocked', ready: true });
+    expect(session.inCall).toBe(false);
+    expect(session.peers).toEqual([]);
+    expect(session.lastMatchEnd?.reason).toBe('blocked');
+    socket.receive({ type: 'blocked', user_id: 'u2' });
+    expect(session.safetyNotice).toEqual({ kind: 'blocked', text: expect.stringContaining('Bo is blocked') as unknown });
+    // A report that arrives after the block does not hide the block's notice.
+    socket.receive({ type: 'reported', report_id: 'r2' });
+    expect(session.safetyNotice?.kind).toBe('blocked');
+    session.dismissSafetyNotice();
+    expect(session.safetyNotice).toBeNull();
+  });
+
+  it('report or block with the socket down sends nothing and says so', () => {
+    session.connect();
+    expect(session.reportOrBlock({ userId: 'u2', reason: null, details: '', block: true }, 'Bo')).toBe(false);
+  });
+
   it('a lobby_status during a match does not touch the call state', () => {
     connectWith();
     socket.receive(match);
@@ -446,6 +474,22 @@ describe('LobbySession', () => {
       detail: 'removed by the owner',
     });
     expect(session.callState).toBe(CallState.Ended);
+  });
+
+  it.each([
+    [4001, ClosedReason.SignedOut],
+    [4002, ClosedReason.AccountDeleted],
+  ])('a %i close mid-call hangs up and ends the visit without reconnecting (%s)', async (code, reason) => {
+    vi.useFakeTimers();
+    connectWith();
+    socket.receive(match);
+    socket.serverClose(code, 'x');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(session.connection).toMatchObject({ state: ConnectionState.Closed, reason, closeCode: code });
+    expect(session.callState).toBe(CallState.Ended);
+    expect(session.match).toBeNull();
+    expect(pc().closed).toBe(true);
+    expect(FakeWebSocket.instances).toHaveLength(1);
   });
 
   it('lobby_closed: keeps the message and ends the visit', () => {

@@ -11,6 +11,7 @@ import type { DeviceManager } from '../lib/devices';
 import { cameraVideo, type OutgoingVideo } from '../lib/blur/controller';
 import { HiddenUnreadyWatch, MediaStateReporter, localMedia } from '../lib/media-state';
 import { noticeForSocketError } from '../lib/server-notices';
+import { safetyMessages, type SafetyChoice } from '../lib/safety';
 import { testIceTransportPolicy } from '../lib/test-switches';
 import type {
   AnnouncementMessage,
@@ -101,6 +102,8 @@ export class LobbySession {
   callProblem = $state<SwirlError | null>(null);
   /** Failed negotiation steps during this visit (all calls), for the debug handle and tests. */
   negotiationErrors = $state(0);
+  /** The match we told the server `media_flowing` for (window.__swirl shows it to tests). */
+  private mediaFlowingMatchId: string | null = null;
   resumeGraceSeconds = $state(20);
   /** The hidden-page rule set us not ready while the page was hidden; shown until dismissed. */
   unreadiedWhileAway = $state(false);
@@ -110,6 +113,10 @@ export class LobbySession {
   waitingMetEveryone = $state(0);
   /** "This is my last one": we said `ready:false` during the current call. */
   lastCall = $state(false);
+  /** What became of our last report or block (the server's `reported` / `blocked`), until dismissed. */
+  safetyNotice = $state<{ kind: 'reported' | 'blocked'; text: string } | null>(null);
+  /** Names of the people we asked to block, for the notice when the server confirms. */
+  private readonly blockNames = new Map<string, string>();
 
   private readonly client: SignalingClient;
   private call: CallSession | null = null;
@@ -182,6 +189,7 @@ export class LobbySession {
         callState: () => this.callState,
         negotiationErrors: () => this.negotiationErrors,
         callHealth: () => ({ peers: this.call?.health ?? [], events: [...(this.call?.events ?? [])] }),
+        mediaFlowingMatchId: () => this.mediaFlowingMatchId,
       });
       const online = () => this.client.retryNow();
       window.addEventListener('online', online);
@@ -246,6 +254,23 @@ export class LobbySession {
     // Do not wait for match_ended to hang up: the user asked to leave.
     this.endCall(next);
     this.lastMatchEnd = { reason: next ? 'next' : 'left', at: Date.now() };
+  }
+
+  /**
+   * Reports and/or blocks a person we were matched with (ReportDialog). A block ends the call
+   * with them: the server answers `match_ended` `blocked`, then `blocked`. False when the socket
+   * is down (nothing was sent).
+   */
+  reportOrBlock(choice: SafetyChoice, displayName: string): boolean {
+    const messages = safetyMessages(choice);
+    if (messages.length === 0) return true;
+    for (const m of messages) if (!this.client.send(m)) return false;
+    if (choice.block) this.blockNames.set(choice.userId, displayName);
+    return true;
+  }
+
+  dismissSafetyNotice(): void {
+    this.safetyNotice = null;
   }
 
   dismissAnnouncement(a: AnnouncementMessage): void {
@@ -338,6 +363,16 @@ export class LobbySession {
       case 'waiting':
         this.waitingReason = this.match ? null : message.reason;
         return;
+      case 'reported':
+        if (this.safetyNotice?.kind !== 'blocked')
+          this.safetyNotice = { kind: 'reported', text: 'Thank you. Your report was sent to the lobby owner.' };
+        return;
+      case 'blocked': {
+        const name = this.blockNames.get(message.user_id) ?? 'That person';
+        this.blockNames.delete(message.user_id);
+        this.safetyNotice = { kind: 'blocked', text: `${name} is blocked: you will not be matched with them again, in any lobby.` };
+        return;
+      }
       case 'ice_servers':
         // Kept for the next call, and handed to the current one for its next ICE restart.
         this.iceServers = message.ice_servers;
@@ -430,7 +465,10 @@ export class LobbySession {
     });
     call.on('callEvent', ({ event }) => void this.client.send({ type: 'call_event', match_id: match.match_id, event }));
     // The server ends a match nobody reported media for (no_media): say when ours arrives.
-    call.on('mediaFlowing', () => void this.client.send({ type: 'media_flowing', match_id: match.match_id }));
+    call.on('mediaFlowing', () => {
+      this.mediaFlowingMatchId = match.match_id;
+      void this.client.send({ type: 'media_flowing', match_id: match.match_id });
+    });
     call.on('error', ({ peerId, error }) => {
       const problem = error instanceof SwirlError ? error : SwirlError.negotiation(peerId, error);
       console.warn('swirl: negotiation step failed', problem);
