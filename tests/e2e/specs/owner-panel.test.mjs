@@ -73,7 +73,10 @@ scenario('every owner control works against a real server (desktop, keyboard too
   // The owner state view: everyone with what they are doing, from GET …/state.
   await olga.waitForTestId(`owner-member-state-${ivyId}`);
   assert.equal(await olga.text(`owner-member-state-${ivyId}`), 'not ready');
-  assert.match(await olga.text('owner-no-matches'), /Nobody is in a conversation/);
+  // The matches list comes from GET …/state (fetched on mount): wait for it, not just for lobby_status.
+  await olga.waitFor(() => /Nobody is in a conversation/.test(document.querySelector('[data-testid="owner-no-matches"]')?.textContent ?? ''), undefined, {
+    what: 'the owner state loaded: nobody in a conversation',
+  });
   await auditAccessibility(olga, 'owner panel, desktop');
 
   // --- Conversations: Gus and Hal are matched; the panel lists it; the owner ends it.

@@ -30,6 +30,9 @@ export const SOCKET_ERROR_TEXT: Readonly<Record<string, string | null>> = {
   [ErrorReason.LobbyNotFound]: null,
   [ErrorReason.LobbyClosed]: null,
   [ErrorReason.LobbyUnavailable]: 'The lobby is not available right now. Reconnecting you…',
+  // Multi-node only (docs/scaling.md): a 4005 close follows and the client reconnects through the load balancer.
+  [ErrorReason.LobbyMoved]: 'The lobby moved to another server. Reconnecting you…',
+  [ErrorReason.LobbyElsewhere]: 'The lobby is moving to another server. Reconnecting you…',
   // Blocking and reporting (the call view's "Report or block").
   [ErrorReason.NotMatched]: 'You can only report or block someone you have talked to in this lobby.',
   [ErrorReason.Blocked]: null, // a signal to someone blocked: the call with them has ended already
