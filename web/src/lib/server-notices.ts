@@ -26,6 +26,7 @@ export const SOCKET_ERROR_TEXT: Readonly<Record<string, string | null>> = {
   [ErrorReason.RateLimited]: 'Slow down a little: some of your clicks were ignored.',
   [ErrorReason.LobbyFailed]: 'The lobby had a problem and restarted. Reconnecting you…',
   [ErrorReason.LobbyFull]: null,
+  [ErrorReason.LobbyLocked]: null,
   [ErrorReason.Banned]: null,
   [ErrorReason.LobbyNotFound]: null,
   [ErrorReason.LobbyClosed]: null,
