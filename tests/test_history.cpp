@@ -115,6 +115,12 @@ TEMPLATE_TEST_CASE("a lobby that respawns before the flush still loads every que
   ada.ready();
   bob.join(lobby);
   bob.ready();
+  // Both are in the pool (their blocks loaded, docs/protocol.md "Blocking and reporting") and
+  // have met: each waits with met_everyone. Only then does Cy come, so the longest-waiting
+  // member, Ada, is the one the matcher pairs with Cy.
+  auto met_everyone = [](const nlohmann::json& m) { return m["type"] == "waiting" && m["reason"] == "met_everyone"; };
+  ada.ws->wait_for(met_everyone);
+  bob.ws->wait_for(met_everyone);
   cy.join(lobby);
   cy.ready();
   CHECK(ada.ws->wait_for_type("match")["peers"][0]["id"] == cy.id);
