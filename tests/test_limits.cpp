@@ -132,7 +132,8 @@ TEST_CASE("a kept-alive connection silent for the idle timeout is closed", "[htt
 }
 
 TEST_CASE("a lobby at its max_members refuses the next member with 409 lobby_full", "[lobby][ws][limits]") {
-  TestServer server(Backend::sqlite);
+  // A dropped member keeps their place for the resume grace: short here, so Bob's frees soon.
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.resume_grace = std::chrono::milliseconds(200); });
   Interactions it(server);
   auto& owner = it.user("Olga");
   auto lobby = it.create_lobby(owner, "Small", 2, {{"max_members", 2}});
