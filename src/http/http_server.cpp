@@ -63,12 +63,13 @@ asio::awaitable<HeadRead> read_head(Stream& stream, beast::flat_buffer& buffer, 
 
 // One connection: a loop of read request -> dispatch -> write response.
 // Counts a request as in flight from its dispatch until its response is written.
+// The count is shared: the coroutine may be destroyed after the server (with the io_context).
 struct InFlight {
-  explicit InFlight(std::atomic<std::size_t>& n) : n_(n) { ++n_; }
-  ~InFlight() { --n_; }
+  explicit InFlight(std::shared_ptr<std::atomic<std::size_t>> n) : n_(std::move(n)) { ++*n_; }
+  ~InFlight() { --*n_; }
   InFlight(const InFlight&) = delete;
   InFlight& operator=(const InFlight&) = delete;
-  std::atomic<std::size_t>& n_;
+  std::shared_ptr<std::atomic<std::size_t>> n_;
 };
 
 // Request ids for the logs (req=…) and the X-Request-Id header: process-wide, in hex.
@@ -80,8 +81,8 @@ std::string next_request_id() {
 // `tls`: the stream is the decrypted side of a TLS connection (net/tls_pump.hpp); `remote` is
 // the client's address either way.
 asio::awaitable<void> run_session(Stream stream, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
-                                  const RequestGate* gate, std::atomic<std::size_t>& in_flight, std::string remote,
-                                  bool tls) {
+                                  const RequestGate* gate, std::shared_ptr<std::atomic<std::size_t>> in_flight,
+                                  std::string remote, bool tls) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (bool first = true;; first = false) {
@@ -231,7 +232,8 @@ asio::awaitable<void> run_session(Stream stream, const Router& router, HttpLimit
 // The connection's coroutine runs on a strand of its own: Beast's timeout handlers run on the
 // coroutine's executor, and with several io threads they must not run beside it.
 void spawn_session(net::Socket socket, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
-                   const RequestGate* gate, std::atomic<std::size_t>& in_flight, std::string remote, bool tls) {
+                   const RequestGate* gate, std::shared_ptr<std::atomic<std::size_t>> in_flight, std::string remote,
+                   bool tls) {
   auto strand = asio::make_strand(socket.get_executor());
   asio::co_spawn(
       strand, run_session(Stream(std::move(socket)), router, limits, upgrade, gate, in_flight, std::move(remote), tls),

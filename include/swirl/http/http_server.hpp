@@ -69,7 +69,7 @@ class HttpServer {
   void set_request_gate(RequestGate g) { gate_ = std::move(g); }
   void stop();  // stops accepting; open connections end when the io_context stops
   // Requests being handled or answered right now (a graceful shutdown waits for 0).
-  std::size_t in_flight() const { return in_flight_.load(); }
+  std::size_t in_flight() const { return in_flight_->load(); }
 
  private:
   void do_accept();
@@ -82,7 +82,9 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::ip::tcp::endpoint accept_peer_;  // filled by the accept in progress (one at a time)
   boost::asio::steady_timer accept_retry_;
-  std::atomic<std::size_t> in_flight_{0};
+  // Shared with each connection's coroutine: a coroutine destroyed with the io_context, after
+  // this server, still lowers it (found by AddressSanitizer: a heap-use-after-free at shutdown).
+  std::shared_ptr<std::atomic<std::size_t>> in_flight_ = std::make_shared<std::atomic<std::size_t>>(0);
   std::shared_ptr<net::TlsConnections> tls_;  // null: plain TCP
 };
 
