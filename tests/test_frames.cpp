@@ -31,6 +31,7 @@ TEST_CASE("small frames carry exactly their documented fields", "[lobby][frames]
   CHECK(parsed(announcement_frame("hi\nall", 0)) ==
         json{{"type", "announcement"}, {"message", "hi\nall"}, {"at", "1970-01-01T00:00:00.000Z"}});
   CHECK(parsed(lobby_closed_frame()) == json{{"type", "lobby_closed"}, {"message", "The owner closed this lobby."}});
+  CHECK(parsed(owner_changed_frame("u2")) == json{{"type", "owner_changed"}, {"owner_id", "u2"}});
   CHECK(parsed(media_state_frame("u1", MediaState{false, true})) ==
         json{{"type", "media_state"}, {"from", "u1"}, {"camera", false}, {"microphone", true}});
   swirl::ice::IceGrant grant;

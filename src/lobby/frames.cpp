@@ -157,6 +157,12 @@ std::string lobby_closed_frame() {
   return j.take();
 }
 
+std::string owner_changed_frame(std::string_view owner_id) {
+  JsonOut j(48 + owner_id.size());
+  j.begin_object().key("type").value("owner_changed").key("owner_id").value(owner_id).end_object();
+  return j.take();
+}
+
 std::string ice_servers_frame(const ice::IceGrant& grant) {
   JsonOut j(256);
   j.begin_object()

@@ -11,7 +11,12 @@ namespace swirl::lobby {
 
 void LobbyServer::apply(const OwnerChange& change) {
   if (change.settings) apply_settings(*change.settings);
-  if (change.owner_id) record_.owner_id = *change.owner_id;
+  if (change.owner_id && *change.owner_id != record_.owner_id) {
+    record_.owner_id = *change.owner_id;
+    // Connected members learn it at once (the old owner's page hides its panel, the new
+    // owner's shows it); one who is away reads it in the welcome of their return.
+    deliver_to_connected(make_frame(owner_changed_frame(record_.owner_id)));
+  }
   if (change.ban) record_ban(change.ban->user_id, change.ban->until_ms);
   if (change.status) {
     if (*change.status == storage::LobbyStatus::closed)
@@ -68,7 +73,10 @@ bool LobbyServer::end_match_by_owner(const std::string& match_id) {
 }
 
 std::size_t LobbyServer::announce(const std::string& message) {
-  Frame frame = make_frame(announcement_frame(message, now_ms()));
+  return deliver_to_connected(make_frame(announcement_frame(message, now_ms())));
+}
+
+std::size_t LobbyServer::deliver_to_connected(const Frame& frame) {
   std::size_t n = 0;
   members_.for_each([&](Member& m) {
     if (!m.mailbox) return;

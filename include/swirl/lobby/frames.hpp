@@ -42,6 +42,8 @@ std::string kicked_frame(int ban_seconds);
 std::string announcement_frame(std::string_view message, std::int64_t at_ms);
 // {"type":"lobby_closed","message":"The owner closed this lobby."}
 std::string lobby_closed_frame();
+// {"type":"owner_changed","owner_id":..}: the lobby was handed over (POST /api/lobbies/{id}/transfer).
+std::string owner_changed_frame(std::string_view owner_id);
 // {"type":"ice_servers","ice_servers":[..],"expires_at":..|null}
 std::string ice_servers_frame(const ice::IceGrant& grant);
 // The `match` frame for `for_user`, one of the match's members.

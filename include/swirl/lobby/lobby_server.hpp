@@ -235,6 +235,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void broadcast_status();
   void send(Member& m, std::string frame);
   void send_to_match_peers(const Match& match, const Member& except, std::string frame);
+  // One shared frame to every connected member (announcement, owner_changed); returns how many.
+  std::size_t deliver_to_connected(const Frame& frame);
   void update_idle_timer();
   void schedule_heartbeat();
   std::int64_t now_ms() const;

@@ -170,9 +170,10 @@ scenario('leaving, reloading and waiting are each explained, and fast', () => en
     assert.ok(q.topmost, `${tp.label}: nothing lies over the quality indicator (elementFromPoint) ${qWhere}`);
   }
   // Screens for the docs show a settled call: no "Reconnecting video…", no "connecting…".
+  // Each right after its own wait: a stall on one page can come back while the other is shot.
   await waitSettledCall(ada);
-  await waitSettledCall(bo);
   await screenshotForDocs(ada, 'call-view');
+  await waitSettledCall(bo);
   await screenshotForDocs(bo, 'call-phone');
 
   // Reload mid-call: the call comes back by itself (same match), video both ways, sound untapped.

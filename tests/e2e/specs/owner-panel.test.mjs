@@ -214,8 +214,7 @@ scenario('every owner control works against a real server (desktop, keyboard too
   const gusApi = await apiAs(gus);
   assert.equal((await gusApi.request('GET', `/api/lobbies/${lobbyId}/state`)).owner_id, gusId);
   await assert.rejects(state(), /403/, 'the old owner is refused');
-  // The server does not push an owner change over the socket: Gus's page learns it from the
-  // next welcome (here, a reload).
+  // A reload keeps it so: the welcome names the new owner (the push is checked on its own below).
   await gus.goto(invite);
   await waitConnected(gus);
   await gus.waitForTestId('owner-panel');
@@ -237,6 +236,33 @@ scenario('every owner control works against a real server (desktop, keyboard too
   await gus.press('Enter');
   for (const tp of [gus, olga, hal]) await tp.waitForTestId('lobby-gone', { 'data-kind': 'closed' });
   assert.equal((await gusApi.request('GET', `/api/lobbies/${lobbyId}`)).status, 'closed');
+});
+
+scenario('a transfer reaches both pages at once: the new owner gets the panel without a reload', () => env.server, async (scene) => {
+  const olga = await scene.chromiumPage(env.browser, 'olga-owner', { viewport: DESKTOP });
+  const gus = await scene.chromiumPage(env.browser, 'gus', { viewport: DESKTOP });
+  const invite = await createLobbyInUi(olga, 'Olga', 'Handover');
+  await joinByInvite(gus, invite, 'Gus');
+  const gusId = await selfId(gus);
+  await olga.waitForTestId(`transfer-${gusId}`);
+  assert.equal(await gus.attribute('owner-panel', 'data-testid'), null, 'Gus has no panel before');
+  // A mark in Gus's page: still there afterwards means the page was never reloaded.
+  await gus.evaluate(() => (window.__e2eSamePage = true));
+
+  await olga.click(`transfer-${gusId}`);
+  await olga.click('transfer-confirm-button');
+  await olga.waitForTestId('owner-handed-over');
+  assert.equal(await olga.attribute('owner-panel', 'data-testid'), null, 'the old owner has no panel');
+  // Gus is told by the server (owner_changed): the panel and a notice appear in the same page.
+  await gus.waitForTestId('owner-panel');
+  await gus.waitForTestId('owner-handed-to-you');
+  assert.match(await gus.text('owner-handed-to-you'), /You are the owner of this lobby now/);
+  assert.equal(await gus.evaluate(() => window.__e2eSamePage === true), true, "Gus's page was not reloaded");
+  await auditAccessibility(gus, 'the new owner, told of the transfer');
+  // The panel works for Gus at once: the state answers him, and Olga is refused.
+  const lobbyId = invite.split('/l/')[1];
+  assert.equal((await (await apiAs(gus)).request('GET', `/api/lobbies/${lobbyId}/state`)).owner_id, gusId);
+  await assert.rejects((await apiAs(olga)).request('GET', `/api/lobbies/${lobbyId}/state`), /403/);
 });
 
 scenario('the owner panel on a phone: touch, no overflow, accessible', () => env.server, async (scene) => {

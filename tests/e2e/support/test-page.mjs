@@ -35,6 +35,49 @@ export class TestPage {
     return this.page.locator(byTestId(testId)).setTimeout(STEP_TIMEOUT_MS).click();
   }
 
+  /**
+   * Clicks a button or input the way its own page would (element.click(): the handlers a user's
+   * click runs, as an untrusted event) once a user could click it: enabled, visible, and not
+   * covered at its centre (document.elementFromPoint). For pages in a call on a loaded machine:
+   * there Chromium's input round trip (the reply to Input.dispatchMouseEvent) stalled past the
+   * step deadline although the click had already taken effect (the dialog it opens was on
+   * screen), so `click` failed on the driver's side, not the page's.
+   */
+  activate(testId, { timeout = STEP_TIMEOUT_MS } = {}) {
+    return this.waitFor(
+      (id) => {
+        const el = document.querySelector(`[data-testid="${id}"]`);
+        if (!el || el.disabled) return false;
+        el.scrollIntoView({ block: 'nearest' });
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0 || getComputedStyle(el).visibility !== 'visible') return false;
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        const labels = [...(el.labels ?? [])];
+        if (!hit || !(el.contains(hit) || labels.some((l) => l.contains(hit)))) return false;
+        el.click();
+        return true;
+      },
+      testId,
+      { timeout, what: `[data-testid=${testId}] to be enabled, visible and uncovered, then clicked` },
+    );
+  }
+
+  /** Types into a text field the way its own page would (value, then an input event); see activate. */
+  typeInPage(testId, text) {
+    return this.waitFor(
+      ({ id, text }) => {
+        const el = document.querySelector(`[data-testid="${id}"]`);
+        if (!el || el.disabled) return false;
+        el.focus();
+        el.value = text;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        return true;
+      },
+      { id: testId, text },
+      { what: `[data-testid=${testId}] to take text` },
+    );
+  }
+
   /** Taps like a finger would (the context needs hasTouch); Chromium only. */
   tap(testId) {
     return this.page.locator(byTestId(testId)).tap({ timeout: STEP_TIMEOUT_MS });

@@ -152,6 +152,15 @@ describe('parseServerMessage', () => {
     expect(parseServerMessage('{"type":"lobby_closed","message":"bye"}')?.type).toBe('lobby_closed');
     expect(parseServerMessage('{"type":"error","code":"not_in_match","message":"x"}')?.type).toBe('error');
     expect(parseServerMessage('{"type":"announcement","message":"hi","at":"t"}')?.type).toBe('announcement');
+    expect(parseServerMessage('{"type":"owner_changed","owner_id":"u8Jd2kLs9QmZx0Aa"}')).toEqual({
+      type: 'owner_changed',
+      owner_id: 'u8Jd2kLs9QmZx0Aa',
+    });
+  });
+  it('rejects an owner_changed without an owner', () => {
+    expect(parseServerMessage('{"type":"owner_changed"}')).toBeNull();
+    expect(parseServerMessage('{"type":"owner_changed","owner_id":""}')).toBeNull();
+    expect(parseServerMessage('{"type":"owner_changed","owner_id":7}')).toBeNull();
   });
   it('rejects a welcome whose match is malformed, and non-objects', () => {
     expect(parseServerMessage('{"type":"welcome","user":{"id":"u"},"lobby":{},"you":{"ready":false,"match":{"match_id":1}}}')).toBeNull();

@@ -138,6 +138,8 @@ export type ErrorMessage = { type: 'error'; code: string; message: string };
 export type AnnouncementMessage = { type: 'announcement'; message: string; at: string };
 export type KickedMessage = { type: 'kicked'; reason: string; ban_seconds?: number };
 export type LobbyClosedMessage = { type: 'lobby_closed'; message: string };
+/** The lobby was handed over (`POST …/transfer`): `owner_id` owns it now. */
+export type OwnerChangedMessage = { type: 'owner_changed'; owner_id: string };
 /** Why we (ready, not in a match) are still waiting. */
 export type WaitingReason = 'nobody_ready' | 'met_everyone';
 export type WaitingMessage = { type: 'waiting'; reason: WaitingReason };
@@ -157,6 +159,7 @@ export type ServerMessage =
   | AnnouncementMessage
   | KickedMessage
   | LobbyClosedMessage
+  | OwnerChangedMessage
   | MediaStateMessage
   | IceServersMessage
   | WaitingMessage
@@ -225,6 +228,8 @@ export function parseServerMessage(text: string): ServerMessage | null {
       return v as KickedMessage;
     case 'lobby_closed':
       return v as LobbyClosedMessage;
+    case 'owner_changed':
+      return typeof v.owner_id === 'string' && v.owner_id !== '' ? (v as OwnerChangedMessage) : null;
     case 'media_state':
       return typeof v.from === 'string' && typeof v.camera === 'boolean' && typeof v.microphone === 'boolean'
         ? (v as MediaStateMessage)

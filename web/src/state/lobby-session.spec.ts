@@ -457,6 +457,17 @@ describe('LobbySession', () => {
     expect(session.announcements.at(-1)?.message).toBe(`n${MAX_ANNOUNCEMENTS + 2}`);
   });
 
+  it('owner_changed: the lobby has the new owner at once, the rest of it as it was', () => {
+    connectWith(welcome({ lobby: { id: 'L1', name: 'Friday', owner_id: 'olga', status: 'open', settings: { group_size: 2 } } }));
+    socket.receive({ type: 'owner_changed', owner_id: SELF });
+    expect(session.lobby).toMatchObject({ id: 'L1', name: 'Friday', owner_id: SELF, status: 'open' });
+    socket.receive({ type: 'owner_changed', owner_id: 'bo' });
+    expect(session.lobby?.owner_id).toBe('bo');
+    // Malformed: ignored, the owner stays.
+    socket.receive({ type: 'owner_changed' });
+    expect(session.lobby?.owner_id).toBe('bo');
+  });
+
   it('kicked: ends the call and the visit, remembers the ban, then the 4003 close says kicked', async () => {
     connectWith();
     socket.receive(match);

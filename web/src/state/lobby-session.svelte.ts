@@ -348,6 +348,8 @@ export class LobbySession {
         this.endCall();
         this.transition({ type: 'closed' });
         return;
+      case 'owner_changed':
+        return this.setOwner(message.owner_id);
       case 'lobby_closed':
         this.lobbyClosedMessage = message.message;
         this.endCall();
@@ -402,7 +404,10 @@ export class LobbySession {
     if (match) this.startCall(match, welcome.resumed ? rememberedGen(match.match_id) + 1 : undefined);
   }
 
-  /** The lobby has another owner (this browser handed it over, or learned it is not the owner). */
+  /**
+   * The lobby has another owner: the server said so (`owner_changed`), this browser handed it
+   * over, or it learned it is not the owner ('' when it does not know who is).
+   */
   setOwner(ownerId: string): void {
     if (this.lobby) this.lobby = { ...this.lobby, owner_id: ownerId };
   }
