@@ -7,6 +7,7 @@
 
 #include "support/databases.hpp"
 #include "support/interactions.hpp"
+#include "support/lobby_with_members.hpp"
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
 #include "swirl/core/config.hpp"
@@ -32,42 +33,37 @@ void visit(SimUser& u, const std::string& lobby) {
 
 TEMPLATE_TEST_CASE("a ban needs the id of someone who is or was in the lobby", "[owner][ban][strict]", SqliteBackend,
                    PostgresBackend) {
-  TestServer server(TestType::value);
-  Interactions it(server);
-  auto& owner = it.user("Olga");
-  auto& ada = it.user("Ada");
-  auto& bob = it.user("Bob");
-  auto& stranger = it.user("Stranger");
-  auto lobby = it.create_lobby(owner);
+  LobbyWithMembers room(TestType::value);
+  auto& stranger = room.it.user("Stranger");
 
   // Not an id at all: the finding stored 64 KiB strings.
   for (const std::string& bad : {std::string(60'000, 'x'), std::string("someone"), std::string(17, 'a'),
                                  std::string("aaaaaaaaaaaaaaa/"), std::string("aaaaaaaaaaaaaa\xC3\xA9")}) {
-    auto r = ban(owner, lobby, bad);
+    auto r = ban(room.owner, room.lobby, bad);
     CHECK(r.status == 400);
     CHECK(r.error_code() == "invalid_user_id");
   }
   // Well-formed, but no such user; and a real user who never came here.
   for (const std::string& id : {std::string("AAAAAAAAAAAAAAAA"), stranger.id}) {
-    auto r = ban(owner, lobby, id);
+    auto r = ban(room.owner, room.lobby, id);
     CHECK(r.status == 404);
     CHECK(r.error_code() == "member_not_found");
   }
-  CHECK(stranger.http->get("/api/lobbies/" + lobby, stranger.token).status == 200);  // nothing was stored
+  CHECK(stranger.http->get("/api/lobbies/" + room.lobby, stranger.token).status == 200);  // nothing was stored
 
   // A member now, and a member who left: both can be banned.
-  ada.join(lobby);
-  visit(bob, lobby);
-  auto now = ban(owner, lobby, ada.id);
+  room.ada.join(room.lobby);
+  visit(room.bob, room.lobby);
+  auto now = ban(room.owner, room.lobby, room.ada.id);
   CHECK(now.status == 200);
   CHECK(now.json()["kicked"] == true);
-  auto former = ban(owner, lobby, bob.id);
+  auto former = ban(room.owner, room.lobby, room.bob.id);
   CHECK(former.status == 200);
-  CHECK(refused_join(server.port(), lobby, bob.token).error_code() == "banned");
-  CHECK(refused_join(server.port(), lobby, ada.token).error_code() == "banned");
+  CHECK(refused_join(room.server.port(), room.lobby, room.bob.token).error_code() == "banned");
+  CHECK(refused_join(room.server.port(), room.lobby, room.ada.token).error_code() == "banned");
   // Membership is per lobby.
-  auto other = it.create_lobby(owner);
-  CHECK(ban(owner, other, bob.id).error_code() == "member_not_found");
+  auto other = room.it.create_lobby(room.owner);
+  CHECK(ban(room.owner, other, room.bob.id).error_code() == "member_not_found");
 }
 
 // A first join is queued on the history writer at the upgrade and written behind (no timer

@@ -2,8 +2,7 @@
 // match (shown in the owner state) and process-wide; bad reports get errors, stale ones are dropped.
 #include <catch2/catch.hpp>
 
-#include "support/interactions.hpp"
-#include "support/test_server.hpp"
+#include "support/lobby_with_members.hpp"
 #include "support/wait.hpp"
 #include "swirl/lobby/supervisor.hpp"
 
@@ -28,65 +27,55 @@ json match_call_events(SimUser& owner, const std::string& lobby, const std::func
 }  // namespace
 
 TEST_CASE("call events are counted per live match and process-wide", "[call_event][owner]") {
-  TestServer server(Backend::sqlite);
-  Interactions it(server);
-  auto& owner = it.user("Olga");
-  auto& ada = it.user("Ada");
-  auto& bob = it.user("Bob");
-  auto lobby = it.create_lobby(owner);
-  auto match = match_pair(lobby, ada, bob);
+  LobbyWithMembers room(Backend::sqlite);
+  auto match = room.match();
   std::string match_id = match["match_id"];
 
-  auto fresh = match_call_events(owner, lobby, [](const json&) { return true; });
+  auto fresh = match_call_events(room.owner, room.lobby, [](const json&) { return true; });
   CHECK(fresh == json{{"stall", 0}, {"ice_restart", 0}, {"pc_recreated", 0}, {"recovered", 0}});
 
-  ada.call_event(match_id, "stall");
-  ada.call_event(match_id, "ice_restart");
-  ada.call_event(match_id, "ice_restart");
-  bob.call_event(match_id, "stall");
-  bob.call_event(match_id, "pc_recreated");
-  ada.call_event(match_id, "recovered");
-  auto counted =
-      match_call_events(owner, lobby, [](const json& e) { return e["recovered"] == 1 && e["pc_recreated"] == 1; });
+  room.ada.call_event(match_id, "stall");
+  room.ada.call_event(match_id, "ice_restart");
+  room.ada.call_event(match_id, "ice_restart");
+  room.bob.call_event(match_id, "stall");
+  room.bob.call_event(match_id, "pc_recreated");
+  room.ada.call_event(match_id, "recovered");
+  auto counted = match_call_events(room.owner, room.lobby,
+                                   [](const json& e) { return e["recovered"] == 1 && e["pc_recreated"] == 1; });
   CHECK(counted == json{{"stall", 2}, {"ice_restart", 2}, {"pc_recreated", 1}, {"recovered", 1}});
 
-  const auto& totals = server.app().supervisor().counters().call_events;
+  const auto& totals = room.server.app().supervisor().counters().call_events;
   CHECK(totals[CallEvent::stall] == 2);
   CHECK(totals[CallEvent::ice_restart] == 2);
   CHECK(totals[CallEvent::pc_recreated] == 1);
   CHECK(totals[CallEvent::recovered] == 1);
-  CHECK(ada.ws->count("error") == 0);
-  CHECK(bob.ws->count("error") == 0);
+  CHECK(room.ada.ws->count("error") == 0);
+  CHECK(room.bob.ws->count("error") == 0);
 }
 
 TEST_CASE("a call event for another match is dropped and a bad one gets invalid_message", "[call_event]") {
-  TestServer server(Backend::sqlite);
-  Interactions it(server);
-  auto& owner = it.user("Olga");
-  auto& ada = it.user("Ada");
-  auto& bob = it.user("Bob");
-  auto lobby = it.create_lobby(owner);
+  LobbyWithMembers room(Backend::sqlite);
 
   // Not in a match yet: dropped without an error (it may have crossed match_ended).
-  ada.join(lobby);
-  ada.call_event("m-long-gone", "stall");
-  ada.call_event("m-long-gone", "melted");
-  auto err = ada.ws->wait_for_type("error");
+  room.ada.join(room.lobby);
+  room.ada.call_event("m-long-gone", "stall");
+  room.ada.call_event("m-long-gone", "melted");
+  auto err = room.ada.ws->wait_for_type("error");
   CHECK(err["code"] == "invalid_message");
   CHECK(err["message"].get<std::string>().find("stall, ice_restart, pc_recreated, recovered") != std::string::npos);
 
-  auto match = match_pair(lobby, ada, bob);
+  auto match = room.match();
   std::string match_id = match["match_id"];
-  ada.call_event("m-long-gone", "stall");  // stale: ignored
-  ada.ws->send({{"type", "call_event"}, {"match_id", match_id}});
-  ada.ws->send({{"type", "call_event"}, {"match_id", 7}, {"event", "stall"}});
-  ada.ws->send({{"type", "call_event"}, {"match_id", match_id}, {"event", true}});
-  ada.call_event(match_id, "ice_restart");
-  auto counted = match_call_events(owner, lobby, [](const json& e) { return e["ice_restart"] == 1; });
+  room.ada.call_event("m-long-gone", "stall");  // stale: ignored
+  room.ada.ws->send({{"type", "call_event"}, {"match_id", match_id}});
+  room.ada.ws->send({{"type", "call_event"}, {"match_id", 7}, {"event", "stall"}});
+  room.ada.ws->send({{"type", "call_event"}, {"match_id", match_id}, {"event", true}});
+  room.ada.call_event(match_id, "ice_restart");
+  auto counted = match_call_events(room.owner, room.lobby, [](const json& e) { return e["ice_restart"] == 1; });
   CHECK(counted["stall"] == 0);
   // On this connection (match_pair joined again): the three malformed reports, nothing for the stale one.
-  CHECK(ada.ws->wait_for_nth("error", 3)["code"] == "invalid_message");
-  CHECK(ada.ws->count("error") == 3);
-  CHECK_FALSE(ada.ws->closed());
-  CHECK(server.app().supervisor().counters().call_events[CallEvent::stall] == 0);
+  CHECK(room.ada.ws->wait_for_nth("error", 3)["code"] == "invalid_message");
+  CHECK(room.ada.ws->count("error") == 3);
+  CHECK_FALSE(room.ada.ws->closed());
+  CHECK(room.server.app().supervisor().counters().call_events[CallEvent::stall] == 0);
 }

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -102,15 +103,43 @@ class PostgresDatabase final : public Database {
  private:
   using Clock = std::chrono::steady_clock;
 
+  // Runs fn(work) in one read-write transaction on a pooled connection: committed when fn
+  // returns, rolled back (pqxx::work's destructor) when it throws, and the exception goes on
+  // through with_connection's mapping. A body that decides to write nothing just returns: its
+  // empty transaction commits.
+  template <class F>
+  auto with_transaction(F&& fn) -> std::invoke_result_t<F&, pqxx::work&> {
+    using Result = std::invoke_result_t<F&, pqxx::work&>;
+    if constexpr (std::is_void_v<Result>) {
+      with_connection([&](pqxx::connection& c) {
+        pqxx::work w(c);
+        fn(w);
+        w.commit();
+        return 0;
+      });
+    } else {
+      return with_connection([&](pqxx::connection& c) -> Result {
+        pqxx::work w(c);
+        auto result = fn(w);
+        w.commit();
+        return result;
+      });
+    }
+  }
+
+  // Runs fn(transaction) in a read-only transaction on a pooled connection.
+  template <class F>
+  auto with_read_transaction(F&& fn) -> std::invoke_result_t<F&, pqxx::read_transaction&> {
+    return with_connection([&](pqxx::connection& c) -> std::invoke_result_t<F&, pqxx::read_transaction&> {
+      pqxx::read_transaction r(c);
+      return fn(r);
+    });
+  }
+
   // One statement in its own transaction.
   template <class... Args>
   void exec_write(const char* sql, const Args&... args) {
-    with_connection([&](pqxx::connection& c) {
-      pqxx::work w(c);
-      w.exec_params(sql, args...);
-      w.commit();
-      return 0;
-    });
+    with_transaction([&](pqxx::work& w) { w.exec_params(sql, args...); });
   }
 
   // Runs fn with a pooled connection. A connection that broke is discarded and the call is

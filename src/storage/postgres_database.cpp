@@ -5,8 +5,7 @@
 namespace swirl::storage::postgres {
 
 int PostgresDatabase::migrate() {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  return with_transaction([&](pqxx::work& w) {
     // Serializes concurrent migrators (several servers starting at once) for this database.
     w.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
     w.exec(
@@ -22,14 +21,12 @@ int PostgresDatabase::migrate() {
                     core::now_ms());
       ++count;
     }
-    w.commit();
     return count;
   });
 }
 
 std::vector<int> PostgresDatabase::applied_migrations() {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) {
     std::vector<int> out;
     auto exists = w.exec("SELECT to_regclass('schema_migrations') IS NOT NULL");
     if (!exists[0][0].as<bool>()) return out;

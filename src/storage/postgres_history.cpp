@@ -4,8 +4,7 @@
 namespace swirl::storage::postgres {
 
 std::vector<storage::PairRecord> PostgresDatabase::load_pairs(const std::string& lobby_id) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) {
     std::vector<storage::PairRecord> out;
     for (const auto& r :
          w.exec_params("SELECT user_a, user_b, last_met_at FROM match_pairs WHERE lobby_id = $1", lobby_id))
@@ -16,8 +15,7 @@ std::vector<storage::PairRecord> PostgresDatabase::load_pairs(const std::string&
 
 void PostgresDatabase::write_history(const std::vector<HistoryEvent>& events) {
   if (events.empty()) return;
-  with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  with_transaction([&](pqxx::work& w) {
     for (const auto& e : events) {
       if (e.kind == HistoryEvent::Kind::member_joined) {
         w.exec_params(
@@ -44,14 +42,11 @@ void PostgresDatabase::write_history(const std::vector<HistoryEvent>& events) {
               "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at",
               e.lobby_id, std::min(members[i], members[j]), std::max(members[i], members[j]), e.at_ms);
     }
-    w.commit();
-    return 0;
   });
 }
 
 std::int64_t PostgresDatabase::count_matches(const std::string& lobby_id) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) {
     return w.exec_params("SELECT COUNT(*) FROM matches WHERE lobby_id = $1", lobby_id)[0][0].as<std::int64_t>();
   });
 }

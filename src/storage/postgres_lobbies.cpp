@@ -4,19 +4,15 @@
 namespace swirl::storage::postgres {
 
 void PostgresDatabase::create_lobby(const storage::LobbyRecord& l) {
-  with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  with_transaction([&](pqxx::work& w) {
     w.exec_params(
         "INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES ($1, $2, $3, $4, $5, $6)", l.id,
         l.name, l.owner_id, l.settings.to_json().dump(), std::string(storage::to_string(l.status)), l.created_at_ms);
-    w.commit();
-    return 0;
   });
 }
 
 std::optional<storage::LobbyRecord> PostgresDatabase::find_lobby(const std::string& id) {
-  return with_connection([&](pqxx::connection& c) -> std::optional<storage::LobbyRecord> {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) -> std::optional<storage::LobbyRecord> {
     auto r = w.exec_params("SELECT id, name, owner_id, settings, status, created_at FROM lobbies WHERE id = $1", id);
     if (r.empty()) return std::nullopt;
     return read_lobby(r[0]);
@@ -39,35 +35,35 @@ void PostgresDatabase::set_lobby_owner(const std::string& id, const std::string&
 
 bool PostgresDatabase::ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until,
                            std::int64_t now, std::size_t max_bans) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  return with_transaction([&](pqxx::work& w) {
     // Bans of one lobby are counted and changed one caller at a time: the lobby row is the lock.
     w.exec_params("SELECT 1 FROM lobbies WHERE id = $1 FOR UPDATE", lobby_id);
-    w.exec_params("DELETE FROM lobby_bans WHERE lobby_id = $1 AND banned_until <= $2", lobby_id, now);
-    auto r = w.exec_params("SELECT COUNT(*), COUNT(*) FILTER (WHERE user_id = $2) FROM lobby_bans WHERE lobby_id = $1",
-                           lobby_id, user_id);
+    // Counted without the expired bans, which are cleared only when the ban is stored: a
+    // refused ban writes nothing.
+    auto r = w.exec_params(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE user_id = $2) FROM lobby_bans WHERE lobby_id = $1 AND banned_until > "
+        "$3",
+        lobby_id, user_id, now);
     const bool existing = r[0][1].as<std::int64_t>() > 0;
     if (!existing && static_cast<std::size_t>(r[0][0].as<std::int64_t>()) >= max_bans) return false;
+    w.exec_params("DELETE FROM lobby_bans WHERE lobby_id = $1 AND banned_until <= $2", lobby_id, now);
     w.exec_params(
         "INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES ($1, $2, $3) "
         "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until",
         lobby_id, user_id, until);
-    w.commit();
     return true;
   });
 }
 
 bool PostgresDatabase::was_member(const std::string& lobby_id, const std::string& user_id) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) {
     return !w.exec_params("SELECT 1 FROM lobby_members WHERE lobby_id = $1 AND user_id = $2", lobby_id, user_id)
                 .empty();
   });
 }
 
 std::optional<std::int64_t> PostgresDatabase::banned_until(const std::string& lobby_id, const std::string& user_id) {
-  return with_connection([&](pqxx::connection& c) -> std::optional<std::int64_t> {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) -> std::optional<std::int64_t> {
     auto r =
         w.exec_params("SELECT banned_until FROM lobby_bans WHERE lobby_id = $1 AND user_id = $2", lobby_id, user_id);
     if (r.empty()) return std::nullopt;
@@ -77,8 +73,7 @@ std::optional<std::int64_t> PostgresDatabase::banned_until(const std::string& lo
 
 std::vector<std::pair<std::string, std::int64_t>> PostgresDatabase::load_bans(const std::string& lobby_id,
                                                                               std::int64_t now) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) {
     std::vector<std::pair<std::string, std::int64_t>> out;
     for (const auto& r : w.exec_params(
              "SELECT user_id, banned_until FROM lobby_bans WHERE lobby_id = $1 AND banned_until > $2", lobby_id, now))

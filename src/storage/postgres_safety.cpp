@@ -5,8 +5,7 @@ namespace swirl::storage::postgres {
 
 BlockStored PostgresDatabase::block_user(const std::string& blocker, const std::string& blocked, std::int64_t now,
                                          std::size_t max_blocks) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  return with_transaction([&](pqxx::work& w) {
     // One blocker's blocks are counted and added one caller at a time: their user row is the lock.
     w.exec_params("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", blocker);
     auto r =
@@ -19,14 +18,12 @@ BlockStored PostgresDatabase::block_user(const std::string& blocker, const std::
         "WHERE EXISTS (SELECT 1 FROM users WHERE id = $2 AND deleted_at IS NULL) ON CONFLICT DO NOTHING",
         blocker, blocked, now);
     if (added.affected_rows() == 0) return BlockStored::no_user;
-    w.commit();
     return BlockStored::stored;
   });
 }
 
 std::vector<std::string> PostgresDatabase::load_blocks(const std::string& user_id) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) {
     std::vector<std::string> out;
     for (const auto& r : w.exec_params("SELECT blocked_id FROM user_blocks WHERE blocker_id = $1 "
                                        "UNION SELECT blocker_id FROM user_blocks WHERE blocked_id = $1",
@@ -37,8 +34,7 @@ std::vector<std::string> PostgresDatabase::load_blocks(const std::string& user_i
 }
 
 bool PostgresDatabase::add_report(const ReportRecord& r, std::size_t max_per_hour) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  return with_transaction([&](pqxx::work& w) {
     // One reporter's reports are counted and added one caller at a time: their user row is the lock.
     w.exec_params("SELECT 1 FROM users WHERE id = $1 FOR UPDATE", r.reporter_id);
     auto n =
@@ -51,14 +47,12 @@ bool PostgresDatabase::add_report(const ReportRecord& r, std::size_t max_per_hou
         "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         r.id, r.lobby_id, r.reporter_id, r.reported_id, r.reason, r.details, r.match_id ? r.match_id->c_str() : nullptr,
         r.created_at_ms);
-    w.commit();
     return true;
   });
 }
 
 std::vector<ReportView> PostgresDatabase::load_reports(const std::string& lobby_id, std::size_t limit) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) {
     std::vector<ReportView> out;
     for (const auto& row : w.exec_params("SELECT r.id, r.reporter_id, COALESCE(a.display_name, ''), r.reported_id, "
                                          "COALESCE(b.display_name, ''), r.reason, r.details, r.match_id, r.created_at "
@@ -84,10 +78,8 @@ std::vector<ReportView> PostgresDatabase::load_reports(const std::string& lobby_
 }
 
 bool PostgresDatabase::delete_report(const std::string& lobby_id, const std::string& report_id) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  return with_transaction([&](pqxx::work& w) {
     auto r = w.exec_params("DELETE FROM lobby_reports WHERE lobby_id = $1 AND id = $2", lobby_id, report_id);
-    w.commit();
     return r.affected_rows() > 0;
   });
 }

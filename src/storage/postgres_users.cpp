@@ -4,19 +4,15 @@
 namespace swirl::storage::postgres {
 
 void PostgresDatabase::create_user(const User& u, const std::string& token_hash) {
-  with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  with_transaction([&](pqxx::work& w) {
     w.exec_params(
         "INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)", u.id,
         u.display_name, token_hash, u.created_at_ms, u.last_seen_at_ms);
-    w.commit();
-    return 0;
   });
 }
 
 std::optional<User> PostgresDatabase::find_user_by_token_hash(const std::string& token_hash) {
-  return with_connection([&](pqxx::connection& c) -> std::optional<User> {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) -> std::optional<User> {
     auto r = w.exec_params(
         "SELECT id, display_name, created_at, last_seen_at FROM users WHERE token_hash = $1 AND deleted_at IS NULL",
         token_hash);
@@ -26,8 +22,7 @@ std::optional<User> PostgresDatabase::find_user_by_token_hash(const std::string&
 }
 
 std::optional<User> PostgresDatabase::find_user(const std::string& id) {
-  return with_connection([&](pqxx::connection& c) -> std::optional<User> {
-    pqxx::read_transaction w(c);
+  return with_read_transaction([&](pqxx::read_transaction& w) -> std::optional<User> {
     auto r = w.exec_params(
         "SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = $1 AND deleted_at IS NULL", id);
     if (r.empty()) return std::nullopt;
@@ -36,38 +31,28 @@ std::optional<User> PostgresDatabase::find_user(const std::string& id) {
 }
 
 std::optional<User> PostgresDatabase::rename_user(const std::string& id, const std::string& name) {
-  return with_connection([&](pqxx::connection& c) -> std::optional<User> {
-    pqxx::work w(c);
+  return with_transaction([&](pqxx::work& w) -> std::optional<User> {
     auto r = w.exec_params(
         "UPDATE users SET display_name = $2 WHERE id = $1 RETURNING id, display_name, created_at, last_seen_at", id,
         name);
-    w.commit();
     if (r.empty()) return std::nullopt;
     return read_user(r[0]);
   });
 }
 
 void PostgresDatabase::touch_user(const std::string& id, std::int64_t now) {
-  with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
-    w.exec_params("UPDATE users SET last_seen_at = $2 WHERE id = $1", id, now);
-    w.commit();
-    return 0;
-  });
+  with_transaction([&](pqxx::work& w) { w.exec_params("UPDATE users SET last_seen_at = $2 WHERE id = $1", id, now); });
 }
 
 bool PostgresDatabase::replace_token_hash(const std::string& id, const std::string& token_hash) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  return with_transaction([&](pqxx::work& w) {
     auto r = w.exec_params("UPDATE users SET token_hash = $2 WHERE id = $1 AND deleted_at IS NULL", id, token_hash);
-    w.commit();
     return r.affected_rows() > 0;
   });
 }
 
 Database::DeleteUser PostgresDatabase::delete_user(const std::string& id, const std::string& anon, std::int64_t now) {
-  return with_connection([&](pqxx::connection& c) {
-    pqxx::work w(c);
+  return with_transaction([&](pqxx::work& w) {
     // FOR UPDATE: a concurrent rename or second deletion of the same user waits for this one.
     if (w.exec_params("SELECT 1 FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE", id).empty())
       return DeleteUser::not_found;
@@ -99,7 +84,6 @@ Database::DeleteUser PostgresDatabase::delete_user(const std::string& id, const 
     w.exec_params("DELETE FROM user_blocks WHERE blocker_id = $1 OR blocked_id = $1", id);
     w.exec_params("DELETE FROM lobby_reports WHERE reporter_id = $1 OR reported_id = $1", id);
     w.exec_params("DELETE FROM users WHERE id = $1", id);
-    w.commit();
     return DeleteUser::deleted;
   });
 }

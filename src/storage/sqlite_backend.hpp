@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -237,6 +238,33 @@ class SqliteDatabase final : public Database {
       free_.push_back(std::move(c));
     }
     cv_.notify_one();
+  }
+
+  // Runs fn(connection) in one write transaction on a pooled connection: committed when fn
+  // returns, rolled back when it throws (the exception goes on). BEGIN IMMEDIATE takes SQLite's
+  // write lock first, so a body that reads then writes (count, then insert) sees no other
+  // writer between the two. A body that decides to write nothing just returns: its empty
+  // transaction commits.
+  template <class F>
+  auto with_transaction(F&& fn) -> std::invoke_result_t<F&, Connection&> {
+    auto c = acquire();
+    c->exec("BEGIN IMMEDIATE");
+    try {
+      if constexpr (std::is_void_v<std::invoke_result_t<F&, Connection&>>) {
+        fn(*c);
+        c->exec("COMMIT");
+      } else {
+        auto result = fn(*c);
+        c->exec("COMMIT");
+        return result;
+      }
+    } catch (...) {
+      try {
+        c->exec("ROLLBACK");
+      } catch (...) {  // a failed ROLLBACK too: the first error is the one to report
+      }
+      throw;
+    }
   }
 
   static std::vector<int> applied_on(Connection& c) {

@@ -5,32 +5,23 @@
 namespace swirl::storage::sqlite {
 
 int SqliteDatabase::migrate() {
-  auto c = acquire();
   // BEGIN IMMEDIATE takes SQLite's write lock first, so two processes migrating at once
   // serialize here and the second finds everything applied.
-  c->exec("BEGIN IMMEDIATE");
-  try {
-    c->exec(
+  return with_transaction([](Connection& c) {
+    c.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at "
         "BIGINT NOT NULL)");
-    std::vector<int> applied = applied_on(*c);
+    std::vector<int> applied = applied_on(c);
     int count = 0;
     for (const auto& m : migrations_for("sqlite")) {
       if (std::find(applied.begin(), applied.end(), m.version) != applied.end()) continue;
-      c->exec(m.sql);
-      Statement s(*c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)");
+      c.exec(m.sql);
+      Statement s(c, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)");
       s.bind(1, std::int64_t{m.version}).bind(2, m.name).bind(3, core::now_ms()).step();
       ++count;
     }
-    c->exec("COMMIT");
     return count;
-  } catch (...) {
-    try {
-      c->exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
-  }
+  });
 }
 
 std::vector<int> SqliteDatabase::applied_migrations() {

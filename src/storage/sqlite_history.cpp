@@ -14,15 +14,13 @@ std::vector<storage::PairRecord> SqliteDatabase::load_pairs(const std::string& l
 
 void SqliteDatabase::write_history(const std::vector<HistoryEvent>& events) {
   if (events.empty()) return;
-  auto c = acquire();
-  c->exec("BEGIN IMMEDIATE");
-  try {
-    Statement insert(*c, "INSERT INTO matches (id, lobby_id, members, created_at) VALUES (?1, ?2, ?3, ?4)");
-    Statement pair(*c,
+  with_transaction([&](Connection& c) {
+    Statement insert(c, "INSERT INTO matches (id, lobby_id, members, created_at) VALUES (?1, ?2, ?3, ?4)");
+    Statement pair(c,
                    "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4) "
                    "ON CONFLICT (lobby_id, user_a, user_b) DO UPDATE SET last_met_at = excluded.last_met_at");
-    Statement end(*c, "UPDATE matches SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL");
-    Statement joined(*c,
+    Statement end(c, "UPDATE matches SET ended_at = ?2, end_reason = ?3 WHERE id = ?1 AND ended_at IS NULL");
+    Statement joined(c,
                      "INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES (?1, ?2, ?3) "
                      "ON CONFLICT (lobby_id, user_id) DO NOTHING");
     for (const auto& e : events) {
@@ -56,14 +54,7 @@ void SqliteDatabase::write_history(const std::vector<HistoryEvent>& events) {
           pair.reset();
         }
     }
-    c->exec("COMMIT");
-  } catch (...) {
-    try {
-      c->exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
-  }
+  });
 }
 
 std::int64_t SqliteDatabase::count_matches(const std::string& lobby_id) {

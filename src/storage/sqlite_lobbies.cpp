@@ -46,34 +46,27 @@ void SqliteDatabase::set_lobby_owner(const std::string& id, const std::string& o
 
 bool SqliteDatabase::ban(const std::string& lobby_id, const std::string& user_id, std::int64_t until, std::int64_t now,
                          std::size_t max_bans) {
-  auto c = acquire();
-  c->exec("BEGIN IMMEDIATE");
-  try {
-    Statement expired(*c, "DELETE FROM lobby_bans WHERE lobby_id = ?1 AND banned_until <= ?2");
-    expired.bind(1, lobby_id).bind(2, now).step();
-    Statement count(*c, "SELECT COUNT(*), COALESCE(SUM(user_id = ?2), 0) FROM lobby_bans WHERE lobby_id = ?1");
-    count.bind(1, lobby_id).bind(2, user_id);
-    count.step();
-    const auto running = static_cast<std::size_t>(count.int64(0));
-    const bool existing = count.int64(1) > 0;
-    count.reset();
-    if (!existing && running >= max_bans) {
-      c->exec("ROLLBACK");
-      return false;
+  return with_transaction([&](Connection& c) {
+    // Counted without the expired bans, which are cleared only when the ban is stored: a
+    // refused ban writes nothing.
+    {
+      Statement count(c,
+                      "SELECT COUNT(*), COALESCE(SUM(user_id = ?2), 0) FROM lobby_bans "
+                      "WHERE lobby_id = ?1 AND banned_until > ?3");
+      count.bind(1, lobby_id).bind(2, user_id).bind(3, now);
+      count.step();
+      const auto running = static_cast<std::size_t>(count.int64(0));
+      const bool existing = count.int64(1) > 0;
+      if (!existing && running >= max_bans) return false;
     }
-    Statement s(*c,
+    Statement expired(c, "DELETE FROM lobby_bans WHERE lobby_id = ?1 AND banned_until <= ?2");
+    expired.bind(1, lobby_id).bind(2, now).step();
+    Statement s(c,
                 "INSERT INTO lobby_bans (lobby_id, user_id, banned_until) VALUES (?1, ?2, ?3) "
                 "ON CONFLICT (lobby_id, user_id) DO UPDATE SET banned_until = excluded.banned_until");
     s.bind(1, lobby_id).bind(2, user_id).bind(3, until).step();
-    c->exec("COMMIT");
     return true;
-  } catch (...) {
-    try {
-      c->exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
-  }
+  });
 }
 
 bool SqliteDatabase::was_member(const std::string& lobby_id, const std::string& user_id) {

@@ -5,31 +5,20 @@ namespace swirl::storage::sqlite {
 
 BlockStored SqliteDatabase::block_user(const std::string& blocker, const std::string& blocked, std::int64_t now,
                                        std::size_t max_blocks) {
-  auto c = acquire();
-  c->exec("BEGIN IMMEDIATE");
-  try {
-    auto outcome = [&] {
-      Statement count(*c, "SELECT COUNT(*), COALESCE(SUM(blocked_id = ?2), 0) FROM user_blocks WHERE blocker_id = ?1");
+  return with_transaction([&](Connection& c) {
+    {
+      Statement count(c, "SELECT COUNT(*), COALESCE(SUM(blocked_id = ?2), 0) FROM user_blocks WHERE blocker_id = ?1");
       count.bind(1, blocker).bind(2, blocked);
       count.step();
       if (count.int64(1) > 0) return BlockStored::existing;
       if (static_cast<std::size_t>(count.int64(0)) >= max_blocks) return BlockStored::too_many;
-      count.reset();
-      Statement s(*c,
-                  "INSERT INTO user_blocks (blocker_id, blocked_id, created_at) SELECT ?1, ?2, ?3 "
-                  "WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2 AND deleted_at IS NULL) RETURNING 1");
-      s.bind(1, blocker).bind(2, blocked).bind(3, now);
-      return s.step() ? BlockStored::stored : BlockStored::no_user;
-    }();
-    c->exec(outcome == BlockStored::stored ? "COMMIT" : "ROLLBACK");
-    return outcome;
-  } catch (...) {
-    try {
-      c->exec("ROLLBACK");
-    } catch (...) {
     }
-    throw;
-  }
+    Statement s(c,
+                "INSERT INTO user_blocks (blocker_id, blocked_id, created_at) SELECT ?1, ?2, ?3 "
+                "WHERE EXISTS (SELECT 1 FROM users WHERE id = ?2 AND deleted_at IS NULL) RETURNING 1");
+    s.bind(1, blocker).bind(2, blocked).bind(3, now);
+    return s.step() ? BlockStored::stored : BlockStored::no_user;
+  });
 }
 
 std::vector<std::string> SqliteDatabase::load_blocks(const std::string& user_id) {
@@ -44,35 +33,23 @@ std::vector<std::string> SqliteDatabase::load_blocks(const std::string& user_id)
 }
 
 bool SqliteDatabase::add_report(const ReportRecord& r, std::size_t max_per_hour) {
-  auto c = acquire();
-  c->exec("BEGIN IMMEDIATE");
-  try {
-    Statement count(*c,
-                    "SELECT COUNT(*) FROM lobby_reports WHERE reporter_id = ?1 AND lobby_id = ?2 AND created_at > ?3");
-    count.bind(1, r.reporter_id).bind(2, r.lobby_id).bind(3, r.created_at_ms - kReportWindowMs);
-    count.step();
-    if (static_cast<std::size_t>(count.int64(0)) >= max_per_hour) {
-      count.reset();
-      c->exec("ROLLBACK");
-      return false;
+  return with_transaction([&](Connection& c) {
+    {
+      Statement count(
+          c, "SELECT COUNT(*) FROM lobby_reports WHERE reporter_id = ?1 AND lobby_id = ?2 AND created_at > ?3");
+      count.bind(1, r.reporter_id).bind(2, r.lobby_id).bind(3, r.created_at_ms - kReportWindowMs);
+      count.step();
+      if (static_cast<std::size_t>(count.int64(0)) >= max_per_hour) return false;
     }
-    count.reset();
-    Statement s(*c,
+    Statement s(c,
                 "INSERT INTO lobby_reports (id, lobby_id, reporter_id, reported_id, reason, details, match_id, "
                 "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     s.bind(1, r.id).bind(2, r.lobby_id).bind(3, r.reporter_id).bind(4, r.reported_id).bind(5, r.reason);
     s.bind(6, r.details).bind(8, r.created_at_ms);
     if (r.match_id) s.bind(7, *r.match_id);  // unbound: NULL
     s.step();
-    c->exec("COMMIT");
     return true;
-  } catch (...) {
-    try {
-      c->exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
-  }
+  });
 }
 
 std::vector<ReportView> SqliteDatabase::load_reports(const std::string& lobby_id, std::size_t limit) {

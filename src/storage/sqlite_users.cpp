@@ -61,36 +61,28 @@ bool SqliteDatabase::replace_token_hash(const std::string& id, const std::string
 }
 
 Database::DeleteUser SqliteDatabase::delete_user(const std::string& id, const std::string& anon, std::int64_t now) {
-  auto c = acquire();
-  c->exec("BEGIN IMMEDIATE");
-  try {
+  return with_transaction([&](Connection& c) {
     // ?1 = the user, ?2 = the anonymous id, ?3 = now (binding one a statement lacks is a no-op).
     auto run = [&](const char* sql) {
-      Statement s(*c, sql);
+      Statement s(c, sql);
       s.bind(1, id).bind(2, anon).bind(3, now);
       return s.step();
     };
-    if (!run("SELECT 1 FROM users WHERE id = ?1 AND deleted_at IS NULL")) {
-      c->exec("ROLLBACK");
-      return DeleteUser::not_found;
-    }
-    if (run("SELECT 1 FROM lobbies WHERE owner_id = ?1 AND status <> 'closed'")) {
-      c->exec("ROLLBACK");
-      return DeleteUser::owns_open_lobbies;
-    }
+    if (!run("SELECT 1 FROM users WHERE id = ?1 AND deleted_at IS NULL")) return DeleteUser::not_found;
+    if (run("SELECT 1 FROM lobbies WHERE owner_id = ?1 AND status <> 'closed'")) return DeleteUser::owns_open_lobbies;
     run("INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at, deleted_at) "
         "SELECT ?2, '', 'deleted:' || ?2, ?3, ?3, ?3");
     run("UPDATE lobbies SET owner_id = ?2 WHERE owner_id = ?1");
     // Pairs keep user_a < user_b (as write_history stores them): taken out, put back renamed.
     std::vector<PairRow> pairs;
     {
-      Statement s(*c, "SELECT lobby_id, user_a, user_b, last_met_at FROM match_pairs WHERE user_a = ?1 OR user_b = ?1");
+      Statement s(c, "SELECT lobby_id, user_a, user_b, last_met_at FROM match_pairs WHERE user_a = ?1 OR user_b = ?1");
       s.bind(1, id);
       while (s.step()) pairs.push_back({s.text(0), s.text(1), s.text(2), s.int64(3)});
     }
     run("DELETE FROM match_pairs WHERE user_a = ?1 OR user_b = ?1");
     for (const auto& p : renamed_pairs(pairs, id, anon)) {
-      Statement s(*c, "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4)");
+      Statement s(c, "INSERT INTO match_pairs (lobby_id, user_a, user_b, last_met_at) VALUES (?1, ?2, ?3, ?4)");
       s.bind(1, p.lobby_id).bind(2, p.user_a).bind(3, p.user_b).bind(4, p.last_met_at_ms).step();
     }
     // members is a JSON array of ids (base64url: nothing to escape); LIKE's '_' may match
@@ -102,15 +94,8 @@ Database::DeleteUser SqliteDatabase::delete_user(const std::string& id, const st
     run("DELETE FROM user_blocks WHERE blocker_id = ?1 OR blocked_id = ?1");
     run("DELETE FROM lobby_reports WHERE reporter_id = ?1 OR reported_id = ?1");
     run("DELETE FROM users WHERE id = ?1");
-    c->exec("COMMIT");
     return DeleteUser::deleted;
-  } catch (...) {
-    try {
-      c->exec("ROLLBACK");
-    } catch (...) {
-    }
-    throw;
-  }
+  });
 }
 
 }  // namespace swirl::storage::sqlite

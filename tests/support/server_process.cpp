@@ -20,7 +20,7 @@ namespace swirl::test {
 namespace {
 constexpr auto kReadyTimeout = std::chrono::seconds(20);
 
-unsigned short free_port() {
+unsigned short free_server_port() {  // (nginx_proxy.cpp has its own free_port: unity builds)
   boost::asio::io_context ioc;
   boost::asio::ip::tcp::acceptor a(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
   return a.local_endpoint().port();
@@ -28,7 +28,7 @@ unsigned short free_port() {
 }  // namespace
 
 ServerProcess::ServerProcess(const std::vector<std::string>& args) : log_path_(temp_dir() + "/server.log") {
-  port_ = free_port();
+  port_ = free_server_port();
   std::vector<std::string> argv = {SWIRL_SERVER_BINARY, "--listen", "127.0.0.1", "--port", std::to_string(port_)};
   argv.insert(argv.end(), args.begin(), args.end());
   pid_ = ::fork();

@@ -1,0 +1,366 @@
+#include "support/scanner_corpus.hpp"
+
+#include "support/signal_samples.hpp"
+
+namespace swirl::test {
+
+std::string repeat(std::string_view s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+std::string signal_with(std::string_view data) {
+  return std::string(R"({"type":"signal","to":"u2","data":)") + std::string(data) + "}";
+}
+
+// 2^1024 - 2^970: the smallest decimal strtod rounds to infinity.
+const std::string overflow_digits =
+    "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692"
+    "887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842"
+    "914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+
+std::vector<std::string> number_cases() {
+  std::string below = overflow_digits;
+  below.back() = '1';  // ...791: one below the threshold
+  std::vector<std::string> n = {
+      "0",
+      "-0",
+      "1",
+      "-1",
+      "1e5",
+      "1E5",
+      "1e+5",
+      "1e-5",
+      "-0.0",
+      "0.5",
+      "1.5e+10",
+      "0e0",
+      "0E-0",
+      "-0e-0",
+      "123456789",
+      "1.000000000000000000000000001",
+      "01",
+      "00",
+      "-01",
+      "1.",
+      ".5",
+      "-.5",
+      "-",
+      "+1",
+      "1e",
+      "1e+",
+      "1e-",
+      "1.e5",
+      "1e5.5",
+      "--1",
+      "0x10",
+      "1_000",
+      "Infinity",
+      "-Infinity",
+      "NaN",
+      "1ee5",
+      "1e5e5",
+      "2.",
+      "-",
+      "0.",
+      "1e309",
+      "1e308",
+      "-1e309",
+      "-1e308",
+      "1.7976931348623157e308",
+      "1.7976931348623158e308",
+      "1.7976931348623159e308",
+      "-1.7976931348623159e308",
+      "17.976931348623157e307",
+      "0.17976931348623159e309",
+      "1e-400",
+      "1e-99999999999999999999",
+      "1e99999999999999999999",
+      "-1e99999999999999999999",
+      "1e0000000000000000001",
+      "1e-0000000000000000309",
+      "18446744073709551615",
+      "18446744073709551616",
+      "-9223372036854775808",
+      "-9223372036854775809",
+      "99999999999999999999999999999999",
+      "1" + std::string(308, '0'),
+      "2" + std::string(308, '0'),
+      "1" + std::string(309, '0'),
+      "9" + std::string(307, '9'),
+      std::string(400, '9'),
+      "0." + std::string(400, '0') + "1e400",
+      "0." + std::string(400, '0') + "1e710",
+      "0." + std::string(400, '0') + "2e710",
+      overflow_digits,
+      "-" + overflow_digits,
+      below,
+      overflow_digits + ".0",
+      below + ".99999999999999999999",
+      below + ".0000001",
+      overflow_digits.substr(0, 40) + "e268",
+      below.substr(0, 1) + "." + below.substr(1) + "e308",
+      overflow_digits.substr(0, 1) + "." + overflow_digits.substr(1) + "e308",
+      "0.0" + overflow_digits + "e310",
+      "0.0" + below + "e310",
+      overflow_digits + "0e-1",
+      below + "9e-1",
+      overflow_digits.substr(0, 200) + "e108",
+      overflow_digits.substr(0, 200) + "1e108",
+  };
+  return n;
+}
+
+// Raw string bodies (between the quotes) as a client might write them.
+std::vector<std::string> string_cases() {
+  return {
+      "",
+      "u2",
+      "\\u0055\\u0032",
+      "\\u0000",
+      "a\\u0000b",
+      "\\\"",
+      "\\\\",
+      "\\/",
+      "\\b\\f\\n\\r\\t",
+      "\\a",
+      "\\x41",
+      "\\u",
+      "\\u12",
+      "\\u123",
+      "\\u12g4",
+      "\\U0041",
+      "\\uD83D\\uDE00",
+      "\\ud83d\\ude00",
+      "\\uD83D",
+      "\\uD83Dx",
+      "\\uD83D\\u0041",
+      "\\uD83D\\uD83D",
+      "\\uDE00",
+      "\\uDE00\\uD83D",
+      "\\uDBFF\\uDFFF",
+      "\\uD800\\uDC00",
+      "\\uFFFF",
+      "\\uFFFE",
+      "\\u00e9",
+      "\\u00E9",
+      "\xC3\xA9",
+      "\xF0\x9F\x98\x80",
+      "\xE2\x82\xAC",
+      "\xEF\xBF\xBF",
+      "\xF4\x8F\xBF\xBF",
+      "\xC0\x80",
+      "\xC1\xBF",
+      "\xE0\x80\x80",
+      "\xE0\x9F\xBF",
+      "\xED\xA0\x80",
+      "\xED\xBF\xBF",
+      "\xF0\x80\x80\x80",
+      "\xF0\x8F\xBF\xBF",
+      "\xF4\x90\x80\x80",
+      "\xF5\x80\x80\x80",
+      "\xFF",
+      "\xFE",
+      "\x80",
+      "\xBF",
+      "\xC3",
+      "\xE2\x82",
+      "\xF0\x9F\x98",
+      "\xC3\x28",
+      "\xE2\x28\xA1",
+      "a\tb",
+      "a\nb",
+      "\x01",
+      "\x1f",
+      "\x7f",
+      std::string("a\0b", 3),
+      "ready",
+      "signal",
+      "leave_match",
+      "re\\u0061dy",
+      "\\u0073ignal",
+      "leave\\u005Fmatch",
+      "ready\\u0000",
+      " ready",
+      "READY",
+      "typ\\u0065",
+      "t\\u006f",
+      "d\\u0061ta",
+      repeat("x", 70),
+      repeat("\\u00e9", 40),
+      repeat("\xC3\xA9", 40),
+      "\\\\u0041",
+      "abc\\",
+  };
+}
+
+std::vector<std::string> handwritten_cases() {
+  std::vector<std::string> c = {
+      "",
+      " ",
+      "{",
+      "}",
+      "[",
+      "]",
+      "{}",
+      "[]",
+      "null",
+      "true",
+      "false",
+      "0",
+      "\"str\"",
+      "{}{}",
+      "{} {}",
+      "{}x",
+      "{},",
+      "{}\n",
+      " \t\r\n{} \t\r\n",
+      "\f{}",
+      "\v{}",
+      "{}\f",
+      "\xC2\xA0{}",
+      "{\xC2\xA0}",
+      "\xEF\xBB\xBF{}",
+      "\xEF\xBB\xBF",
+      "\xEF\xBB{}",
+      "\xEF{}",
+      " \xEF\xBB\xBF{}",
+      "\xEF\xBB\xBF\xEF\xBB\xBF{}",
+      "\xEF\xBB\xBF{\"type\":\"ready\",\"ready\":true}",
+      std::string("{}\0", 3),
+      std::string("{}\0garbage", 10),
+      std::string("{} \0\xFF", 5),
+      std::string("\0{}", 3),
+      std::string("{\0}", 3),
+      std::string("{\"type\":\"ready\",\"ready\":true}\0", 30),
+      std::string("{\"type\":\"ready\",\"ready\":true\0}", 30),
+      "{\"type\":\"ready\",\"ready\":true}",
+      "{\"type\":\"ready\",\"ready\":false}",
+      "{\"type\":\"ready\"}",
+      "{\"type\":\"ready\",\"ready\":null}",
+      "{\"type\":\"ready\",\"ready\":\"true\"}",
+      "{\"type\":\"ready\",\"ready\":1}",
+      "{\"type\":\"ready\",\"ready\":[true]}",
+      "{\"type\":\"ready\",\"ready\":tru}",
+      "{\"type\":\"ready\",\"ready\":truee}",
+      "{\"type\":\"ready\",\"ready\":True}",
+      "{\"type\":\"ready\",\"ready\":nul}",
+      "{\"type\":\"ready\",\"ready\":fals}",
+      "{\"type\":\"leave_match\"}",
+      "{\"type\":\"leave_match\",\"ready\":true}",
+      "{\"type\":\"leave_match\",\"ready\":0}",
+      "{\"type\":\"leave_match\",\"ready\":null}",
+      "{\"type\":null}",
+      "{\"type\":[\"ready\"]}",
+      "{\"type\":{}}",
+      "{\"Type\":\"ready\",\"ready\":true}",
+      "{\"type\":\"hello\"}",
+      "{\"type\":\"\"}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":[]}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":null}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":\"{}\"}",
+      "{\"type\":\"signal\",\"to\":\"u2\"}",
+      "{\"type\":\"signal\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":7,\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":null,\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":[\"u2\"],\"data\":{}}",
+      "{\"data\":{\"a\":1},\"to\":\"u2\",\"type\":\"signal\"}",
+      "{ \"type\" : \"signal\" , \"to\" : \"u2\" , \"data\" : { \"a\" : [ 1 , 2 , { } , [ ] ] , \"b\" : null } }",
+      "\r\n\t{\r\n\t\"type\"\r\n\t:\r\n\t\"signal\"\r\n\t,\r\n\t\"to\"\r\n\t:\r\n\t\"u2\"\r\n\t,\r\n\t\"data\"\r\n\t:"
+      "\r\n\t{\r\n\t}\r\n\t}\r\n\t",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":1,}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{,}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\"}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\" 1}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{a:1}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{'a':1}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1,]}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[,1]}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1 2]}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":[1}]}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":{]}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}]",
+      "{\"type\":\"signal\",\"to\":\"u2\" \"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",,\"data\":{}}",
+      "{\"type\":\"signal\";\"to\":\"u2\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"a\":/*c*/1}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{}}//",
+      "[{\"type\":\"ready\",\"ready\":true}]",
+      "[1,2,3]",
+      "[1,2,3",
+      "\"ready\"",
+      "\"unterminated",
+      // Duplicate members: the last one wins.
+      "{\"type\":\"ready\",\"type\":\"leave_match\"}",
+      "{\"type\":\"leave_match\",\"type\":\"ready\",\"ready\":true}",
+      "{\"type\":\"ready\",\"ready\":true,\"ready\":false}",
+      "{\"type\":\"ready\",\"ready\":true,\"ready\":1}",
+      "{\"type\":\"ready\",\"ready\":1,\"ready\":true}",
+      "{\"type\":\"signal\",\"type\":5}",
+      "{\"type\":5,\"type\":\"ready\",\"ready\":true}",
+      "{\"type\":\"signal\",\"to\":\"a\",\"to\":\"b\",\"data\":{\"x\":1},\"data\":{\"y\":2}}",
+      "{\"type\":\"signal\",\"to\":\"a\",\"to\":\"\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\",\"to\":\"b\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"a\",\"data\":{},\"data\":[]}",
+      "{\"type\":\"signal\",\"to\":\"a\",\"data\":[],\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"a\",\"data\":{\"k\":1,\"k\":2,\"k\":{\"z\":[]}}}",
+      "{\"typ\\u0065\":\"ready\",\"ready\":true}",
+      "{\"type\":\"ready\",\"re\\u0061dy\":true}",
+      "{\"type\":\"ready\",\"ready\":false,\"re\\u0061dy\":true}",
+      "{\"type\":\"signal\",\"t\\u006f\":\"u2\",\"d\\u0061ta\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\\u0055\\u0032\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\\u0000\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"\\uD83D\\uDE00\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"caf\xC3\xA9\",\"data\":{}}",
+      "{\"type\":\"signal\",\"to\":\"u2\",\"data\":{\"\":\"\",\"\\u0000\":[\"\"]}}",
+      "{\"\":1}",
+      "{\"\":1,\"type\":\"ready\",\"ready\":true}",
+      // Nested members named like the ones we route on are not them.
+      "{\"data\":{\"type\":\"ready\",\"ready\":true}}",
+      "{\"type\":\"ready\",\"x\":{\"ready\":true}}",
+      "{\"type\":\"signal\",\"data\":{\"to\":\"u2\",\"data\":{}}}",
+      "{\"x\":[{\"type\":\"ready\"}],\"type\":\"leave_match\"}",
+      signal_with("{\"sdp\":\"v=0\\r\\n\",\"n\":[1,2]}"),
+      signal_with("{\"a\":\"" + repeat("\\r\\n", 500) + "\"}"),
+      signal_with("{\"a\":\"" + repeat("x", 5000) + "\"}"),
+      signal_with("{\"a\":" + repeat("[1,{\"b\":null},", 60) + "0" + repeat("]", 60) + "}"),
+      swirl::test::sample_offer_message(),
+      swirl::test::sample_answer_message(),
+      swirl::test::sample_candidate_message(),
+  };
+  for (const auto& n : number_cases()) {
+    c.push_back(signal_with("{\"n\":" + n + "}"));
+    c.push_back(signal_with("{\"n\":[" + n + "," + n + "]}"));
+    c.push_back("{\"type\":\"ready\",\"ready\":" + n + "}");
+    c.push_back(n);
+    c.push_back(" " + n + " ");
+    c.push_back("{\"x\":" + n + ",\"type\":\"leave_match\"}");
+  }
+  for (const auto& s : string_cases()) {
+    c.push_back("{\"type\":\"signal\",\"to\":\"" + s + "\",\"data\":{\"k\":\"" + s + "\"}}");
+    c.push_back(signal_with("{\"" + s + "\":\"" + s + "\"}"));
+    c.push_back("{\"type\":\"" + s + "\",\"ready\":true}");
+    c.push_back("{\"" + s + "\":\"ready\",\"ready\":true}");
+    c.push_back("\"" + s + "\"");
+    c.push_back("{\"type\":\"leave_match\",\"" + s + "\":0}");
+  }
+  // Nesting around the cap, in `data`, at the top and mixed.
+  for (int d : {1, 2, 64, 125, 126, 127, 128, 129, 130, 200, 1000}) {
+    c.push_back(signal_with(repeat("{\"a\":", d - 1) + "{}" + repeat("}", d - 1)));
+    c.push_back(signal_with(repeat("{\"a\":[", d - 1) + "{}" + repeat("]}", d - 1)));
+    c.push_back(signal_with(repeat("{\"a\":", d - 1) + "{}" + repeat("}", d - 2)));  // unbalanced
+    c.push_back(repeat("[", d) + repeat("]", d));
+    c.push_back(repeat("[", d) + repeat("]", d - 1));
+    c.push_back(repeat("[", d) + "x" + repeat("]", d));
+    c.push_back("{\"type\":\"ready\",\"ready\":true,\"x\":" + repeat("[", d) + repeat("]", d) + "}");
+  }
+  return c;
+}
+
+}  // namespace swirl::test
