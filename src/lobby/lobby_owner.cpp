@@ -13,6 +13,7 @@ void LobbyServer::apply(const OwnerChange& change) {
   if (change.settings) apply_settings(*change.settings);
   if (change.owner_id) record_.owner_id = *change.owner_id;
   if (change.ban) record_ban(change.ban->user_id, change.ban->until_ms);
+  if (change.unban) bans_.erase(*change.unban);
   if (change.status) {
     if (*change.status == storage::LobbyStatus::closed)
       close_for_good();  // last: the actor stops
