@@ -6,6 +6,7 @@
 #include "swirl/api/users_api.hpp"
 #include "swirl/cluster/placement.hpp"
 #include "swirl/core/clock.hpp"
+#include "swirl/core/iso8601.hpp"
 #include "swirl/core/utf8.hpp"
 #include "swirl/lobby/owner_change.hpp"
 #include "swirl/users/display_name.hpp"
@@ -58,6 +59,13 @@ asio::awaitable<OwnedLobby> owned_lobby(LobbyServices& s, http::RequestContext& 
   co_return OwnedLobby{std::move(user), std::move(*record)};
 }
 
+// A user id in a body or a path: 400 invalid_user_id unless it is one.
+void check_user_id(const std::string& user_id) {
+  if (!well_formed_user_id(user_id))
+    throw ApiError(Status::bad_request, "invalid_user_id",
+                   "user_id is not a user id (16 characters of A-Z, a-z, 0-9, - and _)");
+}
+
 std::string required_string(const Json& body, const std::string& field) {
   auto it = body.find(field);
   if (it == body.end() || !it->is_string() || it->get_ref<const std::string&>().empty())
@@ -85,6 +93,8 @@ asio::awaitable<bool> apply_change(LobbyServices& s, const std::string& id, lobb
       throw ApiError(Status::conflict, "too_many_bans",
                      "this lobby already has " + std::to_string(s.base.config.max_bans_per_lobby) +
                          " bans running (the limit); wait for some to end");
+    case lobby::Stored::not_banned:
+      throw ApiError(Status::not_found, "ban_not_found", "that user is not banned from this lobby");
   }
   auto live = co_await s.supervisor->ask(id, [change](LobbyServer& l) {
     l.apply(change);
@@ -169,9 +179,7 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
                        "ban_seconds must be a whole number from 0 to " + std::to_string(kMaxBanSeconds));
       ban_seconds = it->get<int>();
     }
-    if (!well_formed_user_id(user_id))
-      throw ApiError(Status::bad_request, "invalid_user_id",
-                     "user_id is not a user id (16 characters of A-Z, a-z, 0-9, - and _)");
+    check_user_id(user_id);
     if (user_id == owned.owner.id) throw ApiError(Status::bad_request, "invalid_user_id", "you cannot kick yourself");
     // Only someone who has been in the lobby can be banned from it, and a lobby holds a bounded
     // number of bans (both checked where the ban is stored). A live lobby keeps its bans in
@@ -188,6 +196,34 @@ void register_owner_routes(http::Router& router, LobbyServices& s) {
     co_return http::json_response(ctx.request, Status::ok,
                                   Json{{"user_id", user_id}, {"kicked", was_member}, {"ban_seconds", ban_seconds}});
   });
+
+  // The running bans, the one that ends first first (read: allowed on a closed lobby too).
+  router.add(verb::get, "/api/lobbies/{id}/bans", [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+    auto owned = co_await owned_lobby(s, ctx, false);
+    auto& db = s.base.db;
+    const std::int64_t now = core::now_ms();
+    auto job = [&db, id = owned.record.id, now] { return db.list_bans(id, now); };
+    auto op = s.base.pool.run(std::move(job));
+    std::vector<storage::BanView> bans = co_await std::move(op);
+    Json list = Json::array();
+    for (const auto& b : bans)
+      list.push_back(Json{{"user_id", b.user_id},
+                          {"display_name", b.display_name},
+                          {"until", core::iso8601(b.until_ms)},
+                          {"seconds_left", (b.until_ms - now + 999) / 1000}});
+    co_return http::json_response(ctx.request, Status::ok,
+                                  Json{{"bans", std::move(list)}, {"max_bans", s.base.config.max_bans_per_lobby}});
+  });
+
+  // Lifts a ban: the user may join again at once (the live actor learns it with the database).
+  router.add(verb::delete_, "/api/lobbies/{id}/bans/{user_id}",
+             [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {
+               auto owned = co_await owned_lobby(s, ctx, true);
+               std::string user_id = ctx.param("user_id");
+               check_user_id(user_id);
+               co_await apply_change(s, owned.record.id, {.unban = user_id});
+               co_return http::json_response(ctx.request, Status::ok, Json{{"user_id", user_id}, {"unbanned", true}});
+             });
 
   router.add(verb::post, "/api/lobbies/{id}/matches/{match_id}/end",
              [&s](http::RequestContext& ctx) -> asio::awaitable<http::Response> {

@@ -18,6 +18,7 @@ void LobbyServer::apply(const OwnerChange& change) {
     deliver_to_connected(make_frame(owner_changed_frame(record_.owner_id)));
   }
   if (change.ban) record_ban(change.ban->user_id, change.ban->until_ms);
+  if (change.unban) bans_.erase(*change.unban);
   if (change.status) {
     if (*change.status == storage::LobbyStatus::closed)
       close_for_good();  // last: the actor stops

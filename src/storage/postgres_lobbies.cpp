@@ -82,4 +82,28 @@ std::vector<std::pair<std::string, std::int64_t>> PostgresDatabase::load_bans(co
   });
 }
 
+std::vector<BanView> PostgresDatabase::list_bans(const std::string& lobby_id, std::int64_t now) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::read_transaction w(c);
+    std::vector<BanView> out;
+    for (const auto& r : w.exec_params("SELECT b.user_id, COALESCE(u.display_name, ''), b.banned_until "
+                                       "FROM lobby_bans b LEFT JOIN users u ON u.id = b.user_id "
+                                       "WHERE b.lobby_id = $1 AND b.banned_until > $2 "
+                                       "ORDER BY b.banned_until, b.user_id",
+                                       lobby_id, now))
+      out.push_back(BanView{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::int64_t>()});
+    return out;
+  });
+}
+
+bool PostgresDatabase::unban(const std::string& lobby_id, const std::string& user_id, std::int64_t now) {
+  return with_connection([&](pqxx::connection& c) {
+    pqxx::work w(c);
+    auto r = w.exec_params("DELETE FROM lobby_bans WHERE lobby_id = $1 AND user_id = $2 RETURNING banned_until > $3",
+                           lobby_id, user_id, now);
+    w.commit();
+    return !r.empty() && r[0][0].as<bool>();
+  });
+}
+
 }  // namespace swirl::storage::postgres

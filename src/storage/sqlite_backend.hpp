@@ -199,6 +199,8 @@ class SqliteDatabase final : public Database {
   bool was_member(const std::string& lobby_id, const std::string& user_id) override;
   std::optional<std::int64_t> banned_until(const std::string& lobby_id, const std::string& user_id) override;
   std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id, std::int64_t now) override;
+  std::vector<BanView> list_bans(const std::string& lobby_id, std::int64_t now) override;
+  bool unban(const std::string& lobby_id, const std::string& user_id, std::int64_t now) override;
   std::int64_t count_matches(const std::string& lobby_id) override;
   BlockStored block_user(const std::string& blocker, const std::string& blocked, std::int64_t now,
                          std::size_t max_blocks) override;

@@ -94,4 +94,25 @@ std::vector<std::pair<std::string, std::int64_t>> SqliteDatabase::load_bans(cons
   return out;
 }
 
+std::vector<BanView> SqliteDatabase::list_bans(const std::string& lobby_id, std::int64_t now) {
+  auto c = acquire();
+  Statement s(*c,
+              "SELECT b.user_id, COALESCE(u.display_name, ''), b.banned_until FROM lobby_bans b "
+              "LEFT JOIN users u ON u.id = b.user_id WHERE b.lobby_id = ?1 AND b.banned_until > ?2 "
+              "ORDER BY b.banned_until, b.user_id");
+  s.bind(1, lobby_id).bind(2, now);
+  std::vector<BanView> out;
+  while (s.step()) out.push_back(BanView{s.text(0), s.text(1), s.int64(2)});
+  return out;
+}
+
+bool SqliteDatabase::unban(const std::string& lobby_id, const std::string& user_id, std::int64_t now) {
+  auto c = acquire();
+  Statement s(*c, "DELETE FROM lobby_bans WHERE lobby_id = ?1 AND user_id = ?2 RETURNING banned_until > ?3");
+  s.bind(1, lobby_id).bind(2, user_id).bind(3, now);
+  bool running = false;
+  while (s.step()) running = running || s.int64(0) != 0;
+  return running;
+}
+
 }  // namespace swirl::storage::sqlite

@@ -83,6 +83,12 @@ class Database {
   // Every ban in the lobby that has not ended by now_ms: (user id, banned until).
   virtual std::vector<std::pair<std::string, std::int64_t>> load_bans(const std::string& lobby_id,
                                                                       std::int64_t now_ms) = 0;
+  // The same bans for the owner's list, with each user's current display name, the ban that
+  // ends first first.
+  virtual std::vector<BanView> list_bans(const std::string& lobby_id, std::int64_t now_ms) = 0;
+  // Lifts the user's ban in the lobby; false when no ban of theirs is running at now_ms (an
+  // ended one is deleted all the same).
+  virtual bool unban(const std::string& lobby_id, const std::string& user_id, std::int64_t now_ms) = 0;
   virtual std::int64_t count_matches(const std::string& lobby_id) = 0;
 
   // Safety (issue 17; lobby/safety.hpp). Stores that `blocker` blocked `blocked`, in one

@@ -59,6 +59,13 @@ struct PairRecord {
   std::int64_t last_met_at_ms = 0;
 };
 
+// A running ban as the owner lists it (GET /api/lobbies/{id}/bans).
+struct BanView {
+  std::string user_id;
+  std::string display_name;   // the user's current name
+  std::int64_t until_ms = 0;  // Unix ms
+};
+
 struct User {
   std::string id;
   std::string display_name;

@@ -50,4 +50,23 @@ scenario('the owner removes a member from the owner panel and that browser says 
   await guest.waitForTestId('lobby-gone', { 'data-kind': 'banned' });
   assert.match(await guest.text('lobby-gone'), /cannot rejoin yet/);
   assert.match(await guest.text('lobby-gone'), /10 minutes/);
+
+  // The owner's Bans section lists the ban (GET …/bans) and lifts it (DELETE …/bans/{user}):
+  // the guest's reload of the invite is let in, and the remembered ban is forgotten.
+  await owner.waitForTestId(`owner-ban-${guestId}`);
+  assert.match(await owner.text(`owner-ban-${guestId}`), /Gus/);
+  assert.match(await owner.text(`owner-ban-${guestId}`), /ends in 10 min/);
+  await owner.click(`unban-${guestId}`);
+  await owner.waitFor((id) => !document.querySelector(`[data-testid="owner-ban-${id}"]`), guestId, {
+    what: 'the lifted ban to leave the list',
+  });
+  await owner.waitForTestId('owner-no-bans');
+  await guest.goto(invite);
+  await waitConnected(guest);
+  await owner.waitForTestId(`member-${guestId}`);
+  assert.equal(
+    await guest.evaluate(() => localStorage.getItem('swirl.bans.v1')),
+    '{}',
+    'the lifted ban is no longer remembered in the guest browser',
+  );
 });

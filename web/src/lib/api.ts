@@ -2,6 +2,7 @@
 // server's lobby and owner endpoints are being written (docs/http-api.md).
 
 import { SwirlError } from './errors';
+import { parseOwnerBans, type OwnerBans } from './owner-bans';
 import { parseLobbyState, type LobbyState } from './owner-state';
 import type { LobbySettings } from './protocol';
 
@@ -98,6 +99,19 @@ export class Api {
   /** Dismisses one of the lobby's reports (it is deleted). */
   dismissReport(lobbyId: string, reportId: string): Promise<unknown> {
     return this.request('DELETE', `/api/lobbies/${seg(lobbyId)}/reports/${seg(reportId)}`);
+  }
+  /** The lobby's running bans, the one that ends first first. */
+  async bans(lobbyId: string): Promise<OwnerBans> {
+    const body = await this.request<unknown>('GET', `/api/lobbies/${seg(lobbyId)}/bans`);
+    try {
+      return parseOwnerBans(body);
+    } catch (err) {
+      throw SwirlError.unexpectedResponse(err instanceof Error ? err.message : String(err), 200);
+    }
+  }
+  /** Lifts a ban: the user may join again at once. */
+  liftBan(lobbyId: string, userId: string): Promise<unknown> {
+    return this.request('DELETE', `/api/lobbies/${seg(lobbyId)}/bans/${seg(userId)}`);
   }
   endMatch(lobbyId: string, matchId: string): Promise<unknown> {
     return this.request('POST', `/api/lobbies/${seg(lobbyId)}/matches/${seg(matchId)}/end`);

@@ -34,6 +34,7 @@ export const ERROR_TEXT: Readonly<Record<ErrorReason, string>> = {
   [ErrorReason.UserNotFound]: 'That person no longer has an account here.',
   [ErrorReason.TooManyBans]: 'This lobby already holds as many bans as it can.',
   [ErrorReason.ReportNotFound]: 'That report is no longer there: it was dismissed already.',
+  [ErrorReason.BanNotFound]: 'That ban is no longer running: it ended or was lifted already.',
   [ErrorReason.OwnsOpenLobbies]: 'You still own a lobby that is not closed.',
   [ErrorReason.MethodNotAllowed]: 'This server does not support that yet.',
   [ErrorReason.LobbyClosed]: 'This lobby is closed.',

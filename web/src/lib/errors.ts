@@ -41,6 +41,7 @@ export enum ErrorReason {
   /** DELETE /api/me while the user owns a lobby that is not closed. */
   OwnsOpenLobbies = 'owns_open_lobbies',
   ReportNotFound = 'report_not_found',
+  BanNotFound = 'ban_not_found',
   MethodNotAllowed = 'method_not_allowed',
   LobbyClosed = 'lobby_closed',
   LobbyFull = 'lobby_full',

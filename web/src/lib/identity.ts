@@ -94,6 +94,14 @@ export class IdentityStore {
     this.write(BANS_KEY, JSON.stringify(Object.fromEntries([[lobbyId, untilMs], ...kept])));
   }
 
+  /** Forgets a remembered ban (the lobby let us in: the owner lifted it). */
+  forgetBan(lobbyId: string): void {
+    const bans = this.bans();
+    if (!(lobbyId in bans)) return;
+    delete bans[lobbyId];
+    this.write(BANS_KEY, JSON.stringify(bans));
+  }
+
   /** End of a remembered ban from this lobby that is still running, or null. */
   bannedUntil(lobbyId: string, now = Date.now()): number | null {
     const until = this.bans()[lobbyId];

@@ -81,6 +81,15 @@ describe('IdentityStore', () => {
     expect(store.bannedUntil(`x${MAX_REMEMBERED_BANS + 4}`, 1_000)).toBe(10_000 + MAX_REMEMBERED_BANS + 4);
     expect(store.bannedUntil('x0', 1_000)).toBeNull();
   });
+  it('forgets a lifted ban and keeps the others', () => {
+    const store = new IdentityStore(new MemoryStore());
+    store.rememberBan('l1', 5_000, 1_000);
+    store.rememberBan('l2', 6_000, 1_000);
+    store.forgetBan('l1');
+    store.forgetBan('never');
+    expect(store.bannedUntil('l1', 1_500)).toBeNull();
+    expect(store.bannedUntil('l2', 1_500)).toBe(6_000);
+  });
   it('saves, loads and forgets the identity', () => {
     const store = new IdentityStore(new MemoryStore());
     expect(store.load()).toBeNull();

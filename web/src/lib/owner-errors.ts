@@ -6,7 +6,7 @@ import { ErrorReason, SwirlError } from './errors';
 import { NUMERIC_SETTINGS, allowedText } from './owner-limits';
 
 /** The owner action that failed, for wording that fits it. */
-export type OwnerAction = 'settings' | 'kick' | 'lock' | 'announce' | 'close' | 'transfer' | 'end_match' | 'state' | 'dismiss';
+export type OwnerAction = 'settings' | 'kick' | 'lock' | 'announce' | 'close' | 'transfer' | 'end_match' | 'state' | 'dismiss' | 'unban';
 
 function settingsText(serverMessage: string): string {
   // The server's message starts with the field name ("round_seconds: …"); say what is allowed.
@@ -38,6 +38,8 @@ export function explainOwnerError(err: unknown, action: OwnerAction): string {
       return 'That person no longer has an account here.';
     case ErrorReason.ReportNotFound:
       return 'That report was dismissed already.';
+    case ErrorReason.BanNotFound:
+      return 'That ban has ended or was lifted already.';
     case ErrorReason.MatchNotFound:
       return 'That conversation has already ended.';
     case ErrorReason.LobbyClosed:

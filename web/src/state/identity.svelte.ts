@@ -134,6 +134,10 @@ export class IdentityState {
     this.store.rememberBan(lobbyId, untilMs);
   }
 
+  forgetBan(lobbyId: string): void {
+    this.store.forgetBan(lobbyId);
+  }
+
   bannedUntil(lobbyId: string): number | null {
     return this.store.bannedUntil(lobbyId);
   }

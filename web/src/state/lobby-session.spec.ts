@@ -114,6 +114,9 @@ class RememberedBans implements BanMemory {
   rememberBan(lobbyId: string, untilMs: number): void {
     this.bans.set(lobbyId, untilMs);
   }
+  forgetBan(lobbyId: string): void {
+    this.bans.delete(lobbyId);
+  }
   bannedUntil(lobbyId: string): number | null {
     return this.bans.get(lobbyId) ?? null;
   }
@@ -485,6 +488,14 @@ describe('LobbySession', () => {
       detail: 'removed by the owner',
     });
     expect(session.callState).toBe(CallState.Ended);
+  });
+
+  it('welcome: a ban remembered from this lobby is forgotten (the owner lifted it), others stay', () => {
+    bans.rememberBan('L1', Date.now() + 600_000);
+    bans.rememberBan('L2', Date.now() + 600_000);
+    connectWith();
+    expect(bans.bannedUntil('L1')).toBeNull();
+    expect(bans.bannedUntil('L2')).not.toBeNull();
   });
 
   it.each([

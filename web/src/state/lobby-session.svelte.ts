@@ -74,6 +74,7 @@ export function banSecondsFromMessage(message: string): number | null {
 /** Where bans from kicks are remembered across reloads (IdentityState in the app). */
 export type BanMemory = {
   rememberBan(lobbyId: string, untilMs: number): void;
+  forgetBan(lobbyId: string): void;
   bannedUntil(lobbyId: string): number | null;
 };
 
@@ -384,6 +385,8 @@ export class LobbySession {
   }
 
   private gotWelcome(welcome: WelcomeMessage): void {
+    // Let in: a ban remembered from this lobby was lifted by the owner (or has ended).
+    this.bans?.forgetBan(this.lobbyId);
     this.selfId = welcome.user.id;
     this.iceServers = welcome.ice_servers;
     this.lobby = welcome.lobby;

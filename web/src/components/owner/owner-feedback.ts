@@ -4,7 +4,7 @@
 import type { OwnerAction } from '../../lib/owner-errors';
 
 /** The part of the panel an action belongs to; its outcome is shown there. */
-export type OwnerSection = 'lobby' | 'announce' | 'settings' | 'people' | 'matches' | 'reports';
+export type OwnerSection = 'lobby' | 'announce' | 'settings' | 'people' | 'matches' | 'reports' | 'bans';
 
 export type OwnerFeedback = { ok: boolean; text: string; section: OwnerSection };
 
