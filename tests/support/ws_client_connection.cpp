@@ -12,6 +12,7 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
+using json = nlohmann::json;
 
 namespace {
 
