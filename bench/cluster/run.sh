@@ -51,7 +51,8 @@ for bin in "$SERVER" "$BUILD_ABS/bench/swirl_cluster_bench" /usr/sbin/nginx; do
 done
 
 WORK=$(mktemp -d /tmp/swirl-cluster-bench.XXXXXX)
-PG_DIR=$WORK/pg
+# Its own directory: PostgreSQL runs as the user postgres when we are root, and WORK is private.
+PG_DIR=$(mktemp -u /tmp/swirl-cluster-pg.XXXXXX)
 BENCH_PID=""
 cleanup() {
   # swirl_cluster_bench stops its nodes and nginx on exit and on signals; this covers a hard kill.
@@ -66,6 +67,8 @@ trap 'exit 130' INT TERM
 OUT=${SWIRL_CLUSTER_BENCH_OUT:-$ROOT/bench/results/cluster-latest.json}
 [ "$SMOKE" = 1 ] && OUT=$WORK/smoke.json
 mkdir -p "$(dirname "$OUT")" "$WORK/run"
+# nginx runs as the user nobody when we are root: it must reach its directory under WORK.
+chmod 755 "$WORK" "$WORK/run"
 
 measure() {
   local start rc=0 admin

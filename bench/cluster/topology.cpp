@@ -41,6 +41,14 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
+// For error messages: whatever the file holds, "" when it cannot be read.
+std::string read_if_any(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 // `from` must occur exactly once: otherwise the template changed shape and the benchmark says so.
 void replace_once(std::string& text, const std::string& from, const std::string& to) {
   auto at = text.find(from);
@@ -204,10 +212,12 @@ void Topology::start_nginx(const std::string& nginx_template) {
     if (::waitpid(nginx_pid_, nullptr, WNOHANG) == nginx_pid_) {
       std::erase(nginx_groups(), nginx_pid_);
       nginx_pid_ = -1;
-      throw std::runtime_error("nginx exited at start: " + read_text(d + "/error.log"));
+      throw std::runtime_error("nginx exited at start: " + read_if_any(d + "/error.log") +
+                               read_if_any(opt_.work_dir + "/nginx.out"));
     }
     if (std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error("nginx did not listen within 10 s: " + read_text(d + "/error.log"));
+      throw std::runtime_error("nginx did not listen within 10 s: " + read_if_any(d + "/error.log") +
+                               read_if_any(opt_.work_dir + "/nginx.out"));
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 }
