@@ -78,7 +78,7 @@ SMOKE_DIR=$(mktemp -d /tmp/swirl-bench-smoke.XXXXXX)
 build/test/bench/swirl_loadgen run --swirl-server "$ROOT/build/test/swirl-server" --peerjs-dir "$ROOT/bench/peerjs" \
   --matcher "$ROOT/build/test/bench/swirl_bench_matcher" --work-dir "$SMOKE_DIR" --out "$SMOKE_DIR/smoke.json" --smoke \
   > "$SMOKE_DIR/log" 2>&1 || { cat "$SMOKE_DIR/log"; status=1; }
-grep -E "^== |relay|churn|FAILED" "$SMOKE_DIR/log" | head -40 || true
+grep -E "^== |relay|churn|flood|FAILED" "$SMOKE_DIR/log" | head -40 || true
 rm -rf "$SMOKE_DIR"
 
 # The container: Dockerfile lint, then the images built with Podman (from a Debian base image

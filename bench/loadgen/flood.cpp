@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <memory>
 
+#include "client_util.hpp"
+
 namespace bench {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 // One connection of the scenario and what it saw.
 struct Conn {
@@ -18,21 +18,6 @@ struct Conn {
   std::uint64_t other_errors = 0;
   std::int64_t closed_ns = 0;  // when the socket ended (0: open)
 };
-
-asio::awaitable<void> sleep_until(Clock::time_point t) {
-  asio::steady_timer timer(co_await asio::this_coro::executor, t);
-  co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-}
-
-// Polls pred every 5 ms until it holds or the deadline passes.
-template <class Pred>
-asio::awaitable<bool> poll_until(Pred pred, Clock::time_point deadline) {
-  while (!pred()) {
-    if (Clock::now() >= deadline) co_return false;
-    co_await sleep_until(std::min(deadline, Clock::now() + std::chrono::milliseconds(5)));
-  }
-  co_return true;
-}
 
 std::string signal_to(const std::string& peer, const std::string& data) {
   return R"({"type":"signal","to":")" + peer + R"(","data":)" + data + "}";
@@ -145,6 +130,10 @@ void flood_worker(asio::io_context& io, WorkerChannel& ch, const json& params) {
           }
           co_await poll_until([&] { return received >= sent; }, Clock::now() + std::chrono::seconds(5));
           measuring = false;
+          // The connection over the limit keeps sending until the server closes it (about 2 s at
+          // the production limits, longer than a smoke run's window), bounded.
+          if (flood)
+            co_await poll_until([&] { return conns[over].closed_ns != 0; }, Clock::now() + std::chrono::seconds(10));
           stop_flood = true;
           double flood_secs = static_cast<double>(now_ns() - flood_started) / 1e9;
           auto& f = conns[flooder];

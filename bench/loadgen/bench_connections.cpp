@@ -1,0 +1,221 @@
+// The scenarios about connections: idle hold (memory per joined connection), join storm,
+// churn and connection cost (CPU per connect … close cycle).
+
+#include <algorithm>
+#include <cstdio>
+#include <tuple>
+
+#include "bench.hpp"
+#include "scenarios.hpp"
+
+namespace bench {
+
+using namespace std::chrono_literals;
+
+// --- 1. idle hold ---------------------------------------------------------------------------------
+
+json Bench::idle(const std::string& kind) {
+  Running r{start(kind), {}};
+  const std::size_t workers = 2;
+  std::size_t total = size_.idle_steps.back();
+  std::vector<ConnSpec> all;
+  if (kind == "swirl") {
+    auto lobbies =
+        create_lobbies(r.server.port, (total + size_.idle_lobby - 1) / size_.idle_lobby, {{"max_members", 10000}});
+    for (std::size_t i = 0; i < total; ++i) all.push_back(swirl_spec(lobbies[i / size_.idle_lobby], users_[i]));
+  } else {
+    for (std::size_t i = 0; i < total; ++i) all.push_back(peer_spec(kind, "idle" + std::to_string(i)));
+  }
+  settle(1s);
+  auto base = sample_proc(r.server.pid);
+  // Each step's new connections, split into one contiguous (lobby-aligned) share per worker.
+  std::vector<json> steps(workers, json::array());
+  std::size_t from = 0;
+  for (auto upto : size_.idle_steps) {
+    std::size_t n = upto - from, share = (n + workers - 1) / workers;
+    for (std::size_t w = 0; w < workers; ++w) {
+      json s = json::array();
+      for (std::size_t i = from + w * share; i < std::min(upto, from + (w + 1) * share); ++i) s.push_back(all[i]);
+      steps[w].push_back(s);
+    }
+    from = upto;
+  }
+  for (std::size_t w = 0; w < workers; ++w)
+    r.workers.push_back(fork_worker(idle_worker, {{"port", r.server.port}, {"target", kind}, {"steps", steps[w]}}));
+  json out = {{"baseline", sample_json(base)}, {"steps", json::array()}};
+  for (std::size_t s = 0; s < size_.idle_steps.size(); ++s) {
+    auto reports = wait_all(r.workers, 240s);
+    settle(1500ms);  // lobby_status snapshots go out, queues drain
+    auto now = sample_proc(r.server.pid);
+    std::size_t joined = 0, failed = 0;
+    double elapsed = 0, p50 = 0, p99 = 0, max = 0;
+    for (auto& rep : reports) {
+      joined += rep["joined"].get<std::size_t>();
+      failed += rep["failed"].get<std::size_t>();
+      elapsed = std::max(elapsed, rep["elapsed_s"].get<double>());
+      p50 = std::max(p50, rep["latency"].value("p50_ms", 0.0));
+      p99 = std::max(p99, rep["latency"].value("p99_ms", 0.0));
+      max = std::max(max, rep["latency"].value("max_ms", 0.0));
+    }
+    std::size_t n = size_.idle_steps[s];
+    json row = {{"connections", n},
+                {"joined_total", joined},
+                {"failed", failed},
+                {"step_elapsed_s", elapsed},
+                {"connect_join_p50_ms", p50},
+                {"connect_join_p99_ms", p99},
+                {"connect_join_max_ms", max},
+                {"rss_kib", now.rss_kib},
+                {"fds", now.fds},
+                {"rss_per_conn_kib", static_cast<double>(now.rss_kib - base.rss_kib) / static_cast<double>(n)}};
+    out["steps"].push_back(row);
+    std::printf("  %-6s idle %6zu: RSS %7ld KiB (+%.2f KiB/conn), fds %d, step %.2f s, connect+join p99 %.1f ms%s\n",
+                kind.c_str(), n, now.rss_kib, row["rss_per_conn_kib"].get<double>(), now.fds, elapsed, p99,
+                failed ? " FAILURES" : "");
+    if (joined + 0 < (s == 0 ? n : n - size_.idle_steps[s - 1])) out["errors"] = "not every connection joined";
+    send_all(r.workers, {{"cmd", s + 1 < size_.idle_steps.size() ? "next" : "stop"}});
+  }
+  // Least-squares slope of RSS over connections, baseline included.
+  std::vector<std::pair<double, double>> pts{{0.0, static_cast<double>(base.rss_kib)}};
+  for (auto& st : out["steps"]) pts.emplace_back(st["connections"].get<double>(), st["rss_kib"].get<double>());
+  double mx = 0, my = 0;
+  for (auto& [x, y] : pts) mx += x, my += y;
+  mx /= static_cast<double>(pts.size());
+  my /= static_cast<double>(pts.size());
+  double sxy = 0, sxx = 0;
+  for (auto& [x, y] : pts) sxy += (x - mx) * (y - my), sxx += (x - mx) * (x - mx);
+  out["rss_slope_kib_per_conn"] = sxx > 0 ? sxy / sxx : 0.0;
+  return out;
+}
+
+// --- 3. join storm --------------------------------------------------------------------------------
+
+json Bench::storm() {
+  Running r{start("swirl"), {}};
+  auto lobbies = create_lobbies(r.server.port, size_.storm_lobbies, {{"max_members", 10000}, {"group_size", 2}});
+  std::size_t per_lobby = size_.storm_users / size_.storm_lobbies;
+  const std::size_t workers = 2;
+  std::vector<json> specs(workers, json::array());
+  // Users are taken from the end of the pool, so they are not the relay's or idle's first ones.
+  for (std::size_t i = 0; i < size_.storm_users; ++i) {
+    std::size_t lobby = i / per_lobby;
+    specs[lobby * workers / size_.storm_lobbies].push_back(swirl_spec(lobbies[lobby], users_[users_.size() - 1 - i]));
+  }
+  for (auto& s : specs) r.workers.push_back(fork_worker(storm_worker, {{"port", r.server.port}, {"specs", s}}));
+  wait_all(r.workers, 60s);
+  auto before = sample_proc(r.server.pid);
+  send_all(r.workers, {{"cmd", "go"}});
+  auto reports = wait_all(r.workers, 180s);
+  auto after = sample_proc(r.server.pid);
+  std::int64_t t0 = INT64_MAX, last = 0, last_join = 0;
+  std::size_t matched = 0, failed = 0, joined = 0;
+  double p99 = 0;
+  for (auto& rep : reports) {
+    t0 = std::min(t0, rep["t0_ns"].get<std::int64_t>());
+    last = std::max(last, rep["last_match_ns"].get<std::int64_t>());
+    last_join = std::max(last_join, rep["last_join_ns"].get<std::int64_t>());
+    matched += rep["matched"].get<std::size_t>();
+    joined += rep["joined"].get<std::size_t>();
+    failed += rep["failed"].get<std::size_t>();
+    p99 = std::max(p99, rep["connect_to_match"].value("p99_ms", 0.0));
+  }
+  auto cpu = cpu_between(before, after);
+  json out = {{"users", size_.storm_users},
+              {"lobbies", size_.storm_lobbies},
+              {"joined", joined},
+              {"matched", matched},
+              {"failed", failed},
+              {"all_matched_s", static_cast<double>(last - t0) / 1e9},
+              {"all_joined_s", static_cast<double>(last_join - t0) / 1e9},
+              {"connect_to_match_p99_ms", p99},
+              {"server_cpu_s", cpu.total_us / 1e6},
+              {"server_user_s", cpu.user_us / 1e6},
+              {"server_sys_s", cpu.sys_us / 1e6},
+              {"rss_kib", after.rss_kib}};
+  if (matched != size_.storm_users) out["errors"] = "not every user got a match";
+  std::printf(
+      "  swirl  storm %zu users / %zu lobbies: all matched in %.2f s (joined %.2f s), matched %zu, failed %zu\n",
+      size_.storm_users, size_.storm_lobbies, out["all_matched_s"].get<double>(), out["all_joined_s"].get<double>(),
+      matched, failed);
+  send_all(r.workers, {{"cmd", "stop"}});
+  return out;
+}
+
+// --- 4. churn -------------------------------------------------------------------------------------
+
+json Bench::churn(const std::string& kind, bool join_only) {
+  const std::size_t pairs = join_only ? size_.conn_pairs : size_.churn_pairs;
+  const std::size_t warmup_pairs = join_only ? size_.conn_warmup_pairs : size_.churn_warmup_pairs;
+  const double rate = join_only ? size_.conn_rate : size_.churn_rate;
+  const char* what = join_only ? "connect-join-close" : "churn";
+  Running r{start(kind), {}};
+  std::vector<std::string> slots;
+  if (kind == "swirl")
+    slots = create_lobbies(r.server.port, size_.churn_slots,
+                           {{"max_members", 10000}, {"group_size", 2}, {"idle_shutdown_seconds", 2}});
+  std::size_t next_user = 0;
+  auto make_cycles = [&](std::size_t pairs, const std::string& tag) {
+    json cycles = json::array();
+    for (std::size_t i = 0; i < pairs; ++i) {
+      if (kind == "swirl") {
+        const auto& lobby = slots[i % slots.size()];
+        cycles.push_back(
+            {{"a", swirl_spec(lobby, users_[next_user])}, {"b", swirl_spec(lobby, users_[next_user + 1])}});
+        next_user += 2;
+      } else {
+        auto a = tag + std::to_string(2 * i), b = tag + std::to_string(2 * i + 1);
+        cycles.push_back({{"a", peer_spec(kind, a, b)}, {"b", peer_spec(kind, b, a)}});
+      }
+    }
+    return cycles;
+  };
+  auto run_cycles = [&](const json& cycles) {
+    r.workers.push_back(fork_worker(
+        churn_worker,
+        {{"port", r.server.port}, {"target", kind}, {"cycles", cycles}, {"rate", rate}, {"join_only", join_only}}));
+    wait_report(r.workers[0], 30s);
+    auto before = sample_proc(r.server.pid);
+    send_command(r.workers[0], {{"cmd", "go"}});
+    auto rep = wait_report(r.workers[0], 120s);
+    auto after = sample_proc(r.server.pid);
+    send_command(r.workers[0], {{"cmd", "stop"}});
+    stop_workers(r.workers);
+    return std::tuple{rep, before, after};
+  };
+  // A warm-up round first, so caches (SQLite pages, allocator arenas) are in the baseline.
+  run_cycles(make_cycles(warmup_pairs, "warm"));
+  // Resume grace (1 s) + lobby idle shutdown (2 s) + the server's memory trim after lobbies
+  // stop (--memory-trim-delay-ms, 1 s) + margin.
+  const auto quiet = opt_.smoke ? 4500ms : 6000ms;
+  settle(quiet);
+  auto base = sample_proc(r.server.pid);
+  auto [rep, before, after] = run_cycles(make_cycles(pairs, "churn"));
+  settle(quiet);
+  auto end = sample_proc(r.server.pid);
+  auto cpu = cpu_between(before, after);
+  double cycles = 2.0 * std::max<double>(1, rep["pairs_completed"].get<double>());  // one cycle per user
+  json out = {{"pairs", pairs},
+              {"rate_pairs_per_s", rate},
+              {"completed_pairs", rep["pairs_completed"]},
+              {"failed_pairs", rep["pairs_failed"]},
+              {"elapsed_s", rep["elapsed_s"]},
+              {"cycle", rep["cycle"]},
+              {"cpu_ms_per_cycle", cpu.total_us / 1e3 / cycles},
+              {"user_ms_per_cycle", cpu.user_us / 1e3 / cycles},
+              {"sys_ms_per_cycle", cpu.sys_us / 1e3 / cycles},
+              {"baseline", sample_json(base)},
+              {"peak", sample_json(after)},
+              {"after", sample_json(end)},
+              {"rss_delta_kib", end.rss_kib - base.rss_kib},
+              {"fds_delta", end.fds - base.fds}};
+  if (rep["pairs_failed"].get<int>() != 0) out["errors"] = "some cycles failed: " + rep["failures"].dump();
+  std::printf(
+      "  %-6s %s %zu pairs at %.0f/s: %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds %+d after, failed "
+      "%d\n",
+      kind.c_str(), what, pairs, rate, out["cpu_ms_per_cycle"].get<double>(), out["user_ms_per_cycle"].get<double>(),
+      out["sys_ms_per_cycle"].get<double>(), end.rss_kib - base.rss_kib, end.fds - base.fds,
+      rep["pairs_failed"].get<int>());
+  return out;
+}
+
+}  // namespace bench
