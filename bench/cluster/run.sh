@@ -57,6 +57,11 @@ BENCH_PID=""
 cleanup() {
   # swirl_cluster_bench stops its nodes and nginx on exit and on signals; this covers a hard kill.
   if [ -n "$BENCH_PID" ]; then kill "$BENCH_PID" 2> /dev/null || true; wait "$BENCH_PID" 2> /dev/null || true; fi
+  # A broken run keeps its logs (nodes, nginx's error log) for a look at why.
+  if [ "${MEASURE_RC:-0}" != 0 ] && [ "$SMOKE" = 0 ]; then
+    mkdir -p "${OUT%.json}-logs" && cp "$WORK"/run/*.log "$WORK"/run/nginx/error.log "${OUT%.json}-logs/" 2> /dev/null || true
+    echo "cluster bench: logs kept in ${OUT%.json}-logs"
+  fi
   if [ -f "$WORK/run/nginx/nginx.pid" ]; then kill -KILL -- "-$(cat "$WORK/run/nginx/nginx.pid")" 2> /dev/null || true; fi
   scripts/pg-cluster.sh stop "$PG_DIR" || true
   rm -rf "$WORK"
@@ -82,6 +87,7 @@ measure() {
   BENCH_PID=$!
   wait "$BENCH_PID" || rc=$?
   BENCH_PID=""
+  MEASURE_RC=$rc
   scripts/pg-cluster.sh stop "$PG_DIR"
   echo "cluster bench: $(( $(date +%s) - start )) s, exit $rc; results in $OUT"
   return "$rc"
