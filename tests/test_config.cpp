@@ -96,7 +96,7 @@ TEST_CASE("bad options are refused with a message naming them", "[config]") {
   bad({"stray"}, {}, "unexpected argument");
 }
 
-TEST_CASE("--help lists every option with its environment variable", "[config]") {
+TEST_CASE("the --help text lists every option with its environment variable", "[config]") {
   auto r = parse_config({"--help"}, {});
   CHECK_FALSE(r.config);
   CHECK(r.exit_code == 0);

@@ -215,7 +215,7 @@ TEST_CASE("lease renew and margin: bounds, defaults from the TTL, and the relati
   CHECK_THAT(refused({"--lease-ttl-ms=999"}), Catch::Contains("--lease-ttl-ms: 999 is out of range [1000, 600000]"));
 }
 
-TEST_CASE("--cluster and --node-id: booleans, names, and the database they need", "[config][cluster]") {
+TEST_CASE("the flags --cluster and --node-id: booleans, names, and the database they need", "[config][cluster]") {
   CHECK(parse_config({"--cluster=false"}, {}).config);
   CHECK_THAT(refused({"--cluster=yes"}), Catch::Contains("--cluster: expected true or false, got 'yes'"));
   CHECK_THAT(refused({}, {{"SWIRL_CLUSTER", "2"}}), Catch::Contains("--cluster: expected true or false"));
