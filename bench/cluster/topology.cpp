@@ -131,6 +131,7 @@ Topology::Topology(const NodeOptions& opt, int nodes, const std::string& nginx_t
                                        "--ws-rate=100000",
                                        "--ws-burst=100000",
                                        "--resume-grace-ms=1000",
+                                       "--no-media-timeout-ms=0",  // the bench carries no media (as the loadgen)
                                        "--web-root=" + opt.work_dir + "/no-web",
                                        "--db-max-pending=100000",
                                        "--rate-http=0",
