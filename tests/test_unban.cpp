@@ -7,6 +7,9 @@
 #include "support/test_server.hpp"
 #include "support/wait.hpp"
 
+// The cases live in a namespace of their own: in the sanitizer presets' unity batches this file
+// shares a unit with test_bans.cpp, which has helpers of the same names.
+namespace unban_cases {
 namespace {
 
 using swirl::test::HttpResult;
@@ -181,3 +184,5 @@ TEMPLATE_TEST_CASE("the store lists running bans with names and lifts only a run
   CHECK_FALSE(db->unban("otherlobby", "gonegonegonegone", now));  // per lobby
   CHECK(db->list_bans("lobby1", now).size() == 1);
 }
+
+}  // namespace unban_cases
