@@ -81,11 +81,18 @@ TEST_CASE("an injected crash in one lobby under load: every other lobby's stream
   REQUIRE(streams.size() == static_cast<std::size_t>(kLobbies * kMembersPerLobby));
   auto spawned_before = server.app().supervisor().counters().lobbies_spawned.load();
 
+  // The second half of every stream waits for the fault: it lands mid-stream however slow the
+  // machine (a sanitizer build sent all 240 before the fault's HTTP call came back).
+  std::atomic<bool> fault_injected{false};
   std::vector<std::thread> senders;
   for (auto& s : streams) {
-    senders.emplace_back([&s] {
+    senders.emplace_back([&s, &fault_injected] {
       auto next = std::chrono::steady_clock::now();
       for (int i = 0; i < kSignalsPerStream; ++i) {
+        if (i == kSignalsPerStream / 2) {
+          wait_until([&] { return fault_injected.load(); }, std::chrono::seconds(60));
+          next = std::chrono::steady_clock::now();
+        }
         s.from->signal(s.to->id, {{"seq", i}, {"stream", s.from->id}});
         next += kSendInterval;  // a steady rate, not a burst
         std::this_thread::sleep_until(next);
@@ -103,6 +110,7 @@ TEST_CASE("an injected crash in one lobby under load: every other lobby's stream
   std::vector<std::size_t> at_fault;
   for (auto& s : streams) at_fault.push_back(received(s).size());
   auto r = server.client().post("/api/test/lobbies/" + lobbies[kFaulted] + "/fault", json::object());
+  fault_injected = true;
   for (auto& t : senders) t.join();
   REQUIRE(started);
   CHECK(r.status == 200);

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/client_messages.hpp"
 #include "support/reference_parser.hpp"
 #include "support/scanner_corpus.hpp"
 #include "support/signal_samples.hpp"
@@ -29,19 +30,10 @@ using swirl::lobby::parse_client_message;
 using swirl::lobby::ProtocolError;
 using swirl::lobby::ReadyCommand;
 using swirl::lobby::SignalCommand;
+using swirl::test::command_of;
+using swirl::test::error_of;
 
 namespace {
-
-ProtocolError error_of(std::string_view text) {
-  auto r = parse_client_message(text, "me");
-  REQUIRE(std::holds_alternative<ProtocolError>(r));
-  return std::get<ProtocolError>(r);
-}
-ClientCommand command_of(std::string_view text) {
-  auto r = parse_client_message(text, "me");
-  REQUIRE(std::holds_alternative<ClientCommand>(r));
-  return std::get<ClientCommand>(r);
-}
 
 const std::string not_json = "the message is not valid JSON";
 const std::string too_deep = "the message nests arrays and objects more than 128 levels deep";

@@ -212,11 +212,12 @@ TEST_CASE("member ids: kept while a member, kept after leaving with history, reu
   CHECK(e.mid == 3);  // nothing free: a new one
 
   // A no_media match taken back: a departed user with no pair left gives the id back too.
-  history.record(e.mid, d.mid, 2000);
+  const MemberId e_mid = e.mid;  // e is gone once removed
+  history.record(e_mid, d.mid, 2000);
   reg.remove(e, history);
   CHECK(reg.user_of(3) == "e");
-  history.restore(e.mid, d.mid, std::nullopt);
-  reg.release_if_unmet(e.mid, history);
+  history.restore(e_mid, d.mid, std::nullopt);
+  reg.release_if_unmet(e_mid, history);
   CHECK(reg.user_of(3).empty());
   reg.release_if_unmet(d.mid, history);  // a member keeps their id whatever their history
   CHECK(reg.find("d") == &d);

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/matchmaking_cases.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 #include "swirl/lobby/readiness.hpp"
 
@@ -23,31 +24,10 @@ using swirl::lobby::MemberId;
 using swirl::lobby::status_interval;
 using swirl::lobby::WhenExhausted;
 
-namespace {
-
-using Groups = std::vector<std::vector<MemberId>>;
-
-MatchRules rules_for(int group_size, WhenExhausted when = WhenExhausted::wait, std::int64_t repeat_after_ms = 0) {
-  MatchRules rules;
-  rules.group_size = group_size;
-  rules.when_exhausted = when;
-  rules.repeat_after_ms = repeat_after_ms;
-  return rules;
-}
-
-// Candidates 0..n-1, member i ready since i (so lower id = waited longer).
-std::vector<Candidate> ready_in_order(MemberId n) {
-  std::vector<Candidate> ready;
-  for (MemberId i = 0; i < n; ++i) ready.push_back({i, std::int64_t{1000} + i});
-  return ready;
-}
-
-Groups match(const std::vector<Candidate>& ready, const MatchHistory& history, const MatchRules& rules,
-             std::int64_t now_ms = 100'000) {
-  return find_matches(ready, history, rules, now_ms);
-}
-
-}  // namespace
+using swirl::test::Groups;
+using swirl::test::match;
+using swirl::test::ready_in_order;
+using swirl::test::rules_for;
 
 TEST_CASE("history records symmetric pairs and keeps the latest time", "[matchmaking][history]") {
   MatchHistory h;

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/matchmaking_cases.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 
 #include <algorithm>
@@ -15,30 +16,14 @@
 
 namespace swirl::test::matchmaking_property {
 using swirl::lobby::Candidate;
-using swirl::lobby::find_matches;
 using swirl::lobby::MatchHistory;
 using swirl::lobby::MatchRules;
 using swirl::lobby::MemberId;
 using swirl::lobby::WhenExhausted;
 
-namespace {
-
-using Groups = std::vector<std::vector<MemberId>>;
-
-MatchRules rules_for(int group_size, WhenExhausted when = WhenExhausted::wait, std::int64_t repeat_after_ms = 0) {
-  MatchRules rules;
-  rules.group_size = group_size;
-  rules.when_exhausted = when;
-  rules.repeat_after_ms = repeat_after_ms;
-  return rules;
-}
-
-Groups match(const std::vector<Candidate>& ready, const MatchHistory& history, const MatchRules& rules,
-             std::int64_t now_ms = 100'000) {
-  return find_matches(ready, history, rules, now_ms);
-}
-
-}  // namespace
+using swirl::test::Groups;
+using swirl::test::match;
+using swirl::test::rules_for;
 
 // Property test over randomized lobbies. For every produced group G, with U the ready
 // candidates left unmatched in the round:

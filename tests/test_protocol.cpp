@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/client_messages.hpp"
 #include "swirl/lobby/ban_message.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 #include "swirl/lobby/protocol.hpp"
@@ -17,18 +18,8 @@ using nlohmann::json;
 using swirl::storage::LobbySettings;
 using swirl::storage::SettingsError;
 
-namespace {
-ProtocolError error_of(std::string_view text) {
-  auto r = parse_client_message(text, "me");
-  REQUIRE(std::holds_alternative<ProtocolError>(r));
-  return std::get<ProtocolError>(r);
-}
-ClientCommand command_of(std::string_view text) {
-  auto r = parse_client_message(text, "me");
-  REQUIRE(std::holds_alternative<ClientCommand>(r));
-  return std::get<ClientCommand>(r);
-}
-}  // namespace
+using swirl::test::command_of;
+using swirl::test::error_of;
 
 TEST_CASE("client messages parse into commands", "[protocol]") {
   CHECK(std::get<ReadyCommand>(command_of(R"({"type":"ready","ready":true})")).ready);

@@ -7,7 +7,7 @@
 namespace swirl::lobby {
 
 MemberSocket::MemberSocket(std::shared_ptr<ws::WsSession> connection, std::string user_id)
-    : connection_(std::move(connection)), user_id_(std::move(user_id)) {}
+    : joining_(std::move(connection)), user_id_(std::move(user_id)) {}
 
 void MemberSocket::join(ApplicationSupervisor& supervisor, std::string lobby_id, std::string display_name) {
   JoinRequest join;
@@ -26,25 +26,34 @@ void MemberSocket::on_attached(std::shared_ptr<LobbyServer> l, MemberId mid) {
   mid_ = mid;
   lobby_ = std::move(l);
   // The connection (and so this handler) runs on the lobby's strand from here on.
-  if (!connection_->attach(lobby_->strand(), shared_from_this())) {
+  auto connection = std::move(joining_);
+  if (!connection->attach(lobby_->strand(), shared_from_this())) {
     // It closed while we were joining: the lobby starts the member's grace period.
     lobby_->disconnected(shared_from_this(), user_id_);
     lobby_.reset();
+    return;
   }
+  attached_ = connection;
 }
 
 void MemberSocket::deliver(Frame frame, FrameKind kind) {
-  connection_->send(std::move(frame), kind == FrameKind::status ? ws::SendKind::replaceable : ws::SendKind::queued);
+  auto connection = this->connection();
+  if (!connection) return;  // gone: the lobby hears of it through on_closed
+  connection->send(std::move(frame), kind == FrameKind::status ? ws::SendKind::replaceable : ws::SendKind::queued);
 }
 
-void MemberSocket::close(std::uint16_t code, std::string reason) { connection_->close(code, std::move(reason)); }
+void MemberSocket::close(std::uint16_t code, std::string reason) {
+  if (auto connection = this->connection()) connection->close(code, std::move(reason));
+}
 
-void MemberSocket::heartbeat(std::chrono::steady_clock::time_point now) { connection_->heartbeat(now); }
+void MemberSocket::heartbeat(std::chrono::steady_clock::time_point now) {
+  if (auto connection = this->connection()) connection->heartbeat(now);
+}
 
 void MemberSocket::on_text(std::string_view message) {
   auto parsed = parse_client_message(message, user_id_);
   if (auto* err = std::get_if<ProtocolError>(&parsed)) {
-    connection_->send(make_frame(error_frame(err->code, err->message)));
+    if (auto connection = this->connection()) connection->send(make_frame(error_frame(err->code, err->message)));
     return;
   }
   // We run on the lobby's strand: hand the command over directly.
@@ -52,8 +61,9 @@ void MemberSocket::on_text(std::string_view message) {
 }
 
 void MemberSocket::on_refused(ws::Refusal why, std::string_view message) {
-  connection_->send(
-      make_frame(error_frame(why == ws::Refusal::rate_limited ? "rate_limited" : "invalid_message", message)));
+  if (auto connection = this->connection())
+    connection->send(
+        make_frame(error_frame(why == ws::Refusal::rate_limited ? "rate_limited" : "invalid_message", message)));
 }
 
 void MemberSocket::on_close_frame(std::optional<std::uint16_t> code) {

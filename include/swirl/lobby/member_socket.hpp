@@ -40,8 +40,15 @@ class MemberSocket final : public Mailbox,
 
  private:
   void on_attached(std::shared_ptr<LobbyServer> lobby, MemberId mid);
+  // The connection while it lives; null once it is gone.
+  std::shared_ptr<ws::WsSession> connection() const { return joining_ ? joining_ : attached_.lock(); }
 
-  std::shared_ptr<ws::WsSession> connection_;
+  // Until the lobby attaches the connection, nothing else keeps it alive: we hold it. Once
+  // attached, the connection keeps itself alive (its read is always pending until it closes)
+  // and holds us as its handler, so we hold it weakly: two strong pointers would be a cycle
+  // that outlives a server stopped with the connection still open.
+  std::shared_ptr<ws::WsSession> joining_;
+  std::weak_ptr<ws::WsSession> attached_;
   std::string user_id_;
   std::shared_ptr<LobbyServer> lobby_;  // from on_attached until on_closed
   MemberId mid_ = 0;                    // our member id in lobby_
