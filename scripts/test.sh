@@ -46,10 +46,9 @@ echo "== fuzzers (libFuzzer, bounded runs) =="
 timed "fuzzers (build and runs)" scripts/fuzz.sh -t "${SWIRL_FUZZ_SECONDS:-30}"
 
 # The C++ tests again under AddressSanitizer + UBSan (every ctest) and ThreadSanitizer (the
-# concurrency-heavy ones), each in a build of its own (build/asan, build/tsan). Opt-in for now
-# (SWIRL_SANITIZERS=1): they become default once a complete run has passed within CI's budget
-# (docs/testing.md, "Budget").
-if [ "${SWIRL_SANITIZERS:-0}" = 1 ]; then
+# concurrency-heavy ones), each in a build of its own (build/asan, build/tsan); any report fails
+# the run. SWIRL_SANITIZERS=0 skips them locally (docs/testing.md, "Budget").
+if [ "${SWIRL_SANITIZERS:-1}" = 1 ]; then
   echo "== C++ tests under AddressSanitizer + UBSan =="
   timed "asan+ubsan (build and ctest)" scripts/sanitize.sh asan
   echo "== concurrency tests under ThreadSanitizer =="
