@@ -305,4 +305,21 @@ scenario('the owner panel on a phone: touch, no overflow, accessible', () => env
   assert.equal((await new ApiClient(env.server.url).request('GET', `/api/lobbies/${invite.split('/l/')[1]}`)).status, 'locked');
   await olga.tap('unlock-button');
   await olga.waitForTestId('lock-button');
+
+  // Bans on the phone: Bo removed with a ban shows in the Bans section, which fits the screen
+  // with a finger-sized Lift ban button; lifting it empties the list.
+  await olga.fill('ban-amount', '5');
+  await olga.select('ban-unit', 'minutes');
+  await olga.tap(`kick-${boId}`);
+  await olga.waitForTestId(`owner-ban-${boId}`);
+  const bans = await olga.evaluate((id) => {
+    const row = document.querySelector(`[data-testid="owner-ban-${id}"]`).getBoundingClientRect();
+    const lift = document.querySelector(`[data-testid="unban-${id}"]`).getBoundingClientRect();
+    return { right: Math.max(row.right, lift.right), liftHeight: lift.height };
+  }, boId);
+  assert.ok(bans.right <= 390, `the ban row fits the screen (right edge at ${bans.right} px)`);
+  assert.ok(bans.liftHeight >= 44, `Lift ban is finger-sized (${bans.liftHeight} px)`);
+  await screenshotElementForDocs(olga, 'owner-bans', 'owner-bans-phone');
+  await olga.tap(`unban-${boId}`);
+  await olga.waitForTestId('owner-no-bans');
 });

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { scenario, serverAndChromium } from '../support/scene.mjs';
 import { joinByInvite, selfId, waitConnected } from '../support/swirl.mjs';
+import { screenshotElementForDocs } from '../support/ux.mjs';
 
 const env = serverAndChromium();
 
@@ -56,6 +57,7 @@ scenario('the owner removes a member from the owner panel and that browser says 
   await owner.waitForTestId(`owner-ban-${guestId}`);
   assert.match(await owner.text(`owner-ban-${guestId}`), /Gus/);
   assert.match(await owner.text(`owner-ban-${guestId}`), /ends in 10 min/);
+  await screenshotElementForDocs(owner, 'owner-bans', 'owner-bans-desktop');
   await owner.click(`unban-${guestId}`);
   await owner.waitFor((id) => !document.querySelector(`[data-testid="owner-ban-${id}"]`), guestId, {
     what: 'the lifted ban to leave the list',
