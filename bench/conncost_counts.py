@@ -5,7 +5,7 @@ import collections, json, sys
 
 out = sys.argv[1]
 res = json.load(open(out + "/result.json"))
-cc = res["conncost"]["swirl"]
+cc = res["conncost"].get("swirl") or res["conncost"]["peerjs"]
 cycles = 2 * cc["completed_pairs"]
 print(f"{out}: {cycles} cycles, failed pairs {cc['failed_pairs']}, cpu {cc['cpu_ms_per_cycle']:.3f} ms/cycle "
       f"(user {cc['user_ms_per_cycle']:.3f}, sys {cc['sys_ms_per_cycle']:.3f}), loadavg {res['meta'].get('loadavg_end')}")

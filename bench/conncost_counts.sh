@@ -9,7 +9,8 @@
 #
 # Environment: SWIRL_BENCH_BUILD_DIR (default build/bench, built by scripts/bench.sh),
 # SWIRL_SERVER (a swirl-server binary to count instead of the build's; its file name must stay
-# swirl-server), SWIRL_BENCH_SWIRL_ARGS (extra server flags, e.g. "--db-threads=1"). Needs perf
+# swirl-server), SWIRL_BENCH_SWIRL_ARGS (extra server flags, e.g. "--db-threads=1"),
+# COUNT_TARGET=peerjs to count the PeerJS server instead (bench/peerjs, after npm ci). Needs perf
 # (scripts/bench.sh installs it) and root or perf_event_paranoid <= 1. Hold the bench lock:
 #   flock /work/bench.lock bench/conncost_counts.sh /tmp/cc
 set -euo pipefail
@@ -22,13 +23,13 @@ mkdir -p "$OUT"
 WORK=$(mktemp -d /tmp/swirl-counts.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 EVENTS=raw_syscalls:sys_enter,context-switches,cpu-migrations,sched:sched_wakeup
-for s in accept accept4 epoll_wait epoll_ctl futex read write readv writev recvfrom sendto recvmsg sendmsg close \
+for s in accept accept4 epoll_wait epoll_pwait epoll_ctl futex read write readv writev recvfrom sendto recvmsg sendmsg close \
   shutdown ioctl setsockopt getsockopt getpeername getsockname timerfd_settime pread64 pwrite64 fcntl fdatasync \
   fsync openat newfstatat lseek madvise mmap munmap mprotect brk getrandom sched_yield; do
   EVENTS+=",syscalls:sys_enter_$s"
 done
 "$BUILD/bench/swirl_loadgen" run --swirl-server "$SERVER" --peerjs-dir "$ROOT/bench/peerjs" \
-  --matcher "$BUILD/bench/swirl_bench_matcher" --work-dir "$WORK" --scenarios conncost --servers swirl \
+  --matcher "$BUILD/bench/swirl_bench_matcher" --work-dir "$WORK" --scenarios conncost --servers "${COUNT_TARGET:-swirl}" \
   --out "$OUT/result.json" "$@" > "$OUT/loadgen.log" 2>&1 &
 LOADGEN=$!
 # The loadgen's children: the server, then one worker per round (warm-up, measured).
@@ -36,7 +37,7 @@ server="" worker="" workers=""
 while kill -0 "$LOADGEN" 2>/dev/null && [ -z "$worker" ]; do
   for c in $(pgrep -P "$LOADGEN" || true); do
     case "$(cat "/proc/$c/comm" 2>/dev/null)" in
-      swirl-server) server=$c ;;
+      swirl-server | node) server=$c ;;
       swirl_loadgen)
         case " $workers " in *" $c "*) ;; *) workers="$workers $c" ;; esac
         [ "$(wc -w <<< "$workers")" -ge 2 ] && worker=$c ;;
