@@ -104,6 +104,18 @@ TEST_CASE("a client that never finishes its request is disconnected at the heade
   CHECK(waited < std::chrono::seconds(4));  // closed by the server, not by our own read timeout
 }
 
+TEST_CASE("a client that connects and sends nothing is disconnected too", "[http][limits]") {
+  // The listener holds a connection that has sent nothing (TCP_DEFER_ACCEPT, about a second),
+  // then hands it over all the same: the header timeout still ends it.
+  TestServer server(Backend::sqlite,
+                    [](swirl::core::Config& c) { c.http_header_timeout = std::chrono::milliseconds(300); });
+  auto started = std::chrono::steady_clock::now();
+  auto raw = raw_exchange(server.port(), "", std::chrono::seconds(20));
+  auto waited = std::chrono::steady_clock::now() - started;
+  CHECK(raw.empty());
+  CHECK(waited < std::chrono::seconds(10));
+}
+
 TEST_CASE("static files: MIME types, ETag and 304, cache policy, HEAD", "[http][static]") {
   WebRoot root;
   TestServer server(Backend::sqlite, [&](swirl::core::Config& c) {
@@ -212,7 +224,8 @@ TEST_CASE("health reports the database", "[http]") {
 }
 
 TEST_CASE("an unexpected server-side failure is a JSON 500 that reveals no internals", "[http]") {
-  TestServer server(Backend::sqlite);
+  // Without the token cache, which holds Ada from her creation: /api/me must read the database.
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(0); });
   auto http = server.client();
   auto [id, token] = http.create_user("Ada");
   // Break the database underneath the running server: every users query now fails.

@@ -1,10 +1,12 @@
 // The lobby actor's rules, without sockets: the member state machine (lobby/member_state.hpp),
 // who may enter (lobby/admission.hpp), what a join does, who may signal whom, when a group goes on, member id reuse
-// (lobby/members.hpp) and the owner's repeats-avoided statistic (lobby/owner_stats.hpp).
+// (lobby/members.hpp), the owner's repeats-avoided statistic (lobby/owner_stats.hpp) and the grid
+// its grace and idle timers expire on (core/clock.hpp).
 #include <catch2/catch.hpp>
 
 #include <stdexcept>
 
+#include "swirl/core/clock.hpp"
 #include "swirl/lobby/admission.hpp"
 #include "swirl/lobby/member.hpp"
 #include "swirl/lobby/member_state.hpp"
@@ -250,4 +252,26 @@ TEST_CASE("repeats avoided counts the waiting members who met another waiting on
     if (i % 2) many.record(i - 1, i, 1);
   }
   CHECK(count_repeats_avoided(all, many) == 1000);
+}
+
+TEST_CASE("long timers expire on the grid: never early, at most one grain late, shared by nearby deadlines",
+          "[lobby][rules][timers]") {
+  using namespace std::chrono;
+  using swirl::core::coarse_deadline;
+  using swirl::core::kTimerGrain;
+  const steady_clock::duration grain = kTimerGrain;
+  const auto base = steady_clock::time_point(seconds(1000));  // on the grid
+  for (nanoseconds offset : {nanoseconds(0), nanoseconds(1), nanoseconds(milliseconds(7)),
+                             nanoseconds(milliseconds(49)), nanoseconds(milliseconds(50)),
+                             nanoseconds(milliseconds(51)), nanoseconds(milliseconds(99) + microseconds(999))}) {
+    auto now = base + offset;
+    auto at = coarse_deadline(now, seconds(1));
+    CHECK(at >= now + seconds(1));
+    CHECK(at < now + seconds(1) + grain);
+    CHECK(at.time_since_epoch() % grain == steady_clock::duration::zero());
+  }
+  // Members leaving 1 ms and 40 ms after a grid point share one expiry; one leaving on the grid
+  // point keeps its exact deadline.
+  CHECK(coarse_deadline(base + milliseconds(1), seconds(20)) == coarse_deadline(base + milliseconds(40), seconds(20)));
+  CHECK(coarse_deadline(base, seconds(20)) == base + seconds(20));
 }

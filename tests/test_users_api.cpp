@@ -126,7 +126,9 @@ TEMPLATE_TEST_CASE("users survive a server restart", "[users][http][storage]", S
 }
 
 TEMPLATE_TEST_CASE("last_seen_at moves forward on use", "[users][storage]", SqliteBackend, PostgresBackend) {
-  TestServer server(TestType::value);
+  // Without the token cache: it holds the user from its creation (write-through), so the
+  // backdating below, done behind the server's back, would be seen only after the cache's TTL.
+  TestServer server(TestType::value, [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::milliseconds(0); });
   auto http = server.client();
   auto [id, token] = http.create_user("Ada");
   auto db = swirl::storage::open_database(server.database_url(), {});
@@ -160,6 +162,38 @@ TEMPLATE_TEST_CASE("the token cache answers repeat calls, and a rename is seen a
   options.token = token;
   swirl::test::WsClient ws(server.port(), "/api/lobbies/" + lobby + "/ws", options);
   CHECK(ws.wait_for_type("welcome")["user"]["display_name"] == "Ada Lovelace");
+}
+
+TEMPLATE_TEST_CASE("a user created here is answered from the token cache at once, and revoking it still works at once",
+                   "[users][auth][cache]", SqliteBackend, PostgresBackend) {
+  // A TTL long enough that only forget_user() can make the revoked tokens below fail.
+  TestServer server(TestType::value, [](swirl::core::Config& c) { c.token_cache_ttl = std::chrono::minutes(1); });
+  auto& cache = server.app().token_cache();
+  auto http = server.client();
+  auto [olga_id, olga] = http.create_user("Olga");
+  auto lobby = http.post("/api/lobbies", {{"name", "Tea"}}, olga).json()["id"].get<std::string>();
+  auto [ada_id, ada] = http.create_user("Ada");
+  auto [bob_id, bob] = http.create_user("Bob");
+  const auto misses = cache.misses();
+  const auto hits = cache.hits();
+
+  // Their first calls, a WebSocket upgrade among them, need no database read.
+  REQUIRE(http.get("/api/me", ada).status == 200);
+  WsOptions options;
+  options.token = bob;
+  swirl::test::WsClient ws(server.port(), "/api/lobbies/" + lobby + "/ws", options);
+  CHECK(ws.wait_for_type("welcome")["user"]["display_name"] == "Bob");
+  CHECK(cache.misses() == misses);
+  CHECK(cache.hits() == hits + 2);
+
+  // Sign out everywhere and account deletion refuse the cached token at once.
+  auto rotated = http.post("/api/me/sign-out-everywhere", json::object(), ada);
+  REQUIRE(rotated.status == 200);
+  CHECK(http.get("/api/me", ada).status == 401);
+  CHECK(http.get("/api/me", rotated.json()["token"].get<std::string>()).status == 200);
+  REQUIRE(http.del("/api/me", bob).status == 204);
+  CHECK(http.get("/api/me", bob).status == 401);
+  CHECK(ws.wait_closed());
 }
 
 TEMPLATE_TEST_CASE("a token changed behind the server's back stops working within the cache TTL",

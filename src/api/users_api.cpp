@@ -96,6 +96,10 @@ void register_user_routes(http::Router& router, Services& s) {
                    }
                  }
                });
+               // Write-through: the new user's first authenticated call (typically its WebSocket
+               // upgrade) is answered from the cache, without a database round trip. Revocation
+               // is unchanged: sign out everywhere and account deletion call forget_user().
+               s.tokens.put_created(hash, user);
                Json out = user_json(user);
                out["token"] = token;
                co_return http::json_response(ctx.request, Status::created, out);

@@ -31,6 +31,16 @@ TokenCache::Lookup TokenCache::find(const std::string& token_hash) {
 void TokenCache::put(const std::string& token_hash, const storage::User& user, std::uint64_t generation) {
   std::lock_guard lock(mu_);
   if (!enabled() || generation != generation_) return;
+  insert(token_hash, user);
+}
+
+void TokenCache::put_created(const std::string& token_hash, const storage::User& user) {
+  std::lock_guard lock(mu_);
+  if (!enabled()) return;
+  insert(token_hash, user);
+}
+
+void TokenCache::insert(const std::string& token_hash, const storage::User& user) {
   auto now = Clock::now();
   if (auto it = by_hash_.find(token_hash); it != by_hash_.end()) erase(it->second);
   if (auto it = by_user_.find(user.id); it != by_user_.end()) erase(it->second);  // one token per user

@@ -1,5 +1,12 @@
 #include "swirl/http/http_server.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -20,6 +27,10 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 namespace {
+
+// TCP_DEFER_ACCEPT on the listener (listen()): how long the kernel holds a connection that has
+// sent nothing yet before handing it over anyway.
+constexpr int kDeferAcceptSeconds = 1;
 
 std::string path_only(std::string_view target) {
   auto q = target.find('?');
@@ -272,6 +283,16 @@ unsigned short HttpServer::listen(const std::string& address, unsigned short por
   // Accepted sockets inherit TCP_NODELAY from the listener on Linux: one setsockopt here
   // instead of one per connection.
   acceptor_.set_option(tcp::no_delay(true));
+#ifdef TCP_DEFER_ACCEPT
+  // The kernel hands over a connection once its first bytes are in (the client speaks first in
+  // HTTP, WebSocket and TLS): accepting it and reading its request take one wake-up instead of
+  // two, and the read finds the request instead of EAGAIN. A client that sends nothing is
+  // handed over all the same after about this long, and then meets the header timeout.
+  const int defer_seconds = kDeferAcceptSeconds;
+  if (::setsockopt(acceptor_.native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer_seconds, sizeof defer_seconds) != 0)
+    spdlog::warn("TCP_DEFER_ACCEPT not set on the listener ({}): each connection costs one more wake-up",
+                 std::strerror(errno));
+#endif
   acceptor_.bind(ep);
   acceptor_.listen(asio::socket_base::max_listen_connections);
   do_accept();

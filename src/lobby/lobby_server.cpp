@@ -238,9 +238,10 @@ void LobbyServer::do_disconnected(const std::shared_ptr<Mailbox>& from, const st
   m->mailbox.reset();
   m->status.disconnected();
   if (m->match) send_to_match_peers(*m->match, *m, user_status_frame(user_id, "reconnecting"));
-  // A page that said it was closing gets only the short grace a reload needs.
+  // A page that said it was closing gets only the short grace a reload needs. On the timer
+  // grid (core/clock.hpp): members leaving close in time share one wake-up.
   m->grace_timer = std::make_unique<asio::steady_timer>(
-      strand_, m->page_closing ? env_.config.page_close_grace : env_.config.resume_grace);
+      strand_, core::coarse_deadline(m->page_closing ? env_.config.page_close_grace : env_.config.resume_grace));
   m->grace_timer->async_wait([self = shared_from_this(), user_id](boost::system::error_code ec) {
     if (ec) return;
     self->guarded([&] { self->on_grace_expired(user_id); });
@@ -281,7 +282,7 @@ void LobbyServer::update_idle_timer() {
     return;
   }
   auto by_setting = std::chrono::milliseconds(static_cast<std::int64_t>(record_.settings.idle_shutdown_seconds) * 1000);
-  idle_timer_.expires_after(std::min(by_setting, env_.config.lobby_idle_shutdown));
+  idle_timer_.expires_at(core::coarse_deadline(std::min(by_setting, env_.config.lobby_idle_shutdown)));
   idle_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec || self->stopped_ || !self->members_.empty()) return;
     self->guarded([&] {

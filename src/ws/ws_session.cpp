@@ -7,6 +7,8 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/post.hpp>
 
+#include "swirl/core/clock.hpp"
+
 namespace swirl::ws {
 namespace asio = boost::asio;
 using namespace detail;
@@ -119,7 +121,10 @@ void WsSession::queue_close(std::optional<std::uint16_t> code, std::string_view 
   std::size_t n = code ? write_close_payload(buf, *code, reason) : 0;  // no code: an empty payload
   push(std::make_shared<const std::string>(buf, n), Opcode::close, false, true);
   close_queued_ = true;
-  arm_close_deadline();
+  // Answering the client's close: the flush that sends our frame finishes the connection, and
+  // only a flush that has to wait for the socket to drain needs the deadline (flush() arms it
+  // then). Closing first, we wait for the client's answer: the deadline starts now.
+  if (!close_received_ || wait_writable_) arm_close_deadline();
   schedule_flush();
 }
 
@@ -153,7 +158,7 @@ void WsSession::on_close_sent() {
 
 void WsSession::arm_close_deadline() {
   if (close_deadline_) return;
-  close_deadline_ = std::make_unique<asio::steady_timer>(strand_, kCloseDeadline);
+  close_deadline_ = std::make_unique<asio::steady_timer>(strand_, core::coarse_deadline(kCloseDeadline));
   close_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->finish();
   });
@@ -166,7 +171,8 @@ void WsSession::finish() {
   spdlog::info("conn={} lobby={} user={} WebSocket closed", conn_id_, lobby_id_, user_id_);
   if (close_deadline_) close_deadline_->cancel();
   boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  // No shutdown() first: nothing else holds the descriptor, so close() alone sends the FIN (or
+  // the RST when unread input is left, as shutdown-then-close would too).
   socket_.close(ignored);  // cancels the pending read and write waits
   queue_.clear();
   std::vector<Outgoing>().swap(queue_);

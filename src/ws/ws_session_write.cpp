@@ -109,8 +109,10 @@ void WsSession::flush() {
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        // The socket buffer is full: wait until it drains.
+        // The socket buffer is full: wait until it drains (for a queued close frame, not past
+        // the close deadline).
         wait_writable_ = true;
+        if (close_queued_) arm_close_deadline();
         socket_.async_wait(asio::socket_base::wait_write,
                            asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec) {
                              self->on_writable(ec);

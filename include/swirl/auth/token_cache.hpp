@@ -1,7 +1,8 @@
 #pragma once
 // Token hash -> user, remembered for a short time so that a client's burst of authenticated
 // calls (the web client asks GET /api/lobbies/{id} and then opens the WebSocket, both with its
-// token) does not cost a database round trip each.
+// token) does not cost a database round trip each. A user created by this server is put in at
+// creation (put_created), so even its first call needs no round trip.
 //
 // Bounded in time and size: an entry is used for at most `ttl` after it was loaded, and at
 // most `capacity` entries are kept (the oldest go first). Only users that exist are cached: an
@@ -41,6 +42,11 @@ class TokenCache {
   // Remembers a user just read from the database, unless forget_user() ran since the find()
   // that returned `generation` (the read may predate that change).
   void put(const std::string& token_hash, const storage::User& user, std::uint64_t generation);
+  // Remembers a user this server has just created (POST /api/users), before its token is handed
+  // out: its first authenticated call (a WebSocket upgrade, say) then needs no database read.
+  // No generation to check: nothing can have revoked a token nobody has seen yet. The entry
+  // ages like any other (ttl, capacity).
+  void put_created(const std::string& token_hash, const storage::User& user);
   // The user changed (renamed, token revoked, deleted): drop it now.
   void forget_user(const std::string& user_id);
   // Drops every entry past its time (put() does so as it goes; this is for quiet spells).
@@ -58,7 +64,8 @@ class TokenCache {
     storage::User user;
     Clock::time_point expires;
   };
-  void erase(std::list<Entry>::iterator it);  // with mu_ held
+  void erase(std::list<Entry>::iterator it);                              // with mu_ held
+  void insert(const std::string& token_hash, const storage::User& user);  // with mu_ held
 
   const std::chrono::milliseconds ttl_;
   const std::size_t capacity_;
