@@ -28,8 +28,8 @@ TEST_CASE("defaults match the documentation", "[config]") {
   CHECK(r.config->port == 8080);
   CHECK(r.config->database_url == "sqlite:var/swirl.db");
   CHECK(r.config->http_max_body_bytes == 65536);
-  CHECK(r.config->token_cache_ttl == std::chrono::milliseconds(5000));
-  CHECK(r.config->token_cache_size == 2048);
+  CHECK(r.config->token_cache_ttl == std::chrono::milliseconds(3'600'000));  // a single node
+  CHECK(r.config->token_cache_size == 32768);
   CHECK(r.config->memory_trim_delay == std::chrono::milliseconds(1000));
   CHECK(r.config->history_flush_interval == std::chrono::milliseconds(100));
   CHECK(r.config->history_max_queued == 10000);

@@ -42,8 +42,8 @@ const std::vector<Bounds>& bounds() {
       {"db-threads", 1, 64, 4, FIELD(db_threads)},
       {"db-max-pending", 1, 1'000'000, 4'096, FIELD(db_max_pending)},
       {"db-unavailable-backoff-ms", 1, kWeek, 1'000, FIELD(db_unavailable_backoff)},
-      {"token-cache-ttl-ms", 0, 3'600'000, 5'000, FIELD(token_cache_ttl)},
-      {"token-cache-size", 0, 10'000'000, 2'048, FIELD(token_cache_size)},
+      {"token-cache-ttl-ms", 0, 3'600'000, 3'600'000, FIELD(token_cache_ttl)},
+      {"token-cache-size", 0, 10'000'000, 32'768, FIELD(token_cache_size)},
       {"history-flush-ms", 1, 60'000, 100, FIELD(history_flush_interval)},
       {"history-max-queued", 1, 10'000'000, 10'000, FIELD(history_max_queued)},
       {"memory-trim-delay-ms", 0, 3'600'000, 1'000, FIELD(memory_trim_delay)},
@@ -179,11 +179,15 @@ TEST_CASE("lease renew and margin: bounds, defaults from the TTL, and the relati
     more.insert(more.begin(), pg.begin(), pg.end());
     return more;
   };
-  // Defaults: a third and a fifth of the TTL, filled in cluster mode.
+  // Defaults: a third and a fifth of the TTL, filled in cluster mode; and the token cache's TTL
+  // is 5 s there (another node may revoke a token), unless set.
   auto d = parse_config(with({"--lease-ttl-ms=9000"}), {});
   REQUIRE(d.config);
   CHECK(d.config->lease_renew == std::chrono::milliseconds(3000));
   CHECK(d.config->lease_margin == std::chrono::milliseconds(1800));
+  CHECK(d.config->token_cache_ttl == std::chrono::milliseconds(5000));
+  CHECK(parse_config(with({"--token-cache-ttl-ms=60000"}), {}).config->token_cache_ttl ==
+        std::chrono::milliseconds(60000));
   // Lowest values.
   auto lo = parse_config(with({"--lease-renew-ms=1", "--lease-margin-ms=1"}), {});
   REQUIRE(lo.config);

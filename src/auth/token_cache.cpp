@@ -2,6 +2,8 @@
 
 #include "swirl/auth/tokens.hpp"
 
+#include <algorithm>
+
 namespace swirl::auth {
 
 TokenCache::TokenCache(std::chrono::milliseconds ttl, std::size_t capacity) : ttl_(ttl), capacity_(capacity) {}
@@ -40,6 +42,13 @@ void TokenCache::put_created(const std::string& token_hash, const storage::User&
   insert(token_hash, user);
 }
 
+std::size_t TokenCache::preload(const std::vector<std::pair<std::string, storage::User>>& newest_first) {
+  std::lock_guard lock(mu_);
+  if (!enabled()) return 0;
+  for (auto it = newest_first.rbegin(); it != newest_first.rend(); ++it) insert(it->first, it->second);
+  return entries_.size();
+}
+
 void TokenCache::insert(const std::string& token_hash, const storage::User& user) {
   auto now = Clock::now();
   if (auto it = by_hash_.find(token_hash); it != by_hash_.end()) erase(it->second);
@@ -48,14 +57,20 @@ void TokenCache::insert(const std::string& token_hash, const storage::User& user
     erase(entries_.begin());
   entries_.push_back(Entry{token_hash, user, now + ttl_});
   auto last = std::prev(entries_.end());
-  by_hash_[token_hash] = last;
-  by_user_[user.id] = last;
+  by_hash_.emplace(last->token_hash, last);
+  by_user_.emplace(last->user.id, last);
 }
 
 void TokenCache::forget_user(const std::string& user_id) {
   std::lock_guard lock(mu_);
   ++generation_;
   if (auto it = by_user_.find(user_id); it != by_user_.end()) erase(it->second);
+}
+
+void TokenCache::mark_seen(const std::string& user_id, std::int64_t at_ms) {
+  std::lock_guard lock(mu_);
+  if (auto it = by_user_.find(user_id); it != by_user_.end())
+    it->second->user.last_seen_at_ms = std::max(it->second->user.last_seen_at_ms, at_ms);
 }
 
 std::size_t TokenCache::purge_expired() {
@@ -72,8 +87,8 @@ std::size_t TokenCache::purge_expired() {
 }
 
 void TokenCache::erase(std::list<Entry>::iterator it) {
-  by_hash_.erase(it->token_hash);
-  by_user_.erase(it->user.id);
+  by_hash_.erase(std::string_view(it->token_hash));
+  by_user_.erase(std::string_view(it->user.id));
   entries_.erase(it);
 }
 

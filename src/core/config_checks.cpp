@@ -56,6 +56,7 @@ void check_flag_relations(Config& c) {
 }  // namespace config_detail
 
 void resolve_cluster(Config& c) {
+  if (c.token_cache_ttl.count() < 0) c.token_cache_ttl = c.cluster ? kClusterTokenCacheTtl : kSingleNodeTokenCacheTtl;
   if (!c.cluster) return;
   if (c.database_url.rfind("sqlite:", 0) == 0)
     throw std::invalid_argument(

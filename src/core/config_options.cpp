@@ -49,9 +49,10 @@ const std::vector<Option>& options() {
       {"db-unavailable-backoff-ms", "MS", "after a failed connect, fail fast for this long (default 1000)",
        ms_opt(&Config::db_unavailable_backoff, "--db-unavailable-backoff-ms")},
       {"token-cache-ttl-ms", "MS",
-       "a token's user is remembered this long before the database is asked again; 0 = no cache (default 5000)",
+       "a token's user is remembered this long before the database is asked again; 0 = no cache (default 3600000 "
+       "on a single node, 5000 with --cluster)",
        ms_opt(&Config::token_cache_ttl, "--token-cache-ttl-ms", 0, 3'600'000)},
-      {"token-cache-size", "N", "tokens remembered at most; the oldest go first; 0 = no cache (default 2048)",
+      {"token-cache-size", "N", "tokens remembered at most; the oldest go first; 0 = no cache (default 32768)",
        size_opt(&Config::token_cache_size, "--token-cache-size", 0, 10'000'000)},
       {"history-flush-ms", "MS", "match history is written in one transaction per this interval (default 100)",
        ms_opt(&Config::history_flush_interval, "--history-flush-ms", 1, 60'000)},

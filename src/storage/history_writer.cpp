@@ -47,16 +47,30 @@ void HistoryWriter::add_join(const std::string& lobby_id, const std::string& use
   joined.lobby_id = lobby_id;
   joined.members = {user_id};
   joined.at_ms = at_ms;
+  queue_join(std::move(joined));
+}
+
+void HistoryWriter::add_seen(const std::string& user_id, std::int64_t at_ms) {
+  storage::HistoryEvent seen;
+  seen.kind = storage::HistoryEvent::Kind::user_seen;
+  seen.members = {user_id};
+  seen.at_ms = at_ms;
+  queue_join(std::move(seen));
+}
+
+void HistoryWriter::queue_join(storage::HistoryEvent event) {
+  const bool joined = event.kind == storage::HistoryEvent::Kind::member_joined;
   std::size_t size = 0;
   {
     std::lock_guard lock(mu_);
     if (joins_.size() >= limits_.max_queued) {
-      auto n = ++counters_.joins_dropped;
+      auto n = joined ? ++counters_.joins_dropped : ++counters_.seen_dropped;
       if (n == 1 || n % kDropLogEvery == 0)
-        spdlog::warn("lobby joins: queue full ({} waiting); {} join(s) not recorded so far", joins_.size(), n);
+        spdlog::warn("{}: queue full ({} waiting); {} not recorded so far", joined ? "lobby joins" : "last seen",
+                     joins_.size(), n);
       return;
     }
-    joins_.push_back(std::move(joined));
+    joins_.push_back(std::move(event));
     size = joins_.size();
   }
   if (size % kBatchEvents == 0)
@@ -182,6 +196,8 @@ void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
       count_failed(event);
       if (event.kind == storage::HistoryEvent::Kind::member_joined)
         spdlog::warn("lobby {}: could not record that {} joined: {}", event.lobby_id, event.members.at(0), e.what());
+      else if (event.kind == storage::HistoryEvent::Kind::user_seen)
+        spdlog::warn("could not record when {} was last seen: {}", event.members.at(0), e.what());
       else
         spdlog::warn("match history: could not store {} of match {}: {}",
                      event.kind == storage::HistoryEvent::Kind::match_started ? "the start"
@@ -195,6 +211,8 @@ void HistoryWriter::write_batch(std::vector<storage::HistoryEvent>& batch) {
 void HistoryWriter::count_written(const storage::HistoryEvent& event) {
   if (event.kind == storage::HistoryEvent::Kind::member_joined)
     counters_.joins_written++;
+  else if (event.kind == storage::HistoryEvent::Kind::user_seen)
+    counters_.seen_written++;
   else
     counters_.events_written++;
 }
@@ -202,6 +220,8 @@ void HistoryWriter::count_written(const storage::HistoryEvent& event) {
 void HistoryWriter::count_failed(const storage::HistoryEvent& event) {
   if (event.kind == storage::HistoryEvent::Kind::member_joined)
     counters_.join_errors++;
+  else if (event.kind == storage::HistoryEvent::Kind::user_seen)
+    counters_.seen_errors++;
   else
     counters_.write_errors++;
 }

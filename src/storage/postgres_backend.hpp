@@ -75,6 +75,7 @@ class PostgresDatabase final : public Database {
   std::vector<int> applied_migrations() override;
   void create_user(const User& u, const std::string& token_hash) override;
   std::optional<User> find_user_by_token_hash(const std::string& token_hash) override;
+  std::vector<std::pair<std::string, User>> recent_users(std::size_t limit) override;
   std::optional<User> find_user(const std::string& id) override;
   std::optional<User> rename_user(const std::string& id, const std::string& name) override;
   void touch_user(const std::string& id, std::int64_t now) override;

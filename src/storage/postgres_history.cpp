@@ -17,6 +17,11 @@ void PostgresDatabase::write_history(const std::vector<HistoryEvent>& events) {
   if (events.empty()) return;
   with_transaction([&](pqxx::work& w) {
     for (const auto& e : events) {
+      if (e.kind == HistoryEvent::Kind::user_seen) {
+        w.exec_params("UPDATE users SET last_seen_at = GREATEST(last_seen_at, $2) WHERE id = $1", e.members.at(0),
+                      e.at_ms);
+        continue;
+      }
       if (e.kind == HistoryEvent::Kind::member_joined) {
         w.exec_params(
             "INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES ($1, $2, $3) "

@@ -21,6 +21,19 @@ std::optional<User> PostgresDatabase::find_user_by_token_hash(const std::string&
   });
 }
 
+std::vector<std::pair<std::string, User>> PostgresDatabase::recent_users(std::size_t limit) {
+  return with_read_transaction([&](pqxx::read_transaction& w) {
+    auto r = w.exec_params(
+        "SELECT id, display_name, created_at, last_seen_at, token_hash FROM users WHERE deleted_at IS NULL "
+        "ORDER BY last_seen_at DESC LIMIT $1",
+        static_cast<std::int64_t>(limit));
+    std::vector<std::pair<std::string, User>> out;
+    out.reserve(r.size());
+    for (const auto& row : r) out.emplace_back(row[4].as<std::string>(), read_user(row));
+    return out;
+  });
+}
+
 std::optional<User> PostgresDatabase::find_user(const std::string& id) {
   return with_read_transaction([&](pqxx::read_transaction& w) -> std::optional<User> {
     auto r = w.exec_params(

@@ -23,7 +23,13 @@ void SqliteDatabase::write_history(const std::vector<HistoryEvent>& events) {
     Statement joined(c,
                      "INSERT INTO lobby_members (lobby_id, user_id, first_joined_at) VALUES (?1, ?2, ?3) "
                      "ON CONFLICT (lobby_id, user_id) DO NOTHING");
+    Statement seen(c, "UPDATE users SET last_seen_at = MAX(last_seen_at, ?2) WHERE id = ?1");
     for (const auto& e : events) {
+      if (e.kind == HistoryEvent::Kind::user_seen) {
+        seen.bind(1, e.members.at(0)).bind(2, e.at_ms).step();
+        seen.reset();
+        continue;
+      }
       if (e.kind == HistoryEvent::Kind::member_joined) {
         joined.bind(1, e.lobby_id).bind(2, e.members.at(0)).bind(3, e.at_ms).step();
         joined.reset();

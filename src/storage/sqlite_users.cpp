@@ -24,6 +24,17 @@ std::optional<User> SqliteDatabase::find_user_by_token_hash(const std::string& t
   return read_user(s);
 }
 
+std::vector<std::pair<std::string, User>> SqliteDatabase::recent_users(std::size_t limit) {
+  auto c = acquire();
+  Statement s(*c,
+              "SELECT id, display_name, created_at, last_seen_at, token_hash FROM users WHERE deleted_at IS NULL "
+              "ORDER BY last_seen_at DESC LIMIT ?1");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<std::pair<std::string, User>> out;
+  while (s.step()) out.emplace_back(s.text(4), read_user(s));
+  return out;
+}
+
 std::optional<User> SqliteDatabase::find_user(const std::string& id) {
   auto c = acquire();
   Statement s(*c, "SELECT id, display_name, created_at, last_seen_at FROM users WHERE id = ?1 AND deleted_at IS NULL");

@@ -52,6 +52,7 @@ class App {
  private:
   void build_routes();
   std::shared_ptr<ice::IceProvider> make_ice_provider();
+  void preload_tokens();  // a single node fills the token cache at start (auth/token_cache.hpp)
 
   core::Config config_;
   std::unique_ptr<storage::Database> db_;

@@ -35,8 +35,11 @@ struct Config {
   std::chrono::milliseconds db_unavailable_backoff{1'000};  // fail fast this long after a failed connect
 
   // Token -> user cache in front of the users table (auth/token_cache.hpp). 0 disables either.
-  std::chrono::milliseconds token_cache_ttl{5'000};
-  std::size_t token_cache_size = 2'048;  // ~550 B each; with a 5 s TTL this covers 400 sign-ins/s
+  // A negative TTL (the default) is resolved by resolve_cluster: an hour on a single node, where
+  // every change to a user goes through this server; 5 s with --cluster, where another node may
+  // revoke a token.
+  std::chrono::milliseconds token_cache_ttl{-1};
+  std::size_t token_cache_size = 32'768;  // ~370 B each (12 MB when full)
   // Match history written behind the matches (storage/history_writer.hpp).
   std::chrono::milliseconds history_flush_interval{100};
   std::size_t history_max_queued = 10'000;
@@ -112,8 +115,13 @@ struct Config {
   std::chrono::milliseconds lease_margin{0};
 };
 
-// Fills the lease defaults and checks the multi-node settings (throws std::invalid_argument):
-// parse_config calls it, and App::start for configs built in code.
+// The token cache's TTL by mode (Config::token_cache_ttl).
+inline constexpr std::chrono::milliseconds kSingleNodeTokenCacheTtl{3'600'000};
+inline constexpr std::chrono::milliseconds kClusterTokenCacheTtl{5'000};
+
+// Fills the defaults that depend on the mode (the lease timing, the token cache's TTL) and checks
+// the multi-node settings (throws std::invalid_argument): parse_config calls it, and App::start
+// for configs built in code.
 void resolve_cluster(Config& config);
 
 // What parsing the command line produced: either a config to run with, or text to print and

@@ -46,6 +46,9 @@ class Database {
   virtual std::optional<User> find_user(const std::string& id) = 0;
   virtual std::optional<User> rename_user(const std::string& id, const std::string& display_name) = 0;
   virtual void touch_user(const std::string& id, std::int64_t now_ms) = 0;
+  // The `limit` users seen most recently (not deleted), newest first, each with its token hash:
+  // what App puts in the token cache at start (auth/token_cache.hpp).
+  virtual std::vector<std::pair<std::string, User>> recent_users(std::size_t limit) = 0;
   // Sign out everywhere: the user's token hash becomes `token_hash`, so the old token stops
   // working. False when there is no such user.
   virtual bool replace_token_hash(const std::string& id, const std::string& token_hash) = 0;

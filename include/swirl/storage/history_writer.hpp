@@ -25,6 +25,9 @@
 //     user's lobby_members rows; the anonymous id never joined anything);
 //   * past the bound a join is dropped, counted and logged; that user then cannot be banned once
 //     gone from the lobby's live actor (what a failed write cost when the join was awaited).
+//
+// A user's last_seen_at rides along the same way (add_seen): a call answered from the token cache
+// queues it instead of waiting for a database write (api/users_api.cpp).
 
 #include <atomic>
 #include <chrono>
@@ -59,6 +62,10 @@ struct HistoryCounters {
   std::atomic<std::uint64_t> joins_written{0};
   std::atomic<std::uint64_t> join_errors{0};
   std::atomic<std::uint64_t> joins_dropped{0};
+  // The same for last_seen_at updates (add_seen), which share the joins' queue and bound.
+  std::atomic<std::uint64_t> seen_written{0};
+  std::atomic<std::uint64_t> seen_errors{0};
+  std::atomic<std::uint64_t> seen_dropped{0};
 };
 
 class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
@@ -74,6 +81,8 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   // Queues "user_id first joined lobby_id at at_ms" (any thread). Dropped and counted when the
   // joins' queue is full.
   void add_join(const std::string& lobby_id, const std::string& user_id, std::int64_t at_ms);
+  // Queues "user_id was seen at at_ms" (any thread), in the joins' queue.
+  void add_seen(const std::string& user_id, std::int64_t at_ms);
   // Starts a flush now instead of at the end of the interval (any thread).
   void flush_soon();
   // Writes everything queued so far on the calling thread, after a flush in progress. Blocks:
@@ -91,8 +100,9 @@ class HistoryWriter : public std::enable_shared_from_this<HistoryWriter> {
   const HistoryLimits& limits() const { return limits_; }
 
  private:
-  void arm_timer();    // on strand_
-  void start_flush();  // on strand_
+  void queue_join(storage::HistoryEvent event);  // add_join, add_seen
+  void arm_timer();                              // on strand_
+  void start_flush();                            // on strand_
   void write_queued();
   void write_queued_locked();  // with write_mu_ held
   void write_batch(std::vector<storage::HistoryEvent>& batch);

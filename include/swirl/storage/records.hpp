@@ -79,7 +79,9 @@ struct HistoryEvent {
   // pairs_met: the members' pairs count as having met (match_pairs), for a match started with
   // with_pairs = false once media flowed or it ended for a reason other than no_media.
   // member_joined: members[0] joined the lobby (lobby_members; kept once, the first time).
-  enum class Kind { match_started, match_ended, pairs_met, member_joined };
+  // user_seen: members[0] made an authenticated call at at_ms (users.last_seen_at, which never
+  // moves back).
+  enum class Kind { match_started, match_ended, pairs_met, member_joined, user_seen };
   Kind kind = Kind::match_started;
   std::string lobby_id;  // match_started, pairs_met, member_joined
   std::string match_id;
