@@ -6,10 +6,11 @@
 // connections. Thread-safe.
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 
 #include "swirl/lobby/mailbox.hpp"
 
@@ -27,13 +28,14 @@ class UserSessions : public std::enable_shared_from_this<UserSessions> {
   // Closes every registered connection of the user with `code` and `reason`; returns how many.
   std::size_t close_all(const std::string& user_id, std::uint16_t code, const std::string& reason);
   std::size_t size() const;
-  // What add()'s handle does when it goes.
-  void remove(const std::string& user_id, std::uint64_t id);
 
  private:
+  struct Registration;  // add()'s handle
+  void remove(const Registration* registration);
+
   mutable std::mutex mu_;
-  std::map<std::string, std::map<std::uint64_t, std::weak_ptr<lobby::Mailbox>>> by_user_;
-  std::uint64_t next_id_ = 0;
+  // user id (a view of the registration's own copy) -> each of the user's open connections.
+  std::unordered_multimap<std::string_view, Registration*> by_user_;
 };
 
 }  // namespace swirl::api
