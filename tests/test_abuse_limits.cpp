@@ -108,6 +108,32 @@ TEST_CASE("open WebSockets per address and in all: refused at the upgrade", "[ab
   }));
 }
 
+TEST_CASE("no per-address WebSocket limit (0): one address opens as many as the global cap allows", "[abuse][ws]") {
+  TestServer server(Backend::sqlite, [](swirl::core::Config& c) {
+    c.ws_max_per_address = 0;
+    c.ws_max_connections = 3;
+  });
+  Interactions it(server);
+  auto& owner = it.user("Olga");
+  auto lobby = it.create_lobby(owner, "Open", 2, {{"max_members", 10}});
+  for (const char* name : {"Ada", "Bob", "Cy"}) it.user(name).join(lobby);
+  auto refused = refused_join(server.port(), lobby, it.user("Dee").token);
+  CHECK(refused.status == 503);  // the global cap, never the per-address one
+  CHECK(refused.error_code() == "server_full");
+  CHECK(metric(server, "swirl_abuse_refusals_total{limit=\"websockets_per_address\"}") == 0);
+  // The total is still counted and given back when a connection ends.
+  it.user("Ada").ws->close();
+  it.user("Ada").ws.reset();
+  CHECK(wait_until([&] {
+    try {
+      it.user("Dee").join(lobby);
+      return true;
+    } catch (const HandshakeRefused&) {
+      return false;
+    }
+  }));
+}
+
 TEST_CASE("the global WebSocket cap answers 503 server_full", "[abuse][ws]") {
   TestServer server(Backend::sqlite, [](swirl::core::Config& c) { c.ws_max_connections = 1; });
   Interactions it(server);

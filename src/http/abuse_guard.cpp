@@ -80,6 +80,9 @@ std::shared_ptr<void> AbuseGuard::admit_websocket(const Request& req, const std:
     throw RetryLater(Status::service_unavailable, "server_full",
                      "the server has as many WebSocket connections as it takes; try again shortly", kServerFullRetry);
   }
+  // Without a per-address limit there is nothing to count per address: no slot (and ~50 bytes
+  // less per open connection).
+  if (limiter_->limits().ws_per_address == 0) return admission;
   admission->slot = limiter_->open_ws(client);
   if (!admission->slot)
     throw RetryLater(Status::too_many_requests, "too_many_connections",
