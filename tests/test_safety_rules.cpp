@@ -6,6 +6,7 @@
 #include <string>
 #include <variant>
 
+#include "swirl/lobby/blocked_users.hpp"
 #include "swirl/lobby/matchmaking.hpp"
 #include "swirl/lobby/protocol.hpp"
 #include "swirl/lobby/safety.hpp"
@@ -104,4 +105,20 @@ TEST_CASE("block and report messages parse into commands, and bad ones are inval
   std::string long_details =
       R"({"type":"report","user_id":"AAAAAAAAAAAAAAAA","reason":"spam","details":")" + std::string(501, 'x') + "\"}";
   CHECK(error_code_of(parse(long_details)) == "invalid_message");
+}
+
+TEST_CASE("the blocked-users index: exact on a single node, always 'maybe' on a cluster node", "[safety][block]") {
+  swirl::lobby::BlockedUsers single(true);
+  CHECK_FALSE(single.may_have_blocks("u-ada"));
+  single.load({"u-ada", "u-bob"});
+  CHECK(single.may_have_blocks("u-ada"));
+  CHECK(single.may_have_blocks("u-bob"));
+  CHECK_FALSE(single.may_have_blocks("u-cy"));
+  single.add("u-cy", "u-dee");  // both sides of a new block
+  CHECK(single.may_have_blocks("u-cy"));
+  CHECK(single.may_have_blocks("u-dee"));
+  CHECK(single.size() == 4);
+
+  swirl::lobby::BlockedUsers cluster(false);  // another node may store a block: read everyone's
+  CHECK(cluster.may_have_blocks("u-cy"));
 }

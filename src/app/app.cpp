@@ -78,6 +78,7 @@ void App::start() {
   services_ = std::make_unique<api::Services>(
       api::Services{config_, *pool_, *db_, *token_cache_, *abuse_, *user_sessions_, supervisor_->history()});
   supervisor_->set_ice_provider(make_ice_provider());
+  supervisor_->set_blocked_users(load_blocked_users());
   if (config_.cluster) {
     cluster::LeaseSettings lease{config_.node_id.empty() ? cluster::default_node_id() : config_.node_id,
                                  config_.database_url, config_.lease_ttl, config_.lease_renew, config_.lease_margin};
@@ -137,6 +138,14 @@ void App::preload_tokens() {
   spdlog::info(
       "token cache: {} most recently seen user(s) loaded in {} ms", held,
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+}
+
+// On a single node every block is stored through this server: the lobbies can tell, without a
+// database read, that a member has none (lobby/blocked_users.hpp).
+std::shared_ptr<lobby::BlockedUsers> App::load_blocked_users() {
+  auto users = std::make_shared<lobby::BlockedUsers>(!config_.cluster);
+  if (!config_.cluster) users->load(db_->users_with_blocks());
+  return users;
 }
 
 std::shared_ptr<ice::IceProvider> App::make_ice_provider() {

@@ -107,10 +107,7 @@ void LobbyServer::run_matching() {
       return;
     }
     // Whom they blocked (or were blocked by) is known before they are matched (lobby_safety.cpp).
-    if (m.blocks != BlocksLoad::loaded) {
-      load_blocks(m);
-      return;
-    }
+    if (m.blocks != BlocksLoad::loaded && !load_blocks(m)) return;
     ready.push_back({m.mid, m.ready_since_ms, m.ready_order});
   });
   bool matched = static_cast<int>(ready.size()) >= record_.settings.group_size;

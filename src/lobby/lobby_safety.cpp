@@ -8,6 +8,7 @@
 #include <boost/asio/bind_executor.hpp>
 
 #include "swirl/core/random.hpp"
+#include "swirl/lobby/blocked_users.hpp"
 #include "swirl/lobby/frames.hpp"
 #include "swirl/lobby/lobby_server.hpp"
 
@@ -35,6 +36,8 @@ void LobbyServer::block(Member& m, const BlockCommand& cmd) {
     send(m, error_frame("not_matched", kNotMatched));
     return;
   }
+  // In the index before it is stored: no member is matched as if it did not exist.
+  if (env_.blocked_users) env_.blocked_users->add(m.user_id, cmd.user_id);
   auto& db = env_.db;
   env_.pool.run(
       [&db, blocker = m.user_id, blocked = cmd.user_id, now = now_ms(), cap = env_.config.max_blocks_per_user] {
@@ -117,8 +120,12 @@ void LobbyServer::keep_apart(const std::string& blocker, const std::string& bloc
   schedule_matching();
 }
 
-void LobbyServer::load_blocks(Member& m) {
-  if (m.blocks != BlocksLoad::not_loaded) return;
+bool LobbyServer::load_blocks(Member& m) {
+  if (m.blocks != BlocksLoad::not_loaded) return false;
+  if (env_.blocked_users && !env_.blocked_users->may_have_blocks(m.user_id)) {
+    m.blocks = BlocksLoad::loaded;  // nobody blocked them and they blocked nobody
+    return true;
+  }
   m.blocks = BlocksLoad::loading;
   auto& db = env_.db;
   env_.pool.run([&db, user = m.user_id] { return db.load_blocks(user); },
@@ -126,6 +133,7 @@ void LobbyServer::load_blocks(Member& m) {
                                                  std::exception_ptr e, std::vector<std::string> others) {
                   self->guarded([&] { self->blocks_loaded(user, seq, e, others); });
                 }));
+  return false;
 }
 
 void LobbyServer::blocks_loaded(const std::string& user_id, std::uint64_t join_seq, std::exception_ptr error,

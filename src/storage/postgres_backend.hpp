@@ -99,6 +99,7 @@ class PostgresDatabase final : public Database {
   BlockStored block_user(const std::string& blocker, const std::string& blocked, std::int64_t now,
                          std::size_t max_blocks) override;
   std::vector<std::string> load_blocks(const std::string& user_id) override;
+  std::vector<std::string> users_with_blocks() override;
   bool add_report(const ReportRecord& r, std::size_t max_per_hour) override;
   std::vector<ReportView> load_reports(const std::string& lobby_id, std::size_t limit) override;
   bool delete_report(const std::string& lobby_id, const std::string& report_id) override;

@@ -33,6 +33,15 @@ std::vector<std::string> PostgresDatabase::load_blocks(const std::string& user_i
   });
 }
 
+std::vector<std::string> PostgresDatabase::users_with_blocks() {
+  return with_read_transaction([&](pqxx::read_transaction& w) {
+    std::vector<std::string> out;
+    for (const auto& r : w.exec("SELECT blocker_id FROM user_blocks UNION SELECT blocked_id FROM user_blocks"))
+      out.push_back(r[0].as<std::string>());
+    return out;
+  });
+}
+
 bool PostgresDatabase::add_report(const ReportRecord& r, std::size_t max_per_hour) {
   return with_transaction([&](pqxx::work& w) {
     // One reporter's reports are counted and added one caller at a time: their user row is the lock.

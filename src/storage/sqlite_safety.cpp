@@ -32,6 +32,14 @@ std::vector<std::string> SqliteDatabase::load_blocks(const std::string& user_id)
   return out;
 }
 
+std::vector<std::string> SqliteDatabase::users_with_blocks() {
+  auto c = acquire();
+  Statement s(*c, "SELECT blocker_id FROM user_blocks UNION SELECT blocked_id FROM user_blocks");
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
 bool SqliteDatabase::add_report(const ReportRecord& r, std::size_t max_per_hour) {
   return with_transaction([&](Connection& c) {
     {

@@ -19,6 +19,7 @@
 #include "swirl/http/router.hpp"
 #include "swirl/http/static_files.hpp"
 #include "swirl/ice/ice_provider.hpp"
+#include "swirl/lobby/blocked_users.hpp"
 #include "swirl/storage/database.hpp"
 
 namespace swirl {
@@ -52,6 +53,7 @@ class App {
  private:
   void build_routes();
   std::shared_ptr<ice::IceProvider> make_ice_provider();
+  std::shared_ptr<lobby::BlockedUsers> load_blocked_users();
   void preload_tokens();  // a single node fills the token cache at start (auth/token_cache.hpp)
 
   core::Config config_;

@@ -41,6 +41,7 @@
 namespace swirl::lobby {
 
 class LobbyServer;
+class BlockedUsers;
 
 // Process-wide counters, ready to become metrics.
 struct LobbyCounters {
@@ -68,6 +69,8 @@ struct LobbyEnvironment {
   std::shared_ptr<ice::IceProvider> ice = nullptr;
   // A block was stored by a member of `from`: the other live lobbies apply it too (apply_block).
   std::function<void(const std::string& blocker, const std::string& blocked, const LobbyServer* from)> on_blocked;
+  // Who may have blocks (lobby/blocked_users.hpp); null: everyone's are read.
+  std::shared_ptr<BlockedUsers> blocked_users = nullptr;
 };
 
 // A user whose WebSocket was accepted, asking to enter the lobby.
@@ -226,7 +229,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   // blocker left) and keeps them apart from now on. No-op unless both hold a dense id here.
   void keep_apart(const std::string& blocker, const std::string& blocked);
   // Starts loading `m`'s blocks (once); they are matched once it is done.
-  void load_blocks(Member& m);
+  // True when they are known at once (no block to read: lobby/blocked_users.hpp).
+  bool load_blocks(Member& m);
   void blocks_loaded(const std::string& user_id, std::uint64_t join_seq, std::exception_ptr error,
                      const std::vector<std::string>& others);
 

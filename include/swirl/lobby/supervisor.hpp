@@ -66,6 +66,8 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
   storage::HistoryWriter& history() { return *history_; }
   // Before the first join: where lobbies get their members' ICE servers.
   void set_ice_provider(std::shared_ptr<ice::IceProvider> provider) { env_.ice = std::move(provider); }
+  // Before the first join: who may have blocks (lobby/blocked_users.hpp).
+  void set_blocked_users(std::shared_ptr<BlockedUsers> users) { env_.blocked_users = std::move(users); }
   std::size_t live_lobbies() const { return live_count_.load(); }
   // Multi-node mode (docs/scaling.md), before the first join: a lobby is spawned only under a
   // lease from `keeper`, and stops (members closed with 4005) when the lease is lost.

@@ -101,6 +101,8 @@ class Database {
                                  std::size_t max_blocks) = 0;
   // Everyone `user_id` has blocked or has been blocked by (either way, the pair is kept apart).
   virtual std::vector<std::string> load_blocks(const std::string& user_id) = 0;
+  // Every user who blocked someone or was blocked (lobby/blocked_users.hpp loads it at start).
+  virtual std::vector<std::string> users_with_blocks() = 0;
   // Stores a report, in one transaction; refused (false) when the reporter made max_per_hour
   // reports in this lobby in the hour before its created_at.
   virtual bool add_report(const ReportRecord& report, std::size_t max_per_hour) = 0;
