@@ -138,6 +138,7 @@ asio::awaitable<void> run_session(Stream stream, const Router& router, HttpLimit
     parser.body_limit(limits.max_body_bytes);
     // The head is all in the buffer: parse it here. (async_read_header would parse the same
     // bytes, then post its completion: one more round of the scheduler per request.)
+    ec = {};
     for (std::size_t used = 1; !ec && used > 0 && !parser.is_header_done();) {
       used = parser.put(buffer.data(), ec);
       buffer.consume(used);
