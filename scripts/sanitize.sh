@@ -22,7 +22,7 @@ mode=${1:-}
 # its file), plus the WebSocket receive's own tests.
 TSAN_SHARDS=(
   "[#test_lobby_ws],[#test_lobby_ws_limits],[#test_ws_frame],[#test_call_events],[#test_fault_isolation]"
-  "[#test_lobby_leave],[#test_ws_strict],[#test_owner_api],[#test_owner_kick],[#test_owner_state],[#test_owner_transfer],[#test_history],[#test_housekeeping],[#test_http_parts],[#test_media]"
+  "[#test_lobby_leave],[#test_ws_strict],[#test_owner_api],[#test_owner_kick],[#test_owner_state],[#test_owner_transfer],[#test_supervisor_join],[#test_history],[#test_housekeeping],[#test_http_parts],[#test_media]"
 )
 
 case $mode in

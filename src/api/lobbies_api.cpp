@@ -1,11 +1,13 @@
 #include "swirl/api/lobbies_api.hpp"
 
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
 #include <spdlog/spdlog.h>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
@@ -74,12 +76,19 @@ asio::awaitable<void> upgrade(LobbyServices& s, http::Stream stream, http::Reque
   // Complete the handshake here, then give the bare socket to the session: it keeps no HTTP
   // or Beast state. The socket moves over as it is, still registered with the reactor
   // (net/socket.hpp); its handlers are bound to the session's strand, later the lobby's.
-  beast::error_code ec;
   std::string accept = ws::accept_response(req, ws::offers_subprotocol(req, "swirl.v1") ? "swirl.v1" : "");
-  stream.expires_after(s.base.config.ws_hello_timeout);
-  co_await asio::async_write(stream, asio::buffer(accept), asio::redirect_error(asio::use_awaitable, ec));
-  stream.expires_never();
-  if (ec) co_return;
+  // The 101 is small and nothing else was written to the socket since the request: a
+  // non-blocking send takes it whole, without the round through the scheduler that an
+  // async_write's posted completion costs. Whatever it leaves goes the asynchronous way.
+  ssize_t sent = ::send(stream.socket().native_handle(), accept.data(), accept.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;
+  if (auto done = static_cast<std::size_t>(std::max<ssize_t>(sent, 0)); done < accept.size()) {
+    beast::error_code ec;
+    stream.expires_after(s.base.config.ws_hello_timeout);
+    co_await asio::async_write(stream, asio::buffer(accept) + done, asio::redirect_error(asio::use_awaitable, ec));
+    stream.expires_never();
+    if (ec) co_return;
+  }
   const std::string& lobby_id = admitted.lobby_id;
   const storage::User& user = admitted.user;
   // Who may be banned from the lobby: queued before the member is in, written behind with the
@@ -97,19 +106,15 @@ asio::awaitable<void> upgrade(LobbyServices& s, http::Stream stream, http::Reque
 
 }  // namespace
 
-void handle_ws_upgrade(LobbyServices& s, http::Stream stream, http::Request request, std::string leftover,
-                       std::string client) {
-  // A strand: Beast's timeout handlers run on the coroutine's executor (http_server.cpp).
-  auto ex = asio::make_strand(stream.get_executor());
-  asio::co_spawn(ex, upgrade(s, std::move(stream), std::move(request), std::move(leftover), std::move(client)),
-                 [](std::exception_ptr e) {
-                   if (!e) return;
-                   try {
-                     std::rethrow_exception(e);
-                   } catch (const std::exception& ex2) {
-                     spdlog::error("websocket upgrade ended by exception: {}", ex2.what());
-                   }
-                 });
+asio::awaitable<void> handle_ws_upgrade(LobbyServices& s, http::Stream stream, http::Request request,
+                                        std::string leftover, std::string client) {
+  // Runs in the HTTP connection's coroutine, on its strand (where Beast's timeout handlers run):
+  // no coroutine and strand of its own, so no extra round through the scheduler.
+  try {
+    co_await upgrade(s, std::move(stream), std::move(request), std::move(leftover), std::move(client));
+  } catch (const std::exception& e) {
+    spdlog::error("websocket upgrade ended by exception: {}", e.what());
+  }
 }
 
 void register_lobby_routes(http::Router& router, LobbyServices& s) {

@@ -102,11 +102,12 @@ void App::start() {
   server_->set_request_gate([this](const http::Request& req, const std::string& peer, std::string& client) {
     return abuse_->admit_request(req, peer, client);
   });
-  server_->set_upgrade_handler([this](http::Stream stream, http::Request req, boost::beast::flat_buffer buffer,
-                                      std::string client) {
-    std::string leftover = boost::beast::buffers_to_string(buffer.data());
-    api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover), std::move(client));
-  });
+  server_->set_upgrade_handler(
+      [this](http::Stream stream, http::Request req, boost::beast::flat_buffer buffer, std::string client) {
+        std::string leftover = boost::beast::buffers_to_string(buffer.data());
+        return api::handle_ws_upgrade(*lobby_services_, std::move(stream), std::move(req), std::move(leftover),
+                                      std::move(client));
+      });
   port_ = server_->listen(config_.listen_address, config_.port);
   if (config_.public_url.empty()) {
     // Invite links then take their host from the request's Host header (validated as

@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 
 #include "swirl/core/clock.hpp"
 #include "swirl/lobby/frames.hpp"
@@ -65,14 +66,24 @@ void LobbyServer::schedule_heartbeat() {
 }
 
 void LobbyServer::join(JoinRequest request) {
-  asio::post(strand_, [self = shared_from_this(), request = std::move(request)]() mutable {
-    if (self->stopped_) {
-      // Stopped between the supervisor's lookup and now: let the supervisor place it again.
-      self->env_.on_bounced_join(std::move(request));
-      return;
-    }
-    self->guarded([&] { self->do_join(request); });
+  asio::post(strand_,
+             [self = shared_from_this(), request = std::move(request)]() mutable { self->enter(std::move(request)); });
+}
+
+void LobbyServer::join_now(JoinRequest request) {
+  asio::dispatch(strand_, [self = shared_from_this(), request = std::move(request)]() mutable {
+    self->enter(std::move(request));
   });
+}
+
+void LobbyServer::enter(JoinRequest request) {
+  if (stopped_) {
+    // Stopped between the supervisor's lookup and now: let the supervisor place it again. It
+    // posts, so a bounce never runs inside the join that bounced.
+    env_.on_bounced_join(std::move(request));
+    return;
+  }
+  guarded([&] { do_join(request); });
 }
 
 void LobbyServer::handle_message(const std::shared_ptr<Mailbox>& from, MemberId mid, ClientCommand& command) {

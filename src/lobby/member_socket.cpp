@@ -19,7 +19,9 @@ void MemberSocket::join(ApplicationSupervisor& supervisor, std::string lobby_id,
   join.on_attached = [weak = weak_from_this()](std::shared_ptr<LobbyServer> l, MemberId mid) {
     if (auto self = weak.lock()) self->on_attached(std::move(l), mid);
   };
-  supervisor.attach(std::move(join));
+  // The upgrade's coroutine ends with this call: the supervisor and the lobby may take the
+  // join at once, inside it.
+  supervisor.attach_now(std::move(join));
 }
 
 void MemberSocket::on_attached(std::shared_ptr<LobbyServer> l, MemberId mid) {

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 
 namespace swirl::lobby {
 namespace asio = boost::asio;
@@ -28,6 +29,8 @@ ApplicationSupervisor::ApplicationSupervisor(asio::any_io_executor executor, con
       removed(id, lobby);
     });
   };
+  // Posted (attach, not attach_now): the bounce runs after the removal the stopped lobby has
+  // posted already, never inside the join that bounced, which would meet the same lobby again.
   env_.on_bounced_join = [this](JoinRequest request) { attach(std::move(request)); };
   // A new block reaches every other live lobby; each applies it if it holds both users. (Blocks
   // are rare and capped per user; a lobby not live yet loads them when its members get ready.)
@@ -46,6 +49,12 @@ void ApplicationSupervisor::attach(JoinRequest request) {
   });
 }
 
+void ApplicationSupervisor::attach_now(JoinRequest request) {
+  asio::dispatch(strand_, [self = shared_from_this(), request = std::move(request)]() mutable {
+    self->do_attach(std::move(request));
+  });
+}
+
 void ApplicationSupervisor::refuse(JoinRequest& request, const std::string& code, const std::string& message,
                                    std::uint16_t close) {
   request.mailbox->deliver(make_frame(error_frame(code, message)));
@@ -55,7 +64,9 @@ void ApplicationSupervisor::refuse(JoinRequest& request, const std::string& code
 void ApplicationSupervisor::do_attach(JoinRequest request) {
   auto it = lobbies_.find(request.lobby_id);
   if (it != lobbies_.end() && it->second.lobby) {
-    it->second.lobby->join(std::move(request));
+    // Dispatched: the join may run inside this handler, which does nothing after it (nor do
+    // removed(), the other caller, or attach()'s and attach_now()'s handlers).
+    it->second.lobby->join_now(std::move(request));
     return;
   }
   if (it == lobbies_.end()) {

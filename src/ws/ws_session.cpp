@@ -42,7 +42,14 @@ bool WsSession::attach(Strand strand, std::shared_ptr<MessageHandler> handler) {
   handler_ = std::move(handler);
   if (state_ == State::attaching) state_ = State::open;
   last_received_ = Clock::now();
-  // Not inline: the caller is inside its own join handler, and pending input would re-enter it.
+  // No input yet: start the first read here. It only starts a receive, whose completion is
+  // posted, never run inside this call.
+  if (partial_.empty()) {
+    do_read();
+    return true;
+  }
+  // Input that came with the handshake is handled later, not inline: the caller is inside its
+  // own join handler, and the messages would re-enter it.
   asio::post(strand_, [self = shared_from_this()] {
     if (self->state_ == State::closed) return;
     if (!self->partial_.empty()) {

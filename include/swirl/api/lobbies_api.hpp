@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 
 #include "swirl/api/services.hpp"
@@ -22,10 +23,11 @@ struct LobbyServices {
 
 void register_lobby_routes(http::Router& router, LobbyServices& services);
 
-// Handles an upgrade request handed over by the HTTP server; `leftover` holds bytes read past
-// the request (a client may send its first frames right behind its handshake); `client` is the
-// client's address as the HTTP server's request gate resolved it.
-void handle_ws_upgrade(LobbyServices& services, http::Stream stream, http::Request request, std::string leftover,
-                       std::string client);
+// Handles an upgrade request handed over by the HTTP server, on the connection's coroutine and
+// strand; `leftover` holds bytes read past the request (a client may send its first frames right
+// behind its handshake); `client` is the client's address as the HTTP server's request gate
+// resolved it.
+boost::asio::awaitable<void> handle_ws_upgrade(LobbyServices& services, http::Stream stream, http::Request request,
+                                               std::string leftover, std::string client);
 
 }  // namespace swirl::api

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -41,11 +42,13 @@ struct HttpLimits {
 };
 
 // Takes over a connection whose request asked for a WebSocket upgrade. The request has been
-// read completely; the handler owns the stream from here on.
+// read completely; the handler owns the stream from here on. The connection's coroutine awaits
+// the returned coroutine, so the upgrade runs on the connection's strand (where Beast's timeout
+// handlers run too) without a spawn of its own; the connection ends when it returns.
 // `client` is the client's address as the request gate resolved it (the TCP peer, or the
 // trusted proxy's forwarded address); over TLS the stream's own peer is an in-process socket.
-using UpgradeHandler =
-    std::function<void(Stream stream, Request request, boost::beast::flat_buffer buffer, std::string client)>;
+using UpgradeHandler = std::function<boost::asio::awaitable<void>(
+    Stream stream, Request request, boost::beast::flat_buffer buffer, std::string client)>;
 
 // Asked for every request once it has been read, before it is dispatched or upgraded: sets
 // `client` to the request's client address (which the router and handlers see as

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -99,6 +100,11 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
 
   void start();
   void join(JoinRequest request);
+  // The same, but run at once when the strand is free (asio::dispatch), else queued behind what
+  // is. Only for the supervisor, whose handler does nothing after this call: the join may run
+  // inside it. (A join that finds the lobby stopped still goes back through the supervisor's
+  // posting attach(), so it never re-enters the same stopped lobby.)
+  void join_now(JoinRequest request);
   // A member's command. Must be called on this lobby's strand: an attached session runs there.
   // `mid` is the member id the session was given when attached; a session that was replaced
   // or removed is ignored.
@@ -110,6 +116,13 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void run(F f) {
     boost::asio::post(strand_,
                       [self = shared_from_this(), f = std::move(f)]() mutable { self->guarded([&] { f(*self); }); });
+  }
+  // The same, but run at once when the strand is free (asio::dispatch). Only for a caller that
+  // does nothing after this call (the supervisor's ask(), whose answer is posted back).
+  template <class F>
+  void run_now(F f) {
+    boost::asio::dispatch(
+        strand_, [self = shared_from_this(), f = std::move(f)]() mutable { self->guarded([&] { f(*self); }); });
   }
 
   // Stops the lobby: every member is sent `frame` (if any) and closed with code/reason.
@@ -162,6 +175,7 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   void fail(const std::string& what);
 
   // Entry points, on the strand (lobby_server.cpp).
+  void enter(JoinRequest request);  // join and join_now: bounced if stopped, else do_join
   void do_join(JoinRequest& request);
   // Tells a join the rule refused why (`error`) and closes it (docs/protocol.md, "Errors").
   void refuse_join(JoinRequest& request, Entry entry, const EntryFacts& facts, std::int64_t now);

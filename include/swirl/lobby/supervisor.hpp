@@ -15,6 +15,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
@@ -45,6 +46,11 @@ class ApplicationSupervisor : public std::enable_shared_from_this<ApplicationSup
 
   // Places an accepted connection in its lobby, spawning the lobby if needed.
   void attach(JoinRequest request);
+  // The same, but run at once when the supervisor's strand is free (asio::dispatch), and so the
+  // live lobby's join too: for the upgrade, whose coroutine ends with this call. Nothing that
+  // runs on the supervisor's or a lobby's strand may call it (a join bounced by a stopped lobby
+  // comes back through attach(), which posts).
+  void attach_now(JoinRequest request);
 
   // Runs f(LobbyServer&) on the live lobby's strand and returns its result, or nullopt when
   // the lobby has no live actor. The caller resumes on its own executor.
@@ -147,9 +153,13 @@ boost::asio::awaitable<std::optional<std::invoke_result_t<F&, LobbyServer&>>> Ap
     auto job = std::make_shared<F>(std::move(f));
     auto run_on = [reply, job](const std::shared_ptr<LobbyServer>& lobby) {
       if (!lobby) return;  // reply's destructor answers nullopt
-      lobby->run([reply, job](LobbyServer& l) { (*reply)(Result{(*job)(l)}); });
+      lobby->run_now([reply, job](LobbyServer& l) { (*reply)(Result{(*job)(l)}); });
     };
-    boost::asio::post(self->strand_, [self, lobby_id = std::move(lobby_id), run_on, spawn]() mutable {
+    // Dispatched, not posted: when the supervisor's strand and then the lobby's are free, the
+    // lookup and f run at once, inside this initiation, instead of costing a round of the
+    // scheduler each. Neither touches the caller; the answer itself is posted (AskReply), so
+    // the awaiting coroutine never resumes inside its own initiation.
+    boost::asio::dispatch(self->strand_, [self, lobby_id = std::move(lobby_id), run_on, spawn]() mutable {
       auto it = self->lobbies_.find(lobby_id);
       if (it == self->lobbies_.end()) {
         if (!spawn) return;
