@@ -26,6 +26,18 @@ double metric(TestServer& server, const std::string& sample) {
 
 std::string ws_path(const std::string& lobby) { return "/api/lobbies/" + lobby + "/ws"; }
 
+// `name` joins `lobby` once a connection cap lets them in (another connection has just closed).
+bool joins_once_a_place_frees(Interactions& it, const std::string& name, const std::string& lobby) {
+  return wait_until([&] {
+    try {
+      it.user(name).join(lobby);
+      return true;
+    } catch (const HandshakeRefused&) {
+      return false;
+    }
+  });
+}
+
 }  // namespace
 
 TEST_CASE("user creations per minute per address: 429 with Retry-After and a JSON error", "[abuse][http]") {
@@ -98,14 +110,7 @@ TEST_CASE("open WebSockets per address and in all: refused at the upgrade", "[ab
   // A slot is given back when a connection ends.
   b.ws->close();
   b.ws.reset();
-  CHECK(wait_until([&] {
-    try {
-      it.user("Cy").join(lobby);
-      return true;
-    } catch (const HandshakeRefused&) {
-      return false;
-    }
-  }));
+  CHECK(joins_once_a_place_frees(it, "Cy", lobby));
 }
 
 TEST_CASE("no per-address WebSocket limit (0): one address opens as many as the global cap allows", "[abuse][ws]") {
@@ -124,14 +129,7 @@ TEST_CASE("no per-address WebSocket limit (0): one address opens as many as the 
   // The total is still counted and given back when a connection ends.
   it.user("Ada").ws->close();
   it.user("Ada").ws.reset();
-  CHECK(wait_until([&] {
-    try {
-      it.user("Dee").join(lobby);
-      return true;
-    } catch (const HandshakeRefused&) {
-      return false;
-    }
-  }));
+  CHECK(joins_once_a_place_frees(it, "Dee", lobby));
 }
 
 TEST_CASE("the global WebSocket cap answers 503 server_full", "[abuse][ws]") {
