@@ -175,3 +175,21 @@ TEST_CASE("pings within the rate are all answered", "[ws][wire][limits]") {
   }
   CHECK(j.server.app().ws_counters().closed_rate_limit.load() == 0);
 }
+
+TEST_CASE("a join's handshake response, welcome and first lobby snapshot leave in one write", "[ws][wire]") {
+  Joined j;
+  j.open();
+  auto welcome = j.ws.read_frame();
+  REQUIRE(welcome);
+  CHECK(json::parse(welcome->payload)["type"] == "welcome");
+  auto status = j.ws.read_frame();
+  REQUIRE(status);
+  CHECK(json::parse(status->payload)["type"] == "lobby_status");
+  CHECK(json::parse(status->payload)["member_count"] == 1);
+  // The only connection this server has had: the 101 and both frames were one sendmsg. (The
+  // server counts a write after it returns, which can be after the client has read it.)
+  auto& counters = j.server.app().ws_counters();
+  REQUIRE(wait_until([&] { return counters.messages_out.load() == 2; }));  // the 101 is not a message
+  CHECK(counters.accepted.load() == 1);
+  CHECK(counters.write_calls.load() == 1);
+}

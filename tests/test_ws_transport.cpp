@@ -54,13 +54,19 @@ struct RecordingHandler : swirl::ws::MessageHandler {
 
 // A connection on a real socket pair: the server side is a WsSession on its own io thread,
 // attached to a RecordingHandler; the client side is a RawWs.
+// `response`: a handshake response the session has still to write (ws/ws_session.hpp).
+// `small_buffers`: the session's socket send buffer at its minimum, so that a response of 1 MiB
+// waits for the client to read (the client's receive buffer starts at ~128 KiB).
 struct Pair {
-  explicit Pair(swirl::core::Config c = {})
+  explicit Pair(swirl::core::Config c = {}, std::string response = {}, bool small_buffers = false)
       : config(std::move(c)), acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0}) {
     client = std::make_unique<RawWs>(acceptor.local_endpoint().port());
     swirl::ws::WsSession::Socket socket(ioc.get_executor());
     acceptor.accept(socket);
-    session = std::make_shared<swirl::ws::WsSession>(std::move(socket), config, counters, "user", "lobby");
+    if (small_buffers) {
+      socket.set_option(asio::socket_base::send_buffer_size(4096));
+    }
+    session = std::make_shared<swirl::ws::WsSession>(std::move(socket), config, counters, "", std::move(response));
     handler = std::make_shared<RecordingHandler>();
     thread = std::thread([this] { ioc.run(); });
   }
@@ -73,21 +79,37 @@ struct Pair {
   }
   bool attach() {
     std::promise<bool> attached;
-    auto strand = asio::make_strand(ioc.get_executor());
-    asio::post(strand, [&, strand] { attached.set_value(session->attach(strand, handler)); });
+    asio::post(strand, [&] { attached.set_value(session->attach(strand, handler)); });
     return attached.get_future().get();
+  }
+  // Runs `f` on the connection's strand (once attached) and waits for it.
+  template <class F>
+  void on_strand(F f) {
+    std::promise<void> done;
+    asio::post(strand, [&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().get();
   }
 
   swirl::core::Config config;
   swirl::ws::WsCounters counters;
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{ioc.get_executor()};
+  swirl::ws::Strand strand = asio::make_strand(ioc.get_executor());
   asio::ip::tcp::acceptor acceptor;
   std::unique_ptr<RawWs> client;
   std::shared_ptr<swirl::ws::WsSession> session;
   std::shared_ptr<RecordingHandler> handler;
   std::thread thread;
 };
+
+// The next frame's payload, or "(end of stream)".
+std::string next_payload(RawWs& client) {
+  auto f = client.read_frame();
+  return f ? f->payload : std::string("(end of stream)");
+}
 
 }  // namespace
 
@@ -151,4 +173,53 @@ TEST_CASE("transport: a connection gone before it is attached refuses the handle
   REQUIRE(wait_until([&] { return p.counters.open.load() == 0; }));
   CHECK_FALSE(p.attach());
   CHECK(p.handler->snapshot().empty());
+}
+
+TEST_CASE("transport: the handshake response goes first, in one write with the frames sent in a batch",
+          "[ws][transport]") {
+  Pair p({}, "HTTP/1.1 101 Switching Protocols\r\n\r\n");
+  REQUIRE(p.attach());
+  CHECK(p.counters.write_calls.load() == 0);  // nothing is written before there is a frame
+  p.on_strand([&] {
+    swirl::ws::FlushBatch batch;
+    p.session->send(std::make_shared<const std::string>("one"));
+    p.session->send(std::make_shared<const std::string>("two"));
+  });
+  CHECK(p.counters.write_calls.load() == 1);
+  CHECK(p.client->handshake("") == "HTTP/1.1 101 Switching Protocols\r\n\r\n");
+  CHECK(next_payload(*p.client) == "one");
+  CHECK(next_payload(*p.client) == "two");
+  CHECK(p.counters.messages_out.load() == 2);
+}
+
+TEST_CASE("transport: a handshake response the client does not take ends the connection after the hello timeout",
+          "[ws][transport][limits]") {
+  swirl::core::Config c;
+  c.ws_hello_timeout = std::chrono::milliseconds(300);
+  // Larger than the socket buffers on both sides: a client that reads nothing leaves it unsent.
+  Pair p(c, std::string(1 << 20, 'x'), true);
+  REQUIRE(p.attach());
+  p.session->send(std::make_shared<const std::string>("welcome"));
+  REQUIRE(wait_until([&] { return p.handler->has("closed"); }));
+  CHECK(p.counters.open.load() == 0);
+  CHECK(p.counters.closed_too_slow.load() == 0);  // the response is no message: no queue bound hit
+}
+
+TEST_CASE("transport: once the client has taken the handshake response, the hello timeout no longer applies",
+          "[ws][transport][limits]") {
+  swirl::core::Config c;
+  c.ws_hello_timeout = std::chrono::milliseconds(1000);
+  const std::size_t size = 1 << 20;  // read at once: well inside the timeout
+  Pair p(c, std::string(size, 'x'), true);
+  REQUIRE(p.attach());
+  p.session->send(std::make_shared<const std::string>("welcome"));
+  // Read the response as it comes (the session writes the rest as the socket drains), then the frame.
+  CHECK(p.client->read_bytes(size) == std::string(size, 'x'));
+  CHECK(next_payload(*p.client) == "welcome");
+  // Past the hello timeout the connection is still open and still delivers.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // the window the deadline would have closed it in
+  CHECK_FALSE(p.handler->has("closed"));
+  p.session->send(std::make_shared<const std::string>("still here"));
+  CHECK(next_payload(*p.client) == "still here");
+  CHECK(p.counters.open.load() == 1);
 }

@@ -1,14 +1,8 @@
 #include "swirl/api/lobbies_api.hpp"
 
-#include <sys/socket.h>
-
-#include <algorithm>
-#include <cerrno>
-
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
 
 #include "swirl/api/lobby_admission.hpp"
@@ -73,34 +67,23 @@ asio::awaitable<void> upgrade(LobbyServices& s, http::Stream stream, http::Reque
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
     co_return;
   }
-  // Complete the handshake here, then give the bare socket to the session: it keeps no HTTP
-  // or Beast state. The socket moves over as it is, still registered with the reactor
-  // (net/socket.hpp); its handlers are bound to the session's strand, later the lobby's.
+  // Give the bare socket to the session: it keeps no HTTP or Beast state. The socket moves over
+  // as it is, still registered with the reactor (net/socket.hpp); its handlers are bound to the
+  // session's strand, later the lobby's. The 101 goes with it, unsent: the session writes it
+  // in one sendmsg with the welcome (and the lobby's snapshot) when the lobby has taken the
+  // join, so the client is woken once, not three times.
   std::string accept = ws::accept_response(req, ws::offers_subprotocol(req, "swirl.v1") ? "swirl.v1" : "");
-  // The 101 is small and nothing else was written to the socket since the request: a
-  // non-blocking send takes it whole, without the round through the scheduler that an
-  // async_write's posted completion costs. Whatever it leaves goes the asynchronous way.
-  ssize_t sent = ::send(stream.socket().native_handle(), accept.data(), accept.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) co_return;
-  if (auto done = static_cast<std::size_t>(std::max<ssize_t>(sent, 0)); done < accept.size()) {
-    beast::error_code ec;
-    stream.expires_after(s.base.config.ws_hello_timeout);
-    co_await asio::async_write(stream, asio::buffer(accept) + done, asio::redirect_error(asio::use_awaitable, ec));
-    stream.expires_never();
-    if (ec) co_return;
-  }
   const std::string& lobby_id = admitted.lobby_id;
   const storage::User& user = admitted.user;
   // Who may be banned from the lobby: queued before the member is in, written behind with the
   // history (storage/history_writer.hpp).
   if (admitted.new_member) s.base.history.add_join(lobby_id, user.id, core::now_ms());
-  auto connection = std::make_shared<ws::WsSession>(stream.release_socket(), s.base.config, s.ws_counters, user.id,
-                                                    lobby_id, std::move(leftover));
+  auto connection = std::make_shared<ws::WsSession>(stream.release_socket(), s.base.config, s.ws_counters,
+                                                    std::move(leftover), std::move(accept));
   auto member = std::make_shared<lobby::MemberSocket>(connection, user.id);
   // Held by the connection until it is gone: its place in the abuse limits, and its entry in the
   // user's open sockets (closed by sign out everywhere and account deletion).
-  connection->hold_until_closed(std::make_shared<std::pair<std::shared_ptr<void>, std::shared_ptr<void>>>(
-      std::move(admitted.abuse_slot), s.base.sessions.add(user.id, member)));
+  connection->hold_until_closed(std::move(admitted.abuse_slot), s.base.sessions.add(user.id, member));
   member->join(*s.supervisor, lobby_id, user.display_name);
 }
 

@@ -83,6 +83,8 @@ void LobbyServer::enter(JoinRequest request) {
     env_.on_bounced_join(std::move(request));
     return;
   }
+  // The welcome, the lobby's snapshot and the connection's handshake response leave in one write.
+  DeliveryBatch batch;
   guarded([&] { do_join(request); });
 }
 
@@ -186,7 +188,7 @@ void LobbyServer::do_join(JoinRequest& req) {
   req.on_attached(shared_from_this(), m.mid);
   m.mailbox->deliver(
       make_frame(welcome_frame(m, outcome != JoinOutcome::add, grant_ice(m), record_, settings_json_, env_.config)));
-  mark_status_dirty();
+  mark_status_dirty(StatusDue::now);
   update_idle_timer();
   if (m.status.matchable()) schedule_matching();
 }
@@ -315,10 +317,16 @@ void LobbyServer::send_to_match_peers(const Match& match, const Member& except, 
     if (peer != &except && peer->mailbox) peer->mailbox->deliver(shared);
 }
 
-void LobbyServer::mark_status_dirty() {
+void LobbyServer::mark_status_dirty(StatusDue when) {
   if (status_pending_) return;
-  status_pending_ = true;
   auto due = last_status_ + status_interval(members_.size());
+  if (when == StatusDue::now && due <= std::chrono::steady_clock::now()) {
+    // A join: the snapshot goes out in the same write as the welcome (enter() batches them).
+    // Bursts stay bounded: the next snapshot waits for the interval, as below.
+    broadcast_status();
+    return;
+  }
+  status_pending_ = true;
   if (due <= std::chrono::steady_clock::now()) {
     // Due already: after the handlers queued now, so one burst of changes makes one snapshot.
     // A post, not a timer at "now": arming the timer costs a timerfd_settime and an extra

@@ -77,6 +77,10 @@ void MemberSocket::on_close_frame(std::optional<std::uint16_t> code) {
   lobby_->handle_message(shared_from_this(), mid_, leave);
 }
 
+std::string MemberSocket::log_fields() const {
+  return "lobby=" + (lobby_ ? lobby_->id() : std::string()) + " user=" + user_id_;
+}
+
 void MemberSocket::on_closed() {
   lobby_->disconnected(shared_from_this(), user_id_);
   lobby_.reset();

@@ -14,14 +14,12 @@ namespace asio = boost::asio;
 using namespace detail;
 using Clock = std::chrono::steady_clock;
 
-WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id,
-                     std::string lobby_id, std::string pending)
+WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string pending,
+                     std::string response)
     : socket_(std::move(socket), config.ws_edge_recv),
       strand_(asio::make_strand(socket_.get_executor())),
       config_(config),
       counters_(counters),
-      user_id_(std::move(user_id)),
-      lobby_id_(std::move(lobby_id)),
       conn_id_(++counters.last_connection_id),
       partial_(std::move(pending)),
       last_received_(Clock::now()),
@@ -29,6 +27,15 @@ WsSession::WsSession(Socket socket, const core::Config& config, WsCounters& coun
       last_refill_(last_received_) {
   counters_.open++;
   counters_.accepted++;
+  if (!response.empty()) {
+    // Sent as it is, ahead of every frame, by the first flush (no frame header: header_length 0).
+    // Not a message: it counts toward neither bound of the queue.
+    Outgoing o{};
+    o.frame = std::make_shared<const std::string>(std::move(response));
+    o.control = true;
+    queue_.push_back(std::move(o));
+    response_unsent_ = true;
+  }
 }
 
 WsSession::~WsSession() {
@@ -93,7 +100,7 @@ void WsSession::heartbeat(Clock::time_point now) {
   if (silent >= config_.ws_idle_timeout) {
     // It did not answer a ping either: drop it (a close frame would not be read).
     counters_.closed_idle++;
-    spdlog::info("conn={} lobby={} user={} silent for {} ms, dropped", conn_id_, lobby_id_, user_id_,
+    spdlog::info("{} silent for {} ms, dropped", log_name(spdlog::level::info),
                  std::chrono::duration_cast<std::chrono::milliseconds>(silent).count());
     finish();
     return;
@@ -111,6 +118,12 @@ void WsSession::heartbeat(Clock::time_point now) {
     ping_outstanding_ = true;
     enqueue_control(Opcode::ping, {});
   }
+}
+
+std::string WsSession::log_name(spdlog::level::level_enum level) const {
+  if (!spdlog::should_log(level)) return {};
+  std::string fields = handler_ ? handler_->log_fields() : std::string();
+  return fmt::format("conn={}{}{}", conn_id_, fields.empty() ? "" : " ", fields);
 }
 
 // --- closing ------------------------------------------------------------------------------------
@@ -138,7 +151,7 @@ void WsSession::queue_close(std::optional<std::uint16_t> code, std::string_view 
 void WsSession::fail(std::uint16_t code, std::string_view reason) {
   if (state_ == State::closed) return;
   counters_.closed_protocol_error++;
-  spdlog::info("conn={} lobby={} user={} closing with {}: {}", conn_id_, lobby_id_, user_id_, code, reason);
+  spdlog::info("{} closing with {}: {}", log_name(spdlog::level::info), code, reason);
   failing_ = true;
   in_message_ = false;
   message_.clear();
@@ -171,12 +184,23 @@ void WsSession::arm_close_deadline() {
   });
 }
 
+// A handshake response the client does not take within the hello timeout ends the connection;
+// on_response_sent() disarms it.
+void WsSession::arm_hello_deadline() {
+  if (hello_deadline_) return;
+  hello_deadline_ = std::make_unique<asio::steady_timer>(strand_, core::coarse_deadline(config_.ws_hello_timeout));
+  hello_deadline_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec && self->response_unsent_) self->finish();
+  });
+}
+
 void WsSession::finish() {
   if (state_ == State::closed) return;
   state_ = State::closed;
   counters_.open--;
-  spdlog::info("conn={} lobby={} user={} WebSocket closed", conn_id_, lobby_id_, user_id_);
+  spdlog::info("{} WebSocket closed", log_name(spdlog::level::info));
   if (close_deadline_) close_deadline_->cancel();
+  if (hello_deadline_) hello_deadline_->cancel();
   boost::system::error_code ignored;
   // No shutdown() first: nothing else holds the descriptor, so close() alone sends the FIN (or
   // the RST when unread input is left, as shutdown-then-close would too).

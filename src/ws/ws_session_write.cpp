@@ -19,11 +19,37 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-bool is_close_frame(const std::uint8_t* header) {
-  return (header[0] & 0x0F) == static_cast<std::uint8_t>(Opcode::close);
+template <class Outgoing>
+bool is_close_frame(const Outgoing& o) {
+  return o.header_length > 0 && (o.header[0] & 0x0F) == static_cast<std::uint8_t>(Opcode::close);
 }
 
 }  // namespace
+
+// --- batches ------------------------------------------------------------------------------------
+
+FlushBatch::FlushBatch() : active_(current() == nullptr) {
+  if (active_) current() = this;
+}
+
+FlushBatch::~FlushBatch() {
+  if (!active_) return;
+  // Flushing may queue more (a failed write closes a session): loop until quiet.
+  for (std::size_t i = 0; i < sessions_.size(); ++i) {
+    auto s = std::move(sessions_[i]);
+    s->in_batch_ = false;
+    s->flush();
+  }
+  sessions_.clear();
+  current() = nullptr;
+}
+
+FlushBatch*& FlushBatch::current() {
+  thread_local FlushBatch* batch = nullptr;
+  return batch;
+}
+
+void FlushBatch::add(std::shared_ptr<WsSession> s) { sessions_.push_back(std::move(s)); }
 
 // --- writing ------------------------------------------------------------------------------------
 
@@ -54,8 +80,8 @@ void WsSession::enqueue(Payload frame, SendKind kind) {
     // The client is not reading fast enough. Drop what waits (but finish a frame already
     // partly written, or the framing breaks) and tell it why.
     counters_.closed_too_slow++;
-    spdlog::info("conn={} lobby={} user={} client too slow ({} messages, {} bytes queued)", conn_id_, lobby_id_,
-                 user_id_, queue_size(), queued_bytes_);
+    spdlog::info("{} client too slow ({} messages, {} bytes queued)", log_name(spdlog::level::info), queue_size(),
+                 queued_bytes_);
     drop_unsent();
     start_close(kPolicy, "client too slow");
     return;
@@ -84,6 +110,7 @@ void WsSession::schedule_flush() {
 void WsSession::flush() {
   if (state_ == State::closed || wait_writable_) return;
   bool close_went_out = false;
+  bool response_went_out = false;
   while (head_ < queue_.size()) {
     iovec iov[kMaxIov];
     int n = 0;
@@ -113,6 +140,7 @@ void WsSession::flush() {
         // the close deadline).
         wait_writable_ = true;
         if (close_queued_) arm_close_deadline();
+        if (response_unsent_) arm_hello_deadline();
         socket_.async_wait(asio::socket_base::wait_write,
                            asio::bind_executor(strand_, [self = shared_from_this()](boost::system::error_code ec) {
                              self->on_writable(ec);
@@ -132,9 +160,13 @@ void WsSession::flush() {
       }
       left -= rest;
       front_written_ = 0;
-      queued_bytes_ -= o.frame->size();
+      if (o.header_length > 0) queued_bytes_ -= o.frame->size();
       if (!o.control) counters_.messages_out++;
-      if (is_close_frame(o.header)) close_went_out = true;
+      if (is_close_frame(o)) close_went_out = true;
+      if (o.header_length == 0) {
+        response_went_out = true;
+        on_response_sent();
+      }
       if (pending_status_ == head_) pending_status_ = SIZE_MAX;
       o.frame.reset();
       ++head_;
@@ -146,7 +178,9 @@ void WsSession::flush() {
   if (head_ == queue_.size()) {
     queue_.clear();
     head_ = 0;
-    if (queue_.capacity() > kKeepQueueSlots) std::vector<Outgoing>().swap(queue_);
+    // A queue grown by a burst is freed; so is the one that held the handshake response and the
+    // first frames: most connections then sit idle, and a talking one grows a queue again.
+    if (queue_.capacity() > kKeepQueueSlots || response_went_out) std::vector<Outgoing>().swap(queue_);
   } else if (head_ > 64 && head_ * 2 > queue_.size()) {
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));
     if (pending_status_ != SIZE_MAX) pending_status_ -= head_;
@@ -165,9 +199,15 @@ void WsSession::on_writable(boost::system::error_code ec) {
   flush();
 }
 
+void WsSession::on_response_sent() {
+  response_unsent_ = false;
+  hello_deadline_.reset();  // cancels its wait
+}
+
 void WsSession::drop_unsent() {
-  // Keep the front frame if part of it is on the wire.
-  std::size_t keep = head_ + (front_written_ > 0 ? 1 : 0);
+  // Keep the front frame if part of it is on the wire, and the handshake response (always the
+  // front one) while it is unsent: the close frame that follows needs it.
+  std::size_t keep = head_ + (front_written_ > 0 || response_unsent_ ? 1 : 0);
   for (std::size_t i = keep; i < queue_.size(); ++i) queued_bytes_ -= queue_[i].frame->size();
   queue_.resize(std::max(keep, head_));
   if (pending_status_ != SIZE_MAX && pending_status_ >= keep) pending_status_ = SIZE_MAX;

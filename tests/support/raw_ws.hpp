@@ -144,6 +144,14 @@ class RawWs {
   Frame read_close() {
     return read_until([](const Frame& f) { return f.opcode == 8; });
   }
+  // The next `n` bytes as they come (say, a handshake response); shorter only at EOF.
+  std::string read_bytes(std::size_t n) {
+    while (buffer_.size() < n && fill()) {
+    }
+    std::string out = buffer_.substr(0, n);
+    buffer_.erase(0, out.size());
+    return out;
+  }
   // True when the server closes the TCP connection (after any frames still on their way).
   bool sees_eof() {
     while (read_frame()) {

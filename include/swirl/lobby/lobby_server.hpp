@@ -109,6 +109,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   // `mid` is the member id the session was given when attached; a session that was replaced
   // or removed is ignored.
   void handle_message(const std::shared_ptr<Mailbox>& from, MemberId mid, ClientCommand& command);
+  // The member's connection is gone; its resume grace starts (posted: the caller may be inside
+  // the actor's own code, say a write that failed during a broadcast).
   void disconnected(std::shared_ptr<Mailbox> from, std::string user_id);
 
   // Runs f(*this) on the strand, guarded; for the supervisor's request/response access.
@@ -249,7 +251,11 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
                      const std::vector<std::string>& others);
 
   // Frames out (written by lobby/frames.hpp) and the timers (lobby_server.cpp).
-  void mark_status_dirty();
+  // The lobby changed: a lobby_status snapshot is due, at most one per status_interval. `soon`:
+  // after the handlers queued now, so a burst of changes makes one snapshot; `now` (a join,
+  // inside enter()'s batch): at once when the interval allows, in the welcome's write.
+  enum class StatusDue { soon, now };
+  void mark_status_dirty(StatusDue when = StatusDue::soon);
   void broadcast_status();
   void send(Member& m, std::string frame);
   void send_to_match_peers(const Match& match, const Member& except, std::string frame);

@@ -11,6 +11,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "swirl/ws/flush_batch.hpp"
+
 namespace swirl::lobby {
 
 using Frame = std::shared_ptr<const std::string>;
@@ -35,6 +37,11 @@ class Mailbox {
   // (pings a quiet peer, drops a silent one).
   virtual void heartbeat(std::chrono::steady_clock::time_point /*now*/) {}
 };
+
+// Deliveries made on the lobby's strand while one of these is open are written together when it
+// closes: the member's transport (a WebSocket session) sends each connection's frames in one
+// write. Only around deliveries from the lobby's strand (ws/flush_batch.hpp).
+using DeliveryBatch = ws::FlushBatch;
 
 inline Frame make_frame(std::string s) { return std::make_shared<const std::string>(std::move(s)); }
 

@@ -37,6 +37,7 @@ class MemberSocket final : public Mailbox,
   void on_refused(ws::Refusal why, std::string_view message) override;
   void on_close_frame(std::optional<std::uint16_t> code) override;
   void on_closed() override;
+  std::string log_fields() const override;
 
  private:
   void on_attached(std::shared_ptr<LobbyServer> lobby, MemberId mid);

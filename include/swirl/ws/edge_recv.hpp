@@ -26,6 +26,8 @@
 // everything the peek saw before starting the next receive, or data would wait for the next edge.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <cstddef>
 #include <utility>
 
@@ -124,7 +126,14 @@ class RecvSocket : public boost::asio::basic_stream_socket<boost::asio::ip::tcp,
  public:
   RecvSocket(Base&& socket, bool edge) : Base(std::move(socket)) {
 #if SWIRL_EDGE_RECV_REACTOR
-    if (edge) reactor_ = &boost::asio::use_service<edge_detail::ad::reactor>(this->get_executor().context());
+    if (edge) {
+      reactor_ = &boost::asio::use_service<edge_detail::ad::reactor>(this->get_executor().context());
+      // Asio marks every accepted (assigned) descriptor "possibly duplicated", and so removes it
+      // from the epoll set with an EPOLL_CTL_DEL before closing it. A connection's descriptor is
+      // its only one (accepted, or one end of a socketpair; never dup'ed): close() alone takes
+      // it out of the epoll set, one system call less per connection.
+      this->impl_.get_implementation().state_ &= ~edge_detail::ad::socket_ops::possible_dup;
+    }
 #else
     (void)edge;
 #endif
@@ -164,13 +173,10 @@ class RecvSocket : public boost::asio::basic_stream_socket<boost::asio::ip::tcp,
     // reached as any derived class may.
     auto& impl = this->impl_.get_implementation();
     typename Op::ptr p = {ad::addressof(handler), Op::ptr::allocate(handler), 0};
-    p.p = new (p.v) Op(impl.socket_, data, size, flags, handler, this->get_executor());
-    if ((impl.state_ & ad::socket_ops::non_blocking) ||
-        ad::socket_ops::set_internal_non_blocking(impl.socket_, impl.state_, true, p.p->ec_)) {
-      reactor_->start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, p.p, false, true);
-    } else {
-      reactor_->post_immediate_completion(p.p, false);
-    }
+    // MSG_DONTWAIT makes each recv non-blocking by itself, so the descriptor need not be put in
+    // non-blocking mode first (Asio's receive does that with an ioctl, once per connection).
+    p.p = new (p.v) Op(impl.socket_, data, size, flags | MSG_DONTWAIT, handler, this->get_executor());
+    reactor_->start_op(ad::reactor::read_op, impl.socket_, impl.reactor_data_, p.p, false, true);
     p.v = p.p = 0;
   }
 

@@ -48,6 +48,9 @@ class MessageHandler {
   // The connection is gone (closed, dropped, or failed): the last call. The connection lets
   // go of the handler right after it.
   virtual void on_closed() = 0;
+  // Whose connection this is, as key=value words for the connection's log lines (the lobby's:
+  // "lobby=ID user=ID"). Asked only when a line is logged: the connection keeps no copy.
+  virtual std::string log_fields() const { return {}; }
 };
 
 }  // namespace swirl::ws

@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/common.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -38,6 +39,7 @@
 
 #include "swirl/core/config.hpp"
 #include "swirl/ws/edge_recv.hpp"
+#include "swirl/ws/flush_batch.hpp"
 #include "swirl/ws/frame.hpp"
 #include "swirl/ws/message_handler.hpp"
 
@@ -61,22 +63,28 @@ struct WsCounters {
 
 class WsSession final : public std::enable_shared_from_this<WsSession> {
  public:
-  // `socket` has completed the opening handshake (the 101 was written). `pending` holds bytes
-  // the client sent after its handshake request, if any. `user_id` and `lobby_id` only name the
-  // connection in log lines.
+  // `socket` has read the client's opening handshake. `response` is the server's handshake
+  // response (the 101), if it has not been written yet: it goes out first, in the same write as
+  // the first frames (a joining member's welcome), within config.ws_hello_timeout. `pending`
+  // holds bytes the client sent after its handshake request, if any. Log lines name the
+  // connection conn=N, plus its handler's log_fields() once attached.
   // A socket on the io_context's own executor type (40 bytes, against 88 over any_io_executor).
   using Socket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, boost::asio::io_context::executor_type>;
 
-  WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string user_id, std::string lobby_id,
-            std::string pending = {});
+  WsSession(Socket socket, const core::Config& config, WsCounters& counters, std::string pending = {},
+            std::string response = {});
   ~WsSession();
 
   // Hands the connection to `handler` and moves it onto `strand`; called on that strand. Reading
   // starts here. False when the connection closed before (the handler is not kept and hears
   // nothing).
   bool attach(Strand strand, std::shared_ptr<MessageHandler> handler);
-  // Keeps `held` (e.g. the connection's place in the abuse limits) until the session is gone.
-  void hold_until_closed(std::shared_ptr<void> held) { held_ = std::move(held); }
+  // Keeps `held` and `also` (e.g. the connection's place in the abuse limits) until the session
+  // is gone.
+  void hold_until_closed(std::shared_ptr<void> held, std::shared_ptr<void> also = {}) {
+    held_[0] = std::move(held);
+    held_[1] = std::move(also);
+  }
 
   // Safe from any thread (re-posted onto the session's strand).
   void send(Payload message, SendKind kind = SendKind::queued);
@@ -89,9 +97,9 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   struct Outgoing {
     Payload frame;
     std::uint8_t header[10];
-    std::uint8_t header_length;
-    bool status;   // SendKind::replaceable (a lobby_status snapshot): replaced while unsent
-    bool control;  // ping/pong/close: not counted as a message
+    std::uint8_t header_length;  // 0: not a frame but the handshake response, sent as it is
+    bool status;                 // SendKind::replaceable (a lobby_status snapshot): replaced while unsent
+    bool control;                // ping/pong/close: not counted as a message
   };
   enum class State { attaching, open, closing, closed };
 
@@ -113,22 +121,25 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   void schedule_flush();
   void flush();
   void on_writable(boost::system::error_code ec);
-  std::size_t queue_size() const { return queue_.size() - head_; }
+  // Messages waiting (the handshake response, while unsent, is not one).
+  std::size_t queue_size() const { return queue_.size() - head_ - (response_unsent_ ? 1 : 0); }
   void drop_unsent();
+  void on_response_sent();
 
   void start_close(std::uint16_t code, std::string_view reason);
   void fail(std::uint16_t code, std::string_view reason);
   void queue_close(std::optional<std::uint16_t> code, std::string_view reason);
   void on_close_sent();
   void arm_close_deadline();
+  void arm_hello_deadline();
   void finish();
+  // "conn=N" and the handler's log_fields(), for a log line at `level` (empty when it is off).
+  std::string log_name(spdlog::level::level_enum level) const;
 
   RecvSocket<boost::asio::io_context::executor_type> socket_;  // receives per config.ws_edge_recv
   Strand strand_;
   const core::Config& config_;
   WsCounters& counters_;
-  std::string user_id_;                      // for log lines
-  std::string lobby_id_;                     // for log lines
   const std::uint64_t conn_id_;              // conn=N in log lines
   std::shared_ptr<MessageHandler> handler_;  // from attach() until the connection is gone
 
@@ -141,7 +152,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   bool close_received_ = false;  // the client's close frame came in
   bool failing_ = false;         // a protocol error: discard input until EOF, then drop
   bool ping_outstanding_ = false;
-  bool demoting_ = false;  // the pending read is being cancelled to give rx_buffer_ back
+  bool demoting_ = false;         // the pending read is being cancelled to give rx_buffer_ back
+  bool response_unsent_ = false;  // the handshake response is (partly) in the queue still
 
   // A connection that is talking reads into a buffer of its own (one system call less per
   // message); an idle one has none and waits with a peek that copies nothing.
@@ -162,6 +174,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   std::size_t pending_status_ = SIZE_MAX;  // index of the unsent replaceable message
 
   std::unique_ptr<boost::asio::steady_timer> close_deadline_;
+  std::unique_ptr<boost::asio::steady_timer> hello_deadline_;  // while the client leaves part of the 101 unread
   std::chrono::steady_clock::time_point last_received_;
 
   // Token bucket for incoming messages; refusals are counted per window to spot abuse.
@@ -170,7 +183,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   std::chrono::steady_clock::time_point rate_window_start_{};
   unsigned refused_in_window_ = 0;
   std::chrono::steady_clock::time_point last_rate_error_{};
-  std::shared_ptr<void> held_;  // hold_until_closed()
+  std::shared_ptr<void> held_[2];  // hold_until_closed()
 
   friend class FlushBatch;
 };
