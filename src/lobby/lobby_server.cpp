@@ -320,14 +320,15 @@ void LobbyServer::send_to_match_peers(const Match& match, const Member& except, 
 void LobbyServer::mark_status_dirty(StatusDue when) {
   if (status_pending_) return;
   auto due = last_status_ + status_interval(members_.size());
-  if (when == StatusDue::now && due <= std::chrono::steady_clock::now()) {
+  const bool due_now = due <= std::chrono::steady_clock::now();
+  if (when == StatusDue::now && due_now) {
     // A join: the snapshot goes out in the same write as the welcome (enter() batches them).
     // Bursts stay bounded: the next snapshot waits for the interval, as below.
     broadcast_status();
     return;
   }
   status_pending_ = true;
-  if (due <= std::chrono::steady_clock::now()) {
+  if (due_now) {
     // Due already: after the handlers queued now, so one burst of changes makes one snapshot.
     // A post, not a timer at "now": arming the timer costs a timerfd_settime and an extra
     // trip through epoll for every snapshot of a small lobby.

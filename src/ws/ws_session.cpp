@@ -100,7 +100,7 @@ void WsSession::heartbeat(Clock::time_point now) {
   if (silent >= config_.ws_idle_timeout) {
     // It did not answer a ping either: drop it (a close frame would not be read).
     counters_.closed_idle++;
-    spdlog::info("{} silent for {} ms, dropped", log_name(spdlog::level::info),
+    spdlog::info("{} silent for {} ms, dropped", log_name(),
                  std::chrono::duration_cast<std::chrono::milliseconds>(silent).count());
     finish();
     return;
@@ -120,8 +120,8 @@ void WsSession::heartbeat(Clock::time_point now) {
   }
 }
 
-std::string WsSession::log_name(spdlog::level::level_enum level) const {
-  if (!spdlog::should_log(level)) return {};
+std::string WsSession::log_name() const {
+  if (!spdlog::should_log(spdlog::level::info)) return {};
   std::string fields = handler_ ? handler_->log_fields() : std::string();
   return fmt::format("conn={}{}{}", conn_id_, fields.empty() ? "" : " ", fields);
 }
@@ -151,7 +151,7 @@ void WsSession::queue_close(std::optional<std::uint16_t> code, std::string_view 
 void WsSession::fail(std::uint16_t code, std::string_view reason) {
   if (state_ == State::closed) return;
   counters_.closed_protocol_error++;
-  spdlog::info("{} closing with {}: {}", log_name(spdlog::level::info), code, reason);
+  spdlog::info("{} closing with {}: {}", log_name(), code, reason);
   failing_ = true;
   in_message_ = false;
   message_.clear();
@@ -198,7 +198,7 @@ void WsSession::finish() {
   if (state_ == State::closed) return;
   state_ = State::closed;
   counters_.open--;
-  spdlog::info("{} WebSocket closed", log_name(spdlog::level::info));
+  spdlog::info("{} WebSocket closed", log_name());
   if (close_deadline_) close_deadline_->cancel();
   if (hello_deadline_) hello_deadline_->cancel();
   boost::system::error_code ignored;

@@ -80,8 +80,7 @@ void WsSession::enqueue(Payload frame, SendKind kind) {
     // The client is not reading fast enough. Drop what waits (but finish a frame already
     // partly written, or the framing breaks) and tell it why.
     counters_.closed_too_slow++;
-    spdlog::info("{} client too slow ({} messages, {} bytes queued)", log_name(spdlog::level::info), queue_size(),
-                 queued_bytes_);
+    spdlog::info("{} client too slow ({} messages, {} bytes queued)", log_name(), queue_size(), queued_bytes_);
     drop_unsent();
     start_close(kPolicy, "client too slow");
     return;

@@ -31,7 +31,6 @@
 #include <string>
 #include <vector>
 
-#include <spdlog/common.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -133,8 +132,8 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   void arm_close_deadline();
   void arm_hello_deadline();
   void finish();
-  // "conn=N" and the handler's log_fields(), for a log line at `level` (empty when it is off).
-  std::string log_name(spdlog::level::level_enum level) const;
+  // "conn=N" and the handler's log_fields(), for an info line (empty when info is off).
+  std::string log_name() const;
 
   RecvSocket<boost::asio::io_context::executor_type> socket_;  // receives per config.ws_edge_recv
   Strand strand_;
