@@ -2,8 +2,9 @@
 # Counts what one connect–join–close cycle costs the server, in numbers that a loaded machine
 # hardly changes (docs/benchmarks.md, table 4b, measures the CPU time): per cycle, system calls
 # by kind and per thread, context switches and the wake-ups each thread causes. It runs the
-# `conncost` scenario (Swirl only) and counts over its measured round only (the second worker's
-# life; the warm-up round is left out), with `perf stat` attached to the server.
+# `conncost` scenario (Swirl only, one measured round: --conncost-rounds 1) and counts over its
+# measured round only (the second worker's life; the warm-up round is left out), with `perf stat`
+# attached to the server.
 #
 #   bench/conncost_counts.sh OUT_DIR [swirl_loadgen args]
 #
@@ -30,9 +31,10 @@ for s in accept accept4 epoll_wait epoll_pwait epoll_ctl futex read write readv 
 done
 "$BUILD/bench/swirl_loadgen" run --swirl-server "$SERVER" --peerjs-dir "$ROOT/bench/peerjs" \
   --matcher "$BUILD/bench/swirl_bench_matcher" --work-dir "$WORK" --scenarios conncost --servers "${COUNT_TARGET:-swirl}" \
-  --out "$OUT/result.json" "$@" > "$OUT/loadgen.log" 2>&1 &
+  --conncost-rounds 1 --out "$OUT/result.json" "$@" > "$OUT/loadgen.log" 2>&1 &
 LOADGEN=$!
-# The loadgen's children: the server, then one worker per round (warm-up, measured).
+# The loadgen's children: the one server (--servers names one), then one worker per round: the
+# warm-up's, then the measured round's (one round only, so the second worker is the measured one).
 server="" worker="" workers=""
 while kill -0 "$LOADGEN" 2>/dev/null && [ -z "$worker" ]; do
   for c in $(pgrep -P "$LOADGEN" || true); do

@@ -17,8 +17,8 @@ namespace bench {
 using namespace std::chrono_literals;
 
 std::size_t Sizes::users() const {
-  return std::max(
-      {idle_steps.back(), storm_users, 2 * relay_pairs, 2 * (churn_pairs + churn_warmup_pairs), fanout_members});
+  return std::max({idle_steps.back(), storm_users, 2 * relay_pairs, 2 * (churn_pairs + churn_warmup_pairs),
+                   2 * (conn_warmup_pairs + conn_rounds * conn_pairs), fanout_members});
 }
 
 Sizes Sizes::smoke() {
@@ -37,6 +37,7 @@ Sizes Sizes::smoke() {
   s.conn_pairs = 20;
   s.conn_warmup_pairs = 4;
   s.conn_rate = 40;
+  s.conn_rounds = 1;
   s.fanout_members = 100;
   s.fanout_rates = {20};
   s.fanout_seconds = 1;
@@ -54,6 +55,7 @@ Bench::Bench(Options o) : opt_(std::move(o)), size_(opt_.smoke ? Sizes::smoke() 
   if (!opt_.relay_rates.empty()) size_.relay_rates = opt_.relay_rates;
   if (opt_.relay_seconds > 0) size_.relay_seconds = opt_.relay_seconds;
   if (opt_.soak_seconds > 0) size_.soak_seconds = opt_.soak_seconds;
+  if (opt_.conncost_rounds > 0) size_.conn_rounds = opt_.conncost_rounds;
 }
 
 void settle(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
@@ -196,8 +198,25 @@ int Bench::run() {
   scenario("churn", "swirl", [&] { return churn("swirl"); });
   scenario("churn", "peerjs", [&] { return churn("peerjs"); });
   std::printf("== connection cost (connect-join-close)\n");
-  scenario("conncost", "swirl", [&] { return churn("swirl", true); });
-  scenario("conncost", "peerjs", [&] { return churn("peerjs", true); });
+  // One call measures every server, in interleaved rounds; a failure marks each of them.
+  if (opt_.scenarios.count("conncost")) {
+    std::vector<std::string> kinds;
+    for (const char* kind : {"swirl", "peerjs"})
+      if (opt_.servers.count(kind)) kinds.push_back(kind);
+    try {
+      if (!kinds.empty()) {
+        json r = conncost(kinds);
+        for (auto it = r.begin(); it != r.end(); ++it) {
+          if (it.value().contains("errors")) ++failures;
+          results["conncost"][it.key()] = it.value();
+        }
+      }
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "  conncost FAILED: %s\n", e.what());
+      for (const auto& kind : kinds) results["conncost"][kind] = {{"errors", e.what()}};
+      failures += static_cast<int>(kinds.size());
+    }
+  }
   std::printf("== matchmaking\n");
   scenario("matcher", "swirl", [&] { return matcher(); });
   std::printf("== lobby fan-out\n");

@@ -28,11 +28,21 @@ struct Options {
   std::vector<double> relay_rates;                                    // --relay-rates: overrides the defaults
   double relay_seconds = 0;                                           // --relay-seconds: overrides the default
   double soak_seconds = 0;                                            // --soak-seconds: overrides the default
+  std::size_t conncost_rounds = 0;  // --conncost-rounds: measured rounds per server (0: the default)
 };
 
 struct User {
   std::string id, token;
 };
+
+// One round of churn cycles against a server: the worker's report, and the server sampled just
+// before the worker's go and just after its report.
+struct ChurnRound {
+  json report;
+  ProcSample before, after;
+};
+
+struct Running;
 
 // Sizes of everything; --smoke shrinks them to a few seconds in total.
 struct Sizes {
@@ -47,8 +57,9 @@ struct Sizes {
   // measured round still grew RSS by -40..+1040 KiB, after 2000 by -152..-60 KiB.
   std::size_t churn_pairs = 1000, churn_warmup_pairs = 2000, churn_slots = 200;
   double churn_rate = 100;  // pairs per second
-  // Connection cost: connect → join → close at 300 user cycles per second (150 pairs/s; issue 12).
-  std::size_t conn_pairs = 3000, conn_warmup_pairs = 600;
+  // Connection cost: connect → join → close at 300 user cycles per second (150 pairs/s; issue 12),
+  // conn_rounds measured rounds of conn_pairs per server, interleaved with the other server's.
+  std::size_t conn_pairs = 3000, conn_warmup_pairs = 600, conn_rounds = 3;
   double conn_rate = 150;
   std::size_t fanout_members = 5000;
   std::vector<double> fanout_rates{10, 100, 1000};
@@ -89,8 +100,16 @@ class Bench {
   json idle(const std::string& kind);
   json relay(const std::string& kind);
   json storm();
-  // join_only: the connection-cost variant (connect → join → close, no match).
-  json churn(const std::string& kind, bool join_only = false);
+  json churn(const std::string& kind);
+  // Connection cost (connect → join → close) of every server in kinds, measured in interleaved
+  // rounds: {kind: result}.
+  json conncost(const std::vector<std::string>& kinds);
+  // The pairs of one churn round: each Swirl pair takes the next two users from next_user (so
+  // every round has fresh ones) into the lobby slots in turn; PeerJS pairs get ids tag0, tag1, …
+  json churn_cycles(const std::string& kind, const std::vector<std::string>& slots, std::size_t pairs,
+                    const std::string& tag, std::size_t& next_user) const;
+  // join_only: connect → join → close (no ready, no match). One worker, stopped at the end.
+  ChurnRound churn_round(Running& r, const json& cycles, double rate, bool join_only);
   json fanout();
   json flood();
   json soak();

@@ -3,9 +3,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <tuple>
+#include <memory>
 
 #include "bench.hpp"
+#include "rounds.hpp"
 #include "scenarios.hpp"
 
 namespace bench {
@@ -143,54 +144,64 @@ json Bench::storm() {
 
 // --- 4. churn -------------------------------------------------------------------------------------
 
-json Bench::churn(const std::string& kind, bool join_only) {
-  const std::size_t pairs = join_only ? size_.conn_pairs : size_.churn_pairs;
-  const std::size_t warmup_pairs = join_only ? size_.conn_warmup_pairs : size_.churn_warmup_pairs;
-  const double rate = join_only ? size_.conn_rate : size_.churn_rate;
-  const char* what = join_only ? "connect-join-close" : "churn";
+namespace {
+
+// How long a server rests after a round before it is sampled or measured again: resume grace
+// (1 s) + lobby idle shutdown (2 s) + the server's memory trim after lobbies stop
+// (--memory-trim-delay-ms, 1 s) + margin, so that round's after-work is not counted in the next.
+std::chrono::milliseconds churn_quiet(bool smoke) { return smoke ? 4500ms : 6000ms; }
+
+}  // namespace
+
+json Bench::churn_cycles(const std::string& kind, const std::vector<std::string>& slots, std::size_t pairs,
+                         const std::string& tag, std::size_t& next_user) const {
+  json cycles = json::array();
+  for (std::size_t i = 0; i < pairs; ++i) {
+    if (kind == "swirl") {
+      const auto& lobby = slots[i % slots.size()];
+      cycles.push_back(
+          {{"a", swirl_spec(lobby, users_.at(next_user))}, {"b", swirl_spec(lobby, users_.at(next_user + 1))}});
+      next_user += 2;
+    } else {
+      auto a = tag + std::to_string(2 * i), b = tag + std::to_string(2 * i + 1);
+      cycles.push_back({{"a", peer_spec(kind, a, b)}, {"b", peer_spec(kind, b, a)}});
+    }
+  }
+  return cycles;
+}
+
+ChurnRound Bench::churn_round(Running& r, const json& cycles, double rate, bool join_only) {
+  r.workers.push_back(fork_worker(churn_worker, {{"port", r.server.port},
+                                                 {"target", r.server.kind},
+                                                 {"cycles", cycles},
+                                                 {"rate", rate},
+                                                 {"join_only", join_only}}));
+  wait_report(r.workers[0], 30s);
+  ChurnRound round;
+  round.before = sample_proc(r.server.pid);
+  send_command(r.workers[0], {{"cmd", "go"}});
+  round.report = wait_report(r.workers[0], 120s);
+  round.after = sample_proc(r.server.pid);
+  send_command(r.workers[0], {{"cmd", "stop"}});
+  stop_workers(r.workers);
+  return round;
+}
+
+json Bench::churn(const std::string& kind) {
+  const std::size_t pairs = size_.churn_pairs;
+  const double rate = size_.churn_rate;
   Running r{start(kind), {}};
   std::vector<std::string> slots;
   if (kind == "swirl")
     slots = create_lobbies(r.server.port, size_.churn_slots,
                            {{"max_members", 10000}, {"group_size", 2}, {"idle_shutdown_seconds", 2}});
   std::size_t next_user = 0;
-  auto make_cycles = [&](std::size_t pairs, const std::string& tag) {
-    json cycles = json::array();
-    for (std::size_t i = 0; i < pairs; ++i) {
-      if (kind == "swirl") {
-        const auto& lobby = slots[i % slots.size()];
-        cycles.push_back(
-            {{"a", swirl_spec(lobby, users_[next_user])}, {"b", swirl_spec(lobby, users_[next_user + 1])}});
-        next_user += 2;
-      } else {
-        auto a = tag + std::to_string(2 * i), b = tag + std::to_string(2 * i + 1);
-        cycles.push_back({{"a", peer_spec(kind, a, b)}, {"b", peer_spec(kind, b, a)}});
-      }
-    }
-    return cycles;
-  };
-  auto run_cycles = [&](const json& cycles) {
-    r.workers.push_back(fork_worker(
-        churn_worker,
-        {{"port", r.server.port}, {"target", kind}, {"cycles", cycles}, {"rate", rate}, {"join_only", join_only}}));
-    wait_report(r.workers[0], 30s);
-    auto before = sample_proc(r.server.pid);
-    send_command(r.workers[0], {{"cmd", "go"}});
-    auto rep = wait_report(r.workers[0], 120s);
-    auto after = sample_proc(r.server.pid);
-    send_command(r.workers[0], {{"cmd", "stop"}});
-    stop_workers(r.workers);
-    return std::tuple{rep, before, after};
-  };
   // A warm-up round first, so caches (SQLite pages, allocator arenas) are in the baseline.
-  run_cycles(make_cycles(warmup_pairs, "warm"));
-  // Resume grace (1 s) + lobby idle shutdown (2 s) + the server's memory trim after lobbies
-  // stop (--memory-trim-delay-ms, 1 s) + margin.
-  const auto quiet = opt_.smoke ? 4500ms : 6000ms;
-  settle(quiet);
+  churn_round(r, churn_cycles(kind, slots, size_.churn_warmup_pairs, "warm", next_user), rate, false);
+  settle(churn_quiet(opt_.smoke));
   auto base = sample_proc(r.server.pid);
-  auto [rep, before, after] = run_cycles(make_cycles(pairs, "churn"));
-  settle(quiet);
+  auto [rep, before, after] = churn_round(r, churn_cycles(kind, slots, pairs, "churn", next_user), rate, false);
+  settle(churn_quiet(opt_.smoke));
   auto end = sample_proc(r.server.pid);
   auto cpu = cpu_between(before, after);
   double cycles = 2.0 * std::max<double>(1, rep["pairs_completed"].get<double>());  // one cycle per user
@@ -210,11 +221,111 @@ json Bench::churn(const std::string& kind, bool join_only) {
               {"fds_delta", end.fds - base.fds}};
   if (rep["pairs_failed"].get<int>() != 0) out["errors"] = "some cycles failed: " + rep["failures"].dump();
   std::printf(
-      "  %-6s %s %zu pairs at %.0f/s: %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds %+d after, failed "
+      "  %-6s churn %zu pairs at %.0f/s: %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds %+d after, failed "
       "%d\n",
-      kind.c_str(), what, pairs, rate, out["cpu_ms_per_cycle"].get<double>(), out["user_ms_per_cycle"].get<double>(),
+      kind.c_str(), pairs, rate, out["cpu_ms_per_cycle"].get<double>(), out["user_ms_per_cycle"].get<double>(),
       out["sys_ms_per_cycle"].get<double>(), end.rss_kib - base.rss_kib, end.fds - base.fds,
       rep["pairs_failed"].get<int>());
+  return out;
+}
+
+// --- 4b. connection cost --------------------------------------------------------------------------
+
+// On this 2-core VM one server's figure drifts by ±15% between runs, so a ratio of two rounds
+// taken minutes apart is mostly noise: the servers are measured in turns within one run (ABBA:
+// S P P S S P …), and each one's figure is the median of its rounds (rounds.hpp).
+json Bench::conncost(const std::vector<std::string>& kinds) {
+  // One server under test: its process, its lobbies (Swirl), its users so far and its rounds.
+  struct Target {
+    std::string kind;
+    Running run;
+    std::vector<std::string> slots;
+    std::size_t next_user = 0;
+    std::chrono::steady_clock::time_point last_end;  // of its latest round (warm-up included)
+    ProcSample base, peak;
+    json rounds = json::array();
+  };
+  const double rate = size_.conn_rate;
+  const auto quiet = churn_quiet(opt_.smoke);
+  // Until `quiet` has passed since the target's latest round ended.
+  auto rest = [&](const Target& t) {
+    auto left = t.last_end + quiet - std::chrono::steady_clock::now();
+    if (left > 0ms) settle(std::chrono::duration_cast<std::chrono::milliseconds>(left) + 1ms);
+  };
+  std::vector<std::unique_ptr<Target>> targets;  // not moved: each owns a running server
+  for (const auto& kind : kinds) {
+    auto t = std::make_unique<Target>();
+    t->kind = kind;
+    t->run.server = start(kind);
+    if (kind == "swirl")
+      t->slots = create_lobbies(t->run.server.port, size_.churn_slots,
+                                {{"max_members", 10000}, {"group_size", 2}, {"idle_shutdown_seconds", 2}});
+    // A warm-up round first, so caches (SQLite pages, allocator arenas) are in the baseline.
+    churn_round(t->run, churn_cycles(kind, t->slots, size_.conn_warmup_pairs, "warm", t->next_user), rate, true);
+    t->last_end = std::chrono::steady_clock::now();
+    targets.push_back(std::move(t));
+  }
+  auto order = abba_order(kinds, size_.conn_rounds);
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    auto& t = **std::find_if(targets.begin(), targets.end(), [&](const auto& x) { return x->kind == order[i]; });
+    rest(t);
+    if (t.rounds.empty()) t.base = sample_proc(t.run.server.pid);
+    std::size_t n = t.rounds.size() + 1;
+    std::string load = read_loadavg();
+    auto [rep, before, after] = churn_round(
+        t.run, churn_cycles(t.kind, t.slots, size_.conn_pairs, "r" + std::to_string(n) + "x", t.next_user), rate, true);
+    t.last_end = std::chrono::steady_clock::now();
+    if (after.rss_kib >= t.peak.rss_kib) t.peak = after;
+    auto cpu = cpu_between(before, after);
+    double cycles = 2.0 * std::max<double>(1, rep["pairs_completed"].get<double>());  // one cycle per user
+    json row = {{"order", i + 1},
+                {"round", n},
+                {"loadavg_start", load},
+                {"completed_pairs", rep["pairs_completed"]},
+                {"failed_pairs", rep["pairs_failed"]},
+                {"failures", rep["failures"]},
+                {"elapsed_s", rep["elapsed_s"]},
+                {"cycle", rep["cycle"]},
+                {"cpu_ms_per_cycle", cpu.total_us / 1e3 / cycles},
+                {"user_ms_per_cycle", cpu.user_us / 1e3 / cycles},
+                {"sys_ms_per_cycle", cpu.sys_us / 1e3 / cycles}};
+    std::printf(
+        "  %-6s connect-join-close round %zu (%zu of %zu, load %s): %zu pairs at %.0f/s: %.3f ms CPU/cycle "
+        "(user %.3f, sys %.3f), failed %d\n",
+        t.kind.c_str(), n, i + 1, order.size(), load.c_str(), size_.conn_pairs, rate,
+        row["cpu_ms_per_cycle"].get<double>(), row["user_ms_per_cycle"].get<double>(),
+        row["sys_ms_per_cycle"].get<double>(), rep["pairs_failed"].get<int>());
+    t.rounds.push_back(std::move(row));
+  }
+  json out = json::object();
+  for (auto& tp : targets) {
+    auto& t = *tp;
+    rest(t);
+    auto end = sample_proc(t.run.server.pid);
+    json s = summarize_rounds(t.rounds);
+    s["pairs"] = size_.conn_pairs;  // per round
+    s["warmup_pairs"] = size_.conn_warmup_pairs;
+    s["rate_pairs_per_s"] = rate;
+    s["rest_s"] = static_cast<double>(quiet.count()) / 1e3;
+    s["baseline"] = sample_json(t.base);  // before the first measured round
+    s["peak"] = sample_json(t.peak);      // the highest RSS at a round's end
+    s["after"] = sample_json(end);        // at least `quiet` after the last round
+    s["rss_delta_kib"] = end.rss_kib - t.base.rss_kib;
+    s["fds_delta"] = end.fds - t.base.fds;
+    s["rounds"] = t.rounds;
+    if (s["failed_pairs"].get<std::int64_t>() != 0) {
+      json failures = json::array();
+      for (const auto& round : t.rounds) failures.push_back(round["failures"]);
+      s["errors"] = "some cycles failed (by round): " + failures.dump();
+    }
+    std::printf(
+        "  %-6s connect-join-close, median of %zu round(s): %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds "
+        "%+d after, failed %lld\n",
+        t.kind.c_str(), t.rounds.size(), s["cpu_ms_per_cycle"].get<double>(), s["user_ms_per_cycle"].get<double>(),
+        s["sys_ms_per_cycle"].get<double>(), end.rss_kib - t.base.rss_kib, end.fds - t.base.fds,
+        static_cast<long long>(s["failed_pairs"].get<std::int64_t>()));
+    out[t.kind] = std::move(s);
+  }
   return out;
 }
 

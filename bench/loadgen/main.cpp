@@ -4,6 +4,8 @@
 //                     [--io-threads N] [--scenarios idle,relay,storm,churn,conncost,matcher,fanout]
 //                     [--soak-seconds S]    (flood and soak run only when --scenarios names them;
 //                                           --smoke adds a tiny flood)
+//                     [--conncost-rounds N] (connection cost: measured rounds per server, default 3,
+//                                           smoke 1)
 //   swirl_loadgen serve-bare --port N        (the bare relay, started by `run` itself)
 //   swirl_loadgen serve-uring --port N       (the same relay on io_uring, likewise)
 //   swirl_loadgen report RESULTS.json DOCS_DIR NOTES.md
@@ -67,7 +69,8 @@ int main(int argc, char** argv) {
         stderr,
         "usage: %s run --swirl-server BIN --peerjs-dir DIR --matcher BIN [--out FILE] [--docs DIR] "
         "[--notes FILE] [--work-dir DIR] [--io-threads N] [--scenarios a,b] [--servers swirl,peerjs,bare,uring]\n"
-        "           [--relay-rates 2000,5000] [--relay-seconds S] [--smoke]\n       %s serve-bare|serve-uring --port "
+        "           [--relay-rates 2000,5000] [--relay-seconds S] [--soak-seconds S] [--conncost-rounds N] [--smoke]\n"
+        "       %s serve-bare|serve-uring --port "
         "N\n"
         "       %s report RESULTS.json DOCS_DIR NOTES.md\n",
         argv[0], argv[0], argv[0]);
@@ -115,6 +118,13 @@ int main(int argc, char** argv) {
       o.relay_seconds = std::stod(next());
     } else if (a == "--soak-seconds") {
       o.soak_seconds = std::stod(next());
+    } else if (a == "--conncost-rounds") {
+      int n = std::stoi(next());
+      if (n < 1) {
+        std::fprintf(stderr, "--conncost-rounds needs at least 1\n");
+        return 2;
+      }
+      o.conncost_rounds = static_cast<std::size_t>(n);
     } else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;

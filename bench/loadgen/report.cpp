@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/version.hpp>
 #include <cstdio>
 #include <ctime>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "report_format.hpp"
+#include "rounds.hpp"
 
 namespace bench {
 
@@ -166,12 +168,22 @@ std::vector<TargetRow> evaluate(const json& r) {
       if (lost > 0) return "not comparable (" + fmt(2 * lost, 0) + " cycles lost)";
       return verdict(met);
     };
-    rows.push_back({"Connect-join-close: CPU per cycle (ms) @ " + fmt(rate, 0) + "/s", fmt(sc, 3),
-                    p ? fmt(num(*p, "cpu_ms_per_cycle"), 3) : "-", p ? fmt(sc / num(*p, "cpu_ms_per_cycle"), 3) : "-",
-                    "<= 1/2 of PeerJS", p ? judged(sc <= num(*p, "cpu_ms_per_cycle") / 2) : "n/a"});
-    rows.push_back({"Connect-join-close: kernel CPU per cycle (ms) @ " + fmt(rate, 0) + "/s", fmt(ss, 3),
-                    p ? fmt(num(*p, "sys_ms_per_cycle"), 3) : "-", p ? fmt(ss / num(*p, "sys_ms_per_cycle"), 3) : "-",
-                    "<= PeerJS", p ? judged(ss <= num(*p, "sys_ms_per_cycle")) : "n/a"});
+    // The figures are medians over interleaved rounds (rounds.hpp); the ratio cell adds the lowest
+    // and highest of the per-round ratios (Swirl's round i over PeerJS's round i).
+    auto ratio = [&](const char* key) -> std::string {
+      if (!p) return "-";
+      std::string cell = fmt(num(s, key) / num(*p, key), 3);
+      if (auto range = round_ratio_range(s, *p, key))
+        cell += " (rounds " + fmt(range->first, 3) + "-" + fmt(range->second, 3) + ")";
+      return cell;
+    };
+    std::string ms = s.contains("rounds") ? "(ms, median)" : "(ms)";
+    rows.push_back({"Connect-join-close: CPU per cycle " + ms + " @ " + fmt(rate, 0) + "/s", fmt(sc, 3),
+                    p ? fmt(num(*p, "cpu_ms_per_cycle"), 3) : "-", ratio("cpu_ms_per_cycle"), "<= 1/2 of PeerJS",
+                    p ? judged(sc <= num(*p, "cpu_ms_per_cycle") / 2) : "n/a"});
+    rows.push_back({"Connect-join-close: kernel CPU per cycle " + ms + " @ " + fmt(rate, 0) + "/s", fmt(ss, 3),
+                    p ? fmt(num(*p, "sys_ms_per_cycle"), 3) : "-", ratio("sys_ms_per_cycle"), "<= PeerJS",
+                    p ? judged(ss <= num(*p, "sys_ms_per_cycle")) : "n/a"});
   }
   // 5. matcher
   if (r.contains("matcher") && r["matcher"].contains("swirl") && r["matcher"]["swirl"].contains("timing")) {
@@ -212,12 +224,15 @@ std::vector<TargetRow> evaluate(const json& r) {
 std::string summary_table_text(const std::vector<TargetRow>& rows) {
   std::ostringstream out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-62s %18s %16s %8s  %s\n", "metric", "Swirl", "reference", "ratio",
+  // The ratio column is as wide as its widest cell (connection cost adds its per-round range).
+  int ratio_width = 8;
+  for (const auto& r : rows) ratio_width = std::max(ratio_width, static_cast<int>(r.ratio.size()));
+  std::snprintf(line, sizeof line, "%-62s %18s %16s %*s  %s\n", "metric", "Swirl", "reference", ratio_width, "ratio",
                 "verdict (target)");
   out << line;
   for (const auto& r : rows) {
-    std::snprintf(line, sizeof line, "%-62.62s %18s %16s %8s  %s (%s)\n", r.what.c_str(), r.swirl.c_str(),
-                  r.reference.c_str(), r.ratio.c_str(), r.verdict.c_str(), r.target.c_str());
+    std::snprintf(line, sizeof line, "%-62.62s %18s %16s %*s  %s (%s)\n", r.what.c_str(), r.swirl.c_str(),
+                  r.reference.c_str(), ratio_width, r.ratio.c_str(), r.verdict.c_str(), r.target.c_str());
     out << line;
   }
   return out.str();
