@@ -21,7 +21,7 @@
 #
 # For experiments, swirl_loadgen also takes --servers swirl,peerjs,bare,uring (which servers to run),
 # --relay-rates 5000,20000, --relay-seconds S and --conncost-rounds N (connection cost's measured
-# rounds per server, interleaved with the other server's; default 3), e.g.
+# rounds per server, interleaved with the other server's; default 5), e.g.
 #   SWIRL_BENCH_NO_DOCS=1 scripts/bench.sh --scenarios relay --servers swirl,bare --out /tmp/r.json
 set -euo pipefail
 cd "$(dirname "$0")/.."

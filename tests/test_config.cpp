@@ -31,7 +31,7 @@ TEST_CASE("defaults match the documentation", "[config]") {
   CHECK(r.config->token_cache_ttl == std::chrono::milliseconds(3'600'000));  // a single node
   CHECK(r.config->token_cache_size == 32768);
   CHECK(r.config->memory_trim_delay == std::chrono::milliseconds(1000));
-  CHECK(r.config->history_flush_interval == std::chrono::milliseconds(100));
+  CHECK(r.config->history_flush_interval == std::chrono::milliseconds(1000));
   CHECK(r.config->history_max_queued == 10000);
   CHECK(r.config->ws_edge_recv);
 }

@@ -44,7 +44,7 @@ const std::vector<Bounds>& bounds() {
       {"db-unavailable-backoff-ms", 1, kWeek, 1'000, FIELD(db_unavailable_backoff)},
       {"token-cache-ttl-ms", 0, 3'600'000, 3'600'000, FIELD(token_cache_ttl)},
       {"token-cache-size", 0, 10'000'000, 32'768, FIELD(token_cache_size)},
-      {"history-flush-ms", 1, 60'000, 100, FIELD(history_flush_interval)},
+      {"history-flush-ms", 1, 60'000, 1000, FIELD(history_flush_interval)},
       {"history-max-queued", 1, 10'000'000, 10'000, FIELD(history_max_queued)},
       {"memory-trim-delay-ms", 0, 3'600'000, 1'000, FIELD(memory_trim_delay)},
       {"http-max-body", 0, 64ULL << 20, 65'536, FIELD(http_max_body_bytes)},

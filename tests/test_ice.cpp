@@ -13,6 +13,7 @@
 #include "swirl/ice/ice_config.hpp"
 #include "swirl/ice/turn_credentials.hpp"
 #include "swirl/ice/turn_rest_provider.hpp"
+#include "swirl/lobby/frames.hpp"
 
 using namespace swirl::ice;
 
@@ -58,10 +59,12 @@ TEST_CASE("turn-rest grants: STUN then TURN, expiry and renewal at 80 % of the l
   CHECK(g2.generation != g.generation);
   CHECK(g2.servers[1].username == std::to_string(1733420000 + 2880) + ":u8Jd2kLs9QmZx0Aa");
 
-  CHECK(servers_json(g.servers) ==
-        R"([{"urls":["stun:stun.example.org:3478"]},{"credential":"eiG8DpVyGCfaCsMp6QeAi8F32Ck=",)"
-        R"("urls":["turn:turn.example.org:3478?transport=udp","turns:turn.example.org:5349?transport=tcp"],)"
-        R"("username":"1733420000:u8Jd2kLs9QmZx0Aa"}])");
+  // As the ice_servers frame (and welcome) write them: STUN entries carry only "urls".
+  CHECK(swirl::lobby::ice_servers_frame(g) ==
+        R"({"type":"ice_servers","ice_servers":[{"urls":["stun:stun.example.org:3478"]},)"
+        R"({"urls":["turn:turn.example.org:3478?transport=udp","turns:turn.example.org:5349?transport=tcp"],)"
+        R"("username":"1733420000:u8Jd2kLs9QmZx0Aa","credential":"eiG8DpVyGCfaCsMp6QeAi8F32Ck="}],)"
+        R"("expires_at":"2024-12-05T17:33:20.000Z"})");
 }
 
 TEST_CASE("STUN only: nothing expires and nothing is renewed", "[ice][unit]") {
@@ -73,7 +76,8 @@ TEST_CASE("STUN only: nothing expires and nothing is renewed", "[ice][unit]") {
   CHECK_FALSE(g.expires_at_ms);
   CHECK(g.refresh_at_ms == std::numeric_limits<std::int64_t>::max());
   CHECK(g.generation == p.grant("u1", 2'000).generation);
-  CHECK(servers_json(TurnRestProvider(IceConfig{}).grant("u1", 0).servers) == "[]");
+  CHECK(swirl::lobby::ice_servers_frame(TurnRestProvider(IceConfig{}).grant("u1", 0)) ==
+        R"({"type":"ice_servers","ice_servers":[],"expires_at":null})");
 }
 
 TEST_CASE("ICE configuration is checked at start-up with clear errors", "[ice][config]") {

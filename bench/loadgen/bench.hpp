@@ -59,7 +59,7 @@ struct Sizes {
   double churn_rate = 100;  // pairs per second
   // Connection cost: connect → join → close at 300 user cycles per second (150 pairs/s; issue 12),
   // conn_rounds measured rounds of conn_pairs per server, interleaved with the other server's.
-  std::size_t conn_pairs = 3000, conn_warmup_pairs = 600, conn_rounds = 3;
+  std::size_t conn_pairs = 3000, conn_warmup_pairs = 600, conn_rounds = 5;
   double conn_rate = 150;
   std::size_t fanout_members = 5000;
   std::vector<double> fanout_rates{10, 100, 1000};

@@ -4,7 +4,7 @@
 //                     [--io-threads N] [--scenarios idle,relay,storm,churn,conncost,matcher,fanout]
 //                     [--soak-seconds S]    (flood and soak run only when --scenarios names them;
 //                                           --smoke adds a tiny flood)
-//                     [--conncost-rounds N] (connection cost: measured rounds per server, default 3,
+//                     [--conncost-rounds N] (connection cost: measured rounds per server, default 5,
 //                                           smoke 1)
 //   swirl_loadgen serve-bare --port N        (the bare relay, started by `run` itself)
 //   swirl_loadgen serve-uring --port N       (the same relay on io_uring, likewise)

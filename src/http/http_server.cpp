@@ -231,8 +231,9 @@ asio::awaitable<void> run_session(Stream stream, const Router& router, HttpLimit
       }
     if (beast::websocket::is_upgrade(req) && upgrade && *upgrade) {
       stream.expires_never();
-      spdlog::info("req={} {} {} 101 upgrade", next_request_id(), std::string(req.method_string()),
-                   path_only(req.target()));
+      if (spdlog::should_log(spdlog::level::info))  // the id and the strings are made only to be logged
+        spdlog::info("req={} {} {} 101 upgrade", next_request_id(), std::string(req.method_string()),
+                     path_only(req.target()));
       co_await (*upgrade)(std::move(stream), std::move(req), std::move(buffer), std::move(client));
       co_return;
     }

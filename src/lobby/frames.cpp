@@ -47,6 +47,21 @@ void write_match(JsonOut& j, const Match& match, const std::string& for_user) {
   j.end_array().end_object();
 }
 
+// The RTCIceServer list the browser takes (welcome.ice_servers, ice_servers): STUN entries have
+// only "urls"; TURN entries add "username" and "credential".
+void write_ice_servers(JsonOut& j, const std::vector<ice::IceServer>& servers) {
+  j.begin_array();
+  for (const auto& s : servers) {
+    j.begin_object().key("urls").begin_array();
+    for (const auto& url : s.urls) j.value(url);
+    j.end_array();
+    if (!s.username.empty() || !s.credential.empty())
+      j.key("username").value(s.username).key("credential").value(s.credential);
+    j.end_object();
+  }
+  j.end_array();
+}
+
 void write_expiry(JsonOut& j, const std::optional<std::int64_t>& at_ms) {
   if (at_ms) {
     j.value(core::iso8601(*at_ms));
@@ -165,12 +180,9 @@ std::string owner_changed_frame(std::string_view owner_id) {
 
 std::string ice_servers_frame(const ice::IceGrant& grant) {
   JsonOut j(256);
-  j.begin_object()
-      .key("type")
-      .value("ice_servers")
-      .key("ice_servers")
-      .raw(ice::servers_json(grant.servers))
-      .key("expires_at");
+  j.begin_object().key("type").value("ice_servers").key("ice_servers");
+  write_ice_servers(j, grant.servers);
+  j.key("expires_at");
   write_expiry(j, grant.expires_at_ms);
   j.end_object();
   return j.take();
@@ -210,9 +222,9 @@ std::string welcome_frame(const Member& m, bool resumed, const ice::IceGrant& ic
       .key("settings")
       .raw(settings_json)
       .end_object()
-      .key("ice_servers")
-      .raw(ice::servers_json(ice.servers))
-      .key("ice_expires_at");
+      .key("ice_servers");
+  write_ice_servers(j, ice.servers);
+  j.key("ice_expires_at");
   write_expiry(j, ice.expires_at_ms);
   j.key("resumed").value(resumed).key("you").begin_object().key("ready").value(m.status.ready()).key("match");
   if (m.match) {

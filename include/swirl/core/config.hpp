@@ -41,7 +41,7 @@ struct Config {
   std::chrono::milliseconds token_cache_ttl{-1};
   std::size_t token_cache_size = 32'768;  // ~370 B each (12 MB when full)
   // Match history written behind the matches (storage/history_writer.hpp).
-  std::chrono::milliseconds history_flush_interval{100};
+  std::chrono::milliseconds history_flush_interval{1000};
   std::size_t history_max_queued = 10'000;
   // After a lobby shuts down, free heap pages go back to the OS this much later (one pass for
   // all lobbies that stop meanwhile; app/housekeeping.hpp). 0 = never.

@@ -38,9 +38,6 @@ struct IceGrant {
   std::uint64_t generation = 0;
 };
 
-// The servers as the JSON array the protocol sends (welcome.ice_servers, ice_servers).
-std::string servers_json(const std::vector<IceServer>& servers);
-
 class IceProvider {
  public:
   virtual ~IceProvider() = default;

@@ -48,8 +48,8 @@
 namespace swirl::storage {
 
 struct HistoryLimits {
-  std::chrono::milliseconds flush_interval{100};  // an event waits at most about this long
-  std::size_t max_queued = 10'000;                // events waiting before new ones are dropped
+  std::chrono::milliseconds flush_interval{1000};  // an event waits at most about this long
+  std::size_t max_queued = 10'000;                 // events waiting before new ones are dropped
 };
 
 // Process-wide, ready to become metrics.
