@@ -40,6 +40,9 @@ struct User {
 struct ChurnRound {
   json report;
   ProcSample before, after;
+  // The server's CPU over the round per user cycle (two per completed pair), in ms:
+  // cpu_ms_per_cycle, user_ms_per_cycle and sys_ms_per_cycle.
+  json cpu_per_cycle() const;
 };
 
 struct Running;

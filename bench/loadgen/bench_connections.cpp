@@ -187,6 +187,14 @@ ChurnRound Bench::churn_round(Running& r, const json& cycles, double rate, bool 
   return round;
 }
 
+json ChurnRound::cpu_per_cycle() const {
+  auto cpu = cpu_between(before, after);
+  double cycles = 2.0 * std::max<double>(1, report["pairs_completed"].get<double>());  // one cycle per user
+  return {{"cpu_ms_per_cycle", cpu.total_us / 1e3 / cycles},
+          {"user_ms_per_cycle", cpu.user_us / 1e3 / cycles},
+          {"sys_ms_per_cycle", cpu.sys_us / 1e3 / cycles}};
+}
+
 json Bench::churn(const std::string& kind) {
   const std::size_t pairs = size_.churn_pairs;
   const double rate = size_.churn_rate;
@@ -200,25 +208,22 @@ json Bench::churn(const std::string& kind) {
   churn_round(r, churn_cycles(kind, slots, size_.churn_warmup_pairs, "warm", next_user), rate, false);
   settle(churn_quiet(opt_.smoke));
   auto base = sample_proc(r.server.pid);
-  auto [rep, before, after] = churn_round(r, churn_cycles(kind, slots, pairs, "churn", next_user), rate, false);
+  auto round = churn_round(r, churn_cycles(kind, slots, pairs, "churn", next_user), rate, false);
+  const auto& [rep, before, after] = round;
   settle(churn_quiet(opt_.smoke));
   auto end = sample_proc(r.server.pid);
-  auto cpu = cpu_between(before, after);
-  double cycles = 2.0 * std::max<double>(1, rep["pairs_completed"].get<double>());  // one cycle per user
   json out = {{"pairs", pairs},
               {"rate_pairs_per_s", rate},
               {"completed_pairs", rep["pairs_completed"]},
               {"failed_pairs", rep["pairs_failed"]},
               {"elapsed_s", rep["elapsed_s"]},
               {"cycle", rep["cycle"]},
-              {"cpu_ms_per_cycle", cpu.total_us / 1e3 / cycles},
-              {"user_ms_per_cycle", cpu.user_us / 1e3 / cycles},
-              {"sys_ms_per_cycle", cpu.sys_us / 1e3 / cycles},
               {"baseline", sample_json(base)},
               {"peak", sample_json(after)},
               {"after", sample_json(end)},
               {"rss_delta_kib", end.rss_kib - base.rss_kib},
               {"fds_delta", end.fds - base.fds}};
+  out.update(round.cpu_per_cycle());
   if (rep["pairs_failed"].get<int>() != 0) out["errors"] = "some cycles failed: " + rep["failures"].dump();
   std::printf(
       "  %-6s churn %zu pairs at %.0f/s: %.3f ms CPU/cycle (user %.3f, sys %.3f), RSS %+ld KiB, fds %+d after, failed "
@@ -272,12 +277,11 @@ json Bench::conncost(const std::vector<std::string>& kinds) {
     if (t.rounds.empty()) t.base = sample_proc(t.run.server.pid);
     std::size_t n = t.rounds.size() + 1;
     std::string load = read_loadavg();
-    auto [rep, before, after] = churn_round(
+    auto round = churn_round(
         t.run, churn_cycles(t.kind, t.slots, size_.conn_pairs, "r" + std::to_string(n) + "x", t.next_user), rate, true);
+    const auto& rep = round.report;
     t.last_end = std::chrono::steady_clock::now();
-    if (after.rss_kib >= t.peak.rss_kib) t.peak = after;
-    auto cpu = cpu_between(before, after);
-    double cycles = 2.0 * std::max<double>(1, rep["pairs_completed"].get<double>());  // one cycle per user
+    if (round.after.rss_kib >= t.peak.rss_kib) t.peak = round.after;
     json row = {{"order", i + 1},
                 {"round", n},
                 {"loadavg_start", load},
@@ -285,10 +289,8 @@ json Bench::conncost(const std::vector<std::string>& kinds) {
                 {"failed_pairs", rep["pairs_failed"]},
                 {"failures", rep["failures"]},
                 {"elapsed_s", rep["elapsed_s"]},
-                {"cycle", rep["cycle"]},
-                {"cpu_ms_per_cycle", cpu.total_us / 1e3 / cycles},
-                {"user_ms_per_cycle", cpu.user_us / 1e3 / cycles},
-                {"sys_ms_per_cycle", cpu.sys_us / 1e3 / cycles}};
+                {"cycle", rep["cycle"]}};
+    row.update(round.cpu_per_cycle());
     std::printf(
         "  %-6s connect-join-close round %zu (%zu of %zu, load %s): %zu pairs at %.0f/s: %.3f ms CPU/cycle "
         "(user %.3f, sys %.3f), failed %d\n",
