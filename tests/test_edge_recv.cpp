@@ -17,6 +17,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -62,6 +63,11 @@ struct Pair {
   void send(const std::string& bytes) { asio::write(client, asio::buffer(bytes)); }
   void start(char* buf, std::size_t size, int flags = 0) {
     server.receive_some(buf, size, flags, [this](boost::system::error_code ec, std::size_t n) {
+      results.push_back({ec, n});
+    });
+  }
+  void start_append(std::string& out, std::size_t max) {
+    server.receive_append(out, max, [this](boost::system::error_code ec, std::size_t n) {
       results.push_back({ec, n});
     });
   }
@@ -181,6 +187,85 @@ TEST_CASE("MSG_PEEK|MSG_TRUNC reports what is readable without consuming it", "[
   CHECK(p.results[0].n == 300);
   std::array<char, 512> buf{};
   CHECK(p.server.receive(asio::buffer(buf)) == 300);  // still there
+}
+
+TEST_CASE("receive_append reads what is there and appends it, on either path", "[ws][edge_recv]") {
+  bool edge = GENERATE(from_range(receive_paths())) == 1;
+  Pair p(edge);
+  std::string in = "kept:";
+  SECTION("a short read appends, and the next receive waits for new data") {
+    p.send("hello");
+    p.start_append(in, 4096);
+    REQUIRE(p.run_until(1));
+    CHECK_FALSE(p.results[0].ec);
+    CHECK(p.results[0].n == 5);
+    CHECK(in == "kept:hello");
+    p.start_append(in, 4096);
+    CHECK_FALSE(p.run_until(2, 100ms));  // nothing there: it stays queued, `in` untouched
+    CHECK(in == "kept:hello");
+    p.send("world");
+    REQUIRE(p.run_until(2));
+    CHECK(p.results[1].n == 5);
+    CHECK(in == "kept:helloworld");
+  }
+  SECTION("data that arrives while no receive is queued is seen by the next one") {
+    std::string expected = in;
+    for (std::size_t round = 0; round < 20; ++round) {
+      std::string chunk(5 + round, static_cast<char>('a' + round));
+      expected += chunk;
+      p.send(chunk);
+      p.start_append(in, 4096);
+      REQUIRE(p.run_until(round + 1));
+      REQUIRE_FALSE(p.results[round].ec);
+      CHECK(p.results[round].n == chunk.size());
+    }
+    CHECK(in == expected);
+  }
+  SECTION("a read that fills `max` leaves the rest to the next receive, without new data") {
+    std::string sent;
+    for (int i = 0; i < 250; ++i) sent += static_cast<char>('0' + i % 10);
+    p.send(sent);
+    in.clear();
+    std::size_t total = 0;
+    for (std::size_t i = 0; total < sent.size() && i < 5; ++i) {
+      p.start_append(in, 100);
+      REQUIRE(p.run_until(i + 1));
+      REQUIRE_FALSE(p.results[i].ec);
+      CHECK(p.results[i].n <= 100);
+      total += p.results[i].n;
+    }
+    CHECK(total == 250);
+    CHECK(in == sent);
+  }
+  SECTION("more than the scratch buffer holds is read in kAppendChunk pieces") {
+    std::string big(swirl::ws::kAppendChunk + 1000, 'z');
+    std::thread writer([&] { p.send(big); });
+    in.clear();
+    std::size_t i = 0;
+    while (in.size() < big.size() && i < 100) {
+      p.start_append(in, 1 << 20);  // asks for more than it may read at once
+      REQUIRE(p.run_until(i + 1));
+      REQUIRE_FALSE(p.results[i].ec);
+      CHECK(p.results[i].n <= swirl::ws::kAppendChunk);
+      ++i;
+    }
+    writer.join();
+    CHECK(in == big);
+  }
+  SECTION("the peer's close is EOF and appends nothing") {
+    p.start_append(in, 4096);
+    p.client.close();
+    REQUIRE(p.run_until(1));
+    CHECK(p.results[0].ec == asio::error::eof);
+    CHECK(in == "kept:");
+  }
+  SECTION("close ends a queued receive and appends nothing") {
+    p.start_append(in, 4096);
+    p.server.close();
+    REQUIRE(p.run_until(1));
+    CHECK(p.results[0].ec == asio::error::operation_aborted);
+    CHECK(in == "kept:");
+  }
 }
 
 TEST_CASE("io_contexts made and destroyed one after another on one thread each receive through their own reactor",

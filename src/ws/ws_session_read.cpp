@@ -17,10 +17,6 @@ using namespace detail;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-// MSG_PEEK|MSG_TRUNC tells how much is readable without copying it anywhere; the buffer is
-// only there to give the call a length.
-char g_peek_sink[kReadChunk];
-
 char* thread_read_buffer() {
   thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
   return buffer.get();
@@ -41,8 +37,9 @@ void WsSession::do_read() {
     // Active: the reactor reads straight into our buffer when data arrives.
     socket_.receive_some(rx_buffer_.get(), kActiveBufferBytes, 0, std::move(handler));
   } else {
-    // Idle: wait for data without holding a buffer; MSG_PEEK|MSG_TRUNC copies nothing.
-    socket_.receive_some(g_peek_sink, kReadChunk, MSG_PEEK | MSG_TRUNC, std::move(handler));
+    // Idle: wait without holding a buffer. What arrives is appended to partial_ (after any
+    // partial frame already there) by the read that takes it off the socket (edge_recv.hpp).
+    socket_.receive_append(partial_, kReadChunk, std::move(handler));
   }
 }
 
@@ -70,6 +67,10 @@ void WsSession::on_read(boost::system::error_code ec, std::size_t n) {
     // The data is in our buffer already.
     if (!take_input(rx_buffer_.get(), n)) return;
     more = n == kActiveBufferBytes;
+  } else {
+    // The data is in partial_ already.
+    if (!take_appended()) return;
+    more = n == kReadChunk;
   }
   char* buf = thread_read_buffer();
   for (int round = 0; more && round < kMaxReadsPerWakeup; ++round) {
@@ -87,8 +88,11 @@ void WsSession::on_read(boost::system::error_code ec, std::size_t n) {
     if (!take_input(buf, static_cast<std::size_t>(got))) return;
     more = static_cast<std::size_t>(got) == kReadChunk;
   }
-  // A connection that keeps talking reads into a buffer of its own: one system call less per
-  // message than peek-then-recv. One that sends a message or two (ready, leave) never gets one;
+  // The socket is drained unless the loop stopped at its bound: then our close frame, if this
+  // input completed the close handshake, may leave with the FIN (flush()).
+  input_drained_ = !more;
+  // A connection that keeps talking reads into a buffer of its own, which the reactor fills
+  // without a copy. One that sends a message or two (ready, leave) never gets one;
   // heartbeat() takes the buffer back once a talker falls quiet.
   if (!rx_buffer_ && state_ == State::open && ++reads_while_idle_ >= kReadsBeforeBuffer) {
     rx_buffer_.reset(new char[kActiveBufferBytes]);
@@ -112,6 +116,21 @@ bool WsSession::take_input(char* data, std::size_t size) {
       partial_.erase(0, used);
       if (partial_.empty() && partial_.capacity() > kKeepPartialBytes) std::string().swap(partial_);
     }
+  }
+  return state_ != State::closed;
+}
+
+// Like take_input, for input that receive_append() left in partial_. An idle connection keeps
+// no input buffer: partial_ is freed once it holds no partial frame.
+bool WsSession::take_appended() {
+  last_received_ = Clock::now();
+  ping_outstanding_ = false;
+  std::size_t used = failing_ ? std::string::npos : consume_frames(partial_.data(), partial_.size());
+  if (used == std::string::npos || state_ == State::closed) {
+    std::string().swap(partial_);  // discarded: the connection is failing or gone
+  } else {
+    partial_.erase(0, used);
+    if (partial_.empty()) std::string().swap(partial_);
   }
   return state_ != State::closed;
 }

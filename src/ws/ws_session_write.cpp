@@ -114,7 +114,8 @@ void WsSession::flush() {
     iovec iov[kMaxIov];
     int n = 0;
     std::size_t skip = front_written_;
-    for (std::size_t i = head_; i < queue_.size() && n + 2 <= kMaxIov; ++i) {
+    std::size_t i = head_;
+    for (; i < queue_.size() && n + 2 <= kMaxIov; ++i) {
       Outgoing& o = queue_[i];
       if (skip < o.header_length) {
         iov[n++] = {o.header + skip, o.header_length - skip};
@@ -130,7 +131,13 @@ void WsSession::flush() {
     msghdr msg{};
     msg.msg_iov = iov;
     msg.msg_iovlen = static_cast<std::size_t>(n);
-    ssize_t w = ::sendmsg(socket_.native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+    // Our close frame answers the client's, and the socket is closed as soon as it is written
+    // (on_close_sent): MSG_MORE holds it back until close() adds the FIN, so both leave in one
+    // segment. Not when input may be left unread: close() would then reset the connection and
+    // drop what was held back.
+    if (close_received_ && close_queued_ && input_drained_ && i == queue_.size()) flags |= MSG_MORE;
+    ssize_t w = ::sendmsg(socket_.native_handle(), &msg, flags);
     counters_.write_calls++;
     if (w < 0) {
       if (errno == EINTR) continue;

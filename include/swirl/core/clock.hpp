@@ -12,8 +12,9 @@ namespace swirl::core {
 
 std::int64_t now_ms();
 
-// Timers of a second or more that many connections arm (a member's resume grace, a lobby's
-// idle shutdown, a close handshake's deadline) expire on this grid, so that expiries close in
+// Timers that many connections or lobbies arm and that may fire a little late (a member's resume
+// grace, a lobby's idle shutdown and its next lobby_status snapshot, a close handshake's
+// deadline) expire on this grid, so that expiries close in
 // time share one wake-up of the io thread (one timerfd setting, one return from epoll_wait)
 // instead of costing one each: at 300 leaving members per second, about 20 wake-ups instead
 // of 300. Such a timer fires up to this much later than asked.

@@ -7,11 +7,12 @@
 // its handler's strand (the lobby's), so a message read here reaches the lobby, and a lobby's
 // frame reaches a session, by a plain call instead of two posts between strands.
 //
-// Reading holds no buffer while idle: a pending "peek" (MSG_PEEK|MSG_TRUNC, which copies
-// nothing) waits for data, then one recv drains the socket into a per-thread buffer; only an
-// unfinished frame is copied into the session. Once a connection keeps talking (a fourth read),
-// it reads into a 16 KiB buffer of its own (the reactor's read then carries the data: one system call less per
-// message), and gives it back after 2 s of quiet (at the next heartbeat).
+// Reading holds no buffer while idle: the pending receive (RecvSocket::receive_append) reads
+// what arrives into a per-thread buffer and appends it to the session's partial-frame string,
+// which is freed again once the frames in it are handled; only an unfinished frame stays. Once a
+// connection keeps talking (a fourth read), it reads into a 16 KiB buffer of its own (the
+// reactor's read then fills it without a copy), and gives it back after 2 s of quiet (at the next
+// heartbeat).
 //
 // Writing: the one bounded outgoing queue merges everything sent on the connection (for a lobby
 // member: lobby events, peers' signals, replies; and control frames). Frames queued while a read is being processed are
@@ -105,6 +106,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   void do_read();
   void on_read(boost::system::error_code ec, std::size_t bytes);
   bool take_input(char* data, std::size_t size);
+  bool take_appended();
   // Consumes complete frames from `data` (unmasking in place); returns the bytes used, or
   // npos when the connection is being failed.
   std::size_t consume_frames(char* data, std::size_t size);
@@ -153,9 +155,10 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   bool ping_outstanding_ = false;
   bool demoting_ = false;         // the pending read is being cancelled to give rx_buffer_ back
   bool response_unsent_ = false;  // the handshake response is (partly) in the queue still
+  bool input_drained_ = false;    // the latest read found the socket empty (on_read)
 
-  // A connection that is talking reads into a buffer of its own (one system call less per
-  // message); an idle one has none and waits with a peek that copies nothing.
+  // A connection that is talking reads into a buffer of its own (no copy per message); an idle
+  // one has none: what arrives is appended to partial_ as it is read.
   std::unique_ptr<char[]> rx_buffer_;
   unsigned reads_while_idle_ = 0;  // reads since the buffer went back (or since the start)
 
