@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 
 std::size_t Sizes::users() const {
   return std::max({idle_steps.back(), storm_users, 2 * relay_pairs, 2 * (churn_pairs + churn_warmup_pairs),
-                   2 * (conn_warmup_pairs + conn_rounds * conn_pairs), fanout_members});
+                   2 * (conn_warmup_pairs + (conn_rounds + 1) * conn_pairs), fanout_members});
 }
 
 Sizes Sizes::smoke() {

@@ -61,7 +61,8 @@ struct Sizes {
   std::size_t churn_pairs = 1000, churn_warmup_pairs = 2000, churn_slots = 200;
   double churn_rate = 100;  // pairs per second
   // Connection cost: connect → join → close at 300 user cycles per second (150 pairs/s; issue 12),
-  // conn_rounds measured rounds of conn_pairs per server, interleaved with the other server's.
+  // conn_rounds measured rounds of conn_pairs per server, interleaved with the other server's,
+  // then one more round each under perf for the user/kernel split.
   std::size_t conn_pairs = 3000, conn_warmup_pairs = 600, conn_rounds = 5;
   double conn_rate = 150;
   std::size_t fanout_members = 5000;

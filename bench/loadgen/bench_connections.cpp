@@ -249,6 +249,7 @@ json Bench::conncost(const std::vector<std::string>& kinds) {
     std::chrono::steady_clock::time_point last_end;  // of its latest round (warm-up included)
     ProcSample base, peak;
     json rounds = json::array();
+    json sampled;  // the extra round under perf (the user/kernel split)
   };
   const double rate = size_.conn_rate;
   const auto quiet = churn_quiet(opt_.smoke);
@@ -299,12 +300,41 @@ json Bench::conncost(const std::vector<std::string>& kinds) {
         row["sys_ms_per_cycle"].get<double>(), rep["pairs_failed"].get<int>());
     t.rounds.push_back(std::move(row));
   }
+  // The user/kernel split: the tick counters above split a server's CPU by a 250 Hz sample of
+  // wall time, which on this VM put whole rounds at 0.000 ms of kernel time. One more round per
+  // server runs under `perf record -e cpu-clock` (proc_stats.hpp: CpuSampler), and its share of
+  // kernel samples splits that server's median. Its own CPU is not in the medians: perf's
+  // sampling interrupts cost CPU of their own here.
+  for (auto& tp : targets) {
+    auto& t = *tp;
+    rest(t);
+    CpuSampler sampler(t.run.server.pid, opt_.work_dir + "/perf-conncost-" + t.kind + ".data");
+    auto round = churn_round(t.run, churn_cycles(t.kind, t.slots, size_.conn_pairs, "sx", t.next_user), rate, true);
+    auto split = sampler.stop();
+    t.last_end = std::chrono::steady_clock::now();
+    t.sampled = {{"pairs", size_.conn_pairs},
+                 {"completed_pairs", round.report["pairs_completed"]},
+                 {"failed_pairs", round.report["pairs_failed"]}};
+    t.sampled.update(round.cpu_per_cycle());  // under perf: for the record only
+    if (split.ok) {
+      t.sampled["user_fraction"] = split.user_fraction;
+      t.sampled["samples"] = split.samples;
+    } else {
+      t.sampled["error"] = split.error;
+    }
+    std::printf("  %-6s connect-join-close round under perf: %s\n", t.kind.c_str(),
+                split.ok ? ("kernel share " + std::to_string(1 - split.user_fraction) + " of " +
+                            std::to_string(split.samples) + " samples")
+                               .c_str()
+                         : split.error.c_str());
+  }
   json out = json::object();
   for (auto& tp : targets) {
     auto& t = *tp;
     rest(t);
     auto end = sample_proc(t.run.server.pid);
     json s = summarize_rounds(t.rounds);
+    add_sampled_split(s, t.sampled);
     s["pairs"] = size_.conn_pairs;  // per round
     s["warmup_pairs"] = size_.conn_warmup_pairs;
     s["rate_pairs_per_s"] = rate;

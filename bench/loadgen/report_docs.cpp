@@ -244,6 +244,34 @@ void write_docs(const json& r, const std::vector<TargetRow>& rows, const std::st
            << "** | | " << s["baseline"]["rss_kib"] << " → " << s["peak"]["rss_kib"] << " → " << s["after"]["rss_kib"]
            << " |\n";
       }
+    // The extra round under perf, per server (bench_connections.cpp), and the split it gives.
+    bool any_sampled = false;
+    for (const char* kind : {"swirl", "peerjs"})
+      if (cc.contains(kind) && cc[kind].contains("sampled")) any_sampled = true;
+    if (any_sampled) {
+      md << "\n**User / kernel split.** The sys column above is the kernel's share by the kernel's tick counters "
+            "(`/proc/PID/stat`), a 250 Hz sample of wall time that can put a whole round's kernel time at 0. After "
+            "the measured rounds, each server runs one more round of the same size (Swirl first) under `perf record "
+            "-e cpu-clock` (about 2 kHz of the process's own CPU time, every thread); the share of its samples that "
+            "landed in the kernel splits the server's median CPU. That round's own CPU is not in the medians "
+            "(perf's interrupts cost CPU here too). The targets table judges the kernel time on this split when "
+            "both servers have it.\n\n| server | samples | kernel share | median CPU ms/cycle | kernel ms/cycle "
+            "(split) | user ms/cycle (split) | CPU ms/cycle of the round under perf |\n|---|---|---|---|---|---|---|\n";
+      for (const char* kind : {"swirl", "peerjs"}) {
+        if (!cc.contains(kind) || !cc[kind].contains("sampled")) continue;
+        const auto& s = cc[kind];
+        const auto& sm = s["sampled"];
+        md << "| " << kind << " | ";
+        if (sm.contains("user_fraction"))
+          md << sm["samples"] << " | " << fmt(100 * (1 - num(sm, "user_fraction")), 1) << "% | "
+             << fmt(num(s, "cpu_ms_per_cycle"), 3) << " | **" << fmt(num(s, "sampled_sys_ms_per_cycle"), 3) << "** | "
+             << fmt(num(s, "sampled_user_ms_per_cycle"), 3) << " | ";
+        else
+          md << "- (" << sm.value("error", std::string("no samples")) << ") | - | "
+             << fmt(num(s, "cpu_ms_per_cycle"), 3) << " | - | - | ";
+        md << fmt(num(sm, "cpu_ms_per_cycle"), 3) << " |\n";
+      }
+    }
   }
   if (r.contains("matcher") && r["matcher"].contains("swirl") && r["matcher"]["swirl"].contains("timing")) {
     md << "\n## 5. Matchmaking (the matcher alone, `swirl_bench_matcher`)\n\n| ready users | group | when exhausted | "

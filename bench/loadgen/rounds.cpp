@@ -81,4 +81,14 @@ std::optional<std::pair<double, double>> round_ratio_range(const json& swirl, co
   return range;
 }
 
+void add_sampled_split(json& summary, const json& sampled) {
+  summary["sampled"] = sampled;
+  summary.erase("sampled_user_ms_per_cycle");
+  summary.erase("sampled_sys_ms_per_cycle");
+  if (!sampled.contains("user_fraction")) return;
+  double f = num(sampled, "user_fraction"), cpu = num(summary, "cpu_ms_per_cycle");
+  summary["sampled_user_ms_per_cycle"] = cpu * f;
+  summary["sampled_sys_ms_per_cycle"] = cpu * (1 - f);
+}
+
 }  // namespace bench

@@ -27,6 +27,11 @@ double median(std::vector<double> values);
 // percentiles each the median of the rounds' (count summed, max_ms the highest).
 json summarize_rounds(const json& rounds);
 
+// Adds a server's extra round under perf (bench_connections.cpp) to its summary: `sampled` as
+// "sampled", and when that round has a user_fraction (of perf's samples), the median CPU split by
+// it: sampled_user_ms_per_cycle and sampled_sys_ms_per_cycle.
+void add_sampled_split(json& summary, const json& sampled);
+
 // Swirl's figure `key` over PeerJS's, round i against round i (i < the smaller round count):
 // the lowest and the highest of those ratios; nullopt when either side has no rounds.
 std::optional<std::pair<double, double>> round_ratio_range(const json& swirl, const json& peerjs, const char* key);

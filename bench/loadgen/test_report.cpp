@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "report.hpp"
+#include "report_format.hpp"
 #include "rounds.hpp"
 
 using namespace bench;
@@ -72,6 +73,41 @@ const TargetRow& row_starting(const std::vector<TargetRow>& rows, const std::str
   return rows.front();
 }
 
+// A targets row's cells, all of them.
+void check_row(const TargetRow& row, const std::string& what, const std::string& swirl, const std::string& reference,
+               const std::string& ratio, const std::string& verdict) {
+  CHECK(row.what == what);
+  CHECK(row.swirl == swirl);
+  CHECK(row.reference == reference);
+  CHECK(row.ratio == ratio);
+  CHECK(row.verdict == verdict);
+}
+
+// A run's "meta" as the bench writes it (what the docs' header reads).
+json test_meta() {
+  return {
+      {"date", "2026-12-07 00:00 UTC"},
+      {"smoke", false},
+      {"loadavg_start", "0.1 0.2 0.3"},
+      {"machine",
+       {{"cores", 2}, {"cpu", "test"}, {"memory_gib", 4.0}, {"kernel", "Linux"}, {"open_files_limit", "20000"}}},
+      {"versions", {{"swirl_commit", "abc"}, {"compiler", "clang"}, {"boost", "1_81"}, {"node", "v18"}, {"peer", "1"}}},
+      {"swirl_flags", {{"io_threads", 0}}}};
+}
+
+// docs/benchmarks.md as write_docs renders it for `results`, written to a scratch directory.
+std::string rendered_docs(const json& results) {
+  char tmpl[] = "/tmp/swirl-report-test.XXXXXX";
+  const char* dir = mkdtemp(tmpl);
+  REQUIRE(dir);
+  write_docs(results, evaluate(results), dir, dir, "");
+  std::ifstream in(std::string(dir) + "/benchmarks.md");
+  std::stringstream md;
+  md << in.rdbuf();
+  std::filesystem::remove_all(dir);
+  return md.str();
+}
+
 }  // namespace
 
 TEST_CASE("Connection cost rounds run in ABBA order", "[bench][report]") {
@@ -119,13 +155,10 @@ TEST_CASE("The targets rows compare the medians and show the per-round ratios' r
   CHECK(range->second == Approx(0.6));
 
   auto rows = evaluate(results);
-  const auto& cpu = row_starting(rows, "Connect-join-close: CPU per cycle");
-  CHECK(cpu.what == "Connect-join-close: CPU per cycle (ms, median) @ 300/s");
-  CHECK(cpu.swirl == "0.220");
-  CHECK(cpu.reference == "0.500");
-  CHECK(cpu.ratio == "0.440 (rounds 0.333-0.600)");
   // One Swirl pair failed in round 2: no verdict on CPU per completed cycle.
-  CHECK(cpu.verdict == "not comparable (2 cycles lost)");
+  check_row(row_starting(rows, "Connect-join-close: CPU per cycle"),
+            "Connect-join-close: CPU per cycle (ms, median) @ 300/s", "0.220", "0.500", "0.440 (rounds 0.333-0.600)",
+            "not comparable (2 cycles lost)");
   const auto& sys = row_starting(rows, "Connect-join-close: kernel CPU per cycle");
   CHECK(sys.swirl == "0.080");
   CHECK(sys.reference == "0.120");
@@ -146,26 +179,8 @@ TEST_CASE("The targets rows compare the medians and show the per-round ratios' r
 }
 
 TEST_CASE("Section 4b lists every round and each server's median line", "[bench][report]") {
-  json results = {
-      {"meta",
-       {{"date", "2026-12-07 00:00 UTC"},
-        {"smoke", false},
-        {"loadavg_start", "0.1 0.2 0.3"},
-        {"machine",
-         {{"cores", 2}, {"cpu", "test"}, {"memory_gib", 4.0}, {"kernel", "Linux"}, {"open_files_limit", "20000"}}},
-        {"versions",
-         {{"swirl_commit", "abc"}, {"compiler", "clang"}, {"boost", "1_81"}, {"node", "v18"}, {"peer", "1"}}},
-        {"swirl_flags", {{"io_threads", 0}}}}},
-      {"conncost", three_rounds()}};
-  char tmpl[] = "/tmp/swirl-report-test.XXXXXX";
-  const char* dir = mkdtemp(tmpl);
-  REQUIRE(dir);
-  write_docs(results, evaluate(results), dir, dir, "");
-  std::ifstream in(std::string(dir) + "/benchmarks.md");
-  std::stringstream md;
-  md << in.rdbuf();
-  std::filesystem::remove_all(dir);
-  std::string text = md.str();
+  json results = {{"meta", test_meta()}, {"conncost", three_rounds()}};
+  std::string text = rendered_docs(results);
   CHECK(text.find("(this run: swirl, peerjs, peerjs, swirl, swirl, peerjs;") != std::string::npos);
   CHECK(text.find("warm-up round of 600 pairs") != std::string::npos);
   CHECK(text.find("no sooner than 6.0 s after") != std::string::npos);
@@ -179,4 +194,35 @@ TEST_CASE("Section 4b lists every round and each server's median line", "[bench]
   CHECK(
       text.find("| peerjs | **median of 3** | 3 × 3000 | 300 | 9000 | 0 | 1.60 / 4.50 | **0.500 (0.380 / 0.120)** |") !=
       std::string::npos);
+}
+
+TEST_CASE("The kernel target is judged on perf's split of the medians when both servers have one", "[bench][report]") {
+  json results = {{"conncost", three_rounds()}};
+  results["conncost"]["swirl"]["failed_pairs"] = 0;
+  // The tick split says Swirl's kernel time is 0.08 against 0.12 (met); perf's samples say 45 %
+  // of Swirl's 0.22 (0.099) against 15 % of PeerJS's 0.50 (0.075): missed.
+  add_sampled_split(results["conncost"]["swirl"], {{"pairs", 3000}, {"user_fraction", 0.55}, {"samples", 4000}});
+  add_sampled_split(results["conncost"]["peerjs"], {{"pairs", 3000}, {"user_fraction", 0.85}, {"samples", 9000}});
+  CHECK(num(results["conncost"]["swirl"], "sampled_sys_ms_per_cycle") == Approx(0.22 * 0.45));
+  CHECK(num(results["conncost"]["swirl"], "sampled_user_ms_per_cycle") == Approx(0.22 * 0.55));
+  CHECK(num(results["conncost"]["peerjs"], "sampled_sys_ms_per_cycle") == Approx(0.50 * 0.15));
+  auto rows = evaluate(results);
+  check_row(row_starting(rows, "Connect-join-close: kernel CPU per cycle"),
+            "Connect-join-close: kernel CPU per cycle (ms, median x perf-sampled kernel share) @ 300/s", "0.099",
+            "0.075", "1.320", "MISSED");
+
+  SECTION("without perf's split on one side, the tick split decides") {
+    add_sampled_split(results["conncost"]["peerjs"], {{"pairs", 3000}, {"error", "perf is not installed"}});
+    CHECK_FALSE(results["conncost"]["peerjs"].contains("sampled_sys_ms_per_cycle"));
+    auto tick_rows = evaluate(results);
+    const auto& tick = row_starting(tick_rows, "Connect-join-close: kernel CPU per cycle");
+    CHECK(tick.what == "Connect-join-close: kernel CPU per cycle (ms, median) @ 300/s");
+    CHECK(tick.verdict == "met");  // 0.08 <= 0.12
+  }
+  SECTION("section 4b shows each server's split") {
+    results["meta"] = test_meta();
+    results["conncost"]["swirl"]["sampled"]["cpu_ms_per_cycle"] = 0.31;
+    CHECK(rendered_docs(results).find("| swirl | 4000 | 45.0% | 0.220 | **0.099** | 0.121 | 0.310 |") !=
+          std::string::npos);
+  }
 }
