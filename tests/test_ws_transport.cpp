@@ -129,6 +129,27 @@ TEST_CASE("transport: whole text messages reach the handler, what it sends reach
   CHECK(f->payload == "from the handler");
 }
 
+TEST_CASE("transport: a frame cut anywhere between reads is put together, on either receive path", "[ws][transport]") {
+  swirl::core::Config c;
+  c.ws_edge_recv = GENERATE(true, false);
+  c.ws_max_frame_bytes = 64 * 1024;
+  Pair p(c);
+  REQUIRE(p.attach());
+  // A whole 40 KB message and the first bytes of the next one in one write: the rest of the
+  // second comes later, by itself.
+  std::string big(40000, 'b');
+  std::string second = text_frame("second message");
+  p.client->write(text_frame(big) + second.substr(0, 5));
+  REQUIRE(wait_until([&] { return p.handler->snapshot().size() >= 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the cut stays unfinished for a while
+  p.client->write(second.substr(5));
+  // And one small message a byte at a time.
+  std::string third = text_frame("dripped");
+  for (char ch : third) p.client->write(std::string(1, ch));
+  REQUIRE(wait_until([&] { return p.handler->snapshot().size() >= 3; }));
+  CHECK(p.handler->snapshot() == std::vector<std::string>{"text:" + big, "text:second message", "text:dripped"});
+}
+
 TEST_CASE("transport: a binary message is refused to the handler, the connection stays open", "[ws][transport]") {
   Pair p;
   REQUIRE(p.attach());

@@ -130,7 +130,12 @@ bool WsSession::take_appended() {
     std::string().swap(partial_);  // discarded: the connection is failing or gone
   } else {
     partial_.erase(0, used);
-    if (partial_.empty()) std::string().swap(partial_);
+    // A partial frame keeps only about its own size: a read of 64 KiB that leaves a few bytes
+    // unfinished must not leave the connection holding 64 KiB while it waits for the rest.
+    if (partial_.empty())
+      std::string().swap(partial_);
+    else if (partial_.capacity() > 2 * partial_.size() + kKeepPartialBytes)
+      partial_.shrink_to_fit();
   }
   return state_ != State::closed;
 }
