@@ -97,10 +97,6 @@ void LobbyServer::handle_message(const std::shared_ptr<Mailbox>& from, MemberId 
 }
 
 void LobbyServer::disconnected(std::shared_ptr<Mailbox> from, std::string user_id) {
-  if (running_ == 0 && strand_.running_in_this_thread()) {  // one round of the scheduler less
-    guarded([&] { do_disconnected(from, user_id); });
-    return;
-  }
   asio::post(strand_, [self = shared_from_this(), from = std::move(from), user_id = std::move(user_id)] {
     self->guarded([&] { self->do_disconnected(from, user_id); });
   });

@@ -109,10 +109,8 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   // `mid` is the member id the session was given when attached; a session that was replaced
   // or removed is ignored.
   void handle_message(const std::shared_ptr<Mailbox>& from, MemberId mid, ClientCommand& command);
-  // The member's connection is gone; its resume grace starts. Handled at once when the caller is
-  // the connection's own code on this strand (a close frame read, a write that failed) and no
-  // handler of the actor is running; posted otherwise: the caller may be inside the actor's own
-  // code, say a write that failed during a broadcast.
+  // The member's connection is gone; its resume grace starts (posted: the caller may be inside
+  // the actor's own code, say a write that failed during a broadcast).
   void disconnected(std::shared_ptr<Mailbox> from, std::string user_id);
 
   // Runs f(*this) on the strand, guarded; for the supervisor's request/response access.
@@ -162,11 +160,6 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   template <class F>
   void guarded(F&& f) {
     if (stopped_) return;
-    ++running_;  // until the end of the catch blocks too: fail() runs the actor's code
-    struct Done {
-      unsigned& n;
-      ~Done() { --n; }
-    } done{running_};
     try {
 #ifdef SWIRL_TEST_HOOKS
       if (fault_armed_) {
@@ -277,7 +270,6 @@ class LobbyServer : public std::enable_shared_from_this<LobbyServer> {
   std::string id_;
   storage::LobbyRecord record_;
   bool stopped_ = false;
-  unsigned running_ = 0;  // guarded() handlers on the stack (disconnected() runs inline only at 0)
 #ifdef SWIRL_TEST_HOOKS
   bool fault_armed_ = false;
 #endif

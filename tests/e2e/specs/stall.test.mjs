@@ -111,6 +111,19 @@ if (!insideNetns()) {
     await Promise.all([assertVideoFlowing(ada, 'Ada receives Bo'), assertVideoFlowing(bo, 'Bo receives Ada')]);
     assert.equal(await ada.evaluate(() => window.__e2eRestarts.length), 0, 'no ICE restart in a healthy call');
 
+    // The detector arms only once it has seen video flow (at least 2 frames/s over one of its
+    // samples, lib/stall-detector.ts): a cut before that is, by design, no stall. Right after
+    // the call starts the first sample may hold a frame or two; wait for a full one.
+    await ada.waitFor(
+      () => {
+        const peer = window.__swirl?.callHealth?.peers?.[0];
+        const last = peer?.recent?.[peer.recent.length - 1];
+        const m = last && /^(\d+)\/(\d+) in (\d+)$/.exec(last);
+        return Boolean(m) && Number(m[2]) > 0 && Math.min(Number(m[1]), Number(m[2])) >= (2 * Number(m[3])) / 1000;
+      },
+      undefined,
+      { timeout: CUT_MS, polling: 100, what: "Ada's stall detector to see video flowing" },
+    );
     const media = new MediaCut(server.port);
     scene.defer(() => media.restore());
     await media.cut();
