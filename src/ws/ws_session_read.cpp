@@ -26,7 +26,10 @@ char* thread_read_buffer() {
 // --- reading ------------------------------------------------------------------------------------
 
 void WsSession::do_read() {
-  if (reading_ || state_ == State::closed) return;
+  // Not while on_read is handling input (a handler that closes this connection calls here): the
+  // receive appends to partial_, which may be the very input being parsed. on_read starts the
+  // next receive itself when it is done.
+  if (reading_ || in_read_ || state_ == State::closed) return;
   reading_ = true;
   auto handler = asio::bind_executor(
       strand_, [self = shared_from_this()](boost::system::error_code ec, std::size_t n) { self->on_read(ec, n); });
@@ -61,6 +64,7 @@ void WsSession::on_read(boost::system::error_code ec, std::size_t n) {
     return;
   }
   demoting_ = false;  // data came first: keep the buffer
+  in_read_ = true;    // until the input is handled (do_read)
   FlushBatch batch;
   bool more = true;
   if (rx_buffer_) {
@@ -91,6 +95,7 @@ void WsSession::on_read(boost::system::error_code ec, std::size_t n) {
   // The socket is drained unless the loop stopped at its bound: then our close frame, if this
   // input completed the close handshake, may leave with the FIN (flush()).
   input_drained_ = !more;
+  in_read_ = false;
   // A connection that keeps talking reads into a buffer of its own, which the reactor fills
   // without a copy. One that sends a message or two (ready, leave) never gets one;
   // heartbeat() takes the buffer back once a talker falls quiet.

@@ -156,6 +156,7 @@ class WsSession final : public std::enable_shared_from_this<WsSession> {
   bool demoting_ = false;         // the pending read is being cancelled to give rx_buffer_ back
   bool response_unsent_ = false;  // the handshake response is (partly) in the queue still
   bool input_drained_ = false;    // the latest read found the socket empty (on_read)
+  bool in_read_ = false;          // on_read is handling input: do_read waits for it to finish
 
   // A connection that is talking reads into a buffer of its own (no copy per message); an idle
   // one has none: what arrives is appended to partial_ as it is read.
