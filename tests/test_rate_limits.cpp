@@ -107,6 +107,15 @@ TEST_CASE("WebSockets per address are counted until their slot goes", "[abuse][u
   CHECK(limiter->open_ws("10.0.0.1"));
 }
 
+TEST_CASE("an address is written as Asio's to_string writes it", "[abuse][unit][proxy]") {
+  for (const char* a : {"0.0.0.0", "127.0.0.1", "10.0.12.3", "192.168.100.200", "255.255.255.255", "1.22.3.44", "::1",
+                        "::ffff:198.51.100.3", "2001:db8::8a2e:370:7334", "fe80::1"}) {
+    auto address = boost::asio::ip::make_address(a);
+    CHECK(swirl::http::address_text(address) == address.to_string());
+    CHECK(swirl::http::address_text(address) == a);
+  }
+}
+
 TEST_CASE("the client address comes from the configured header only through trusted proxies", "[abuse][unit][proxy]") {
   auto trusted = swirl::core::AddressAllowlist::parse({"127.0.0.1", "10.0.0.0/8"});
   ClientAddress plain;

@@ -1,14 +1,18 @@
 // Display-name rules and token helpers on their own.
 #include <catch2/catch.hpp>
 
+#include <openssl/evp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
+#include <cstdio>
+#include <cstring>
 #include <set>
 #include <thread>
 
 #include "swirl/auth/tokens.hpp"
+#include "swirl/core/digest.hpp"
 #include "swirl/core/random.hpp"
 #include "swirl/users/display_name.hpp"
 
@@ -121,4 +125,61 @@ TEST_CASE("tokens are long, random and only their hash is comparable", "[validat
   CHECK(swirl::auth::bearer_token("bearer  xyz ") == std::optional<std::string>("xyz"));
   CHECK_FALSE(swirl::auth::bearer_token("Basic xyz"));
   CHECK_FALSE(swirl::auth::bearer_token("Bearer "));
+}
+
+namespace {
+std::string digest_hex(swirl::core::DigestKind kind, std::string_view data) {
+  swirl::core::DigestBytes d{};
+  std::size_t n = swirl::core::digest(kind, data, d);
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    char b[3];
+    std::snprintf(b, sizeof b, "%02x", d[i]);
+    out += b;
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("digests match the FIPS 180 examples, and OpenSSL on every length around the block edges",
+          "[validation][auth]") {
+  using swirl::core::DigestKind;
+  const std::string million(1'000'000, 'a');
+  const std::string two_blocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  // Alternate kinds and sizes, and repeat each: no state is left over from the call before.
+  for (int round = 0; round < 3; ++round) {
+    CHECK(digest_hex(DigestKind::sha256, "") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(digest_hex(DigestKind::sha1, "abc") == "a9993e364706816aba3e25717850c26c9cd0d89d");
+    CHECK(digest_hex(DigestKind::sha256, two_blocks) ==
+          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    CHECK(digest_hex(DigestKind::sha1, "") == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    CHECK(digest_hex(DigestKind::sha1, million) == "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+    CHECK(digest_hex(DigestKind::sha256, million) ==
+          "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  }
+  // Every length from 0 to 300 bytes (the padding's edges: 55/56, 63/64, 119/120 …) against
+  // OpenSSL, on bytes of every value.
+  std::string input;
+  for (std::size_t len = 0; len <= 300; ++len) {
+    for (auto [kind, md] : {std::pair{DigestKind::sha1, EVP_sha1()}, std::pair{DigestKind::sha256, EVP_sha256()}}) {
+      unsigned char want[EVP_MAX_MD_SIZE];
+      unsigned int want_len = 0;
+      REQUIRE(EVP_Digest(input.data(), input.size(), want, &want_len, md, nullptr) == 1);
+      swirl::core::DigestBytes got{};
+      REQUIRE(swirl::core::digest(kind, input, got) == want_len);
+      INFO("length " << len);
+      CHECK(std::memcmp(got.data(), want, want_len) == 0);
+    }
+    input += static_cast<char>((len * 167 + 13) & 0xff);
+  }
+  // No shared state: four threads hashing at once agree with this one.
+  const std::string want = digest_hex(DigestKind::sha256, two_blocks);
+  std::array<std::string, 4> got;
+  std::vector<std::thread> threads;
+  for (auto& g : got)
+    threads.emplace_back([&g, &two_blocks] {
+      for (int i = 0; i < 1000; ++i) g = digest_hex(DigestKind::sha256, two_blocks);
+    });
+  for (auto& t : threads) t.join();
+  for (const auto& g : got) CHECK(g == want);
 }

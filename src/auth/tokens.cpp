@@ -1,11 +1,11 @@
 #include "swirl/auth/tokens.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include <cctype>
 #include <stdexcept>
 
+#include "swirl/core/digest.hpp"
 #include "swirl/core/random.hpp"
 
 namespace swirl::auth {
@@ -13,19 +13,13 @@ namespace swirl::auth {
 std::string new_token() { return core::random_base64url(kTokenBytes); }
 
 std::string sha256_hex(std::string_view data) {
-  // Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up again on every digest.
-  static EVP_MD* const sha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  if (!sha256) throw std::runtime_error("sha256 is not available");
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, sha256, nullptr) != 1)
-    throw std::runtime_error("sha256 failed");
+  core::DigestBytes digest;
+  std::size_t len = core::digest(core::DigestKind::sha256, data, digest);
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned i = 0; i < len; ++i) {
-    out += hex[digest[i] >> 4];
-    out += hex[digest[i] & 15];
+  std::string out(len * 2, '\0');
+  for (std::size_t i = 0; i < len; ++i) {
+    out[2 * i] = hex[digest[i] >> 4];
+    out[2 * i + 1] = hex[digest[i] & 15];
   }
   return out;
 }

@@ -17,6 +17,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
+#include "swirl/http/client_address.hpp"
 #include "swirl/http/request_checks.hpp"
 #include "swirl/http/security_headers.hpp"
 #include "swirl/net/tls_pump.hpp"
@@ -346,7 +347,7 @@ void HttpServer::do_accept() {
       });
       return;
     }
-    std::string remote = accept_peer_.address().to_string();
+    std::string remote = address_text(accept_peer_.address());
     if (tls_)
       tls_->start(std::move(socket), std::move(remote));
     else

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <stdexcept>
 
+#include "swirl/core/digest.hpp"
 #include "swirl/http/header_tokens.hpp"
 
 namespace swirl::ws {
@@ -49,14 +50,10 @@ std::string accept_key(std::string_view key) {
   input.reserve(key.size() + kGuid.size());
   input.append(key);
   input.append(kGuid);
-  // Fetched once: SHA1() makes OpenSSL 3 look the algorithm up again on every call.
-  static EVP_MD* const sha1 = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (!sha1 || EVP_Digest(input.data(), input.size(), digest, &len, sha1, nullptr) != 1 || len != SHA_DIGEST_LENGTH)
-    throw std::runtime_error("sha1 is not available");
+  core::DigestBytes digest;
+  if (core::digest(core::DigestKind::sha1, input, digest) != SHA_DIGEST_LENGTH) throw std::runtime_error("sha1 failed");
   unsigned char out[32];
-  int n = EVP_EncodeBlock(out, digest, SHA_DIGEST_LENGTH);
+  int n = EVP_EncodeBlock(out, digest.data(), SHA_DIGEST_LENGTH);
   return std::string(reinterpret_cast<char*>(out), static_cast<std::size_t>(n));
 }
 

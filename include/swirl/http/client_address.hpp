@@ -11,10 +11,16 @@
 
 #include <string>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "swirl/core/address_allowlist.hpp"
 #include "swirl/http/types.hpp"
 
 namespace swirl::http {
+
+// An address as text, exactly as address::to_string() writes it; IPv4 is formatted here
+// rather than by inet_ntop (a sprintf per accepted connection).
+std::string address_text(const boost::asio::ip::address& a);
 
 class ClientAddress {
  public:

@@ -3,10 +3,11 @@
 // builds on every join, match and status change (welcome, match, lobby_status). nlohmann::json
 // allocates a node per value and a std::map per object for those; this appends.
 //
-// Strings (keys and values) go through the one escaper, json/escape.hpp: byte for byte what
-// nlohmann's dump(-1, ' ', false, error_handler_t::replace) writes, and bytes that are not
-// valid UTF-8 become U+FFFD instead of breaking the frame. Keys come out in the order they are
-// written.
+// String values go through the one escaper, json/escape.hpp: byte for byte what nlohmann's
+// dump(-1, ' ', false, error_handler_t::replace) writes, and bytes that are not valid UTF-8
+// become U+FFFD instead of breaking the frame. Keys are string literals that the compiler checks
+// need no escaping (JsonKey), so they are copied as they are. Keys come out in the order they
+// are written.
 //
 //   JsonOut j;
 //   j.begin_object().key("type").value("match").key("peers").begin_array();
@@ -23,6 +24,21 @@
 
 namespace swirl::json {
 
+// An object key: a string literal of printable ASCII without '"' or '\\', checked when the
+// program is compiled (a key that would need escaping does not compile).
+class JsonKey {
+ public:
+  template <std::size_t N>
+  consteval JsonKey(const char (&s)[N]) : s_(s, N - 1) {  // NOLINT(google-explicit-constructor)
+    for (std::size_t i = 0; i + 1 < N; ++i)
+      if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\') throw "a JsonOut key must need no escaping";
+  }
+  std::string_view view() const { return s_; }
+
+ private:
+  std::string_view s_;
+};
+
 class JsonOut {
  public:
   explicit JsonOut(std::size_t reserve = 256) { out_.reserve(reserve); }
@@ -32,10 +48,11 @@ class JsonOut {
   JsonOut& begin_array() { return open('['); }
   JsonOut& end_array() { return close(']'); }
 
-  JsonOut& key(std::string_view name) {
+  JsonOut& key(JsonKey name) {
     separate();
-    append_quoted(out_, name);
-    out_ += ':';
+    out_ += '"';
+    out_ += name.view();
+    out_ += "\":";
     need_comma_ = false;
     return *this;
   }
