@@ -82,6 +82,7 @@ asio::awaitable<Admitted> admit_websocket(LobbyServices& s, const http::Request&
   // database and refuse floods before any work.
   a.abuse_slot = s.base.abuse.admit_websocket(req, client);
   std::vector<std::string> segments;
+  segments.reserve(4);  // "/api/lobbies/{id}/ws": no regrowth on the way
   if (!http::split_path(req.target(), segments) || segments.size() != 4 || segments[0] != "api" ||
       segments[1] != "lobbies" || segments[3] != "ws")
     throw ApiError(Status::not_found, "not_found", "no WebSocket endpoint here");

@@ -55,7 +55,7 @@ boost::asio::awaitable<storage::User> authenticate_token(Services& services, con
       services.tokens.mark_seen(cached.user->id, now);
       cached.user->last_seen_at_ms = now;
     }
-    co_return *cached.user;
+    co_return std::move(*cached.user);
   }
   auto& db = services.db;
   auto user = co_await services.pool.run([&db, hash]() -> std::optional<storage::User> {
