@@ -95,6 +95,7 @@ void App::start() {
   limits.max_body_bytes = config_.http_max_body_bytes;
   limits.header_timeout = config_.http_header_timeout;
   limits.idle_timeout = config_.http_idle_timeout;
+  limits.session_strands = io_thread_count(config_) > 1;
   server_ = std::make_unique<http::HttpServer>(ioc_, router_, limits);
   // A client that accepts no byte of ours for as long as a silent WebSocket may live is gone.
   if (!config_.tls_cert.empty())

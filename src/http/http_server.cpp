@@ -266,14 +266,17 @@ asio::awaitable<void> run_session(Stream stream, const Router& router, HttpLimit
   }
 }
 
-// The connection's coroutine runs on a strand of its own: Beast's timeout handlers run on the
-// coroutine's executor, and with several io threads they must not run beside it.
+// The connection's coroutine runs on a strand of its own when there are several io threads:
+// Beast's timeout handlers run on the coroutine's executor and must not run beside it. With one
+// io thread (limits.session_strands off) it runs on the io_context's executor itself.
 void spawn_session(net::Socket socket, const Router& router, HttpLimits limits, const UpgradeHandler* upgrade,
                    const RequestGate* gate, std::shared_ptr<std::atomic<std::size_t>> in_flight, std::string remote,
                    bool tls) {
-  auto strand = asio::make_strand(socket.get_executor());
+  asio::any_io_executor executor = socket.get_executor();
+  if (limits.session_strands) executor = asio::make_strand(socket.get_executor());
   asio::co_spawn(
-      strand, run_session(Stream(std::move(socket)), router, limits, upgrade, gate, in_flight, std::move(remote), tls),
+      executor,
+      run_session(Stream(std::move(socket)), router, limits, upgrade, gate, in_flight, std::move(remote), tls),
       [](std::exception_ptr e) {
         if (!e) return;
         try {

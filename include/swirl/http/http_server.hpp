@@ -39,6 +39,11 @@ struct HttpLimits {
   std::size_t max_header_bytes = 16 * 1024;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  // Each connection's coroutine runs on a strand of its own, so that its timeout handlers and
+  // its I/O never run at once on two io threads. With one io thread nothing runs at once, and
+  // App turns this off: a strand costs an allocation and a lock per connection and a hop
+  // through it at every resumption.
+  bool session_strands = true;
 };
 
 // Takes over a connection whose request asked for a WebSocket upgrade. The request has been
