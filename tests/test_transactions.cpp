@@ -1,8 +1,15 @@
 // Each backend's write transaction (with_transaction in src/storage): a body that throws part-way
 // leaves nothing behind and hands back a usable connection; a body that refuses (a ban over the
 // limit) writes nothing; a body that returns is committed. Through the public Database
-// interface, on one pooled connection so a transaction left open would show in the next call.
+// interface, on one pooled connection (SQLite: one reader, and its one writer connection takes
+// every write), so a transaction left open would show in the next call. Writes from several
+// threads at once, autocommit and transactions mixed, all land.
 #include <catch2/catch.hpp>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "support/databases.hpp"
 #include "swirl/storage/database.hpp"
@@ -92,6 +99,51 @@ TEMPLATE_TEST_CASE("a refused ban writes nothing, a stored one clears the expire
   CHECK_FALSE(s.db->banned_until("l1", "ada").has_value());
   CHECK(s.db->banned_until("l1", "bob") == 1000);
   CHECK(swirl::test::query_int(s.url, "SELECT COUNT(*) FROM lobby_bans") == 1);
+}
+
+TEMPLATE_TEST_CASE("writes from several threads at once all land", "[storage][transactions]",
+                   swirl::test::SqliteBackend, swirl::test::PostgresBackend) {
+  auto url = swirl::test::fresh_database_url(TestType::value);
+  swirl::storage::DatabaseOptions options;
+  options.pool_size = 4;
+  auto db = swirl::storage::open_database(url, options);
+  db->migrate();
+  db->create_user({"ada", "Ada", 1, 1}, "hash-ada");
+  swirl::storage::LobbyRecord lobby;
+  lobby.id = "l1";
+  lobby.name = "Lobby";
+  lobby.owner_id = "ada";
+  lobby.created_at_ms = 1;
+  db->create_lobby(lobby);
+
+  // Each thread, for each of its users: create (autocommit), record the join (a transaction),
+  // touch and rename (autocommit), ban (a transaction that reads, then writes), and read back.
+  constexpr int kThreads = 4, kUsers = 40;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kUsers; ++i) {
+        auto id = "u" + std::to_string(t) + "x" + std::to_string(i);
+        try {
+          db->create_user({id, "User", 2, 2}, "hash-" + id);
+          db->write_history({joined(id, 3)});
+          db->touch_user(id, 4);
+          db->rename_user(id, "Renamed");
+          if (!db->ban("l1", id, 1000, 5, 1'000'000)) ++failures;
+          auto back = db->find_user(id);
+          if (!back || back->display_name != "Renamed" || back->last_seen_at_ms != 4) ++failures;
+        } catch (const std::exception& e) {
+          UNSCOPED_INFO(id << ": " << e.what());
+          ++failures;
+        }
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  CHECK(swirl::test::query_int(url, "SELECT COUNT(*) FROM users") == 1 + kThreads * kUsers);
+  CHECK(swirl::test::query_int(url, "SELECT COUNT(*) FROM lobby_members") == kThreads * kUsers);
+  CHECK(swirl::test::query_int(url, "SELECT COUNT(*) FROM lobby_bans") == kThreads * kUsers);
 }
 
 }  // namespace swirl::test::transactions

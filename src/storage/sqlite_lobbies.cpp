@@ -4,7 +4,7 @@
 namespace swirl::storage::sqlite {
 
 void SqliteDatabase::create_lobby(const storage::LobbyRecord& l) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c,
               "INSERT INTO lobbies (id, name, owner_id, settings, status, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
   s.bind(1, l.id)
@@ -25,13 +25,13 @@ std::optional<storage::LobbyRecord> SqliteDatabase::find_lobby(const std::string
 }
 
 void SqliteDatabase::update_lobby_settings(const std::string& id, const storage::LobbySettings& settings) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c, "UPDATE lobbies SET settings = ?2 WHERE id = ?1");
   s.bind(1, id).bind(2, settings.to_json().dump()).step();
 }
 
 void SqliteDatabase::set_lobby_status(const std::string& id, storage::LobbyStatus status, std::int64_t at) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(
       *c,
       "UPDATE lobbies SET status = ?2, closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_at END WHERE id = ?1");
@@ -39,7 +39,7 @@ void SqliteDatabase::set_lobby_status(const std::string& id, storage::LobbyStatu
 }
 
 void SqliteDatabase::set_lobby_owner(const std::string& id, const std::string& owner) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c, "UPDATE lobbies SET owner_id = ?2 WHERE id = ?1");
   s.bind(1, id).bind(2, owner).step();
 }
@@ -107,7 +107,7 @@ std::vector<BanView> SqliteDatabase::list_bans(const std::string& lobby_id, std:
 }
 
 bool SqliteDatabase::unban(const std::string& lobby_id, const std::string& user_id, std::int64_t now) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c, "DELETE FROM lobby_bans WHERE lobby_id = ?1 AND user_id = ?2 RETURNING banned_until > ?3");
   s.bind(1, lobby_id).bind(2, user_id).bind(3, now);
   bool running = false;

@@ -87,7 +87,7 @@ std::vector<ReportView> SqliteDatabase::load_reports(const std::string& lobby_id
 }
 
 bool SqliteDatabase::delete_report(const std::string& lobby_id, const std::string& report_id) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c, "DELETE FROM lobby_reports WHERE lobby_id = ?1 AND id = ?2 RETURNING 1");
   s.bind(1, lobby_id).bind(2, report_id);
   bool found = s.step();

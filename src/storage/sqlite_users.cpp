@@ -4,7 +4,7 @@
 namespace swirl::storage::sqlite {
 
 void SqliteDatabase::create_user(const User& u, const std::string& token_hash) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c,
               "INSERT INTO users (id, display_name, token_hash, created_at, last_seen_at) VALUES (?1, ?2, ?3, ?4, ?5)");
   s.bind(1, u.id)
@@ -44,7 +44,7 @@ std::optional<User> SqliteDatabase::find_user(const std::string& id) {
 }
 
 std::optional<User> SqliteDatabase::rename_user(const std::string& id, const std::string& name) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c,
               "UPDATE users SET display_name = ?2 WHERE id = ?1 RETURNING id, display_name, created_at, last_seen_at");
   s.bind(1, id).bind(2, name);
@@ -56,13 +56,13 @@ std::optional<User> SqliteDatabase::rename_user(const std::string& id, const std
 }
 
 void SqliteDatabase::touch_user(const std::string& id, std::int64_t now) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c, "UPDATE users SET last_seen_at = ?2 WHERE id = ?1");
   s.bind(1, id).bind(2, now).step();
 }
 
 bool SqliteDatabase::replace_token_hash(const std::string& id, const std::string& token_hash) {
-  auto c = acquire();
+  auto c = write_lease();
   Statement s(*c, "UPDATE users SET token_hash = ?2 WHERE id = ?1 AND deleted_at IS NULL RETURNING id");
   s.bind(1, id).bind(2, token_hash);
   bool found = s.step();
