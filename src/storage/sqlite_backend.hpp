@@ -1,8 +1,8 @@
 #pragma once
 // SQLite backend: the embedded default. WAL mode, so readers do not block the writer. Reads use
-// one connection per pool thread; every write transaction uses the one writer connection, in
-// turn (SqliteDatabase::with_transaction). Another process writing the same file serializes with
-// it on SQLite's own lock, with a busy timeout.
+// one connection per pool thread; every write (an autocommit statement or a transaction) uses the
+// one writer connection, in turn (SqliteDatabase::write_lease). Another process writing the same
+// file serializes with it on SQLite's own lock, with a busy timeout.
 // Private to src/storage: the class and its connection helpers, shared by sqlite_database.cpp
 // (pool, migrations, opening), sqlite_users.cpp (users and tokens), sqlite_lobbies.cpp (lobbies,
 // owners, members and bans), sqlite_history.cpp (match history) and sqlite_safety.cpp (blocks
@@ -309,8 +309,8 @@ class SqliteDatabase final : public Database {
   }
 
   std::string path_;
-  std::mutex writer_mu_;                // held for each write transaction
-  std::unique_ptr<Connection> writer_;  // every write transaction's connection
+  std::mutex writer_mu_;                // held for each write
+  std::unique_ptr<Connection> writer_;  // every write's connection
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<std::unique_ptr<Connection>> free_;  // readers not in use
