@@ -5,6 +5,7 @@
 #include "support/wait.hpp"
 #include "support/ws_client.hpp"
 #include "swirl/auth/tokens.hpp"
+#include "swirl/core/iso8601.hpp"
 
 using namespace swirl::test;
 using nlohmann::json;
@@ -136,7 +137,17 @@ TEMPLATE_TEST_CASE("last_seen_at moves forward on use", "[users][storage]", Sqli
   REQUIRE(before);
   CHECK(before->last_seen_at_ms == before->created_at_ms);
   db->touch_user(id, before->last_seen_at_ms - 120'000);  // pretend the last visit was 2 minutes ago
-  REQUIRE(http.get("/api/me", token).status == 200);
+  auto backdated = db->find_user(id)->last_seen_at_ms;
+  auto& history = server.app().supervisor().history();
+  auto seen = history.counters().seen_written.load();
+  auto me = http.get("/api/me", token);
+  REQUIRE(me.status == 200);
+  // The answer says so at once; the row follows with the next history batch (written behind,
+  // as for a call answered from the cache), not by a write of its own.
+  CHECK(me.json()["last_seen_at"] != swirl::core::iso8601(backdated));
+  CHECK(db->find_user(id)->last_seen_at_ms == backdated);
+  history.drain_now();
+  CHECK(history.counters().seen_written == seen + 1);
   auto after = db->find_user(id);
   CHECK(after->last_seen_at_ms >= before->last_seen_at_ms);
   CHECK(after->created_at_ms == before->created_at_ms);

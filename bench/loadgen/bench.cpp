@@ -17,8 +17,9 @@ namespace bench {
 using namespace std::chrono_literals;
 
 std::size_t Sizes::users() const {
-  return std::max({idle_steps.back(), storm_users, 2 * relay_pairs, 2 * (churn_pairs + churn_warmup_pairs),
-                   2 * (conn_warmup_pairs + (conn_rounds + 1) * conn_pairs), fanout_members});
+  // Connection cost creates its own users, round by round (Bench::conncost).
+  return std::max(
+      {idle_steps.back(), storm_users, 2 * relay_pairs, 2 * (churn_pairs + churn_warmup_pairs), fanout_members});
 }
 
 Sizes Sizes::smoke() {
@@ -105,11 +106,14 @@ ServerProcess Bench::start(const std::string& kind, const std::vector<std::strin
 }
 
 void Bench::ensure_users(std::uint16_t port) {
-  std::size_t want = size_.users();
-  if (users_.size() >= want) return;
+  if (users_.size() < size_.users()) add_users(port, size_.users() - users_.size());
+}
+
+std::size_t Bench::add_users(std::uint16_t port, std::size_t n) {
   auto t0 = std::chrono::steady_clock::now();
+  std::size_t first = users_.size();
   std::vector<HttpJob> jobs;
-  for (std::size_t i = users_.size(); i < want; ++i)
+  for (std::size_t i = first; i < first + n; ++i)
     jobs.push_back(
         {beast::http::verb::post, "/api/users", json{{"display_name", "bench " + std::to_string(i)}}.dump(), ""});
   auto results = run_http_jobs(port, jobs, 16);
@@ -119,6 +123,7 @@ void Bench::ensure_users(std::uint16_t port) {
   }
   std::printf("  created %zu users in %.1f s\n", jobs.size(),
               std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  return first;
 }
 
 std::vector<std::string> Bench::create_lobbies(std::uint16_t port, std::size_t n, const json& settings) {

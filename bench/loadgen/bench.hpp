@@ -92,6 +92,8 @@ class Bench {
   // flags: more server flags, after the bench's own (a later flag wins).
   ServerProcess start(const std::string& kind, const std::vector<std::string>& flags = {});
   void ensure_users(std::uint16_t port);
+  // Creates n more users (POST /api/users) and returns the index in users_ of the first of them.
+  std::size_t add_users(std::uint16_t port, std::size_t n);
   std::vector<std::string> create_lobbies(std::uint16_t port, std::size_t n, const json& settings);
   ConnSpec swirl_spec(const std::string& lobby, const User& u) const {
     return {"/api/lobbies/" + lobby + "/ws", "swirl.v1, swirl.token." + u.token, u.id};
