@@ -5,9 +5,10 @@
 //
 // How the media is cut: this file re-runs itself inside a network namespace of its own
 // (support/netns.mjs), where the server, the browser and the test share a private loopback. An
-// nftables rule there drops UDP (WebRTC's media and ICE checks) and every TCP segment that is not
+// nftables table there drops UDP (WebRTC's media and ICE checks) and every TCP segment that is not
 // to or from the server's port (so ICE cannot fall back to TCP candidates), while the lobby
-// WebSocket and HTTP keep working. Removing the table restores the path. The namespace is
+// WebSocket and HTTP keep working: the test checks that offers and answers crossed during the
+// cut. Removing the table restores the path. The namespace is
 // deleted when the run ends, whether it passed, failed or hung (then it is killed).
 
 import assert from 'node:assert/strict';
@@ -52,13 +53,51 @@ if (!insideNetns()) {
     await server?.stop();
   });
 
-  // In the page, before the app: every restartIce() call is recorded with its time.
+  // In the page, before the app: every restartIce() call is recorded with its time, and every
+  // peer connection's ICE and signaling state changes (`pcN:state@time`, for the diagnostic).
   const recordRestarts = () => {
     window.__e2eRestarts = [];
+    window.__e2ePcLog = [];
     const original = RTCPeerConnection.prototype.restartIce;
     RTCPeerConnection.prototype.restartIce = function restartIce() {
       window.__e2eRestarts.push(Date.now());
       return original.call(this);
+    };
+    // Signals sent and received over the lobby's WebSocket (what, not the SDP).
+    const kind = (raw) => {
+      try {
+        const m = JSON.parse(raw);
+        if (m.type !== 'signal') return null;
+        const d = m.data ?? {};
+        return d.reset ? 'reset' : d.description ? d.description.type : d.candidate !== undefined ? 'cand' : 'other';
+      } catch {
+        return null;
+      }
+    };
+    const NativeSend = WebSocket.prototype.send;
+    WebSocket.prototype.send = function send(data) {
+      const k = typeof data === 'string' ? kind(data) : null;
+      if (k && k !== 'cand') window.__e2ePcLog.push({ what: `out:${k}`, at: Date.now() });
+      if (!this.__e2eWatched) {
+        this.__e2eWatched = true;
+        this.addEventListener('message', (e) => {
+          const got = typeof e.data === 'string' ? kind(e.data) : null;
+          if (got && got !== 'cand') window.__e2ePcLog.push({ what: `in:${got}`, at: Date.now() });
+        });
+      }
+      return NativeSend.call(this, data);
+    };
+    const Native = window.RTCPeerConnection;
+    let count = 0;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) {
+        super(...args);
+        const id = `pc${count++}`;
+        const log = (what) => window.__e2ePcLog.push({ what: `${id}:${what}`, at: Date.now() });
+        log('new');
+        this.addEventListener('iceconnectionstatechange', () => log(`ice=${this.iceConnectionState}`));
+        this.addEventListener('signalingstatechange', () => log(`sig=${this.signalingState}`));
+      }
     };
   };
 
@@ -164,6 +203,10 @@ if (!insideNetns()) {
     const timeline = async (tp) =>
       (await tp.evaluate(() => window.__swirl.callHealth.events)).map((e) => `${e.event}@${e.at - cutAt}`).join(' ');
     const events = `Ada [${await timeline(ada)}], Bo [${await timeline(bo)}] (ms after the cut; path back at ${restoredAt - cutAt})`;
+    const adaLog = (await ada.evaluate(() => window.__e2ePcLog)).filter((e) => e.at >= cutAt);
+    const boLog = (await bo.evaluate(() => window.__e2ePcLog)).filter((e) => e.at >= cutAt);
+    const show = (log) => log.map((e) => `${e.what}@${e.at - cutAt}`).join(' ');
+    t.diagnostic(`signals and peer connection states after the cut: Ada [${show(adaLog)}], Bo [${show(boLog)}]`);
     t.diagnostic(
       `measured: stall shown ${stallShownMs} ms after the cut; first restartIce() ${firstRestart - cutAt} ms after it; ` +
         `${restarts} restartIce() calls; frames back ${framesBackMs} ms after the path returned; ` +
@@ -171,6 +214,11 @@ if (!insideNetns()) {
     );
     assert.ok(stallShownMs <= STALL_SHOWN_WITHIN_MS, `stall shown after ${stallShownMs} ms (limit ${STALL_SHOWN_WITHIN_MS})`);
     assert.ok(framesBackMs <= FRAMES_BACK_WITHIN_MS, `frames back after ${framesBackMs} ms (limit ${FRAMES_BACK_WITHIN_MS})`);
+    // Signaling worked through the cut: an answer reached Ada while the media path was down.
+    assert.ok(
+      adaLog.some((e) => e.what === 'in:answer' && e.at < restoredAt),
+      `no answer reached Ada during the cut (signaling was cut too): ${show(adaLog)}`,
+    );
     await Promise.all([assertVideoFlowing(ada, 'Ada receives Bo again'), assertVideoFlowing(bo, 'Bo receives Ada again')]);
 
     // The reports reached the server: the owner state counts them for this match.

@@ -74,8 +74,13 @@ export class MediaCut {
     // On the input hook: a packet is sent and then lost, as on a real broken path (dropping
     // on output would fail the sender's sendto() with EPERM, which no real network does).
     await run('nft', ['add', 'chain', 'inet', TABLE, 'in', '{ type filter hook input priority 0 ; policy accept ; }']);
-    await run('nft', ['add', 'rule', 'inet', TABLE, 'in', 'meta', 'l4proto', 'udp', 'drop']);
-    await run('nft', ['add', 'rule', 'inet', TABLE, 'in', 'tcp', 'dport', '!=', p, 'tcp', 'sport', '!=', p, 'drop']);
+    // The server's port is accepted first, each direction by a rule of its own; then UDP and
+    // all other TCP go. Not one `tcp dport != P tcp sport != P drop`: nft 1.0.6 (Debian 12)
+    // merges the two matches into one compare of the port pair, which drops the server's
+    // traffic too (the WebSocket then stalls in TCP backoff until after the cut).
+    await run('nft', ['add', 'rule', 'inet', TABLE, 'in', 'tcp', 'dport', p, 'accept']);
+    await run('nft', ['add', 'rule', 'inet', TABLE, 'in', 'tcp', 'sport', p, 'accept']);
+    await run('nft', ['add', 'rule', 'inet', TABLE, 'in', 'meta', 'l4proto', '{ tcp, udp }', 'drop']);
     this.active = true;
   }
 

@@ -125,8 +125,8 @@ export class PeerHealthMonitor {
   /**
    * A step is under way (the peer's answer to our offer arrived): give the negotiation it
    * completes the whole wait before the next step, instead of tearing it down just as it can
-   * connect (seen in the browser test: signaling that comes back late brings the answer to our
-   * last step a moment before our schedule replaced that connection).
+   * connect (when signaling is slow or was down too, the answer to our last step can arrive a
+   * moment before our schedule would replace that connection).
    */
   postponeStep(): void {
     if (this.recoveryTimer === null || this.stopped) return;
