@@ -55,7 +55,7 @@ const std::vector<Option>& options() {
       {"token-cache-size", "N", "tokens remembered at most; the oldest go first; 0 = no cache (default 32768)",
        size_opt(&Config::token_cache_size, "--token-cache-size", 0, 10'000'000)},
       {"history-flush-ms", "MS",
-       "match history and joins are written in one transaction per this interval (default 1000)",
+       "match history, joins and last_seen_at updates are written in one transaction per this interval (default 1000)",
        ms_opt(&Config::history_flush_interval, "--history-flush-ms", 1, 60'000)},
       {"history-max-queued", "N",
        "match history events waiting to be written before new ones are dropped (default 10000)",
